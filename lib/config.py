@@ -1,0 +1,223 @@
+"""Stack configuration: read from environment variables and validated in ONE place.
+
+Everything the stack needs to know about where and how it is deployed comes from
+``StackConfig.from_env``. Invalid values fail synthesis with one clear message that
+lists every problem at once, instead of surfacing as a cryptic AWS error mid-apply.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+PROJECT = "tap"
+
+_SUFFIX_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$")
+_REGION_RE = re.compile(r"^[a-z]{2}(?:-gov)?-[a-z]+-\d$")
+_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_ZONE_ID_RE = re.compile(r"^Z[A-Z0-9]{1,31}$")
+_LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+# AWS tag values: letters, digits, spaces and _ . : / = + - @ (256 chars max).
+_TAG_VALUE_RE = re.compile(r"^[\w .:/=+\-@]{0,256}$")
+# RFC 2606 / RFC 6761 names that can never be delegated to us.
+_RESERVED_DOMAINS = ("example.com", "example.net", "example.org")
+_RESERVED_TLDS = ("test", "example", "invalid", "localhost", "local")
+
+DEFAULT_PARENT_DOMAIN = "payments-dr.net"
+
+
+class ConfigError(ValueError):
+    """Raised when the environment describes a stack that cannot be deployed."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Settings that differ between environments (dev / staging / prod)."""
+
+    name: str
+    log_retention_days: int
+    kms_deletion_window_days: int
+    deletion_protection: bool
+    force_destroy: bool
+    reserved_concurrency: int
+    throttle_rate_limit: int
+    throttle_burst_limit: int
+    quota_per_day: int
+
+
+PROFILES: dict[str, Profile] = {
+    "dev": Profile("dev", 7, 7, False, True, 5, 50, 100, 10_000),
+    "staging": Profile("staging", 30, 14, False, True, 20, 200, 400, 100_000),
+    "prod": Profile("prod", 90, 30, True, False, 100, 1_000, 2_000, 5_000_000),
+}
+
+
+@dataclass(frozen=True)
+class RegionSpec:
+    """A region by its role in the failover pair."""
+
+    role: str  # "primary" | "secondary"
+    name: str  # e.g. "us-east-1"
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    suffix: str
+    profile: Profile
+    primary_region: str
+    secondary_region: str
+    domain_name: str
+    hosted_zone_id: str | None
+    custom_domain: bool
+    state_bucket: str | None
+    state_bucket_region: str | None
+    repository: str
+    commit_author: str
+
+    @property
+    def regions(self) -> tuple[RegionSpec, RegionSpec]:
+        return (
+            RegionSpec("primary", self.primary_region),
+            RegionSpec("secondary", self.secondary_region),
+        )
+
+    @property
+    def api_domain_name(self) -> str:
+        return f"api.{self.domain_name}"
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {
+            "Environment": self.profile.name,
+            "Project": PROJECT,
+            "Repository": self.repository,
+            "Author": self.commit_author,
+            "ManagedBy": "cdktf",
+            "EnvironmentSuffix": self.suffix,
+        }
+
+    def name(self, purpose: str, role: str | None = None) -> str:
+        """``<project>-<purpose>-<region role>-<suffix>`` (role omitted for global things)."""
+        parts = [PROJECT, purpose, role, self.suffix]
+        return "-".join(p for p in parts if p)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> StackConfig:
+        env = os.environ if env is None else env
+
+        def get(key: str, default: str | None = None) -> str | None:
+            value = env.get(key, "").strip()
+            return value or default
+
+        suffix = get("ENVIRONMENT_SUFFIX", "dev")
+        profile_name = get("ENVIRONMENT", "dev")
+        primary = get("PRIMARY_REGION", "us-east-1")
+        secondary = get("SECONDARY_REGION", "us-west-2")
+        domain = get("DOMAIN_NAME")
+        hosted_zone_id = get("HOSTED_ZONE_ID")
+        custom_domain = get("ENABLE_CUSTOM_DOMAIN", "true").lower()
+        state_bucket = get("TERRAFORM_STATE_BUCKET")
+        state_region = get("TERRAFORM_STATE_BUCKET_REGION")
+        repository = get("REPOSITORY", "unknown")
+        author = get("COMMIT_AUTHOR", "unknown")
+
+        errors = [
+            *_suffix_errors(suffix),
+            *_profile_errors(profile_name),
+            *_region_errors(primary, secondary),
+            *_zone_errors(domain, hosted_zone_id),
+            *_state_errors(state_bucket, state_region),
+            *_tag_errors({"REPOSITORY": repository, "COMMIT_AUTHOR": author}),
+        ]
+        if custom_domain not in ("true", "false"):
+            errors.append(f"ENABLE_CUSTOM_DOMAIN={custom_domain!r} must be 'true' or 'false'")
+        if errors:
+            raise ConfigError("Invalid stack configuration:\n  - " + "\n  - ".join(errors))
+
+        return cls(
+            suffix=suffix,
+            profile=PROFILES[profile_name],
+            primary_region=primary,
+            secondary_region=secondary,
+            domain_name=_normalise(domain) if domain else f"{PROJECT}-{suffix}.{DEFAULT_PARENT_DOMAIN}",
+            hosted_zone_id=hosted_zone_id,
+            custom_domain=custom_domain == "true",
+            state_bucket=state_bucket,
+            state_bucket_region=(state_region or primary) if state_bucket else None,
+            repository=repository,
+            commit_author=author,
+        )
+
+
+def _suffix_errors(suffix: str) -> list[str]:
+    if _SUFFIX_RE.match(suffix):
+        return []
+    return [
+        f"ENVIRONMENT_SUFFIX={suffix!r} must be 1-20 characters of lowercase letters, "
+        "digits and hyphens, starting and ending with a letter or digit"
+    ]
+
+
+def _profile_errors(name: str) -> list[str]:
+    if name in PROFILES:
+        return []
+    return [f"ENVIRONMENT={name!r} must be one of {', '.join(PROFILES)}"]
+
+
+def _region_errors(primary: str, secondary: str) -> list[str]:
+    errors = [
+        f"{key}={value!r} is not an AWS region name like 'us-east-1'"
+        for key, value in (("PRIMARY_REGION", primary), ("SECONDARY_REGION", secondary))
+        if not _REGION_RE.match(value)
+    ]
+    if primary == secondary:
+        errors.append(f"PRIMARY_REGION and SECONDARY_REGION must differ (both {primary!r})")
+    return errors
+
+
+def _zone_errors(domain: str | None, hosted_zone_id: str | None) -> list[str]:
+    errors = []
+    if hosted_zone_id and not domain:
+        errors.append("HOSTED_ZONE_ID is set but DOMAIN_NAME is not: give the zone's name too")
+    if hosted_zone_id and not _ZONE_ID_RE.match(hosted_zone_id):
+        errors.append(f"HOSTED_ZONE_ID={hosted_zone_id!r} is not a Route 53 zone id")
+    if domain:
+        errors.extend(_domain_errors(_normalise(domain)))
+    return errors
+
+
+def _state_errors(bucket: str | None, region: str | None) -> list[str]:
+    errors = []
+    if bucket and not _BUCKET_RE.match(bucket):
+        errors.append(f"TERRAFORM_STATE_BUCKET={bucket!r} is not a valid S3 bucket name")
+    if region and not bucket:
+        errors.append("TERRAFORM_STATE_BUCKET_REGION is set but TERRAFORM_STATE_BUCKET is not")
+    if region and not _REGION_RE.match(region):
+        errors.append(f"TERRAFORM_STATE_BUCKET_REGION={region!r} is not a region name")
+    return errors
+
+
+def _tag_errors(values: dict[str, str]) -> list[str]:
+    return [
+        f"{key}={value!r} is not a valid AWS tag value "
+        "(letters, digits, spaces and _ . : / = + - @, at most 256)"
+        for key, value in values.items()
+        if not _TAG_VALUE_RE.match(value)
+    ]
+
+
+def _normalise(domain: str) -> str:
+    return domain.lower().rstrip(".")
+
+
+def _domain_errors(domain: str) -> list[str]:
+    labels = domain.split(".")
+    if len(domain) > 200 or len(labels) < 2 or not all(_LABEL_RE.match(x) for x in labels):
+        return [f"DOMAIN_NAME={domain!r} is not a valid DNS name like 'payments.mycompany.com'"]
+    if labels[-1] in _RESERVED_TLDS or any(
+        domain == r or domain.endswith("." + r) for r in _RESERVED_DOMAINS
+    ):
+        return [f"DOMAIN_NAME={domain!r} is a reserved name that can never be delegated"]
+    return []

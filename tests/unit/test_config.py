@@ -1,0 +1,146 @@
+"""lib/config.py: one place reads and validates the environment."""
+
+from __future__ import annotations
+
+import pytest
+
+from lib.config import PROFILES, ConfigError, StackConfig
+
+
+def test_defaults_describe_a_dev_stack_in_us_east_1_and_us_west_2():
+    config = StackConfig.from_env({})
+    assert config.suffix == "dev"
+    assert config.profile.name == "dev"
+    assert [(r.role, r.name) for r in config.regions] == [
+        ("primary", "us-east-1"),
+        ("secondary", "us-west-2"),
+    ]
+    assert config.domain_name == "tap-dev.payments-dr.net"
+    assert config.api_domain_name == "api.tap-dev.payments-dr.net"
+    assert config.hosted_zone_id is None
+    assert config.custom_domain is True
+    assert config.state_bucket is None and config.state_bucket_region is None
+    assert config.tags == {
+        "Environment": "dev",
+        "Project": "tap",
+        "Repository": "unknown",
+        "Author": "unknown",
+        "ManagedBy": "cdktf",
+        "EnvironmentSuffix": "dev",
+    }
+
+
+def test_reads_os_environ_when_no_mapping_is_given(monkeypatch):
+    monkeypatch.setenv("ENVIRONMENT_SUFFIX", "pr-42")
+    monkeypatch.setenv("ENVIRONMENT", "staging")
+    config = StackConfig.from_env()
+    assert (config.suffix, config.profile.name) == ("pr-42", "staging")
+
+
+def test_names_follow_project_purpose_role_suffix():
+    config = StackConfig.from_env({"ENVIRONMENT_SUFFIX": "pr-7"})
+    assert config.name("payments-api", "secondary") == "tap-payments-api-secondary-pr-7"
+    assert config.name("payments") == "tap-payments-pr-7"
+
+
+def test_blank_values_fall_back_to_defaults():
+    config = StackConfig.from_env({"ENVIRONMENT_SUFFIX": "  ", "ENVIRONMENT": ""})
+    assert (config.suffix, config.profile.name) == ("dev", "dev")
+
+
+@pytest.mark.parametrize(
+    ("profile", "retention", "window", "protection", "force_destroy"),
+    [("dev", 7, 7, False, True), ("staging", 30, 14, False, True), ("prod", 90, 30, True, False)],
+)
+def test_profiles(profile, retention, window, protection, force_destroy):
+    p = StackConfig.from_env({"ENVIRONMENT": profile}).profile
+    assert p.log_retention_days == retention
+    assert p.kms_deletion_window_days == window and 7 <= window <= 30
+    assert p.deletion_protection is protection
+    assert p.force_destroy is force_destroy
+
+
+def test_prod_has_the_largest_capacity():
+    assert PROFILES["prod"].reserved_concurrency > PROFILES["staging"].reserved_concurrency
+    assert PROFILES["staging"].reserved_concurrency > PROFILES["dev"].reserved_concurrency
+    assert PROFILES["prod"].quota_per_day > PROFILES["dev"].quota_per_day
+
+
+@pytest.mark.parametrize("suffix", ["a", "pr-123", "x" * 20, "0abc9"])
+def test_valid_suffixes(suffix):
+    assert StackConfig.from_env({"ENVIRONMENT_SUFFIX": suffix}).suffix == suffix
+
+
+@pytest.mark.parametrize("suffix", ["Dev", "a_b", "-ab", "ab-", "x" * 21, "a.b", "ümlaut"])
+def test_invalid_suffix_is_a_clear_error(suffix):
+    with pytest.raises(ConfigError, match=r"ENVIRONMENT_SUFFIX=.*1-20 characters"):
+        StackConfig.from_env({"ENVIRONMENT_SUFFIX": suffix})
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ENVIRONMENT": "qa"}, r"ENVIRONMENT='qa' must be one of dev, staging, prod"),
+        ({"PRIMARY_REGION": "us-east"}, r"PRIMARY_REGION='us-east' is not an AWS region"),
+        ({"SECONDARY_REGION": "US-WEST-2"}, r"SECONDARY_REGION='US-WEST-2' is not an AWS region"),
+        ({"SECONDARY_REGION": "us-east-1"}, r"must differ \(both 'us-east-1'\)"),
+        ({"HOSTED_ZONE_ID": "Z123ABC"}, r"HOSTED_ZONE_ID is set but DOMAIN_NAME is not"),
+        (
+            {"HOSTED_ZONE_ID": "abc", "DOMAIN_NAME": "pay.acme.io"},
+            r"HOSTED_ZONE_ID='abc' is not a Route 53 zone id",
+        ),
+        ({"DOMAIN_NAME": "example.com"}, r"reserved name"),
+        ({"DOMAIN_NAME": "api.example.org"}, r"reserved name"),
+        ({"DOMAIN_NAME": "payments.test"}, r"reserved name"),
+        ({"DOMAIN_NAME": "payments.local"}, r"reserved name"),
+        ({"DOMAIN_NAME": "localhost"}, r"not a valid DNS name"),
+        ({"DOMAIN_NAME": "a..b.com"}, r"not a valid DNS name"),
+        ({"DOMAIN_NAME": "under_score.com"}, r"not a valid DNS name"),
+        ({"ENABLE_CUSTOM_DOMAIN": "yes"}, r"ENABLE_CUSTOM_DOMAIN='yes' must be 'true' or 'false'"),
+        ({"TERRAFORM_STATE_BUCKET": "Bad_Bucket"}, r"not a valid S3 bucket name"),
+        (
+            {"TERRAFORM_STATE_BUCKET_REGION": "eu-west-1"},
+            r"TERRAFORM_STATE_BUCKET_REGION is set but TERRAFORM_STATE_BUCKET is not",
+        ),
+        (
+            {"TERRAFORM_STATE_BUCKET": "state", "TERRAFORM_STATE_BUCKET_REGION": "moon"},
+            r"TERRAFORM_STATE_BUCKET_REGION='moon' is not a region name",
+        ),
+        ({"REPOSITORY": "acme/<script>"}, r"REPOSITORY=.* is not a valid AWS tag value"),
+        ({"COMMIT_AUTHOR": "x" * 257}, r"COMMIT_AUTHOR=.* is not a valid AWS tag value"),
+    ],
+)
+def test_bad_configuration_is_a_clear_error(env, message):
+    with pytest.raises(ConfigError, match=message):
+        StackConfig.from_env(env)
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(ConfigError) as error:
+        StackConfig.from_env({"ENVIRONMENT_SUFFIX": "BAD", "ENVIRONMENT": "qa"})
+    text = str(error.value)
+    assert text.startswith("Invalid stack configuration:")
+    assert "ENVIRONMENT_SUFFIX='BAD'" in text and "ENVIRONMENT='qa'" in text
+
+
+def test_existing_zone_domain_is_normalised():
+    config = StackConfig.from_env(
+        {"DOMAIN_NAME": "Payments.Acme-Corp.IO.", "HOSTED_ZONE_ID": "Z0123456789ABCDEFGHIJ"}
+    )
+    assert config.domain_name == "payments.acme-corp.io"
+    assert config.hosted_zone_id == "Z0123456789ABCDEFGHIJ"
+
+
+def test_custom_domain_switch_is_case_insensitive():
+    assert StackConfig.from_env({"ENABLE_CUSTOM_DOMAIN": "FALSE"}).custom_domain is False
+
+
+def test_state_bucket_region_defaults_to_the_primary_region():
+    config = StackConfig.from_env({"TERRAFORM_STATE_BUCKET": "acme-state", "PRIMARY_REGION": "eu-central-1"})
+    assert (config.state_bucket, config.state_bucket_region) == ("acme-state", "eu-central-1")
+
+
+def test_config_is_immutable():
+    config = StackConfig.from_env({})
+    with pytest.raises(AttributeError):
+        config.suffix = "other"  # type: ignore[misc]
