@@ -1,0 +1,543 @@
+"""Payments API: AWS Lambda handler for API Gateway REST proxy events (payload v1).
+
+Routes
+    POST /payments                               create a payment (idempotent on payment_id)
+    GET  /payments/{payment_id}                  fetch one payment
+    GET  /customers/{customer_id}/payments       newest payments of a customer (?limit=1..100)
+    GET  /health                                 table + bucket reachability
+
+Environment: TABLE_NAME, BUCKET_NAME, REGION_ROLE (primary|secondary) from the stack;
+AWS_REGION from the Lambda runtime. Money is always ``Decimal``, never ``float``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import boto3
+from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.types import TypeDeserializer
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+GSI_NAME = "customer_id-created_at-index"
+MAX_BODY_BYTES = 16 * 1024
+MAX_AMOUNT = Decimal(1000000)
+CENT = Decimal("0.01")
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+ID_RE = re.compile(r"[A-Za-z0-9_-]+")
+PAYMENT_ID_MAX, CUSTOMER_ID_MAX = 64, 128
+CURRENCY_RE = re.compile(r"[A-Z]{3}")
+AMOUNT_STRING_RE = re.compile(r"[0-9]+(\.[0-9]+)?")
+LIMIT_RE = re.compile(r"[0-9]{1,3}")
+ALLOWED_FIELDS = frozenset({"payment_id", "amount", "currency", "customer_id", "description"})
+REQUIRED_FIELDS = ("amount", "currency", "customer_id")
+# What clients (and S3 receipts) see; the request_fingerprint attribute stays internal.
+PUBLIC_FIELDS = (
+    "payment_id",
+    "customer_id",
+    "amount",
+    "currency",
+    "description",
+    "status",
+    "created_at",
+    "region",
+)
+THROTTLING_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",  # DynamoDB
+        "ThrottlingException",  # DynamoDB
+        "RequestLimitExceeded",  # DynamoDB (account-level, on-demand tables)
+        "Throttling",  # generic AWS query-protocol code
+        "SlowDown",  # S3
+    }
+)
+THROTTLED_MESSAGE = "Service temporarily unavailable, retry later"
+RETRY_AFTER = "1"  # seconds; the SDK has already retried with adaptive backoff
+MISSING_OBJECT_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+REQUIRED_ENV = ("TABLE_NAME", "BUCKET_NAME", "REGION_ROLE", "AWS_REGION")
+REGION_ROLES = ("primary", "secondary")
+
+BOTO_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 3}, connect_timeout=2, read_timeout=4)
+
+
+def _log(level: str, kind: str, **fields: Any) -> None:
+    """Write one structured JSON log line to stdout (captured by CloudWatch Logs)."""
+    print(json.dumps({"level": level, "type": kind, **fields}, default=str))
+
+
+def _create_clients() -> tuple[Any, Any]:
+    """Create the boto3 clients once per execution environment; never raise at import."""
+    try:
+        session = boto3.session.Session(region_name=os.environ.get("AWS_REGION") or None)
+        dynamodb = session.resource("dynamodb", config=BOTO_CONFIG)
+        s3 = session.client("s3", config=BOTO_CONFIG)
+    except BotoCoreError as exc:  # e.g. NoRegionError: reported per request as a config fault
+        _log("ERROR", "client_init_failed", error_type=type(exc).__name__)
+        return None, None
+    return dynamodb, s3
+
+
+_DYNAMODB, _S3 = _create_clients()
+_DESERIALIZER = TypeDeserializer()
+
+
+class ApiError(Exception):
+    """A failure with a client-facing status and message."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
+
+
+class ConfigError(Exception):
+    """The function is deployed without the configuration it needs (a server fault)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Per-request view of the configuration and AWS handles."""
+
+    table: Any
+    s3: Any
+    bucket: str
+    table_name: str
+    region: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Request:
+    """The validated parts of an API Gateway proxy event."""
+
+    method: str
+    path: str
+    headers: dict[str, Any]
+    query: dict[str, Any]
+    body: str | None
+    is_base64: bool
+    request_id: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def _settings() -> Settings:
+    values = {name: os.environ.get(name, "").strip() for name in REQUIRED_ENV}
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        raise ConfigError("missing environment variables: " + ", ".join(missing))
+    if values["REGION_ROLE"] not in REGION_ROLES:
+        raise ConfigError("REGION_ROLE must be one of: " + ", ".join(REGION_ROLES))
+    if _DYNAMODB is None or _S3 is None:
+        raise ConfigError("AWS clients could not be created at import (no region?)")
+    return Settings(
+        table=_DYNAMODB.Table(values["TABLE_NAME"]),
+        s3=_S3,
+        bucket=values["BUCKET_NAME"],
+        table_name=values["TABLE_NAME"],
+        region=values["AWS_REGION"],
+        role=values["REGION_ROLE"],
+    )
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# --------------------------------------------------------------------------- responses
+
+
+def _response(status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {
+            "Content-Type": "application/json",
+            "Cache-Control": "no-store",
+            **(headers or {}),
+        },
+        "body": json.dumps(payload),
+    }
+
+
+def _error(error: ApiError) -> dict[str, Any]:
+    return _response(error.status, {"error": error.message}, error.headers)
+
+
+def _internal_error(request_id: str) -> dict[str, Any]:
+    return _response(500, {"error": "Internal server error", "request_id": request_id})
+
+
+def _unexpected(request_id: str, route: str, exc: Exception, code: str | None) -> dict[str, Any]:
+    """Log one structured line (type and code only, no message or trace) and answer 500."""
+    _log(
+        "ERROR",
+        "unhandled_error",
+        request_id=request_id,
+        route=route,
+        error_type=type(exc).__name__,
+        error_code=code,
+    )
+    return _internal_error(request_id)
+
+
+# --------------------------------------------------------------------------- request parsing
+
+_EVENT_FIELDS: tuple[tuple[str, tuple[type, ...], str], ...] = (
+    ("httpMethod", (str,), "a string"),
+    ("path", (str,), "a string"),
+    ("headers", (dict, type(None)), "an object or null"),
+    ("queryStringParameters", (dict, type(None)), "an object or null"),
+    ("body", (str, type(None)), "a string or null"),
+    ("isBase64Encoded", (bool, type(None)), "a boolean or null"),
+)
+
+
+def _parse_event(event: Any, request_id: str) -> Request:
+    if not isinstance(event, dict):
+        raise ApiError(400, "Malformed request event: expected an object")
+    for name, types, expected in _EVENT_FIELDS:
+        if not isinstance(event.get(name), types):
+            raise ApiError(400, f"Malformed request event: {name} must be {expected}")
+    path = event["path"]
+    if len(path) > 1 and path.endswith("/"):
+        path = path[:-1]
+    return Request(
+        method=event["httpMethod"],
+        path=path,
+        headers={str(k).lower(): v for k, v in (event.get("headers") or {}).items()},
+        query=event.get("queryStringParameters") or {},
+        body=event.get("body"),
+        is_base64=bool(event.get("isBase64Encoded")),
+        request_id=request_id,
+    )
+
+
+def _request_id(event: Any, context: Any) -> str:
+    ctx = event.get("requestContext") if isinstance(event, dict) else None
+    request_id = ctx.get("requestId") if isinstance(ctx, dict) else None
+    if not isinstance(request_id, str) or not request_id:
+        request_id = getattr(context, "aws_request_id", None)
+    return request_id if isinstance(request_id, str) and request_id else "unknown"
+
+
+class _BadJson(Exception):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _BadJson(f"Invalid JSON: {name} is not allowed")
+
+
+def _parse_float(text: str) -> Decimal:
+    if "e" in text or "E" in text:
+        raise _BadJson("Invalid JSON: numbers in exponent notation are not allowed")
+    return Decimal(text)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _BadJson(f"Invalid JSON: duplicate key {json.dumps(key[:64])}")
+        obj[key] = value
+    return obj
+
+
+def _check_content_type(request: Request) -> None:
+    value = request.headers.get("content-type")
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise ApiError(400, "Content-Type header must be a string")
+    media_type, *params = value.split(";")
+    if media_type.strip().lower() != "application/json":
+        raise ApiError(415, "Unsupported Content-Type: use application/json")
+    for param in params:
+        name, _, param_value = param.partition("=")
+        charset = param_value.strip().strip('"').lower()
+        if name.strip().lower() == "charset" and charset not in ("utf-8", "utf8"):
+            raise ApiError(415, "Unsupported charset: use utf-8")
+
+
+def _json_body(request: Request) -> Any:
+    """Decode the body (base64, size, UTF-8) and parse it as strict JSON with Decimals."""
+    _check_content_type(request)
+    if not request.body:
+        raise ApiError(400, "Request body is required")
+    try:
+        raw = (
+            base64.b64decode(request.body, validate=True)
+            if request.is_base64
+            else request.body.encode("utf-8")
+        )
+    except ValueError as exc:  # binascii.Error, non-ASCII base64 input, lone surrogates
+        what = "valid base64" if request.is_base64 else "valid UTF-8"
+        raise ApiError(400, f"Request body is not {what}") from exc
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(413, f"Request body exceeds {MAX_BODY_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "Request body is not valid UTF-8") from exc
+    try:
+        return json.loads(
+            text,
+            parse_float=_parse_float,
+            parse_int=Decimal,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_unique_keys,
+        )
+    except _BadJson as exc:
+        raise ApiError(400, str(exc)) from exc
+    except json.JSONDecodeError as exc:
+        message = f"Invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        raise ApiError(400, message) from exc
+    except RecursionError as exc:
+        raise ApiError(400, "Invalid JSON: nesting too deep") from exc
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check_id(value: Any, name: str, max_len: int) -> str:
+    if not isinstance(value, str):
+        raise ApiError(400, f"{name} must be a string")
+    if len(value) > max_len or not ID_RE.fullmatch(value):
+        raise ApiError(400, f"{name} must be 1-{max_len} characters of A-Z, a-z, 0-9, _ or -")
+    return value
+
+
+def _parse_amount(value: Any) -> Decimal:
+    """Validate an amount given as a JSON number or a digit string; return it quantized."""
+    if isinstance(value, Decimal):  # JSON numbers are parsed as Decimal; bools never are
+        amount = value
+    elif isinstance(value, str):
+        if not AMOUNT_STRING_RE.fullmatch(value):
+            raise ApiError(400, 'amount string must be digits with an optional fraction, e.g. "10.50"')
+        amount = Decimal(value)
+    else:
+        raise ApiError(400, "amount must be a JSON number or a numeric string")
+    if amount <= 0:
+        raise ApiError(400, "amount must be greater than 0")
+    if amount > MAX_AMOUNT:
+        raise ApiError(400, f"amount must not exceed {MAX_AMOUNT}")
+    quantized = amount.quantize(CENT)
+    if quantized != amount:
+        raise ApiError(400, "amount must have at most 2 decimal places")
+    return quantized
+
+
+def _validate_payment(body: Any) -> dict[str, Any]:
+    """Return the canonical validated request (amount as a 2-place Decimal)."""
+    if not isinstance(body, dict):
+        raise ApiError(400, "Request body must be a JSON object")
+    unknown = sorted(set(body) - ALLOWED_FIELDS)
+    if unknown:
+        raise ApiError(400, "Unknown field(s): " + ", ".join(unknown))
+    missing = [name for name in REQUIRED_FIELDS if name not in body]
+    if missing:
+        raise ApiError(400, "Missing required field(s): " + ", ".join(missing))
+    payment = {
+        "payment_id": _check_id(body.get("payment_id", uuid.uuid4().hex), "payment_id", PAYMENT_ID_MAX),
+        "amount": _parse_amount(body["amount"]),
+        "currency": body["currency"],
+        "customer_id": _check_id(body["customer_id"], "customer_id", CUSTOMER_ID_MAX),
+    }
+    if not isinstance(payment["currency"], str) or not CURRENCY_RE.fullmatch(payment["currency"]):
+        raise ApiError(400, "currency must be a 3-letter uppercase ISO 4217 code, e.g. EUR")
+    if "description" in body:
+        description = body["description"]
+        if not isinstance(description, str):
+            raise ApiError(400, "description must be a string")
+        if len(description) > 1024:
+            raise ApiError(400, "description must be at most 1024 characters")
+        try:
+            description.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ApiError(400, "description must be valid Unicode text") from exc
+        payment["description"] = description
+    return payment
+
+
+# --------------------------------------------------------------------------- records
+
+
+def _public_record(item: dict[str, Any]) -> dict[str, Any]:
+    record = {name: item[name] for name in PUBLIC_FIELDS if name in item}
+    record["amount"] = str(item["amount"].quantize(CENT))
+    return record
+
+
+def _fingerprint(payment: dict[str, Any]) -> str:
+    canonical = json.dumps(payment, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _put_receipt(cfg: Settings, record: dict[str, Any]) -> None:
+    cfg.s3.put_object(
+        Bucket=cfg.bucket,
+        Key=f"receipts/{record['payment_id']}.json",
+        Body=json.dumps(record, sort_keys=True).encode("utf-8"),
+        ContentType="application/json",
+    )
+
+
+def _ensure_receipt(cfg: Settings, record: dict[str, Any]) -> None:
+    """Heal a request that failed between the DynamoDB write and the S3 write."""
+    try:
+        cfg.s3.head_object(Bucket=cfg.bucket, Key=f"receipts/{record['payment_id']}.json")
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in MISSING_OBJECT_CODES:
+            raise
+        _put_receipt(cfg, record)
+
+
+# --------------------------------------------------------------------------- routes
+
+
+def create_payment(request: Request) -> dict[str, Any]:
+    payment = _validate_payment(_json_body(request))
+    cfg = _settings()
+    fingerprint = _fingerprint(payment)
+    item = {
+        **payment,
+        "created_at": _utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "status": "ACCEPTED",
+        "region": cfg.region,
+        "request_fingerprint": fingerprint,
+    }
+    try:
+        cfg.table.put_item(
+            Item=item,
+            ConditionExpression="attribute_not_exists(payment_id)",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        stored = {k: _DESERIALIZER.deserialize(v) for k, v in exc.response["Item"].items()}
+        if stored.get("request_fingerprint") != fingerprint:
+            raise ApiError(409, "payment_id already exists with a different request") from exc
+        record = _public_record(stored)
+        _ensure_receipt(cfg, record)
+        return _response(200, record)
+    record = _public_record(item)
+    _put_receipt(cfg, record)
+    return _response(201, record)
+
+
+def get_payment(request: Request) -> dict[str, Any]:
+    payment_id = _check_id(request.params["payment_id"], "payment_id", PAYMENT_ID_MAX)
+    cfg = _settings()
+    item = cfg.table.get_item(Key={"payment_id": payment_id}, ConsistentRead=True).get("Item")
+    if item is None:
+        raise ApiError(404, "Payment not found")
+    return _response(200, _public_record(item))
+
+
+def list_customer_payments(request: Request) -> dict[str, Any]:
+    customer_id = _check_id(request.params["customer_id"], "customer_id", CUSTOMER_ID_MAX)
+    raw_limit = request.query.get("limit", str(DEFAULT_LIMIT))
+    if not isinstance(raw_limit, str) or not LIMIT_RE.fullmatch(raw_limit):
+        raise ApiError(400, f"limit must be an integer between 1 and {MAX_LIMIT}")
+    limit = int(raw_limit)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ApiError(400, f"limit must be an integer between 1 and {MAX_LIMIT}")
+    cfg = _settings()
+    result = cfg.table.query(
+        IndexName=GSI_NAME,
+        KeyConditionExpression=Key("customer_id").eq(customer_id),
+        ScanIndexForward=False,
+        Limit=limit,
+    )
+    return _response(200, {"items": [_public_record(item) for item in result.get("Items", [])]})
+
+
+def health(request: Request) -> dict[str, Any]:
+    cfg = _settings()
+    try:
+        cfg.table.meta.client.describe_table(TableName=cfg.table_name)
+        cfg.s3.head_bucket(Bucket=cfg.bucket)
+    except (ClientError, BotoCoreError) as exc:
+        _log("WARN", "health_check_failed", request_id=request.request_id, error_type=type(exc).__name__)
+        return _response(503, {"status": "unavailable", "region": cfg.region, "role": cfg.role})
+    return _response(200, {"status": "ok", "region": cfg.region, "role": cfg.role})
+
+
+RouteFn = Callable[[Request], dict[str, Any]]
+ROUTES: tuple[tuple[re.Pattern[str], str, dict[str, RouteFn]], ...] = (
+    (re.compile(r"/payments"), "/payments", {"POST": create_payment}),
+    (
+        re.compile(r"/payments/(?P<payment_id>[^/]+)"),
+        "/payments/{payment_id}",
+        {"GET": get_payment},
+    ),
+    (
+        re.compile(r"/customers/(?P<customer_id>[^/]+)/payments"),
+        "/customers/{customer_id}/payments",
+        {"GET": list_customer_payments},
+    ),
+    (re.compile(r"/health"), "/health", {"GET": health}),
+)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _match(path: str) -> tuple[str, dict[str, RouteFn] | None, dict[str, str]]:
+    """Find the route for a path: (route template, handlers by method, path parameters)."""
+    for pattern, template, methods in ROUTES:
+        match = pattern.fullmatch(path)
+        if match is not None:
+            return template, methods, match.groupdict()
+    return "unmatched", None, {}
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    """Lambda entry point: route the event and turn every outcome into an HTTP response."""
+    started = time.monotonic()
+    request_id = _request_id(event, context)
+    method = event.get("httpMethod") if isinstance(event, dict) else None
+    route = "unmatched"
+    try:
+        request = _parse_event(event, request_id)
+        route, methods, params = _match(request.path)
+        if methods is None:
+            raise ApiError(404, "Not found")
+        if request.method not in methods:
+            raise ApiError(405, "Method not allowed", {"Allow": ", ".join(sorted(methods))})
+        response = methods[request.method](replace(request, params=params))
+    except ApiError as exc:
+        response = _error(exc)
+    except ConfigError as exc:
+        _log("ERROR", "config_error", request_id=request_id, route=route, detail=str(exc))
+        response = _internal_error(request_id)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in THROTTLING_CODES:
+            _log("WARN", "throttled", request_id=request_id, route=route, error_code=code)
+            response = _error(ApiError(503, THROTTLED_MESSAGE, {"Retry-After": RETRY_AFTER}))
+        else:
+            response = _unexpected(request_id, route, exc, code)
+    except Exception as exc:  # the one place that turns surprises into a 500
+        response = _unexpected(request_id, route, exc, None)
+    _log(
+        "INFO",
+        "access",
+        request_id=request_id,
+        method=method if isinstance(method, str) else None,
+        route=route,
+        status=response["statusCode"],
+        duration_ms=round((time.monotonic() - started) * 1000, 3),
+    )
+    return response

@@ -1,0 +1,40 @@
+"""Import a fresh copy of the Lambda handler (lib/lambda/handler.py) for tests.
+
+``lib/lambda`` is zipped as the Lambda package and ``lambda`` is a Python keyword, so the
+handler is loaded from its file path rather than imported as a package. Each call executes
+the module again, so its module-level boto3 clients are created against whatever is active
+at that moment (a moto ``mock_aws`` context, or an emulator via ``AWS_ENDPOINT_URL``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+
+HANDLER_PATH = Path(__file__).resolve().parent.parent / "lib" / "lambda" / "handler.py"
+MODULE_NAME = "payments_handler"
+
+
+def load_handler(**env: str | None) -> ModuleType:
+    """Set the given environment variables (``None`` unsets one), then import the handler.
+
+    Example: ``load_handler(TABLE_NAME="payments", BUCKET_NAME="receipts",
+    REGION_ROLE="primary", AWS_REGION="us-east-1")``. Variables are set in ``os.environ``
+    and left in place; callers that need isolation should set them through
+    ``pytest.MonkeyPatch`` first (or restore them afterwards).
+    """
+    for name, value in env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    spec = importlib.util.spec_from_file_location(MODULE_NAME, HANDLER_PATH)
+    if spec is None or spec.loader is None:  # pragma: no cover - only if the file is missing
+        raise ImportError(f"cannot load the Lambda handler from {HANDLER_PATH}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[MODULE_NAME] = module  # dataclasses resolve annotations via sys.modules
+    spec.loader.exec_module(module)
+    return module
