@@ -1,0 +1,42 @@
+"""Every stack output: flat names, each with a description."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cdktf import TerraformOutput
+from constructs import Construct
+
+OUTPUTS: dict[str, str] = {
+    "primary_api_endpoint": "Invoke URL of the primary region's API stage",
+    "secondary_api_endpoint": "Invoke URL of the secondary region's API stage",
+    "failover_domain_name": "Failover name clients call (Route 53 PRIMARY/SECONDARY alias "
+    "records); empty when ENABLE_CUSTOM_DOMAIN=false",
+    "dns_delegation": "What DNS delegation the failover name needs before it resolves publicly",
+    "dynamodb_table_name": "Payments global table (replicated to the secondary region)",
+    "primary_bucket_name": "Receipts bucket in the primary region (replicates to secondary)",
+    "secondary_bucket_name": "Receipts bucket in the secondary region (replica destination)",
+    "primary_lambda_function_name": "API Lambda function in the primary region",
+    "secondary_lambda_function_name": "API Lambda function in the secondary region",
+    "primary_kms_key_arn": "Customer-managed KMS key of the primary region",
+    "secondary_kms_key_arn": "Customer-managed KMS key of the secondary region",
+    "hosted_zone_id": "Route 53 zone holding the failover records",
+    "primary_health_check_id": "Route 53 health check on the primary region's /health",
+    "secondary_health_check_id": "Route 53 health check on the secondary region's /health",
+    "name_servers": "Name servers of the zone: create NS records for the domain with these "
+    "at your registrar or parent zone (delegation)",
+    "primary_api_key_id": "API key id (same key value in both regions); read the value with "
+    "'aws apigateway get-api-key --api-key <id> --include-value'",
+    "secondary_api_key_id": "API key id in the secondary region (same value as the primary key)",
+}
+
+
+def define_outputs(scope: Construct, values: dict[str, Any]) -> None:
+    """One ``TerraformOutput`` per entry of ``OUTPUTS``; ``values`` must match it exactly."""
+    if set(values) != set(OUTPUTS):
+        raise ValueError(
+            f"outputs mismatch: missing {sorted(set(OUTPUTS) - set(values))}, "
+            f"unknown {sorted(set(values) - set(OUTPUTS))}"
+        )
+    for name, description in OUTPUTS.items():
+        TerraformOutput(scope, name, value=values[name], description=description)

@@ -1,0 +1,548 @@
+"""ONE region's API: Lambda + log groups + REST API + stage + key + usage plan.
+
+The stack calls ``RegionalApi`` once per region with that region's provider, key,
+bucket and table ARN: both regions are built by exactly this code.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from cdktf import AssetType, Fn, TerraformAsset, TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
+from cdktf_cdktf_provider_aws.api_gateway_api_key import ApiGatewayApiKey
+from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
+from cdktf_cdktf_provider_aws.api_gateway_gateway_response import ApiGatewayGatewayResponse
+from cdktf_cdktf_provider_aws.api_gateway_integration import ApiGatewayIntegration
+from cdktf_cdktf_provider_aws.api_gateway_method import ApiGatewayMethod
+from cdktf_cdktf_provider_aws.api_gateway_method_settings import (
+    ApiGatewayMethodSettings,
+    ApiGatewayMethodSettingsSettings,
+)
+from cdktf_cdktf_provider_aws.api_gateway_model import ApiGatewayModel
+from cdktf_cdktf_provider_aws.api_gateway_request_validator import ApiGatewayRequestValidator
+from cdktf_cdktf_provider_aws.api_gateway_resource import ApiGatewayResource
+from cdktf_cdktf_provider_aws.api_gateway_rest_api import (
+    ApiGatewayRestApi,
+    ApiGatewayRestApiEndpointConfiguration,
+)
+from cdktf_cdktf_provider_aws.api_gateway_stage import (
+    ApiGatewayStage,
+    ApiGatewayStageAccessLogSettings,
+)
+from cdktf_cdktf_provider_aws.api_gateway_usage_plan import (
+    ApiGatewayUsagePlan,
+    ApiGatewayUsagePlanApiStages,
+    ApiGatewayUsagePlanQuotaSettings,
+    ApiGatewayUsagePlanThrottleSettings,
+)
+from cdktf_cdktf_provider_aws.api_gateway_usage_plan_key import ApiGatewayUsagePlanKey
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.lambda_function import (
+    LambdaFunction,
+    LambdaFunctionEnvironment,
+    LambdaFunctionLoggingConfig,
+)
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
+from constructs import Construct
+
+from lib.config import Profile
+from lib.policy import assume_role_policy, document, skip_checks, statement
+from lib.region import Region
+from lib.storage import RECEIPTS_PREFIX
+
+LAMBDA_SOURCE = Path(__file__).parent / "lambda"
+LAMBDA_RUNTIME = "python3.12"
+LAMBDA_HANDLER = "handler.handler"
+STAGE_NAME = "v1"
+HEALTH_PATH = "/health"
+
+# Mirrors the handler's validation so API Gateway rejects bad bodies before a Lambda
+# runs; the handler stays the source of truth (a unit test keeps the two in step).
+PAYMENT_ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$"
+CUSTOMER_ID_PATTERN = "^[A-Za-z0-9_-]{1,128}$"
+CURRENCY_PATTERN = "^[A-Z]{3}$"
+DESCRIPTION_MAX = 1024
+CREATE_PAYMENT_SCHEMA = {
+    "$schema": "http://json-schema.org/draft-04/schema#",
+    "title": "CreatePayment",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["amount", "currency", "customer_id"],
+    "properties": {
+        "payment_id": {"type": "string", "pattern": PAYMENT_ID_PATTERN},
+        "amount": {"type": ["number", "string"]},
+        "currency": {"type": "string", "pattern": CURRENCY_PATTERN},
+        "customer_id": {"type": "string", "pattern": CUSTOMER_ID_PATTERN},
+        "description": {"type": "string", "maxLength": DESCRIPTION_MAX},
+    },
+}
+
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "ip": "$context.identity.sourceIp",
+        "apiKeyId": "$context.identity.apiKeyId",
+        "httpMethod": "$context.httpMethod",
+        "resourcePath": "$context.resourcePath",
+        "status": "$context.status",
+        "responseLength": "$context.responseLength",
+        "integrationLatency": "$context.integrationLatency",
+        "requestTime": "$context.requestTime",
+    },
+    separators=(",", ":"),
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    api_key_required: bool
+    parameters: tuple[tuple[str, bool], ...] = ()
+    validate_body: bool = False
+
+
+@dataclass(frozen=True)
+class ApiNames:
+    function: str
+    function_role: str
+    api: str
+    api_key: str
+    usage_plan: str
+    logging_role: str
+
+
+ROUTES = (
+    Route("POST", "/payments", True, validate_body=True),
+    Route(
+        "GET",
+        "/payments/{payment_id}",
+        True,
+        (("method.request.path.payment_id", True),),
+    ),
+    Route(
+        "GET",
+        "/customers/{customer_id}/payments",
+        True,
+        (("method.request.path.customer_id", True), ("method.request.querystring.limit", False)),
+    ),
+    # Route 53 health checks cannot send an API key: /health is the one open route.
+    Route("GET", HEALTH_PATH, False),
+)
+
+
+def lambda_asset(scope: Construct) -> TerraformAsset:
+    """The handler package, zipped at synth.
+
+    Only ``*.py`` sources are staged: a ``__pycache__`` left by tests would otherwise change
+    both the zip and cdktf's content hash, and with it the deployed function.
+    """
+    staging = Path(tempfile.mkdtemp(prefix="tap-lambda-"))
+    atexit.register(shutil.rmtree, staging, ignore_errors=True)
+    for source in sorted(LAMBDA_SOURCE.glob("*.py")):
+        shutil.copy2(source, staging / source.name)
+    return TerraformAsset(scope, "lambda-package", path=str(staging), type=AssetType.ARCHIVE)
+
+
+def _route_signature() -> str:
+    """Changes whenever the API definition in this file changes (redeploys the stage)."""
+    payload = json.dumps(
+        [[r.method, r.path, r.api_key_required, r.parameters, r.validate_body] for r in ROUTES]
+        + [CREATE_PAYMENT_SCHEMA, ACCESS_LOG_FORMAT],
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class RegionalApi(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        region: Region,
+        names: ApiNames,
+        profile: Profile,
+        account_id: str,
+        asset: TerraformAsset,
+        kms_key_arn: str,
+        table_name: str,
+        table_arn: str,
+        bucket_name: str,
+        bucket_arn: str,
+        api_key_value: str | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        self.region = region
+        provider = region.provider
+        logs_arn = f"arn:aws:logs:{region.name}:{account_id}"
+
+        # --- Lambda -------------------------------------------------------------------
+        self.function_log_group = CloudwatchLogGroup(
+            self,
+            "function-logs",
+            provider=provider,
+            name=f"/aws/lambda/{names.function}",
+            retention_in_days=profile.log_retention_days,
+            kms_key_id=kms_key_arn,
+        )
+        skip_checks(
+            self.function_log_group,
+            {"CKV_AWS_338": "retention follows the environment profile (dev 7 / prod 90 days)"},
+        )
+        role = IamRole(
+            self,
+            "function-role",
+            provider=provider,
+            name=names.function_role,
+            assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
+        )
+        policy = IamPolicy(
+            self,
+            "function-policy",
+            provider=provider,
+            name=names.function_role,
+            description=f"Payments API Lambda in {region.name}: its table, bucket, key and logs",
+            policy=document(
+                statement(
+                    "PaymentsTable",
+                    [
+                        "dynamodb:DescribeTable",
+                        "dynamodb:GetItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:Query",
+                    ],
+                    [table_arn, f"{table_arn}/index/*"],
+                ),
+                statement(
+                    "ReceiptObjects",
+                    ["s3:GetObject", "s3:PutObject"],
+                    [f"{bucket_arn}/{RECEIPTS_PREFIX}*"],
+                ),
+                # head_bucket (health check) and 404-instead-of-403 on missing receipts.
+                statement("ReceiptBucket", ["s3:ListBucket"], [bucket_arn]),
+                statement(
+                    "RegionKey",
+                    ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+                    [kms_key_arn],
+                ),
+                statement(
+                    "OwnLogs",
+                    ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    [f"{self.function_log_group.arn}:*"],
+                ),
+            ),
+        )
+        attachment = IamRolePolicyAttachment(
+            self, "function-policy-attachment", provider=provider, role=role.name, policy_arn=policy.arn
+        )
+        self.function = LambdaFunction(
+            self,
+            "function",
+            provider=provider,
+            function_name=names.function,
+            description=f"Payments API ({region.role}, {region.name})",
+            role=role.arn,
+            runtime=LAMBDA_RUNTIME,
+            handler=LAMBDA_HANDLER,
+            filename=asset.path,
+            source_code_hash=asset.asset_hash,
+            memory_size=256,
+            timeout=10,
+            reserved_concurrent_executions=profile.reserved_concurrency,
+            kms_key_arn=kms_key_arn,
+            environment=LambdaFunctionEnvironment(
+                variables={
+                    "TABLE_NAME": table_name,
+                    "BUCKET_NAME": bucket_name,
+                    "REGION_ROLE": region.role,
+                }
+            ),
+            logging_config=LambdaFunctionLoggingConfig(
+                log_format="Text", log_group=self.function_log_group.name
+            ),
+            depends_on=[self.function_log_group, attachment],
+        )
+        skip_checks(
+            self.function,
+            {
+                "CKV_AWS_116": "invoked synchronously by API Gateway: errors go back to the "
+                "caller, there is no async event to dead-letter",
+                "CKV_AWS_117": "talks only to regional AWS APIs (DynamoDB, S3, KMS); a VPC "
+                "would add NAT/endpoints and cold-start cost with no resource to reach",
+                "CKV_AWS_272": "code signing needs a Signer profile outside this stack; the "
+                "package is built from this repository at synth",
+                "CKV_AWS_50": "X-Ray needs xray:Put* on Resource '*' (no resource-level "
+                "permissions), which the least-privilege rule of this stack forbids",
+            },
+        )
+
+        # --- REST API ------------------------------------------------------------------
+        self.rest_api = ApiGatewayRestApi(
+            self,
+            "rest-api",
+            provider=provider,
+            name=names.api,
+            description=f"Payments API ({region.role}, {region.name})",
+            endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        )
+        validator = ApiGatewayRequestValidator(
+            self,
+            "validator",
+            provider=provider,
+            rest_api_id=self.rest_api.id,
+            name="body-and-parameters",
+            validate_request_body=True,
+            validate_request_parameters=True,
+        )
+        model = ApiGatewayModel(
+            self,
+            "create-payment-model",
+            provider=provider,
+            rest_api_id=self.rest_api.id,
+            name="CreatePayment",
+            content_type="application/json",
+            schema=json.dumps(CREATE_PAYMENT_SCHEMA, sort_keys=True),
+        )
+        # API Gateway's own errors in the handler's {"error": ...} shape.
+        for response_type, template in (
+            ("DEFAULT_4XX", '{"error": $context.error.messageString}'),
+            ("DEFAULT_5XX", '{"error": "Internal server error"}'),
+        ):
+            ApiGatewayGatewayResponse(
+                self,
+                f"response-{response_type.lower()}",
+                provider=provider,
+                rest_api_id=self.rest_api.id,
+                response_type=response_type,
+                response_templates={"application/json": template},
+            )
+
+        resources: dict[str, str] = {"": self.rest_api.root_resource_id}
+
+        def resource_for(path: str) -> str:
+            """The API Gateway resource id for ``path``, creating parents as needed."""
+            if path not in resources:
+                parent, _, part = path.rpartition("/")
+                resources[path] = ApiGatewayResource(
+                    self,
+                    "resource" + path.replace("/", "-").replace("{", "").replace("}", ""),
+                    provider=provider,
+                    rest_api_id=self.rest_api.id,
+                    parent_id=resource_for(parent),
+                    path_part=part,
+                ).id
+            return resources[path]
+
+        deployed: list = []
+        for route in ROUTES:
+            route_id = f"{route.method.lower()}{route.path.replace('/', '-')}".replace("{", "").replace(
+                "}", ""
+            )
+            method = ApiGatewayMethod(
+                self,
+                f"method-{route_id}",
+                provider=provider,
+                rest_api_id=self.rest_api.id,
+                resource_id=resource_for(route.path),
+                http_method=route.method,
+                authorization="NONE",
+                api_key_required=route.api_key_required,
+                request_parameters=dict(route.parameters) or None,
+                request_validator_id=validator.id,
+                request_models={"application/json": model.name} if route.validate_body else None,
+            )
+            if not route.api_key_required:
+                skip_checks(
+                    method,
+                    {
+                        "CKV_AWS_59": "health probe for Route 53 failover, which cannot send an "
+                        "API key; it reveals only 'ok' and the region"
+                    },
+                )
+            integration = ApiGatewayIntegration(
+                self,
+                f"integration-{route_id}",
+                provider=provider,
+                rest_api_id=self.rest_api.id,
+                resource_id=method.resource_id,
+                http_method=method.http_method,
+                integration_http_method="POST",
+                type="AWS_PROXY",
+                uri=self.function.invoke_arn,
+            )
+            deployed += [method, integration]
+
+        LambdaPermission(
+            self,
+            "invoke-permission",
+            provider=provider,
+            statement_id="AllowApiGatewayInvoke",
+            action="lambda:InvokeFunction",
+            function_name=self.function.function_name,
+            principal="apigateway.amazonaws.com",
+            source_arn=f"{self.rest_api.execution_arn}/*/*/*",
+        )
+
+        deployment = ApiGatewayDeployment(
+            self,
+            "deployment",
+            provider=provider,
+            rest_api_id=self.rest_api.id,
+            description="Payments API deployment",
+            triggers={
+                "redeployment": Fn.sha1(Fn.jsonencode([_route_signature()] + [r.id for r in deployed]))
+            },
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+            depends_on=deployed,
+        )
+
+        # --- Stage, logging ------------------------------------------------------------
+        account = self._api_gateway_logging_role(region, names, logs_arn)
+        self.access_log_group = CloudwatchLogGroup(
+            self,
+            "access-logs",
+            provider=provider,
+            name=f"/aws/apigateway/{names.api}/access",
+            retention_in_days=profile.log_retention_days,
+            kms_key_id=kms_key_arn,
+        )
+        skip_checks(
+            self.access_log_group,
+            {"CKV_AWS_338": "retention follows the environment profile (dev 7 / prod 90 days)"},
+        )
+        self.stage = ApiGatewayStage(
+            self,
+            "stage",
+            provider=provider,
+            rest_api_id=self.rest_api.id,
+            deployment_id=deployment.id,
+            stage_name=STAGE_NAME,
+            access_log_settings=ApiGatewayStageAccessLogSettings(
+                destination_arn=self.access_log_group.arn, format=ACCESS_LOG_FORMAT
+            ),
+            depends_on=[account],
+        )
+        skip_checks(
+            self.stage,
+            {
+                "CKV_AWS_73": "X-Ray is off stack-wide (see the Lambda's CKV_AWS_50 reason)",
+                "CKV_AWS_120": "payments are writes and per-customer reads: caching would "
+                "serve stale or cross-customer data",
+                "CKV2_AWS_51": "the integration is Lambda (AWS_PROXY), not an HTTP backend "
+                "that could verify a client certificate",
+                "CKV2_AWS_29": "WAF is an account-level decision; usage-plan throttling and "
+                "quotas bound abuse per key",
+            },
+        )
+        method_settings = ApiGatewayMethodSettings(
+            self,
+            "method-settings",
+            provider=provider,
+            rest_api_id=self.rest_api.id,
+            stage_name=self.stage.stage_name,
+            method_path="*/*",
+            settings=ApiGatewayMethodSettingsSettings(
+                metrics_enabled=True,
+                logging_level="ERROR",
+                data_trace_enabled=False,
+                throttling_rate_limit=profile.throttle_rate_limit,
+                throttling_burst_limit=profile.throttle_burst_limit,
+            ),
+        )
+        skip_checks(
+            method_settings,
+            {"CKV_AWS_225": "caching is off on purpose (see the stage's CKV_AWS_120 reason)"},
+        )
+
+        # --- API key + usage plan ------------------------------------------------------
+        self.api_key = ApiGatewayApiKey(
+            self,
+            "api-key",
+            provider=provider,
+            name=names.api_key,
+            description="Payments API client key (same value in both regions for failover)",
+            enabled=True,
+            value=api_key_value,
+        )
+        usage_plan = ApiGatewayUsagePlan(
+            self,
+            "usage-plan",
+            provider=provider,
+            name=names.usage_plan,
+            api_stages=[ApiGatewayUsagePlanApiStages(api_id=self.rest_api.id, stage=self.stage.stage_name)],
+            throttle_settings=ApiGatewayUsagePlanThrottleSettings(
+                rate_limit=profile.throttle_rate_limit, burst_limit=profile.throttle_burst_limit
+            ),
+            quota_settings=ApiGatewayUsagePlanQuotaSettings(limit=profile.quota_per_day, period="DAY"),
+        )
+        ApiGatewayUsagePlanKey(
+            self,
+            "usage-plan-key",
+            provider=provider,
+            key_id=self.api_key.id,
+            key_type="API_KEY",
+            usage_plan_id=usage_plan.id,
+        )
+
+    def _api_gateway_logging_role(self, region: Region, names: ApiNames, logs_arn: str) -> ApiGatewayAccount:
+        """API Gateway writes stage logs only once the region's account setting names a role."""
+        role = IamRole(
+            self,
+            "apigateway-logs-role",
+            provider=region.provider,
+            name=names.logging_role,
+            assume_role_policy=assume_role_policy("apigateway.amazonaws.com"),
+        )
+        policy = IamPolicy(
+            self,
+            "apigateway-logs-policy",
+            provider=region.provider,
+            name=names.logging_role,
+            description=f"API Gateway access and execution logs in {region.name}",
+            policy=document(
+                statement(
+                    "WriteApiGatewayLogs",
+                    [
+                        "logs:CreateLogGroup",
+                        "logs:CreateLogStream",
+                        "logs:DescribeLogGroups",
+                        "logs:DescribeLogStreams",
+                        "logs:GetLogEvents",
+                        "logs:FilterLogEvents",
+                        "logs:PutLogEvents",
+                    ],
+                    [f"{logs_arn}:log-group:*"],
+                )
+            ),
+        )
+        attachment = IamRolePolicyAttachment(
+            self,
+            "apigateway-logs-attachment",
+            provider=region.provider,
+            role=role.name,
+            policy_arn=policy.arn,
+        )
+        return ApiGatewayAccount(
+            self,
+            "apigateway-account",
+            provider=region.provider,
+            cloudwatch_role_arn=role.arn,
+            reset_on_delete=True,
+            depends_on=[attachment],
+        )
+
+    @property
+    def execute_api_host(self) -> str:
+        return f"{self.rest_api.id}.execute-api.{self.region.name}.amazonaws.com"

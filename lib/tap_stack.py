@@ -1,0 +1,187 @@
+"""TapStack: the multi-region disaster-recovery payments API, composed one concern at a time."""
+
+from __future__ import annotations
+
+from cdktf import LocalBackend, S3Backend, TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from constructs import Construct
+
+from lib.config import StackConfig
+from lib.dns_failover import HostedZone, RegionalEndpoint
+from lib.keys import RegionalKey
+from lib.monitoring import RegionalMonitoring
+from lib.outputs import define_outputs
+from lib.region import Region
+from lib.regional_api import ApiNames, RegionalApi, lambda_asset
+from lib.storage import BucketReplication, ReceiptBucket
+from lib.table import GlobalTable
+
+
+class TapStack(TerraformStack):
+    def __init__(self, scope: Construct, id: str, config: StackConfig) -> None:
+        super().__init__(scope, id)
+        self._backend(id, config)
+        profile = config.profile
+
+        regions = [
+            Region(
+                spec.role,
+                spec.name,
+                AwsProvider(
+                    self,
+                    f"aws-{spec.role}",
+                    alias=spec.role,
+                    region=spec.name,
+                    default_tags=[AwsProviderDefaultTags(tags=config.tags)],
+                ),
+            )
+            for spec in config.regions
+        ]
+        primary, secondary = regions
+        account_id = DataAwsCallerIdentity(self, "caller", provider=primary.provider).account_id
+
+        keys = {
+            r.role: RegionalKey(
+                self,
+                f"key-{r.role}",
+                region=r,
+                alias_name=config.name("data", r.role),
+                account_id=account_id,
+                deletion_window_days=profile.kms_deletion_window_days,
+            )
+            for r in regions
+        }
+
+        table = GlobalTable(
+            self,
+            "payments-table",
+            name=config.name("payments"),
+            primary=primary,
+            primary_key_arn=keys[primary.role].arn,
+            replica_region=secondary.name,
+            replica_key_arn=keys[secondary.role].arn,
+            deletion_protection=profile.deletion_protection,
+        )
+
+        buckets = {
+            r.role: ReceiptBucket(
+                self,
+                f"receipts-{r.role}",
+                region=r,
+                name=f"{config.name('receipts', r.role)}-{account_id}",
+                kms_key_arn=keys[r.role].arn,
+                force_destroy=profile.force_destroy,
+            )
+            for r in regions
+        }
+        BucketReplication(
+            self,
+            "receipts-replication",
+            source=buckets[primary.role],
+            destination=buckets[secondary.role],
+            role_name=config.name("receipts-replication"),
+        )
+
+        asset = lambda_asset(self)
+        apis: dict[str, RegionalApi] = {}
+        api_key_value = None  # generated in the primary, reused by the secondary
+        for r in regions:
+            apis[r.role] = RegionalApi(
+                self,
+                f"api-{r.role}",
+                region=r,
+                names=ApiNames(
+                    function=config.name("payments-api", r.role),
+                    function_role=config.name("payments-api-fn", r.role),
+                    api=config.name("payments-api", r.role),
+                    api_key=config.name("payments-client", r.role),
+                    usage_plan=config.name("payments-plan", r.role),
+                    logging_role=config.name("apigw-logs", r.role),
+                ),
+                profile=profile,
+                account_id=account_id,
+                asset=asset,
+                kms_key_arn=keys[r.role].arn,
+                table_name=table.name,
+                table_arn=table.arn_in(r),
+                bucket_name=buckets[r.role].name,
+                bucket_arn=buckets[r.role].arn,
+                api_key_value=api_key_value,
+            )
+            api_key_value = apis[r.role].api_key.value
+
+        zone = HostedZone(
+            self,
+            "zone",
+            region=primary,
+            domain_name=config.domain_name,
+            hosted_zone_id=config.hosted_zone_id,
+            force_destroy=profile.force_destroy,
+        )
+        endpoints = {
+            r.role: RegionalEndpoint(
+                self,
+                f"endpoint-{r.role}",
+                region=r,
+                api=apis[r.role],
+                zone_id=zone.zone_id,
+                api_domain_name=config.api_domain_name,
+                custom_domain=config.custom_domain,
+            )
+            for r in regions
+        }
+        for r in regions:
+            RegionalMonitoring(
+                self,
+                f"monitoring-{r.role}",
+                region=r,
+                topic_name=config.name("alarms", r.role),
+                parameter_prefix=f"/{config.name('payments')}/{r.role}",
+                kms_key_arn=keys[r.role].arn,
+                api=apis[r.role],
+                table_name=table.name,
+            )
+
+        define_outputs(
+            self,
+            {
+                **{f"{role}_api_endpoint": a.stage.invoke_url for role, a in apis.items()},
+                **{f"{role}_bucket_name": b.name for role, b in buckets.items()},
+                **{f"{role}_lambda_function_name": a.function.function_name for role, a in apis.items()},
+                **{f"{role}_kms_key_arn": k.arn for role, k in keys.items()},
+                **{f"{role}_health_check_id": e.health_check.id for role, e in endpoints.items()},
+                **{f"{role}_api_key_id": a.api_key.id for role, a in apis.items()},
+                "failover_domain_name": config.api_domain_name if config.custom_domain else "",
+                "dns_delegation": _delegation_note(config, zone.created),
+                "dynamodb_table_name": table.name,
+                "hosted_zone_id": zone.zone_id,
+                "name_servers": zone.name_servers,
+            },
+        )
+
+    def _backend(self, id: str, config: StackConfig) -> None:
+        if config.state_bucket:
+            S3Backend(
+                self,
+                bucket=config.state_bucket,
+                key=f"{id}/terraform.tfstate",
+                region=config.state_bucket_region,
+                encrypt=True,
+            )
+            # S3-native state locking (Terraform >= 1.10); cdktf 0.21 has no property for it.
+            self.add_override("terraform.backend.s3.use_lockfile", True)
+        else:
+            # Relative to the synthesized stack directory (cdktf.out/stacks/<id>): the state
+            # lands in the project root for cdktf and plain `terraform -chdir=...` alike.
+            LocalBackend(self, path=f"../../../terraform.{id}.tfstate")
+
+
+def _delegation_note(config: StackConfig, zone_created: bool) -> str:
+    if not zone_created:
+        return f"none: records live in the existing zone {config.hosted_zone_id}"
+    return (
+        f"required: {config.domain_name} is a new zone; create NS records for it with the "
+        "name_servers output in its parent zone, or certificate validation and the failover "
+        "name cannot work on real AWS (or deploy with ENABLE_CUSTOM_DOMAIN=false first)"
+    )

@@ -1,0 +1,116 @@
+"""Session fixtures: each profile's stack is synthesized ONCE per test run.
+
+Importing the prebuilt AWS provider costs ~20 s (jsii), so nothing here synthesizes per
+test. Tests read the synthesized JSON through ``Synth`` and assert concrete values.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+DEV_ENV: dict[str, str] = {}
+PROD_ENV = {
+    "ENVIRONMENT_SUFFIX": "prod",
+    "ENVIRONMENT": "prod",
+    "DOMAIN_NAME": "payments.acme-corp.io",
+    "HOSTED_ZONE_ID": "Z0123456789ABCDEFGHIJ",
+    "TERRAFORM_STATE_BUCKET": "acme-terraform-state",
+    "TERRAFORM_STATE_BUCKET_REGION": "eu-west-1",
+    "REPOSITORY": "acme/payments-dr",
+    "COMMIT_AUTHOR": "jane.doe@acme-corp.io",
+}
+STAGING_ENV = {
+    "ENVIRONMENT_SUFFIX": "stg",
+    "ENVIRONMENT": "staging",
+    "ENABLE_CUSTOM_DOMAIN": "false",
+}
+
+
+@dataclass
+class Synth:
+    """A synthesized stack and helpers to find its parts by construct path."""
+
+    stack_id: str
+    json: dict[str, Any]
+
+    def resources(self, type_: str) -> dict[str, dict[str, Any]]:
+        return self.json.get("resource", {}).get(type_, {})
+
+    def logical_id(self, type_: str, path: str) -> str:
+        """Logical id of the resource at construct ``path`` (e.g. ``api-primary/function``)."""
+        # cdktf (like AWS CDK) drops a component that the previous one ends with:
+        # "payments-table/table" -> "payments-table_<hash>".
+        parts: list[str] = []
+        for part in path.split("/"):
+            if not parts or not parts[-1].endswith(part):
+                parts.append(part)
+        pattern = re.compile(re.escape("_".join(parts)) + r"_[0-9A-F]{8}")
+        matches = [name for name in self.resources(type_) if pattern.fullmatch(name)]
+        assert len(matches) == 1, f"{type_} at {path!r}: found {matches}"
+        return matches[0]
+
+    def get(self, type_: str, path: str) -> dict[str, Any]:
+        return self.resources(type_)[self.logical_id(type_, path)]
+
+    def address(self, type_: str, path: str) -> str:
+        """``type.logical_id``, as used in ``depends_on``."""
+        return f"{type_}.{self.logical_id(type_, path)}"
+
+    def ref(self, type_: str, path: str, attribute: str) -> str:
+        """The interpolation another resource uses to refer to ``path``'s ``attribute``."""
+        return f"${{{type_}.{self.logical_id(type_, path)}.{attribute}}}"
+
+    def count(self, type_: str) -> int:
+        return len(self.resources(type_))
+
+    def output(self, name: str) -> dict[str, Any]:
+        return self.json["output"][name]
+
+
+def _synth(env: dict[str, str]) -> Synth:
+    from cdktf import Testing
+
+    from lib.config import StackConfig
+    from lib.tap_stack import TapStack
+
+    config = StackConfig.from_env(env)
+    stack_id = f"TapStack{config.suffix}"
+    stack = TapStack(Testing.app(), stack_id, config)
+    return Synth(stack_id, json.loads(Testing.synth(stack)))
+
+
+@pytest.fixture(scope="session")
+def dev() -> Synth:
+    return _synth(DEV_ENV)
+
+
+@pytest.fixture(scope="session")
+def prod() -> Synth:
+    return _synth(PROD_ENV)
+
+
+@pytest.fixture(scope="session")
+def staging() -> Synth:
+    return _synth(STAGING_ENV)
+
+
+@pytest.fixture(scope="session", params=["dev", "prod"])
+def each_profile(request: pytest.FixtureRequest) -> Synth:
+    """Runs a test once for the dev and once for the prod stack."""
+    return request.getfixturevalue(request.param)
+
+
+def policy_of(body: dict[str, Any], key: str = "policy") -> dict[str, Any]:
+    """A policy document attribute, parsed."""
+    return json.loads(body[key])
+
+
+REGIONS = (("primary", "us-east-1"), ("secondary", "us-west-2"))

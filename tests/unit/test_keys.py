@@ -1,0 +1,45 @@
+"""lib/keys.py: a customer-managed key per region."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.conftest import REGIONS, policy_of
+
+ACCOUNT = "${data.aws_caller_identity.caller.account_id}"
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_key_per_region_with_rotation_and_alias(dev, role, region):
+    key = dev.get("aws_kms_key", f"key-{role}/key")
+    assert key["provider"] == f"aws.{role}"
+    assert key["enable_key_rotation"] is True
+    assert key["deletion_window_in_days"] == 7
+    alias = dev.get("aws_kms_alias", f"key-{role}/alias")
+    assert alias["name"] == f"alias/tap-data-{role}-dev"
+    assert alias["target_key_id"] == dev.ref("aws_kms_key", f"key-{role}/key", "key_id")
+    assert alias["provider"] == f"aws.{role}"
+
+
+def test_prod_keeps_deleted_keys_for_30_days(prod):
+    for role, _ in REGIONS:
+        assert prod.get("aws_kms_key", f"key-{role}/key")["deletion_window_in_days"] == 30
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_key_policy(dev, role, region):
+    policy = policy_of(dev.get("aws_kms_key", f"key-{role}/key"))
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    admin = by_sid["AccountAdministration"]
+    assert admin["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    assert "kms:*" not in admin["Action"] and "*" not in admin["Action"]
+    assert {"kms:Decrypt", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy"} <= set(admin["Action"])
+
+    logs = by_sid["CloudWatchLogsEncryption"]
+    assert logs["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}
+    assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] == (
+        f"arn:aws:logs:{region}:{ACCOUNT}:log-group:*"
+    )
+    alarms = by_sid["AlarmNotificationsToEncryptedTopic"]
+    assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert alarms["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}

@@ -1,0 +1,389 @@
+"""lib/regional_api.py: one region's Lambda + API Gateway, built by the same code twice."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from lib import regional_api
+from tests.unit.conftest import REGIONS, policy_of
+
+ACCOUNT = "${data.aws_caller_identity.caller.account_id}"
+ROUTE_IDS = {
+    ("POST", "/payments"): "post-payments",
+    ("GET", "/payments/{payment_id}"): "get-payments-payment_id",
+    ("GET", "/customers/{customer_id}/payments"): "get-customers-customer_id-payments",
+    ("GET", "/health"): "get-health",
+}
+
+
+def method(synth, role, route_id):
+    return synth.get("aws_api_gateway_method", f"api-{role}/method-{route_id}")
+
+
+# --- Lambda --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_function(dev, role, region):
+    fn = dev.get("aws_lambda_function", f"api-{role}/function")
+    assert fn["provider"] == f"aws.{role}"
+    assert fn["function_name"] == f"tap-payments-api-{role}-dev"
+    assert fn["runtime"] == "python3.12"
+    assert fn["handler"] == "handler.handler"
+    assert fn["filename"].startswith("assets/lambda-package/") and fn["filename"].endswith("/archive.zip")
+    assert fn["source_code_hash"] in fn["filename"]
+    assert fn["role"] == dev.ref("aws_iam_role", f"api-{role}/function-role", "arn")
+    assert fn["kms_key_arn"] == dev.ref("aws_kms_key", f"key-{role}/key", "arn")
+    assert fn["reserved_concurrent_executions"] == 5
+    assert "vpc_config" not in fn
+    table_name = "tap-payments-dev"
+    assert fn["environment"] == {
+        "variables": {
+            "TABLE_NAME": table_name,
+            "BUCKET_NAME": dev.ref("aws_s3_bucket", f"receipts-{role}/bucket", "bucket"),
+            "REGION_ROLE": role,
+        }
+    }
+    assert not [k for k in fn["environment"]["variables"] if k.startswith("AWS_")]
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_log_group_exists_before_the_function(dev, role, region):
+    fn = dev.get("aws_lambda_function", f"api-{role}/function")
+    log_group_id = dev.logical_id("aws_cloudwatch_log_group", f"api-{role}/function-logs")
+    assert f"aws_cloudwatch_log_group.{log_group_id}" in fn["depends_on"]
+    log_group = dev.get("aws_cloudwatch_log_group", f"api-{role}/function-logs")
+    assert log_group["name"] == f"/aws/lambda/tap-payments-api-{role}-dev"
+    assert log_group["retention_in_days"] == 7
+    assert log_group["kms_key_id"] == dev.ref("aws_kms_key", f"key-{role}/key", "arn")
+    assert fn["logging_config"]["log_group"] == dev.ref(
+        "aws_cloudwatch_log_group", f"api-{role}/function-logs", "name"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fixture", "retention", "concurrency"), [("dev", 7, 5), ("staging", 30, 20), ("prod", 90, 100)]
+)
+def test_profile_drives_retention_and_concurrency(request, fixture, retention, concurrency):
+    synth = request.getfixturevalue(fixture)
+    for role, _ in REGIONS:
+        for group in ("function-logs", "access-logs"):
+            log_group = synth.get("aws_cloudwatch_log_group", f"api-{role}/{group}")
+            assert log_group["retention_in_days"] == retention
+        fn = synth.get("aws_lambda_function", f"api-{role}/function")
+        assert fn["reserved_concurrent_executions"] == concurrency
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_function_policy_is_scoped_to_its_region(dev, role, region):
+    table_arn = (
+        dev.ref("aws_dynamodb_table", "payments-table/table", "arn")
+        if role == "primary"
+        else "${tolist(aws_dynamodb_table.payments-table_7633156F.replica).0.arn}"
+    )
+    bucket_arn = dev.ref("aws_s3_bucket", f"receipts-{role}/bucket", "arn")
+    statements = {
+        s["Sid"]: s for s in policy_of(dev.get("aws_iam_policy", f"api-{role}/function-policy"))["Statement"]
+    }
+    assert statements["PaymentsTable"]["Action"] == [
+        "dynamodb:DescribeTable",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+    ]
+    assert statements["PaymentsTable"]["Resource"] == [table_arn, f"{table_arn}/index/*"]
+    assert statements["ReceiptObjects"]["Resource"] == [f"{bucket_arn}/receipts/*"]
+    assert statements["ReceiptBucket"] == {
+        "Sid": "ReceiptBucket",
+        "Effect": "Allow",
+        "Action": ["s3:ListBucket"],
+        "Resource": [bucket_arn],
+    }
+    assert statements["RegionKey"]["Resource"] == [dev.ref("aws_kms_key", f"key-{role}/key", "arn")]
+    log_group_arn = dev.ref("aws_cloudwatch_log_group", f"api-{role}/function-logs", "arn")
+    assert statements["OwnLogs"]["Resource"] == [f"{log_group_arn}:*"]
+
+
+def test_secondary_table_arn_is_the_replica_arn(dev):
+    # Guards the hard-coded logical id used above.
+    assert dev.logical_id("aws_dynamodb_table", "payments-table/table") == "payments-table_7633156F"
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_policy_attachment_takes_the_role_name(dev, role, region):
+    attachment = dev.get("aws_iam_role_policy_attachment", f"api-{role}/function-policy-attachment")
+    assert attachment["role"] == dev.ref("aws_iam_role", f"api-{role}/function-role", "name")
+    assert attachment["policy_arn"] == dev.ref("aws_iam_policy", f"api-{role}/function-policy", "arn")
+    trust = policy_of(dev.get("aws_iam_role", f"api-{role}/function-role"), "assume_role_policy")
+    assert trust["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
+
+
+def test_asset_stages_only_python_sources(tmp_path, monkeypatch):
+    """A __pycache__ (or any non-.py file) must not change the package or its hash."""
+    from cdktf import TerraformStack, Testing
+
+    source = tmp_path / "lambda"
+    (source / "__pycache__").mkdir(parents=True)
+    (source / "handler.py").write_text("def handler(event, context):\n    return {}\n")
+    (source / "__pycache__" / "handler.cpython-311.pyc").write_bytes(b"\x00stale bytecode")
+    (source / "notes.txt").write_text("not shipped")
+    monkeypatch.setattr(regional_api, "LAMBDA_SOURCE", source)
+
+    asset = regional_api.lambda_asset(TerraformStack(Testing.app(), "asset-test"))
+    expected = hashlib.md5((source / "handler.py").read_bytes(), usedforsecurity=False).hexdigest().upper()
+    assert asset.asset_hash == expected
+    assert asset.path.endswith(f"/{expected}/archive.zip")
+
+
+def test_deployed_hash_is_the_handler_source_hash(dev):
+    sources = sorted(Path(regional_api.LAMBDA_SOURCE).glob("*.py"))
+    digest = hashlib.md5(b"".join(p.read_bytes() for p in sources), usedforsecurity=False).hexdigest().upper()
+    for role, _ in REGIONS:
+        assert dev.get("aws_lambda_function", f"api-{role}/function")["source_code_hash"] == digest
+
+
+# --- REST API --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_rest_api_is_regional(dev, role, region):
+    api = dev.get("aws_api_gateway_rest_api", f"api-{role}/rest-api")
+    assert api["name"] == f"tap-payments-api-{role}-dev"
+    assert api["endpoint_configuration"] == {"types": ["REGIONAL"]}
+    assert api["lifecycle"] == {"create_before_destroy": True}
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_resource_tree(dev, role, region):
+    parts = {
+        body["path_part"]: body
+        for body in dev.resources("aws_api_gateway_resource").values()
+        if body["provider"] == f"aws.{role}"
+    }
+    assert set(parts) == {"payments", "{payment_id}", "customers", "{customer_id}", "health"}
+    root = dev.ref("aws_api_gateway_rest_api", f"api-{role}/rest-api", "root_resource_id")
+    assert parts["payments"]["parent_id"] == root
+    assert parts["{payment_id}"]["parent_id"] == dev.ref(
+        "aws_api_gateway_resource", f"api-{role}/resource-payments", "id"
+    )
+    # /customers/{customer_id}/payments is its own "payments" resource under {customer_id}.
+    nested = dev.get("aws_api_gateway_resource", f"api-{role}/resource-customers-customer_id-payments")
+    assert nested["path_part"] == "payments"
+    assert nested["parent_id"] == dev.ref(
+        "aws_api_gateway_resource", f"api-{role}/resource-customers-customer_id", "id"
+    )
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_methods_require_api_keys_except_health(dev, role, region):
+    validator = dev.ref("aws_api_gateway_request_validator", f"api-{role}/validator", "id")
+    for (verb, path), route_id in ROUTES_IDS_ITEMS:
+        body = method(dev, role, route_id)
+        assert body["http_method"] == verb
+        assert body["authorization"] == "NONE"
+        assert body["api_key_required"] is (path != "/health"), path
+        assert body["request_validator_id"] == validator
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_request_validation(dev, role, region):
+    validator = dev.get("aws_api_gateway_request_validator", f"api-{role}/validator")
+    assert validator["validate_request_body"] is True
+    assert validator["validate_request_parameters"] is True
+    model = dev.get("aws_api_gateway_model", f"api-{role}/create-payment-model")
+    assert model["content_type"] == "application/json"
+    schema = json.loads(model["schema"])
+    assert schema["required"] == ["amount", "currency", "customer_id"]
+    assert schema["additionalProperties"] is False
+    assert method(dev, role, "post-payments")["request_models"] == {
+        "application/json": dev.ref("aws_api_gateway_model", f"api-{role}/create-payment-model", "name")
+    }
+    assert method(dev, role, "get-payments-payment_id")["request_parameters"] == {
+        "method.request.path.payment_id": True
+    }
+    assert method(dev, role, "get-customers-customer_id-payments")["request_parameters"] == {
+        "method.request.path.customer_id": True,
+        "method.request.querystring.limit": False,
+    }
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_every_route_proxies_to_the_regions_function(dev, role, region):
+    invoke_arn = dev.ref("aws_lambda_function", f"api-{role}/function", "invoke_arn")
+    for _, route_id in ROUTES_IDS_ITEMS:
+        integration = dev.get("aws_api_gateway_integration", f"api-{role}/integration-{route_id}")
+        assert integration["type"] == "AWS_PROXY"
+        assert integration["integration_http_method"] == "POST"
+        assert integration["uri"] == invoke_arn
+        assert integration["http_method"] == dev.ref(
+            "aws_api_gateway_method", f"api-{role}/method-{route_id}", "http_method"
+        )
+    permission = dev.get("aws_lambda_permission", f"api-{role}/invoke-permission")
+    assert permission["principal"] == "apigateway.amazonaws.com"
+    assert permission["source_arn"] == (
+        dev.ref("aws_api_gateway_rest_api", f"api-{role}/rest-api", "execution_arn") + "/*/*/*"
+    )
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_gateway_errors_use_the_handlers_error_shape(dev, role, region):
+    responses = {
+        body["response_type"]: body["response_templates"]["application/json"]
+        for body in dev.resources("aws_api_gateway_gateway_response").values()
+        if body["provider"] == f"aws.{role}"
+    }
+    assert responses == {
+        "DEFAULT_4XX": '{"error": $context.error.messageString}',
+        "DEFAULT_5XX": '{"error": "Internal server error"}',
+    }
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_deployment_is_recreated_when_the_api_changes(dev, role, region):
+    deployment = dev.get("aws_api_gateway_deployment", f"api-{role}/deployment")
+    assert deployment["lifecycle"] == {"create_before_destroy": True}
+    trigger = deployment["triggers"]["redeployment"]
+    assert trigger.startswith("${sha1(jsonencode([") and regional_api._route_signature() in trigger
+    for _, route_id in ROUTES_IDS_ITEMS:
+        assert dev.logical_id("aws_api_gateway_method", f"api-{role}/method-{route_id}") in trigger
+        assert dev.logical_id("aws_api_gateway_integration", f"api-{role}/integration-{route_id}") in trigger
+    assert len(deployment["depends_on"]) == 2 * len(ROUTE_IDS)
+
+
+def test_route_signature_changes_with_the_api_definition(monkeypatch):
+    before = regional_api._route_signature()
+    monkeypatch.setattr(regional_api, "ROUTES", regional_api.ROUTES[:-1])
+    assert regional_api._route_signature() != before
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_stage_with_access_logs(dev, role, region):
+    stage = dev.get("aws_api_gateway_stage", f"api-{role}/stage")
+    assert stage["stage_name"] == "v1"
+    assert stage["deployment_id"] == dev.ref("aws_api_gateway_deployment", f"api-{role}/deployment", "id")
+    settings = stage["access_log_settings"]
+    assert settings["destination_arn"] == dev.ref(
+        "aws_cloudwatch_log_group", f"api-{role}/access-logs", "arn"
+    )
+    assert json.loads(settings["format"])["requestId"] == "$context.requestId"
+    account = dev.logical_id("aws_api_gateway_account", f"api-{role}/apigateway-account")
+    assert stage["depends_on"] == [f"aws_api_gateway_account.{account}"]
+
+    access = dev.get("aws_cloudwatch_log_group", f"api-{role}/access-logs")
+    assert access["name"] == f"/aws/apigateway/tap-payments-api-{role}-dev/access"
+    assert access["kms_key_id"] == dev.ref("aws_kms_key", f"key-{role}/key", "arn")
+
+    settings = dev.get("aws_api_gateway_method_settings", f"api-{role}/method-settings")
+    assert settings["method_path"] == "*/*"
+    assert settings["settings"] == {
+        "metrics_enabled": True,
+        "logging_level": "ERROR",
+        "data_trace_enabled": False,
+        "throttling_rate_limit": 50,
+        "throttling_burst_limit": 100,
+    }
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_api_gateway_logging_role(dev, role, region):
+    account = dev.get("aws_api_gateway_account", f"api-{role}/apigateway-account")
+    assert account["cloudwatch_role_arn"] == dev.ref(
+        "aws_iam_role", f"api-{role}/apigateway-logs-role", "arn"
+    )
+    assert account["reset_on_delete"] is True
+    trust = policy_of(dev.get("aws_iam_role", f"api-{role}/apigateway-logs-role"), "assume_role_policy")
+    assert trust["Statement"][0]["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    (write,) = policy_of(dev.get("aws_iam_policy", f"api-{role}/apigateway-logs-policy"))["Statement"]
+    assert write["Resource"] == [f"arn:aws:logs:{region}:{ACCOUNT}:log-group:*"]
+    attachment = dev.get("aws_iam_role_policy_attachment", f"api-{role}/apigateway-logs-attachment")
+    assert attachment["role"] == dev.ref("aws_iam_role", f"api-{role}/apigateway-logs-role", "name")
+
+
+@pytest.mark.parametrize(
+    ("fixture", "rate", "burst", "quota"), [("dev", 50, 100, 10_000), ("prod", 1_000, 2_000, 5_000_000)]
+)
+def test_usage_plan_throttle_and_quota(request, fixture, rate, burst, quota):
+    synth = request.getfixturevalue(fixture)
+    for role, _ in REGIONS:
+        plan = synth.get("aws_api_gateway_usage_plan", f"api-{role}/usage-plan")
+        assert plan["throttle_settings"] == {"rate_limit": rate, "burst_limit": burst}
+        assert plan["quota_settings"] == {"limit": quota, "period": "DAY"}
+        assert plan["api_stages"] == [
+            {
+                "api_id": synth.ref("aws_api_gateway_rest_api", f"api-{role}/rest-api", "id"),
+                "stage": synth.ref("aws_api_gateway_stage", f"api-{role}/stage", "stage_name"),
+            }
+        ]
+        key = synth.get("aws_api_gateway_usage_plan_key", f"api-{role}/usage-plan-key")
+        assert key["key_type"] == "API_KEY"
+        assert key["key_id"] == synth.ref("aws_api_gateway_api_key", f"api-{role}/api-key", "id")
+
+
+def test_one_api_key_value_works_in_both_regions(dev):
+    primary = dev.get("aws_api_gateway_api_key", "api-primary/api-key")
+    secondary = dev.get("aws_api_gateway_api_key", "api-secondary/api-key")
+    assert "value" not in primary  # generated by API Gateway
+    assert secondary["value"] == dev.ref("aws_api_gateway_api_key", "api-primary/api-key", "value")
+    assert primary["enabled"] is True and secondary["enabled"] is True
+
+
+ROUTES_IDS_ITEMS = tuple(ROUTE_IDS.items())
+
+
+def test_route_table_matches_the_expected_routes():
+    assert {(r.method, r.path) for r in regional_api.ROUTES} == set(ROUTE_IDS)
+
+
+# --- the gateway's request model and the handler agree -------------------------------------
+
+ID_SAMPLES = ["a", "A-b_9", "x" * 64, "x" * 65, "x" * 128, "x" * 129, "", "a b", "a/b", "é", "a.b"]
+
+
+@pytest.fixture(scope="module")
+def handler_module():
+    from tests.handler_loader import load_handler
+
+    with pytest.MonkeyPatch.context() as env:  # keep the handler's env out of other tests
+        env.setenv("AWS_REGION", "us-east-1")
+        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        yield load_handler()
+
+
+def _handler_accepts(fn, *args):
+    try:
+        fn(*args)
+    except Exception:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("value", ID_SAMPLES)
+def test_model_id_patterns_match_the_handler(handler_module, value):
+    h = handler_module
+    gateway_payment = re.fullmatch(regional_api.PAYMENT_ID_PATTERN.strip("^$"), value) is not None
+    gateway_customer = re.fullmatch(regional_api.CUSTOMER_ID_PATTERN.strip("^$"), value) is not None
+    assert gateway_payment == _handler_accepts(h._check_id, value, "payment_id", h.PAYMENT_ID_MAX)
+    assert gateway_customer == _handler_accepts(h._check_id, value, "customer_id", h.CUSTOMER_ID_MAX)
+
+
+@pytest.mark.parametrize("value", ["EUR", "USD", "eur", "EU", "EURO", "E1R", ""])
+def test_model_currency_pattern_matches_the_handler(handler_module, value):
+    gateway = re.fullmatch(regional_api.CURRENCY_PATTERN.strip("^$"), value) is not None
+    assert gateway == (handler_module.CURRENCY_RE.fullmatch(value) is not None)
+
+
+def test_model_fields_match_the_handler(handler_module):
+    schema = regional_api.CREATE_PAYMENT_SCHEMA
+    assert set(schema["properties"]) == set(handler_module.ALLOWED_FIELDS)
+    assert tuple(schema["required"]) == handler_module.REQUIRED_FIELDS
+    description = {"amount": "1", "currency": "EUR", "customer_id": "c"}
+    limit = schema["properties"]["description"]["maxLength"]
+    assert _handler_accepts(handler_module._validate_payment, {**description, "description": "d" * limit})
+    assert not _handler_accepts(
+        handler_module._validate_payment, {**description, "description": "d" * (limit + 1)}
+    )

@@ -1,0 +1,134 @@
+"""lib/storage.py: receipt buckets and cross-region replication."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.conftest import REGIONS, policy_of
+
+ACCOUNT = "${data.aws_caller_identity.caller.account_id}"
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_bucket_name_includes_the_account_id(dev, role, region):
+    bucket = dev.get("aws_s3_bucket", f"receipts-{role}/bucket")
+    assert bucket["bucket"] == f"tap-receipts-{role}-dev-{ACCOUNT}"
+    assert bucket["provider"] == f"aws.{role}"
+
+
+def test_force_destroy_only_outside_prod(dev, staging, prod):
+    for role, _ in REGIONS:
+        assert dev.get("aws_s3_bucket", f"receipts-{role}/bucket")["force_destroy"] is True
+        assert staging.get("aws_s3_bucket", f"receipts-{role}/bucket")["force_destroy"] is True
+        assert prod.get("aws_s3_bucket", f"receipts-{role}/bucket")["force_destroy"] is False
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_versioning_encryption_and_public_access_block(dev, role, region):
+    bucket_id = dev.ref("aws_s3_bucket", f"receipts-{role}/bucket", "id")
+    versioning = dev.get("aws_s3_bucket_versioning", f"receipts-{role}/versioning")
+    assert versioning["bucket"] == bucket_id
+    assert versioning["versioning_configuration"] == {"status": "Enabled"}
+
+    sse = dev.get("aws_s3_bucket_server_side_encryption_configuration", f"receipts-{role}/encryption")
+    assert sse["bucket"] == bucket_id
+    assert sse["rule"] == [
+        {
+            "apply_server_side_encryption_by_default": {
+                "sse_algorithm": "aws:kms",
+                "kms_master_key_id": dev.ref("aws_kms_key", f"key-{role}/key", "arn"),
+            },
+            "bucket_key_enabled": True,
+        }
+    ]
+
+    block = dev.get("aws_s3_bucket_public_access_block", f"receipts-{role}/public-access-block")
+    assert block["bucket"] == bucket_id
+    for flag in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"):
+        assert block[flag] is True, flag
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_lifecycle_expires_noncurrent_versions(dev, role, region):
+    lifecycle = dev.get("aws_s3_bucket_lifecycle_configuration", f"receipts-{role}/lifecycle")
+    (rule,) = lifecycle["rule"]
+    assert rule["status"] == "Enabled"
+    assert rule["filter"] == [{"prefix": ""}]
+    assert rule["noncurrent_version_transition"] == [{"noncurrent_days": 30, "storage_class": "STANDARD_IA"}]
+    assert rule["noncurrent_version_expiration"] == [{"noncurrent_days": 365}]
+    assert rule["abort_incomplete_multipart_upload"] == [{"days_after_initiation": 7}]
+    assert lifecycle["depends_on"] == [dev.address("aws_s3_bucket_versioning", f"receipts-{role}/versioning")]
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_bucket_policy_denies_plain_http(dev, role, region):
+    arn = dev.ref("aws_s3_bucket", f"receipts-{role}/bucket", "arn")
+    (deny,) = policy_of(dev.get("aws_s3_bucket_policy", f"receipts-{role}/tls-only"))["Statement"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Principal"] == {"AWS": "*"}
+    assert deny["Action"] == ["s3:*"]
+    assert deny["Resource"] == [arn, f"{arn}/*"]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_replication_rule(dev):
+    replication = dev.get("aws_s3_bucket_replication_configuration", "receipts-replication/configuration")
+    assert replication["provider"] == "aws.primary"
+    assert replication["bucket"] == dev.ref("aws_s3_bucket", "receipts-primary/bucket", "id")
+    assert replication["role"] == dev.ref("aws_iam_role", "receipts-replication/role", "arn")
+    (rule,) = replication["rule"]
+    assert rule["status"] == "Enabled"
+    assert rule["filter"] == {"prefix": "receipts/"}
+    assert rule["delete_marker_replication"] == {"status": "Enabled"}
+    assert rule["source_selection_criteria"] == {"sse_kms_encrypted_objects": {"status": "Enabled"}}
+    assert rule["destination"] == {
+        "bucket": dev.ref("aws_s3_bucket", "receipts-secondary/bucket", "arn"),
+        "storage_class": "STANDARD",
+        "encryption_configuration": {
+            "replica_kms_key_id": dev.ref("aws_kms_key", "key-secondary/key", "arn")
+        },
+        "replication_time": {"status": "Enabled", "time": {"minutes": 15}},
+        "metrics": {"status": "Enabled", "event_threshold": {"minutes": 15}},
+    }
+
+
+def test_replication_waits_for_versioning_on_both_buckets(dev):
+    replication = dev.get("aws_s3_bucket_replication_configuration", "receipts-replication/configuration")
+    assert sorted(replication["depends_on"]) == sorted(
+        dev.address("aws_s3_bucket_versioning", f"receipts-{role}/versioning") for role, _ in REGIONS
+    )
+
+
+def test_replication_role_is_scoped(dev):
+    role = dev.get("aws_iam_role", "receipts-replication/role")
+    assert role["name"] == "tap-receipts-replication-dev"
+    trust = policy_of(role, "assume_role_policy")["Statement"][0]
+    assert trust["Principal"] == {"Service": "s3.amazonaws.com"}
+
+    source = dev.ref("aws_s3_bucket", "receipts-primary/bucket", "arn")
+    destination = dev.ref("aws_s3_bucket", "receipts-secondary/bucket", "arn")
+    statements = {
+        s["Sid"]: s for s in policy_of(dev.get("aws_iam_policy", "receipts-replication/policy"))["Statement"]
+    }
+    assert statements["ReadSourceConfiguration"]["Resource"] == [source]
+    assert statements["ReadSourceVersions"]["Resource"] == [f"{source}/*"]
+    assert statements["WriteDestinationReplicas"]["Resource"] == [f"{destination}/*"]
+    assert statements["WriteDestinationReplicas"]["Action"] == [
+        "s3:ReplicateObject",
+        "s3:ReplicateDelete",
+        "s3:ReplicateTags",
+    ]
+    assert statements["DecryptSourceObjects"]["Resource"] == [
+        dev.ref("aws_kms_key", "key-primary/key", "arn")
+    ]
+    assert statements["DecryptSourceObjects"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}
+    }
+    assert statements["EncryptReplicas"]["Resource"] == [dev.ref("aws_kms_key", "key-secondary/key", "arn")]
+    assert statements["EncryptReplicas"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": "s3.us-west-2.amazonaws.com"}
+    }
+
+    attachment = dev.get("aws_iam_role_policy_attachment", "receipts-replication/attachment")
+    assert attachment["role"] == dev.ref("aws_iam_role", "receipts-replication/role", "name")
+    assert attachment["policy_arn"] == dev.ref("aws_iam_policy", "receipts-replication/policy", "arn")
