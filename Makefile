@@ -1,0 +1,80 @@
+# Multi-region DR payments API (CDKTF Python). `make help` lists the targets.
+# Every target bootstraps what it needs on a fresh machine (pipenv, the locked venv,
+# cdktf-cli from npm, the policy scanner, the Terraform CLI config).
+
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+export ENVIRONMENT_SUFFIX ?= dev
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_VERBOSITY := -1
+export PIPENV_NOSPIN := 1
+export PYTHONDONTWRITEBYTECODE := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CHECKPOINT_DISABLE := 1
+export TF_IN_AUTOMATION := 1
+# The project's own Terraform CLI config (offline provider mirror or registry); any
+# preset TF_CLI_CONFIG_FILE (possibly pointing at a missing file) is overridden.
+export TF_CLI_CONFIG_FILE := $(CURDIR)/.cache/terraform.rc
+
+HOST_PYTHON ?= python3
+PIPENV_VERSION := 2026.10.3
+PY_SCRIPTS := $(shell $(HOST_PYTHON) -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
+export PATH := $(CURDIR)/node_modules/.bin:$(PY_SCRIPTS):$(PATH)
+
+STACK := TapStack$(ENVIRONMENT_SUFFIX)
+STACK_JSON := cdktf.out/stacks/$(STACK)/cdk.tf.json
+RUN := pipenv run
+CDKTF := cdktf
+
+.PHONY: help install terraform-config synth lint test-unit test deploy destroy clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+install: .venv/.installed node_modules/.installed .venv-policy/.installed ## install Python, npm and policy-scanner dependencies (locked)
+
+.venv/.installed: Pipfile Pipfile.lock
+	@command -v pipenv >/dev/null 2>&1 || $(HOST_PYTHON) -m pip install --quiet "pipenv==$(PIPENV_VERSION)"
+	pipenv sync --dev
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+.venv-policy/.installed: tools/requirements-policy.txt
+	$(HOST_PYTHON) -m venv .venv-policy
+	.venv-policy/bin/pip install --quiet -r tools/requirements-policy.txt
+	@touch $@
+
+terraform-config: ## write the Terraform CLI config (TF_PROVIDER_MIRROR overrides the mirror)
+	@tools/terraform-cli-config.sh >/dev/null
+
+synth: install terraform-config ## synthesize cdktf.out/stacks/TapStack$$ENVIRONMENT_SUFFIX/cdk.tf.json
+	$(CDKTF) synth
+	@echo "synthesized $(STACK_JSON)"
+
+lint: synth ## ruff (lint + format) and the checkov policy scan of the synthesized stack
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	.venv-policy/bin/python tools/policy_scan.py $(STACK_JSON) --checkov .venv-policy/bin/checkov
+
+test-unit: install terraform-config ## unit tests, 100 % line + branch coverage of lib/ enforced
+	$(RUN) pytest tests/unit --cov=lib --cov-branch --cov-report=term-missing --cov-fail-under=100
+
+test: lint test-unit ## the full suite (what .ci/run runs)
+
+deploy: install terraform-config ## deploy to REAL AWS (needs credentials); writes cfn-outputs/flat-outputs.json
+	$(RUN) python tools/preflight_aws.py
+	$(CDKTF) deploy $(STACK) --auto-approve --skip-provider-lock --outputs-file cfn-outputs/all-outputs.json
+	$(RUN) python tools/flatten_outputs.py cfn-outputs/all-outputs.json --stack $(STACK)
+
+destroy: install terraform-config ## destroy the REAL AWS deployment of TapStack$$ENVIRONMENT_SUFFIX
+	$(RUN) python tools/preflight_aws.py
+	$(CDKTF) destroy $(STACK) --auto-approve --skip-provider-lock
+
+clean: ## remove build outputs (keeps the installed environments)
+	rm -rf cdktf.out cfn-outputs .cache .coverage .pytest_cache .ruff_cache
