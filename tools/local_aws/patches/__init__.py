@@ -1,0 +1,45 @@
+"""Patches that fill gaps between moto 5.2.5 and real AWS for this stack.
+
+Each module fills one gap, says which in its docstring, and exposes
+``apply()``.  ``apply_all()`` applies them in order; applying twice is a no-op.
+"""
+
+from __future__ import annotations
+
+from . import (
+    acm_validation,
+    apigateway_account,
+    apigateway_regional_domains,
+    dynamodb_global_tables,
+    dynamodb_tags,
+    fail_fast_errors,
+    lambda_logging_config,
+    s3_bucket_policy_conditions,
+    s3_delete_markers,
+    s3_object_replication,
+    s3_replication,
+)
+
+PATCHES = (
+    acm_validation,
+    apigateway_account,
+    apigateway_regional_domains,
+    dynamodb_global_tables,
+    dynamodb_tags,
+    fail_fast_errors,
+    lambda_logging_config,
+    s3_bucket_policy_conditions,
+    s3_delete_markers,
+    s3_object_replication,
+    s3_replication,
+)
+
+_applied: list[str] = []
+
+
+def apply_all() -> list[str]:
+    if not _applied:
+        for module in PATCHES:
+            module.apply()
+            _applied.append(module.__name__.rsplit(".", 1)[-1])
+    return list(_applied)

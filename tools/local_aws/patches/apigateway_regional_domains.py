@@ -1,0 +1,71 @@
+"""Gap: moto gives REGIONAL custom domains CloudFront's hosted zone.
+
+moto 5.2.5 reports ``regionalHostedZoneId: Z2FDTNDATAQYW2`` (CloudFront's global zone) in
+every region, plus a ``distributionDomainName`` even for a REGIONAL domain. The stack's
+failover alias records therefore point both regions at the same, wrong zone: nothing
+fails, but the deployed records are not what AWS would hold and a test cannot tell the
+regions' targets apart.
+
+This patch reports each region's API Gateway hosted zone (values from the AWS General
+Reference, API Gateway endpoints; regions not listed get a stable synthetic id) and no
+CloudFront distribution for a REGIONAL-only domain.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from typing import Any
+
+from moto.apigateway.models import DomainName
+
+REGIONAL_ZONE_IDS = {
+    "us-east-1": "Z1UJRXOUMOOFQ8",
+    "us-east-2": "ZOJJZC49E0EPZ",
+    "us-west-1": "Z2MUQ32089INYE",
+    "us-west-2": "Z2OJLYMUO9EFXC",
+    "ca-central-1": "Z19DQILCV0OWEC",
+    "eu-central-1": "Z1U9ULNL0V5AJ3",
+    "eu-west-1": "ZLY8HYME6SFDD",
+    "eu-west-2": "ZJ5UAJN8Y3Z2Q",
+    "eu-west-3": "Z3KY65QIEKYHQQ",
+    "eu-north-1": "Z3UWIKFBOOGXPP",
+    "ap-northeast-1": "Z1YSHQZHG15GKL",
+    "ap-northeast-2": "Z20JF4UZKIW1U8",
+    "ap-southeast-1": "ZL327KTPIQFUL",
+    "ap-southeast-2": "Z2RPCDW04V8134",
+    "ap-south-1": "Z3VO1THU9YC4UR",
+    "sa-east-1": "ZCMLWB8V5SYIT",
+}
+
+
+def zone_id_for(region: str) -> str:
+    if region in REGIONAL_ZONE_IDS:
+        return REGIONAL_ZONE_IDS[region]
+    return "Z" + hashlib.sha256(region.encode()).hexdigest()[:13].upper()
+
+
+def _regional_only(domain: DomainName) -> bool:
+    types = (domain.endpoint_configuration or {}).get("types") or []
+    return types == ["REGIONAL"]
+
+
+def apply() -> None:
+    init = DomainName.__init__
+    to_json = DomainName.to_json
+
+    @functools.wraps(init)
+    def regional_init(self: DomainName, domain_name: str, **kwargs: Any) -> None:
+        init(self, domain_name, **kwargs)
+        self.regional_hosted_zone_id = zone_id_for(kwargs.get("region_name") or "us-east-1")
+
+    @functools.wraps(to_json)
+    def regional_json(self: DomainName) -> dict[str, Any]:
+        data = to_json(self)
+        if _regional_only(self):
+            data.pop("distributionDomainName", None)
+            data.pop("distributionHostedZoneId", None)
+        return data
+
+    DomainName.__init__ = regional_init  # type: ignore[method-assign]
+    DomainName.to_json = regional_json  # type: ignore[method-assign]
