@@ -1,0 +1,224 @@
+"""Fixtures for the integration tests: the deployed stack, read from its flat outputs.
+
+The tests run unchanged against the local emulator (``AWS_ENDPOINT_URL`` set, see
+``tools/local_aws``) and against real AWS (no endpoint). Nothing is hard-coded: regions,
+account, partition and every name derive from the outputs file (``$FLAT_OUTPUTS``, default
+``cfn-outputs/flat-outputs.json``) and the project's naming convention
+(``tap-<purpose>-<region role>-<suffix>``, ``lib/config.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from lib.config import PROFILES, PROJECT, Profile
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
+ROLES = ("primary", "secondary")
+# Every output the stack defines (lib/outputs.py; not imported: that would load jsii).
+REQUIRED_OUTPUTS = (
+    "dns_delegation",
+    "dynamodb_table_name",
+    "failover_domain_name",
+    "hosted_zone_id",
+    "name_servers",
+    *(
+        f"{role}_{name}"
+        for role in ROLES
+        for name in (
+            "api_endpoint",
+            "api_key_id",
+            "bucket_name",
+            "health_check_id",
+            "kms_key_arn",
+            "lambda_function_name",
+        )
+    ),
+)
+# Adaptive client-side rate limiting and retries: real AWS throttles control-plane reads.
+BOTO_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10}, connect_timeout=5, read_timeout=30)
+
+ClientFactory = Callable[[str, str], Any]
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What the outputs say about the deployment, plus the names the stack derives."""
+
+    outputs: dict[str, Any]
+    regions: dict[str, str]  # role -> region name
+    partition: str
+    account_id: str
+    suffix: str
+
+    def region(self, role: str) -> str:
+        return self.regions[role]
+
+    def name(self, purpose: str, role: str | None = None) -> str:
+        """``tap-<purpose>-<role>-<suffix>``, as ``StackConfig.name`` builds it."""
+        return "-".join(part for part in (PROJECT, purpose, role, self.suffix) if part)
+
+    @property
+    def table_name(self) -> str:
+        return self.outputs["dynamodb_table_name"]
+
+    @property
+    def domain_name(self) -> str:
+        return self.outputs["failover_domain_name"]
+
+    def key_arn(self, role: str) -> str:
+        return self.outputs[f"{role}_kms_key_arn"]
+
+    def bucket(self, role: str) -> str:
+        return self.outputs[f"{role}_bucket_name"]
+
+    def bucket_arn(self, role: str) -> str:
+        return f"arn:{self.partition}:s3:::{self.bucket(role)}"
+
+    def function_name(self, role: str) -> str:
+        return self.outputs[f"{role}_lambda_function_name"]
+
+    def endpoint(self, role: str) -> str:
+        return self.outputs[f"{role}_api_endpoint"]
+
+    def api_id(self, role: str) -> str:
+        """The REST API id: the first label of the stage's invoke URL host."""
+        return self.execute_api_host(role).split(".")[0]
+
+    def execute_api_host(self, role: str) -> str:
+        host = urlsplit(self.endpoint(role)).hostname
+        assert host, f"{role}_api_endpoint has no host: {self.endpoint(role)!r}"
+        return host
+
+    def stage(self, role: str) -> str:
+        """The stage name: the invoke URL's path (``https://<id>.execute-api.<region>.../v1``)."""
+        return urlsplit(self.endpoint(role)).path.strip("/")
+
+    def arn(self, service: str, role: str | None, resource: str) -> str:
+        region = self.regions[role] if role else ""
+        return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{resource}"
+
+    def table_arn(self, role: str) -> str:
+        return self.arn("dynamodb", role, f"table/{self.table_name}")
+
+    def log_group_arn(self, role: str, name: str) -> str:
+        return self.arn("logs", role, f"log-group:{name}")
+
+
+def _load_outputs() -> dict[str, Any]:
+    path = Path(os.environ.get("FLAT_OUTPUTS") or DEFAULT_OUTPUTS)
+    if not path.is_absolute():
+        path = ROOT / path
+    if not path.is_file():
+        pytest.fail(
+            f"deployment outputs not found at {path}: run `make deploy-local` first "
+            "(or `make deploy` for real AWS), or point $FLAT_OUTPUTS at a flat outputs file",
+            pytrace=False,
+        )
+    try:
+        outputs = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        pytest.fail(f"{path} is not JSON ({error}): run `make deploy-local` first", pytrace=False)
+    missing = [name for name in REQUIRED_OUTPUTS if not outputs.get(name)]
+    if missing:
+        pytest.fail(
+            f"{path} lacks outputs {missing}: redeploy (`make deploy-local`); "
+            "failover_domain_name is empty when the stack was deployed with ENABLE_CUSTOM_DOMAIN=false",
+            pytrace=False,
+        )
+    return outputs
+
+
+@pytest.fixture(scope="session")
+def outputs() -> dict[str, Any]:
+    """The flat stack outputs ``{name: value}``."""
+    return _load_outputs()
+
+
+@pytest.fixture(scope="session")
+def deployment(outputs: dict[str, Any]) -> Deployment:
+    regions, partitions, accounts = {}, set(), set()
+    for role in ROLES:
+        # arn:<partition>:kms:<region>:<account>:key/<id>
+        _, partition, service, region, account, resource = outputs[f"{role}_kms_key_arn"].split(":", 5)
+        assert service == "kms" and resource.startswith("key/"), outputs[f"{role}_kms_key_arn"]
+        regions[role] = region
+        partitions.add(partition)
+        accounts.add(account)
+        host = urlsplit(outputs[f"{role}_api_endpoint"]).hostname or ""
+        assert f".execute-api.{region}." in host, (
+            f"{role}_api_endpoint {outputs[f'{role}_api_endpoint']!r} is not in {region}"
+        )
+    assert len(partitions) == 1 and len(accounts) == 1, (partitions, accounts)
+    assert regions["primary"] != regions["secondary"], regions
+    table_prefix = f"{PROJECT}-payments-"
+    assert outputs["dynamodb_table_name"].startswith(table_prefix), outputs["dynamodb_table_name"]
+    return Deployment(
+        outputs=outputs,
+        regions=regions,
+        partition=partitions.pop(),
+        account_id=accounts.pop(),
+        suffix=outputs["dynamodb_table_name"].removeprefix(table_prefix),
+    )
+
+
+@pytest.fixture(scope="session")
+def primary_region(deployment: Deployment) -> str:
+    return deployment.region("primary")
+
+
+@pytest.fixture(scope="session")
+def secondary_region(deployment: Deployment) -> str:
+    return deployment.region("secondary")
+
+
+@pytest.fixture(params=ROLES)
+def role(request: pytest.FixtureRequest) -> str:
+    """Runs a test once per region role: both regions are built by the same code."""
+    return request.param
+
+
+@pytest.fixture
+def region(deployment: Deployment, role: str) -> str:
+    return deployment.region(role)
+
+
+@pytest.fixture(scope="session")
+def client() -> ClientFactory:
+    """``client(service, region)``: a cached boto3 client with adaptive retries.
+
+    boto3 honours ``AWS_ENDPOINT_URL`` (the emulator) and the usual credential chain.
+    """
+    session = boto3.session.Session()
+    cache: dict[tuple[str, str], Any] = {}
+
+    def factory(service: str, region: str) -> Any:
+        if (service, region) not in cache:
+            cache[(service, region)] = session.client(service, region_name=region, config=BOTO_CONFIG)
+        return cache[(service, region)]
+
+    return factory
+
+
+@pytest.fixture(scope="session")
+def profile(deployment: Deployment, client: ClientFactory) -> Profile:
+    """The environment profile the stack was deployed with (its ``Environment`` default tag)."""
+    lam = client("lambda", deployment.region("primary"))
+    function_arn = lam.get_function(FunctionName=deployment.function_name("primary"))["Configuration"][
+        "FunctionArn"
+    ]
+    tags = lam.list_tags(Resource=function_arn)["Tags"]
+    assert tags.get("Environment") in PROFILES, tags
+    assert tags.get("EnvironmentSuffix") == deployment.suffix, tags
+    return PROFILES[tags["Environment"]]
