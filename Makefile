@@ -29,7 +29,8 @@ STACK_JSON := cdktf.out/stacks/$(STACK)/cdk.tf.json
 RUN := pipenv run
 CDKTF := cdktf
 
-.PHONY: help install terraform-config synth lint test-unit test deploy destroy clean
+.PHONY: help install terraform-config synth lint test-unit test-harness test-e2e test \
+	deploy-local destroy-local deploy destroy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -65,7 +66,19 @@ lint: synth ## ruff (lint + format) and the checkov policy scan of the synthesiz
 test-unit: install terraform-config ## unit tests, 100 % line + branch coverage of lib/ enforced
 	$(RUN) pytest tests/unit --cov=lib --cov-branch --cov-report=term-missing --cov-fail-under=100
 
-test: lint test-unit ## the full suite (what .ci/run runs)
+test-harness: install ## tests of the emulator harness's patches (in-process moto server)
+	$(RUN) pytest tools/local_aws/test_patches.py -q
+
+test-e2e: install terraform-config ## emulator: deploy -> integration tests -> drift check -> destroy -> leftover check
+	$(RUN) python tools/local_aws/pipeline.py test
+
+test: lint test-unit test-harness test-e2e ## the full suite (what .ci/run runs)
+
+deploy-local: install terraform-config ## deploy to the local AWS emulator and print the outputs (safe to rerun)
+	$(RUN) python tools/local_aws/pipeline.py deploy
+
+destroy-local: install terraform-config ## destroy the local deployment and stop the emulator
+	$(RUN) python tools/local_aws/pipeline.py destroy
 
 deploy: install terraform-config ## deploy to REAL AWS (needs credentials); writes cfn-outputs/flat-outputs.json
 	$(RUN) python tools/preflight_aws.py
@@ -76,5 +89,6 @@ destroy: install terraform-config ## destroy the REAL AWS deployment of TapStack
 	$(RUN) python tools/preflight_aws.py
 	$(CDKTF) destroy $(STACK) --auto-approve --skip-provider-lock
 
-clean: ## remove build outputs (keeps the installed environments)
-	rm -rf cdktf.out cfn-outputs .cache .coverage .pytest_cache .ruff_cache
+clean: ## remove build outputs (keeps the installed environments; stops a local emulator)
+	-@tools/local_aws/emulator.sh stop >/dev/null 2>&1
+	rm -rf cdktf.out cfn-outputs .cache .local-aws .coverage .pytest_cache .ruff_cache

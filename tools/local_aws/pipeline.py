@@ -1,0 +1,393 @@
+#!/usr/bin/env python3
+"""Deploy, test and destroy the UNCHANGED stack on the local AWS emulator.
+
+    pipeline.py deploy    start the emulator (if needed), cdktf deploy, write
+                          cfn-outputs/flat-outputs.json, print the outputs   (make deploy-local)
+    pipeline.py destroy   terraform destroy, leftover check, stop the emulator (make destroy-local)
+    pipeline.py test      fresh emulator -> deploy -> synth identity -> integration tests ->
+                          drift check -> destroy -> leftover check -> stop   (make test-e2e)
+
+The stack is reached through the environment only (AWS_ENDPOINT_URL, dummy credentials):
+the synthesized cdk.tf.json is the one a real deploy uses, and `test` proves it byte for
+byte. Variables that point at real AWS resources (state bucket, existing hosted zone) are
+ignored here. Emulator and state live in .local-aws/ (test runs: .local-aws/e2e/), never
+next to a real deployment's state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import difflib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from lib.config import ConfigError, StackConfig  # noqa: E402
+from tools.flatten_outputs import flatten  # noqa: E402
+
+EMULATOR = ROOT / "tools" / "local_aws" / "emulator.sh"
+FLAT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
+# Point at real AWS resources: meaningless (and harmful) against the emulator.
+REAL_AWS_ONLY = ("TERRAFORM_STATE_BUCKET", "TERRAFORM_STATE_BUCKET_REGION", "HOSTED_ZONE_ID")
+# Would send the SDKs somewhere other than the emulator, or pick real credentials.
+AWS_SESSION_VARS = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONFIG_FILE")
+LOG_TAIL = 25
+
+
+class PipelineError(Exception):
+    """A step failed; the message is one line for the user."""
+
+
+class Pipeline:
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
+        self.outdir = state_dir / "cdktf.out"
+        base = {k: v for k, v in os.environ.items() if k not in REAL_AWS_ONLY + AWS_SESSION_VARS}
+        base = {k: v for k, v in base.items() if not k.startswith("AWS_ENDPOINT_URL")}
+        base.setdefault("TF_CLI_CONFIG_FILE", str(ROOT / ".cache" / "terraform.rc"))
+        base.update(
+            EMULATOR_STATE_DIR=str(state_dir),
+            CHECKPOINT_DISABLE="1",
+            JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
+            PYTHONDONTWRITEBYTECODE="1",
+            PATH=f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{base.get('PATH', '')}",
+        )
+        self.base_env = base
+        try:
+            self.config = StackConfig.from_env(base)
+        except ConfigError as error:
+            raise PipelineError(str(error).replace("\n", " ")) from None
+        self.stack = f"TapStack{self.config.suffix}"
+        self.stack_dir = self.outdir / "stacks" / self.stack
+        self.tfstate = state_dir / f"terraform.{self.stack}.tfstate"
+        self.timings: list[tuple[str, float, str]] = []
+        self.facts: dict[str, str] = {}
+        self.last_returncode = 0
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The base environment plus the emulator's endpoint and dummy credentials."""
+        out = self._run([str(EMULATOR), "env"], env=self.base_env, capture=True)
+        emulator = dict(re.findall(r"^export (\w+)=(.*)$", out, flags=re.MULTILINE))
+        return {**self.base_env, **emulator}
+
+    @contextlib.contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        print(f"==> {name}", flush=True)
+        started = time.monotonic()
+        try:
+            yield
+        except BaseException as error:
+            elapsed = time.monotonic() - started
+            self.timings.append((name, elapsed, "FAILED"))
+            print(f"    FAILED after {elapsed:.1f} s: {error}", flush=True)
+            raise
+        elapsed = time.monotonic() - started
+        self.timings.append((name, elapsed, "ok"))
+        print(f"    ok ({elapsed:.1f} s)", flush=True)
+
+    def _run(
+        self,
+        cmd: list[str],
+        *,
+        env: dict[str, str],
+        log: Path | None = None,
+        capture: bool = False,
+        ok_codes: tuple[int, ...] = (0,),
+        cwd: Path = ROOT,
+    ) -> str:
+        """Run ``cmd``; with ``log`` its output goes there and its tail into the error."""
+        if log is not None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("w") as handle:
+                proc = subprocess.run(
+                    cmd, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT, check=False
+                )
+            output = log.read_text(errors="replace")
+        elif capture:
+            proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+            output = proc.stdout + proc.stderr
+        else:
+            proc = subprocess.run(cmd, cwd=cwd, env=env, check=False)
+            output = ""
+        self.last_returncode = proc.returncode
+        if proc.returncode not in ok_codes:
+            what = f"{Path(cmd[0]).name} {' '.join(cmd[1:3])}".strip()
+            if log is None:  # a short tool message (e.g. emulator.sh): it is the reason
+                reason = output.strip().splitlines()[-1] if output.strip() else f"exit {proc.returncode}"
+                raise PipelineError(f"{what}: {reason}")
+            tail = output.strip().splitlines()[-LOG_TAIL:]
+            print("\n".join(f"    | {line}" for line in tail), file=sys.stderr)
+            raise PipelineError(f"{what} exited {proc.returncode} (full log: {log.relative_to(ROOT)})")
+        return output
+
+    def terraform(self, *args: str, log: str, ok_codes: tuple[int, ...] = (0,)) -> str:
+        cmd = ["terraform", f"-chdir={self.stack_dir}", *args, "-no-color", "-input=false"]
+        return self._run(cmd, env=self.env, log=self.state_dir / "logs" / log, ok_codes=ok_codes)
+
+    # -- building blocks ----------------------------------------------------------------------
+
+    def preflight(self) -> None:
+        if not (ROOT / ".venv" / "bin" / "python").exists():
+            raise PipelineError("the project environment is missing: run `make install`")
+        self._run([str(ROOT / "tools" / "terraform-cli-config.sh")], env=self.base_env, capture=True)
+        ignored = [name for name in REAL_AWS_ONLY if os.environ.get(name)]
+        if ignored:
+            print(f"    note: ignoring {', '.join(ignored)} (real AWS only) for the local emulator")
+
+    def emulator_running(self) -> bool:
+        return (
+            subprocess.run(
+                [str(EMULATOR), "status"], env=self.base_env, capture_output=True, check=False
+            ).returncode
+            == 0
+        )
+
+    def start_emulator(self) -> None:
+        self._run([str(EMULATOR), "start"], env=self.base_env, capture=True)
+
+    def stop_emulator(self) -> None:
+        self._run([str(EMULATOR), "stop"], env=self.base_env, capture=True)
+
+    def deploy(self) -> None:
+        """cdktf deploy: the same command a real deploy runs, pointed at the emulator."""
+        outputs_file = self.state_dir / "outputs.json"
+        log = self._run(
+            [
+                "cdktf",
+                "deploy",
+                self.stack,
+                "--auto-approve",
+                "--skip-provider-lock",
+                "--output",
+                str(self.outdir),
+                "--outputs-file",
+                str(outputs_file),
+            ],
+            env=self.env,
+            log=self.state_dir / "logs" / "deploy.log",
+        )
+        applied = re.findall(r"Apply complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed", log)
+        if applied:
+            added, changed, destroyed = applied[-1]
+            self.facts["apply"] = f"{added} added, {changed} changed, {destroyed} destroyed"
+        flat = flatten(json.loads(outputs_file.read_text()), self.stack)
+        FLAT_OUTPUTS.parent.mkdir(parents=True, exist_ok=True)
+        FLAT_OUTPUTS.write_text(json.dumps(flat, indent=2, sort_keys=True) + "\n")
+        state = json.loads(self.tfstate.read_text())
+        managed = [r for r in state["resources"] if r["mode"] == "managed"]
+        self.facts["resources"] = str(sum(len(r["instances"]) for r in managed))
+
+    def synth_identity(self) -> None:
+        """Synthesize without any emulator setting and compare with what was deployed."""
+        clean_env = {k: v for k, v in self.base_env.items() if not k.startswith("AWS_")}
+        deployed = (self.stack_dir / "cdk.tf.json").read_bytes()
+        with tempfile.TemporaryDirectory(prefix="tap-synth-") as outdir:
+            clean_env["CDKTF_OUTDIR"] = outdir
+            self._run([str(ROOT / ".venv" / "bin" / "python"), "main.py"], env=clean_env, capture=True)
+            clean = (Path(outdir) / "stacks" / self.stack / "cdk.tf.json").read_bytes()
+        if clean != deployed:
+            diff = difflib.unified_diff(
+                clean.decode().splitlines(), deployed.decode().splitlines(), "real", "local", lineterm="", n=1
+            )
+            raise PipelineError("cdk.tf.json differs with emulator settings:\n" + "\n".join(list(diff)[:30]))
+        self.facts["synth identity"] = f"identical ({len(deployed)} bytes)"
+
+    def integration_tests(self) -> None:
+        env = {**self.env, "FLAT_OUTPUTS": str(FLAT_OUTPUTS)}
+        python = str(ROOT / ".venv" / "bin" / "python")
+        try:
+            self._run([python, "-m", "pytest", "tests/integration", "-p", "no:cacheprovider", "-q"], env=env)
+        except PipelineError:
+            raise PipelineError(f"integration tests failed (pytest exit {self.last_returncode})") from None
+
+    def drift_check(self) -> None:
+        out = self.terraform(
+            "plan", "-detailed-exitcode", "-lock-timeout=60s", log="drift-plan.log", ok_codes=(0, 2)
+        )
+        if self.last_returncode == 2:
+            changes = re.findall(r"^  # (.+)$", out, flags=re.MULTILINE)
+            raise PipelineError(
+                f"plan after apply is not empty ({len(changes)} changes; see .local-aws logs): "
+                + "; ".join(changes[:10])
+            )
+        self.facts["drift"] = "no changes (plan -detailed-exitcode = 0)"
+
+    def destroy(self) -> None:
+        out = self.terraform("destroy", "-auto-approve", "-lock-timeout=60s", log="destroy.log")
+        destroyed = re.findall(r"Destroy complete! Resources: (\d+) destroyed", out)
+        self.facts["destroyed"] = destroyed[-1] if destroyed else "0"
+
+    def leftovers(self) -> None:
+        from tools.local_aws.leftovers import find_leftovers  # noqa: PLC0415 - needs the emulator env
+
+        with _environ(self.env):
+            left = find_leftovers(self.config)
+        self.facts["leftovers"] = str(len(left))
+        if left:
+            raise PipelineError(f"{len(left)} resources left after destroy: " + ", ".join(left[:15]))
+
+    def forget_state(self) -> None:
+        """Drop local state that refers to an emulator that is no longer running."""
+        for path in (self.tfstate, self.tfstate.with_suffix(".tfstate.backup")):
+            path.unlink(missing_ok=True)
+
+    def print_summary(self, title: str) -> None:
+        total = sum(elapsed for _, elapsed, _ in self.timings)
+        print(f"\n{title}")
+        for name, elapsed, status in self.timings:
+            print(f"  {name:<52} {elapsed:7.1f} s  {status}")
+        print(f"  {'total':<52} {total:7.1f} s")
+        for key, value in self.facts.items():
+            print(f"  {key}: {value}")
+
+
+@contextlib.contextmanager
+def _environ(env: dict[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+def cmd_deploy(p: Pipeline) -> int:
+    with p.step("preflight: terraform, provider mirror, environment"):
+        p.preflight()
+    with p.step("emulator"):
+        if p.emulator_running():
+            print("    already running: redeploying onto its current state")
+        else:
+            if p.tfstate.exists():
+                print("    the emulator was stopped, so its resources are gone: starting from empty state")
+                p.forget_state()
+            p.start_emulator()
+    try:
+        with p.step(f"cdktf deploy {p.stack} (synth + terraform apply)"):
+            p.deploy()
+    except PipelineError:
+        p.stop_emulator()
+        p.forget_state()
+        raise
+    p.print_summary("deploy-local finished")
+    print_outputs(p)
+    return 0
+
+
+def cmd_destroy(p: Pipeline) -> int:
+    with p.step("preflight: terraform, provider mirror, environment"):
+        p.preflight()
+    if not p.emulator_running():
+        p.forget_state()
+        print("emulator not running: nothing deployed locally (local state cleared)")
+        return 0
+    try:
+        if p.tfstate.exists() and p.stack_dir.exists():
+            with p.step("terraform destroy"):
+                p.destroy()
+        with p.step("leftover check"):
+            p.leftovers()
+    finally:
+        with p.step("stop emulator"):
+            p.stop_emulator()
+            p.forget_state()
+    p.print_summary("destroy-local finished")
+    return 0
+
+
+def cmd_test(p: Pipeline) -> int:
+    with p.step("preflight: terraform, provider mirror, environment"):
+        p.preflight()
+        if p.emulator_running():
+            raise PipelineError(
+                f"an emulator is already running for {p.state_dir.relative_to(ROOT)}: stop it first"
+            )
+        shutil.rmtree(p.state_dir, ignore_errors=True)
+    with p.step("start emulator"):
+        p.start_emulator()
+    failure: PipelineError | None = None
+    try:
+        try:
+            with p.step(f"cdktf deploy {p.stack} (synth + terraform apply)"):
+                p.deploy()
+            with p.step("synth identity (no emulator settings vs deployed)"):
+                p.synth_identity()
+            with p.step("integration tests"):
+                p.integration_tests()
+            with p.step("drift check (terraform plan -detailed-exitcode)"):
+                p.drift_check()
+        except PipelineError as error:
+            failure = error
+        # Always: whatever was applied is destroyed and must leave nothing behind.
+        if p.tfstate.exists():
+            with p.step("terraform destroy"):
+                p.destroy()
+        with p.step("leftover check"):
+            p.leftovers()
+    finally:
+        with p.step("stop emulator"):
+            p.stop_emulator()
+    p.print_summary("local e2e finished")
+    if failure is not None:
+        raise failure
+    return 0
+
+
+def print_outputs(p: Pipeline) -> None:
+    outputs = json.loads(FLAT_OUTPUTS.read_text())
+    print(f"\nOutputs ({FLAT_OUTPUTS.relative_to(ROOT)}):")
+    for name, value in sorted(outputs.items()):
+        print(f"  {name:<32} {json.dumps(value) if isinstance(value, list) else value}")
+    print(
+        f"""
+Call the API
+  The emulator holds every resource, but it cannot run Lambda code (moto needs Docker for
+  that). Locally, the deployed handler code runs in-process against the deployed table and
+  bucket, exactly as the function would:
+    .venv/bin/python tools/local_aws/call_api.py POST /payments '{{"amount": "10.50", "currency": "EUR", "customer_id": "c-1"}}'
+    .venv/bin/python tools/local_aws/call_api.py GET /customers/c-1/payments
+    .venv/bin/python tools/local_aws/call_api.py GET /health --region secondary
+  On real AWS (make deploy), with the same outputs:
+    KEY=$(aws apigateway get-api-key --api-key {outputs["primary_api_key_id"]} --include-value --query value --output text)
+    curl -H "x-api-key: $KEY" -H 'content-type: application/json' \\
+      -d '{{"amount": "10.50", "currency": "EUR", "customer_id": "c-1"}}' {outputs["primary_api_endpoint"]}/payments
+    curl https://{outputs["failover_domain_name"] or "<failover domain>"}/health   # after DNS delegation
+
+Tear it down with: make destroy-local"""
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=("deploy", "destroy", "test"))
+    args = parser.parse_args(argv)
+    state_dir = ROOT / ".local-aws" / ("e2e" if args.command == "test" else "")
+    try:
+        pipeline = Pipeline(state_dir.resolve())
+        return {"deploy": cmd_deploy, "destroy": cmd_destroy, "test": cmd_test}[args.command](pipeline)
+    except PipelineError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
