@@ -44,9 +44,6 @@ from cdktf_cdktf_provider_aws.api_gateway_usage_plan import (
 )
 from cdktf_cdktf_provider_aws.api_gateway_usage_plan_key import ApiGatewayUsagePlanKey
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunction,
     LambdaFunctionEnvironment,
@@ -56,8 +53,9 @@ from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
 from lib.config import Profile
-from lib.policy import assume_role_policy, document, skip_checks, statement
+from lib.policy import skip_checks, statement
 from lib.region import Region
+from lib.service_role import ServiceRole
 from lib.storage import RECEIPTS_PREFIX
 
 LAMBDA_SOURCE = Path(__file__).parent / "lambda"
@@ -188,32 +186,30 @@ class RegionalApi(Construct):
         logs_arn = f"arn:aws:logs:{region.name}:{account_id}"
 
         # --- Lambda -------------------------------------------------------------------
-        self.function_log_group = CloudwatchLogGroup(
-            self,
-            "function-logs",
-            provider=provider,
-            name=f"/aws/lambda/{names.function}",
-            retention_in_days=profile.log_retention_days,
-            kms_key_id=kms_key_arn,
-        )
-        skip_checks(
-            self.function_log_group,
-            {"CKV_AWS_338": "retention follows the environment profile (dev 7 / prod 90 days)"},
-        )
-        role = IamRole(
+        def log_group(id: str, name: str) -> CloudwatchLogGroup:
+            group = CloudwatchLogGroup(
+                self,
+                id,
+                provider=provider,
+                name=name,
+                retention_in_days=profile.log_retention_days,
+                kms_key_id=kms_key_arn,
+            )
+            skip_checks(
+                group,
+                {"CKV_AWS_338": "retention follows the environment profile (dev 7 / prod 90 days)"},
+            )
+            return group
+
+        self.function_log_group = log_group("function-logs", f"/aws/lambda/{names.function}")
+        function_role = ServiceRole(
             self,
             "function-role",
             provider=provider,
             name=names.function_role,
-            assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
-        )
-        policy = IamPolicy(
-            self,
-            "function-policy",
-            provider=provider,
-            name=names.function_role,
+            service="lambda.amazonaws.com",
             description=f"Payments API Lambda in {region.name}: its table, bucket, key and logs",
-            policy=document(
+            statements=[
                 statement(
                     "PaymentsTable",
                     [
@@ -241,10 +237,7 @@ class RegionalApi(Construct):
                     ["logs:CreateLogStream", "logs:PutLogEvents"],
                     [f"{self.function_log_group.arn}:*"],
                 ),
-            ),
-        )
-        attachment = IamRolePolicyAttachment(
-            self, "function-policy-attachment", provider=provider, role=role.name, policy_arn=policy.arn
+            ],
         )
         self.function = LambdaFunction(
             self,
@@ -252,7 +245,7 @@ class RegionalApi(Construct):
             provider=provider,
             function_name=names.function,
             description=f"Payments API ({region.role}, {region.name})",
-            role=role.arn,
+            role=function_role.arn,
             runtime=LAMBDA_RUNTIME,
             handler=LAMBDA_HANDLER,
             filename=asset.path,
@@ -271,7 +264,7 @@ class RegionalApi(Construct):
             logging_config=LambdaFunctionLoggingConfig(
                 log_format="Text", log_group=self.function_log_group.name
             ),
-            depends_on=[self.function_log_group, attachment],
+            depends_on=[self.function_log_group, function_role.attachment],
         )
         skip_checks(
             self.function,
@@ -410,18 +403,7 @@ class RegionalApi(Construct):
 
         # --- Stage, logging ------------------------------------------------------------
         account = self._api_gateway_logging_role(region, names, logs_arn)
-        self.access_log_group = CloudwatchLogGroup(
-            self,
-            "access-logs",
-            provider=provider,
-            name=f"/aws/apigateway/{names.api}/access",
-            retention_in_days=profile.log_retention_days,
-            kms_key_id=kms_key_arn,
-        )
-        skip_checks(
-            self.access_log_group,
-            {"CKV_AWS_338": "retention follows the environment profile (dev 7 / prod 90 days)"},
-        )
+        self.access_log_group = log_group("access-logs", f"/aws/apigateway/{names.api}/access")
         self.stage = ApiGatewayStage(
             self,
             "stage",
@@ -498,20 +480,14 @@ class RegionalApi(Construct):
 
     def _api_gateway_logging_role(self, region: Region, names: ApiNames, logs_arn: str) -> ApiGatewayAccount:
         """API Gateway writes stage logs only once the region's account setting names a role."""
-        role = IamRole(
+        logging_role = ServiceRole(
             self,
             "apigateway-logs-role",
             provider=region.provider,
             name=names.logging_role,
-            assume_role_policy=assume_role_policy("apigateway.amazonaws.com"),
-        )
-        policy = IamPolicy(
-            self,
-            "apigateway-logs-policy",
-            provider=region.provider,
-            name=names.logging_role,
+            service="apigateway.amazonaws.com",
             description=f"API Gateway access and execution logs in {region.name}",
-            policy=document(
+            statements=[
                 statement(
                     "WriteApiGatewayLogs",
                     [
@@ -525,22 +501,15 @@ class RegionalApi(Construct):
                     ],
                     [f"{logs_arn}:log-group:*"],
                 )
-            ),
-        )
-        attachment = IamRolePolicyAttachment(
-            self,
-            "apigateway-logs-attachment",
-            provider=region.provider,
-            role=role.name,
-            policy_arn=policy.arn,
+            ],
         )
         return ApiGatewayAccount(
             self,
             "apigateway-account",
             provider=region.provider,
-            cloudwatch_role_arn=role.arn,
+            cloudwatch_role_arn=logging_role.arn,
             reset_on_delete=True,
-            depends_on=[attachment],
+            depends_on=[logging_role.attachment],
         )
 
     @property

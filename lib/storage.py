@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -41,8 +38,9 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 )
 from constructs import Construct
 
-from lib.policy import assume_role_policy, document, skip_checks, statement
+from lib.policy import document, skip_checks, statement
 from lib.region import Region
+from lib.service_role import ServiceRole
 
 RECEIPTS_PREFIX = "receipts/"
 REPLICATION_MINUTES = 15
@@ -181,20 +179,14 @@ class BucketReplication(Construct):
     ) -> None:
         super().__init__(scope, id)
         provider = source.region.provider
-        self.role = IamRole(
+        self.role = ServiceRole(
             self,
             "role",
             provider=provider,
             name=role_name,
-            assume_role_policy=assume_role_policy("s3.amazonaws.com"),
-        )
-        self.policy = IamPolicy(
-            self,
-            "policy",
-            provider=provider,
-            name=role_name,
+            service="s3.amazonaws.com",
             description="S3 replication of payment receipts to the secondary region",
-            policy=document(
+            statements=[
                 statement(
                     "ReadSourceConfiguration",
                     ["s3:GetReplicationConfiguration", "s3:ListBucket"],
@@ -228,14 +220,7 @@ class BucketReplication(Construct):
                         "StringEquals": {"kms:ViaService": f"s3.{destination.region.name}.amazonaws.com"}
                     },
                 ),
-            ),
-        )
-        IamRolePolicyAttachment(
-            self,
-            "attachment",
-            provider=provider,
-            role=self.role.name,
-            policy_arn=self.policy.arn,
+            ],
         )
         self.configuration = S3BucketReplicationConfigurationA(
             self,

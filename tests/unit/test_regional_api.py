@@ -37,7 +37,7 @@ def test_function(dev, role, region):
     assert fn["handler"] == "handler.handler"
     assert fn["filename"].startswith("assets/lambda-package/") and fn["filename"].endswith("/archive.zip")
     assert fn["source_code_hash"] in fn["filename"]
-    assert fn["role"] == dev.ref("aws_iam_role", f"api-{role}/function-role", "arn")
+    assert fn["role"] == dev.ref("aws_iam_role", f"api-{role}/function-role/role", "arn")
     assert fn["kms_key_arn"] == dev.ref("aws_kms_key", f"key-{role}/key", "arn")
     assert fn["reserved_concurrent_executions"] == 5
     assert "vpc_config" not in fn
@@ -57,6 +57,11 @@ def test_log_group_exists_before_the_function(dev, role, region):
     fn = dev.get("aws_lambda_function", f"api-{role}/function")
     log_group_id = dev.logical_id("aws_cloudwatch_log_group", f"api-{role}/function-logs")
     assert f"aws_cloudwatch_log_group.{log_group_id}" in fn["depends_on"]
+    # ... and only once its permissions are attached.
+    assert (
+        dev.address("aws_iam_role_policy_attachment", f"api-{role}/function-role/attachment")
+        in fn["depends_on"]
+    )
     log_group = dev.get("aws_cloudwatch_log_group", f"api-{role}/function-logs")
     assert log_group["name"] == f"/aws/lambda/tap-payments-api-{role}-dev"
     assert log_group["retention_in_days"] == 7
@@ -88,7 +93,8 @@ def test_function_policy_is_scoped_to_its_region(dev, role, region):
     )
     bucket_arn = dev.ref("aws_s3_bucket", f"receipts-{role}/bucket", "arn")
     statements = {
-        s["Sid"]: s for s in policy_of(dev.get("aws_iam_policy", f"api-{role}/function-policy"))["Statement"]
+        s["Sid"]: s
+        for s in policy_of(dev.get("aws_iam_policy", f"api-{role}/function-role/policy"))["Statement"]
     }
     assert statements["PaymentsTable"]["Action"] == [
         "dynamodb:DescribeTable",
@@ -116,10 +122,10 @@ def test_secondary_table_arn_is_the_replica_arn(dev):
 
 @pytest.mark.parametrize(("role", "region"), REGIONS)
 def test_policy_attachment_takes_the_role_name(dev, role, region):
-    attachment = dev.get("aws_iam_role_policy_attachment", f"api-{role}/function-policy-attachment")
-    assert attachment["role"] == dev.ref("aws_iam_role", f"api-{role}/function-role", "name")
-    assert attachment["policy_arn"] == dev.ref("aws_iam_policy", f"api-{role}/function-policy", "arn")
-    trust = policy_of(dev.get("aws_iam_role", f"api-{role}/function-role"), "assume_role_policy")
+    attachment = dev.get("aws_iam_role_policy_attachment", f"api-{role}/function-role/attachment")
+    assert attachment["role"] == dev.ref("aws_iam_role", f"api-{role}/function-role/role", "name")
+    assert attachment["policy_arn"] == dev.ref("aws_iam_policy", f"api-{role}/function-role/policy", "arn")
+    trust = policy_of(dev.get("aws_iam_role", f"api-{role}/function-role/role"), "assume_role_policy")
     assert trust["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
 
 
@@ -293,15 +299,18 @@ def test_stage_with_access_logs(dev, role, region):
 def test_api_gateway_logging_role(dev, role, region):
     account = dev.get("aws_api_gateway_account", f"api-{role}/apigateway-account")
     assert account["cloudwatch_role_arn"] == dev.ref(
-        "aws_iam_role", f"api-{role}/apigateway-logs-role", "arn"
+        "aws_iam_role", f"api-{role}/apigateway-logs-role/role", "arn"
     )
     assert account["reset_on_delete"] is True
-    trust = policy_of(dev.get("aws_iam_role", f"api-{role}/apigateway-logs-role"), "assume_role_policy")
+    assert account["depends_on"] == [
+        dev.address("aws_iam_role_policy_attachment", f"api-{role}/apigateway-logs-role/attachment")
+    ]
+    trust = policy_of(dev.get("aws_iam_role", f"api-{role}/apigateway-logs-role/role"), "assume_role_policy")
     assert trust["Statement"][0]["Principal"] == {"Service": "apigateway.amazonaws.com"}
-    (write,) = policy_of(dev.get("aws_iam_policy", f"api-{role}/apigateway-logs-policy"))["Statement"]
+    (write,) = policy_of(dev.get("aws_iam_policy", f"api-{role}/apigateway-logs-role/policy"))["Statement"]
     assert write["Resource"] == [f"arn:aws:logs:{region}:{ACCOUNT}:log-group:*"]
-    attachment = dev.get("aws_iam_role_policy_attachment", f"api-{role}/apigateway-logs-attachment")
-    assert attachment["role"] == dev.ref("aws_iam_role", f"api-{role}/apigateway-logs-role", "name")
+    attachment = dev.get("aws_iam_role_policy_attachment", f"api-{role}/apigateway-logs-role/attachment")
+    assert attachment["role"] == dev.ref("aws_iam_role", f"api-{role}/apigateway-logs-role/role", "name")
 
 
 @pytest.mark.parametrize(

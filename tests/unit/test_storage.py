@@ -75,7 +75,7 @@ def test_replication_rule(dev):
     replication = dev.get("aws_s3_bucket_replication_configuration", "receipts-replication/configuration")
     assert replication["provider"] == "aws.primary"
     assert replication["bucket"] == dev.ref("aws_s3_bucket", "receipts-primary/bucket", "id")
-    assert replication["role"] == dev.ref("aws_iam_role", "receipts-replication/role", "arn")
+    assert replication["role"] == dev.ref("aws_iam_role", "receipts-replication/role/role", "arn")
     (rule,) = replication["rule"]
     assert rule["status"] == "Enabled"
     assert rule["filter"] == {"prefix": "receipts/"}
@@ -100,7 +100,7 @@ def test_replication_waits_for_versioning_on_both_buckets(dev):
 
 
 def test_replication_role_is_scoped(dev):
-    role = dev.get("aws_iam_role", "receipts-replication/role")
+    role = dev.get("aws_iam_role", "receipts-replication/role/role")
     assert role["name"] == "tap-receipts-replication-dev"
     trust = policy_of(role, "assume_role_policy")["Statement"][0]
     assert trust["Principal"] == {"Service": "s3.amazonaws.com"}
@@ -108,7 +108,8 @@ def test_replication_role_is_scoped(dev):
     source = dev.ref("aws_s3_bucket", "receipts-primary/bucket", "arn")
     destination = dev.ref("aws_s3_bucket", "receipts-secondary/bucket", "arn")
     statements = {
-        s["Sid"]: s for s in policy_of(dev.get("aws_iam_policy", "receipts-replication/policy"))["Statement"]
+        s["Sid"]: s
+        for s in policy_of(dev.get("aws_iam_policy", "receipts-replication/role/policy"))["Statement"]
     }
     assert statements["ReadSourceConfiguration"]["Resource"] == [source]
     assert statements["ReadSourceVersions"]["Resource"] == [f"{source}/*"]
@@ -129,6 +130,6 @@ def test_replication_role_is_scoped(dev):
         "StringEquals": {"kms:ViaService": "s3.us-west-2.amazonaws.com"}
     }
 
-    attachment = dev.get("aws_iam_role_policy_attachment", "receipts-replication/attachment")
-    assert attachment["role"] == dev.ref("aws_iam_role", "receipts-replication/role", "name")
-    assert attachment["policy_arn"] == dev.ref("aws_iam_policy", "receipts-replication/policy", "arn")
+    attachment = dev.get("aws_iam_role_policy_attachment", "receipts-replication/role/attachment")
+    assert attachment["role"] == dev.ref("aws_iam_role", "receipts-replication/role/role", "name")
+    assert attachment["policy_arn"] == dev.ref("aws_iam_policy", "receipts-replication/role/policy", "arn")
