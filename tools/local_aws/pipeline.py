@@ -240,6 +240,18 @@ class Pipeline:
         if left:
             raise PipelineError(f"{len(left)} resources left after destroy: " + ", ".join(left[:15]))
 
+    def teardown(self) -> None:
+        """Destroy what the state holds, prove nothing is left, stop the emulator (always)."""
+        try:
+            if self.tfstate.exists() and self.stack_dir.exists():
+                with self.step("terraform destroy"):
+                    self.destroy()
+            with self.step("leftover check"):
+                self.leftovers()
+        finally:
+            with self.step("stop emulator"):
+                self.stop_emulator()
+
     def forget_state(self) -> None:
         """Drop local state that refers to an emulator that is no longer running."""
         for path in (self.tfstate, self.tfstate.with_suffix(".tfstate.backup")):
@@ -301,15 +313,9 @@ def cmd_destroy(p: Pipeline) -> int:
         print("emulator not running: nothing deployed locally (local state cleared)")
         return 0
     try:
-        if p.tfstate.exists() and p.stack_dir.exists():
-            with p.step("terraform destroy"):
-                p.destroy()
-        with p.step("leftover check"):
-            p.leftovers()
+        p.teardown()
     finally:
-        with p.step("stop emulator"):
-            p.stop_emulator()
-            p.forget_state()
+        p.forget_state()
     p.print_summary("destroy-local finished")
     return 0
 
@@ -337,15 +343,9 @@ def cmd_test(p: Pipeline) -> int:
                 p.drift_check()
         except PipelineError as error:
             failure = error
-        # Always: whatever was applied is destroyed and must leave nothing behind.
-        if p.tfstate.exists():
-            with p.step("terraform destroy"):
-                p.destroy()
-        with p.step("leftover check"):
-            p.leftovers()
     finally:
-        with p.step("stop emulator"):
-            p.stop_emulator()
+        # Always: whatever was applied is destroyed and must leave nothing behind.
+        p.teardown()
     p.print_summary("local e2e finished")
     if failure is not None:
         raise failure

@@ -344,12 +344,9 @@ def test_lambda_logging_config_is_stored_and_returned(client):
     }
 
 
-def test_s3_replication_rules_read_back_as_put(client):
-    s3 = client("s3", EAST)
-    for bucket in ("src", "dst"):
-        s3.create_bucket(Bucket=bucket)
-        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    rule = {
+def _receipts_rule(destination: str, replica_key: str, **destination_extra) -> dict:
+    """The stack's replication rule (receipts/ prefix, SSE-KMS objects, delete markers)."""
+    return {
         "ID": "receipts",
         "Priority": 1,
         "Status": "Enabled",
@@ -357,13 +354,25 @@ def test_s3_replication_rules_read_back_as_put(client):
         "DeleteMarkerReplication": {"Status": "Enabled"},
         "SourceSelectionCriteria": {"SseKmsEncryptedObjects": {"Status": "Enabled"}},
         "Destination": {
-            "Bucket": "arn:aws:s3:::dst",
+            "Bucket": f"arn:aws:s3:::{destination}",
             "StorageClass": "STANDARD",
-            "EncryptionConfiguration": {"ReplicaKmsKeyID": "arn:aws:kms:us-west-2:123456789012:key/k"},
-            "Metrics": {"Status": "Enabled", "EventThreshold": {"Minutes": 15}},
-            "ReplicationTime": {"Status": "Enabled", "Time": {"Minutes": 15}},
+            "EncryptionConfiguration": {"ReplicaKmsKeyID": replica_key},
+            **destination_extra,
         },
     }
+
+
+def test_s3_replication_rules_read_back_as_put(client):
+    s3 = client("s3", EAST)
+    for bucket in ("src", "dst"):
+        s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    rule = _receipts_rule(
+        "dst",
+        "arn:aws:kms:us-west-2:123456789012:key/k",
+        Metrics={"Status": "Enabled", "EventThreshold": {"Minutes": 15}},
+        ReplicationTime={"Status": "Enabled", "Time": {"Minutes": 15}},
+    )
     s3.put_bucket_replication(
         Bucket="src",
         ReplicationConfiguration={"Role": "arn:aws:iam::123456789012:role/r", "Rules": [rule]},
@@ -469,21 +478,7 @@ def _replicated_buckets(client, keys):
         Bucket="source",
         ReplicationConfiguration={
             "Role": "arn:aws:iam::123456789012:role/replication",
-            "Rules": [
-                {
-                    "ID": "receipts",
-                    "Priority": 1,
-                    "Status": "Enabled",
-                    "Filter": {"Prefix": "receipts/"},
-                    "DeleteMarkerReplication": {"Status": "Enabled"},
-                    "SourceSelectionCriteria": {"SseKmsEncryptedObjects": {"Status": "Enabled"}},
-                    "Destination": {
-                        "Bucket": "arn:aws:s3:::destination",
-                        "StorageClass": "STANDARD",
-                        "EncryptionConfiguration": {"ReplicaKmsKeyID": keys[WEST]},
-                    },
-                }
-            ],
+            "Rules": [_receipts_rule("destination", keys[WEST])],
         },
     )
     return east, west

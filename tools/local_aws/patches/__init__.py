@@ -6,32 +6,20 @@ Each module fills one gap, says which in its docstring, and exposes
 
 from __future__ import annotations
 
-from . import (
-    acm_validation,
-    apigateway_account,
-    apigateway_regional_domains,
-    dynamodb_global_tables,
-    dynamodb_tags,
-    fail_fast_errors,
-    lambda_logging_config,
-    s3_bucket_policy_conditions,
-    s3_delete_markers,
-    s3_object_replication,
-    s3_replication,
-)
+import importlib
 
-PATCHES = (
-    acm_validation,
-    apigateway_account,
-    apigateway_regional_domains,
-    dynamodb_global_tables,
-    dynamodb_tags,
-    fail_fast_errors,
-    lambda_logging_config,
-    s3_bucket_policy_conditions,
-    s3_delete_markers,
-    s3_object_replication,
-    s3_replication,
+NAMES = (
+    "acm_validation",
+    "apigateway_account",
+    "apigateway_regional_domains",
+    "dynamodb_global_tables",
+    "dynamodb_tags",
+    "fail_fast_errors",
+    "lambda_logging_config",
+    "s3_bucket_policy_conditions",
+    "s3_delete_markers",
+    "s3_object_replication",
+    "s3_replication",
 )
 
 _applied: list[str] = []
@@ -39,7 +27,7 @@ _applied: list[str] = []
 
 def apply_all() -> list[str]:
     if not _applied:
-        for module in PATCHES:
-            module.apply()
-            _applied.append(module.__name__.rsplit(".", 1)[-1])
+        for name in NAMES:
+            importlib.import_module(f"{__name__}.{name}").apply()
+            _applied.append(name)
     return list(_applied)
