@@ -52,3 +52,19 @@ def policy_document(document: Any) -> dict[str, Any]:
 
 def tags_dict(tags: list[dict[str, str]]) -> dict[str, str]:
     return {tag["Key"]: tag["Value"] for tag in tags}
+
+
+def attached_policy_document(iam: Any, role_name: str) -> dict[str, Any]:
+    """The one customer-managed policy attached to ``role_name`` (named like the role)."""
+    [attached] = iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]
+    assert attached["PolicyName"] == role_name
+    policy = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]
+    version = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])
+    return policy_document(version["PolicyVersion"]["Document"])
+
+
+def log_group(logs: Any, name: str) -> dict[str, Any]:
+    """The log group called exactly ``name``."""
+    groups = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+    [group] = [g for g in groups if g["logGroupName"] == name]
+    return group

@@ -8,6 +8,7 @@ import pytest
 
 from lib.config import Profile
 from tests.integration.conftest import ClientFactory, Deployment
+from tests.integration.support import log_group as find_log_group
 
 pytestmark = pytest.mark.integration
 
@@ -66,8 +67,7 @@ def test_stage_v1_has_access_logs_metrics_and_throttling(
     assert settings["throttlingBurstLimit"] == profile.throttle_burst_limit
     assert stage.get("cacheClusterEnabled", False) is False
 
-    groups = client("logs", region).describe_log_groups(logGroupNamePrefix=log_group)["logGroups"]
-    [group] = [g for g in groups if g["logGroupName"] == log_group]
+    group = find_log_group(client("logs", region), log_group)
     assert group["retentionInDays"] == profile.log_retention_days
     assert group["kmsKeyId"] == deployment.key_arn(role)
 

@@ -6,7 +6,7 @@ import pytest
 
 from lib.config import Profile
 from tests.integration.conftest import ClientFactory, Deployment
-from tests.integration.support import as_list, policy_document
+from tests.integration.support import as_list, attached_policy_document, log_group, policy_document
 
 pytestmark = pytest.mark.integration
 
@@ -50,8 +50,7 @@ def test_function_log_group_is_encrypted_with_retention(
     deployment: Deployment, client: ClientFactory, profile: Profile, role: str, region: str
 ) -> None:
     name = f"/aws/lambda/{deployment.function_name(role)}"
-    groups = client("logs", region).describe_log_groups(logGroupNamePrefix=name)["logGroups"]
-    [group] = [g for g in groups if g["logGroupName"] == name]
+    group = log_group(client("logs", region), name)
     assert group["retentionInDays"] == profile.log_retention_days
     assert group["kmsKeyId"] == deployment.key_arn(role)
 
@@ -66,14 +65,7 @@ def test_function_role_is_least_privilege(
         ("Allow", {"Service": "lambda.amazonaws.com"}, "sts:AssumeRole")
     ]
     assert iam.list_role_policies(RoleName=role_name)["PolicyNames"] == []
-    [attached] = iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]
-    assert attached["PolicyName"] == role_name
-    policy = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]
-    document = policy_document(
-        iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])[
-            "PolicyVersion"
-        ]["Document"]
-    )
+    document = attached_policy_document(iam, role_name)
 
     for stmt in document["Statement"]:
         assert stmt["Effect"] == "Allow"

@@ -10,7 +10,7 @@ import pytest
 
 from lib.config import Profile
 from tests.integration.conftest import ROLES, ClientFactory, Deployment
-from tests.integration.support import as_list, eventually, policy_document
+from tests.integration.support import as_list, attached_policy_document, eventually, policy_document
 
 pytestmark = pytest.mark.integration
 
@@ -243,14 +243,7 @@ def test_replication_role_is_scoped_to_the_two_buckets_and_keys(
     role_name = deployment.name("receipts-replication")
     trust = policy_document(iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"])
     assert [s["Principal"] for s in trust["Statement"]] == [{"Service": "s3.amazonaws.com"}]
-    [attached] = iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]
-    assert attached["PolicyName"] == role_name
-    policy = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]
-    document = policy_document(
-        iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])[
-            "PolicyVersion"
-        ]["Document"]
-    )
+    document = attached_policy_document(iam, role_name)
     source, destination = deployment.bucket_arn("primary"), deployment.bucket_arn("secondary")
     resources = {s["Sid"]: as_list(s["Resource"]) for s in document["Statement"]}
     assert resources == {
