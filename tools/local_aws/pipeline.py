@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import functools
 import json
 import os
 import re
@@ -55,8 +56,9 @@ class Pipeline:
         self.outdir = state_dir / "cdktf.out"
         base = {k: v for k, v in os.environ.items() if k not in REAL_AWS_ONLY + AWS_SESSION_VARS}
         base = {k: v for k, v in base.items() if not k.startswith("AWS_ENDPOINT_URL")}
-        base.setdefault("TF_CLI_CONFIG_FILE", str(ROOT / ".cache" / "terraform.rc"))
         base.update(
+            # The project's CLI config (written by preflight), whatever the machine presets.
+            TF_CLI_CONFIG_FILE=str(ROOT / ".cache" / "terraform.rc"),
             EMULATOR_STATE_DIR=str(state_dir),
             CHECKPOINT_DISABLE="1",
             JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
@@ -77,7 +79,7 @@ class Pipeline:
 
     # -- plumbing -----------------------------------------------------------------------------
 
-    @property
+    @functools.cached_property
     def env(self) -> dict[str, str]:
         """The base environment plus the emulator's endpoint and dummy credentials."""
         out = self._run([str(EMULATOR), "env"], env=self.base_env, capture=True)
@@ -143,7 +145,8 @@ class Pipeline:
     def preflight(self) -> None:
         if not (ROOT / ".venv" / "bin" / "python").exists():
             raise PipelineError("the project environment is missing: run `make install`")
-        self._run([str(ROOT / "tools" / "terraform-cli-config.sh")], env=self.base_env, capture=True)
+        config = {**self.base_env, "TF_CLI_CONFIG_OUT": self.base_env["TF_CLI_CONFIG_FILE"]}
+        self._run([str(ROOT / "tools" / "terraform-cli-config.sh")], env=config, capture=True)
         ignored = [name for name in REAL_AWS_ONLY if os.environ.get(name)]
         if ignored:
             print(f"    note: ignoring {', '.join(ignored)} (real AWS only) for the local emulator")
