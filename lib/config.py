@@ -28,6 +28,11 @@ _RESERVED_TLDS = ("test", "example", "invalid", "localhost", "local")
 DEFAULT_PARENT_DOMAIN = "payments-dr.net"
 
 
+def resource_name(suffix: str, purpose: str, role: str | None = None) -> str:
+    """``<project>-<purpose>-<region role>-<suffix>`` (role omitted for global things)."""
+    return "-".join(part for part in (PROJECT, purpose, role, suffix) if part)
+
+
 class ConfigError(ValueError):
     """Raised when the environment describes a stack that cannot be deployed."""
 
@@ -99,9 +104,7 @@ class StackConfig:
         }
 
     def name(self, purpose: str, role: str | None = None) -> str:
-        """``<project>-<purpose>-<region role>-<suffix>`` (role omitted for global things)."""
-        parts = [PROJECT, purpose, role, self.suffix]
-        return "-".join(p for p in parts if p)
+        return resource_name(self.suffix, purpose, role)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> StackConfig:

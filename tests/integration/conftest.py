@@ -21,7 +21,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from lib.config import PROFILES, PROJECT, Profile
+from lib.config import PROFILES, PROJECT, Profile, resource_name
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
@@ -66,8 +66,8 @@ class Deployment:
         return self.regions[role]
 
     def name(self, purpose: str, role: str | None = None) -> str:
-        """``tap-<purpose>-<role>-<suffix>``, as ``StackConfig.name`` builds it."""
-        return "-".join(part for part in (PROJECT, purpose, role, self.suffix) if part)
+        """``tap-<purpose>-<role>-<suffix>``, as the stack names it."""
+        return resource_name(self.suffix, purpose, role)
 
     @property
     def table_name(self) -> str:
