@@ -109,21 +109,20 @@ class Pipeline:
         log: Path | None = None,
         capture: bool = False,
         ok_codes: tuple[int, ...] = (0,),
-        cwd: Path = ROOT,
     ) -> str:
         """Run ``cmd``; with ``log`` its output goes there and its tail into the error."""
         if log is not None:
             log.parent.mkdir(parents=True, exist_ok=True)
             with log.open("w") as handle:
                 proc = subprocess.run(
-                    cmd, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT, check=False
+                    cmd, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, check=False
                 )
             output = log.read_text(errors="replace")
         elif capture:
-            proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+            proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
             output = proc.stdout + proc.stderr
         else:
-            proc = subprocess.run(cmd, cwd=cwd, env=env, check=False)
+            proc = subprocess.run(cmd, cwd=ROOT, env=env, check=False)
             output = ""
         self.last_returncode = proc.returncode
         if proc.returncode not in ok_codes:
