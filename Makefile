@@ -26,10 +26,11 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PY_SCRIPTS):$(PATH)
 
 STACK := TapStack$(ENVIRONMENT_SUFFIX)
 STACK_JSON := cdktf.out/stacks/$(STACK)/cdk.tf.json
+PROD_OUT := .cache/synth-prod
 RUN := pipenv run
 CDKTF := cdktf
 
-.PHONY: help install terraform-config synth lint test-unit test-harness test-e2e test \
+.PHONY: help install terraform-config synth lint policy test-unit test-harness test-e2e test \
 	deploy-local destroy-local deploy destroy clean
 
 help: ## list the targets
@@ -58,10 +59,15 @@ synth: install terraform-config ## synthesize cdktf.out/stacks/TapStack$$ENVIRON
 	$(CDKTF) synth
 	@echo "synthesized $(STACK_JSON)"
 
-lint: synth ## ruff (lint + format) and the checkov policy scan of the synthesized stack
+lint: policy ## ruff (lint + format) and the policy scan
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+
+policy: synth ## checkov on the synthesized dev stack and the prod profile: 0 unexplained failures
 	.venv-policy/bin/python tools/policy_scan.py $(STACK_JSON) --checkov .venv-policy/bin/checkov
+	ENVIRONMENT=prod ENVIRONMENT_SUFFIX=prod CDKTF_OUTDIR=$(PROD_OUT) $(RUN) python main.py
+	.venv-policy/bin/python tools/policy_scan.py $(PROD_OUT)/stacks/TapStackprod/cdk.tf.json \
+		--checkov .venv-policy/bin/checkov
 
 test-unit: install terraform-config ## unit tests, 100 % line + branch coverage of lib/ enforced
 	$(RUN) pytest tests/unit --cov=lib --cov-branch --cov-report=term-missing --cov-fail-under=100

@@ -50,12 +50,17 @@ class Profile:
     throttle_rate_limit: int
     throttle_burst_limit: int
     quota_per_day: int
+    prevent_destroy: bool  # Terraform refuses any plan that destroys the data or its keys
+    waf_requests_per_ip: int  # per 5-minute window, then WAF blocks the address
 
+
+# Logs kept at least this long satisfy audit retention (checkov CKV_AWS_338: one year).
+AUDIT_LOG_RETENTION_DAYS = 365
 
 PROFILES: dict[str, Profile] = {
-    "dev": Profile("dev", 7, 7, False, True, 5, 50, 100, 10_000),
-    "staging": Profile("staging", 30, 14, False, True, 20, 200, 400, 100_000),
-    "prod": Profile("prod", 90, 30, True, False, 100, 1_000, 2_000, 5_000_000),
+    "dev": Profile("dev", 7, 7, False, True, 5, 50, 100, 10_000, False, 2_000),
+    "staging": Profile("staging", 30, 14, False, True, 20, 200, 400, 100_000, False, 5_000),
+    "prod": Profile("prod", 365, 30, True, False, 100, 1_000, 2_000, 5_000_000, True, 20_000),
 }
 
 

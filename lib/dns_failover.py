@@ -3,6 +3,8 @@ base path mapping and failover alias record (one ``RegionalEndpoint`` per region
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate
 from cdktf_cdktf_provider_aws.acm_certificate_validation import (
@@ -14,8 +16,11 @@ from cdktf_cdktf_provider_aws.api_gateway_domain_name import (
     ApiGatewayDomainName,
     ApiGatewayDomainNameEndpointConfiguration,
 )
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.cloudwatch_log_resource_policy import CloudwatchLogResourcePolicy
 from cdktf_cdktf_provider_aws.data_aws_route53_zone import DataAwsRoute53Zone
 from cdktf_cdktf_provider_aws.route53_health_check import Route53HealthCheck
+from cdktf_cdktf_provider_aws.route53_query_log import Route53QueryLog
 from cdktf_cdktf_provider_aws.route53_record import (
     Route53Record,
     Route53RecordAlias,
@@ -24,7 +29,7 @@ from cdktf_cdktf_provider_aws.route53_record import (
 from cdktf_cdktf_provider_aws.route53_zone import Route53Zone
 from constructs import Construct
 
-from lib.policy import skip_checks
+from lib.policy import document, skip_checks, skip_short_retention, statement
 from lib.region import Region
 from lib.regional_api import HEALTH_PATH, RegionalApi
 
@@ -33,6 +38,18 @@ from lib.regional_api import HEALTH_PATH, RegionalApi
 CERT_VALIDATION_TIMEOUT = "15m"
 HEALTH_CHECK_INTERVAL = 10
 HEALTH_CHECK_FAILURES = 3
+# Route 53 delivers public DNS query logs only to CloudWatch Logs in us-east-1.
+QUERY_LOG_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class QueryLogging:
+    """Where the zone's DNS query logs go: the stack's us-east-1 region and its key."""
+
+    region: Region
+    kms_key_arn: str
+    account_id: str
+    retention_days: int
 
 
 class HostedZone(Construct):
@@ -47,6 +64,7 @@ class HostedZone(Construct):
         domain_name: str,
         hosted_zone_id: str | None,
         force_destroy: bool,
+        query_logging: QueryLogging | None,
     ) -> None:
         super().__init__(scope, id)
         if hosted_zone_id:
@@ -63,18 +81,59 @@ class HostedZone(Construct):
                 comment=f"Payments API failover zone for {domain_name} (delegate it to use it)",
                 force_destroy=force_destroy,
             )
-            skip_checks(
-                zone,
-                {
-                    "CKV2_AWS_38": "DNSSEC signing needs the parent zone's DS record, which a "
-                    "zone created for delegation does not have yet",
-                    "CKV2_AWS_39": "query logging needs a us-east-1 log group with a "
-                    "resource policy; health checks and API access logs cover this API",
-                },
-            )
+            reasons = {
+                "CKV2_AWS_38": "DNSSEC needs a DS record in the parent zone, outside this "
+                "stack; a DS left behind after destroy would take the name offline",
+            }
+            if query_logging is None:
+                reasons["CKV2_AWS_39"] = (
+                    f"Route 53 writes query logs only to {QUERY_LOG_REGION}, which is "
+                    "neither region of this stack"
+                )
+            else:
+                self._log_queries(zone, domain_name, query_logging)
+            skip_checks(zone, reasons)
             self.zone_id = zone.zone_id
             self.name_servers = zone.name_servers
             self.created = True
+
+    def _log_queries(self, zone: Route53Zone, domain_name: str, settings: QueryLogging) -> None:
+        provider = settings.region.provider
+        group = CloudwatchLogGroup(
+            self,
+            "query-logs",
+            provider=provider,
+            name=f"/aws/route53/{domain_name}",
+            retention_in_days=settings.retention_days,
+            kms_key_id=settings.kms_key_arn,
+        )
+        skip_short_retention(group, settings.retention_days)
+        policy = CloudwatchLogResourcePolicy(
+            self,
+            "query-log-policy",
+            provider=provider,
+            policy_name=f"route53-query-logs-{domain_name}",
+            policy_document=document(
+                statement(
+                    "Route53QueryLogs",
+                    ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    [f"{group.arn}:*"],
+                    principal={"Service": "route53.amazonaws.com"},
+                    condition={
+                        "StringEquals": {"aws:SourceAccount": settings.account_id},
+                        "ArnLike": {"aws:SourceArn": f"arn:aws:route53:::hostedzone/{zone.zone_id}"},
+                    },
+                )
+            ),
+        )
+        Route53QueryLog(
+            self,
+            "query-log",
+            provider=provider,
+            zone_id=zone.zone_id,
+            cloudwatch_log_group_arn=group.arn,
+            depends_on=[policy],
+        )
 
 
 class RegionalEndpoint(Construct):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
@@ -9,21 +10,17 @@ from constructs import Construct
 from lib.policy import document, statement
 from lib.region import Region
 
-# The account administers the key through IAM (no "kms:*": the list is explicit).
+# The account administers the key through IAM (no "kms:*": the list is explicit, and it
+# holds no cryptographic operation, so an administrator cannot read the data).
 _ADMIN_ACTIONS = [
     "kms:CancelKeyDeletion",
     "kms:CreateAlias",
-    "kms:CreateGrant",
-    "kms:Decrypt",
     "kms:DeleteAlias",
     "kms:DescribeKey",
     "kms:DisableKey",
     "kms:DisableKeyRotation",
     "kms:EnableKey",
     "kms:EnableKeyRotation",
-    "kms:Encrypt",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext",
     "kms:GetKeyPolicy",
     "kms:GetKeyRotationStatus",
     "kms:ListAliases",
@@ -31,8 +28,6 @@ _ADMIN_ACTIONS = [
     "kms:ListKeyPolicies",
     "kms:ListResourceTags",
     "kms:PutKeyPolicy",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
     "kms:RetireGrant",
     "kms:RevokeGrant",
     "kms:ScheduleKeyDeletion",
@@ -41,6 +36,18 @@ _ADMIN_ACTIONS = [
     "kms:UpdateAlias",
     "kms:UpdateKeyDescription",
 ]
+# Principals of the account use the key only through the AWS services that store this
+# stack's data in the key's region (never by calling KMS directly with a stolen role).
+_CRYPTO_ACTIONS = [
+    "kms:CreateGrant",
+    "kms:Decrypt",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+]
+VIA_SERVICES = ("dynamodb", "lambda", "s3", "sns", "sqs", "ssm")
 _SERVICE_USE_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
 
 
@@ -56,6 +63,7 @@ class RegionalKey(Construct):
         alias_name: str,
         account_id: str,
         deletion_window_days: int,
+        prevent_destroy: bool,
     ) -> None:
         super().__init__(scope, id)
         root = f"arn:aws:iam::{account_id}:root"
@@ -65,6 +73,18 @@ class RegionalKey(Construct):
                 _ADMIN_ACTIONS,
                 ["*"],
                 principal={"AWS": root},
+            ),
+            statement(
+                "AccountUseThroughStackServices",
+                _CRYPTO_ACTIONS,
+                ["*"],
+                principal={"AWS": root},
+                condition={
+                    "StringEquals": {
+                        "kms:CallerAccount": account_id,
+                        "kms:ViaService": [f"{s}.{region.name}.amazonaws.com" for s in VIA_SERVICES],
+                    }
+                },
             ),
             statement(
                 "CloudWatchLogsEncryption",
@@ -86,6 +106,13 @@ class RegionalKey(Construct):
                 principal={"Service": "cloudwatch.amazonaws.com"},
                 condition={"StringEquals": {"aws:SourceAccount": account_id}},
             ),
+            statement(
+                "S3ServerAccessLogDelivery",
+                ["kms:GenerateDataKey"],
+                ["*"],
+                principal={"Service": "logging.s3.amazonaws.com"},
+                condition={"StringEquals": {"aws:SourceAccount": account_id}},
+            ),
         )
         self.key = KmsKey(
             self,
@@ -95,6 +122,7 @@ class RegionalKey(Construct):
             enable_key_rotation=True,
             deletion_window_in_days=deletion_window_days,
             policy=policy,
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=prevent_destroy),
         )
         self.alias = KmsAlias(
             self,

@@ -39,6 +39,13 @@ class RegionalMonitoring(Construct):
             self._alarm("lambda-errors", "AWS/Lambda", "Errors", function, "Lambda errors"),
             self._alarm("lambda-throttles", "AWS/Lambda", "Throttles", function, "Lambda throttles"),
             self._alarm("api-5xx", "AWS/ApiGateway", "5XXError", stage, "API 5xx responses"),
+            self._alarm(
+                "dead-letters",
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                {"QueueName": api.dead_letter_queue.name},
+                "Failed asynchronous invocations waiting in the dead-letter queue",
+            ),
         ]
         self.parameters = [
             SsmParameter(

@@ -46,14 +46,17 @@ from cdktf_cdktf_provider_aws.api_gateway_usage_plan_key import ApiGatewayUsageP
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunction,
+    LambdaFunctionDeadLetterConfig,
     LambdaFunctionEnvironment,
     LambdaFunctionLoggingConfig,
+    LambdaFunctionTracingConfig,
 )
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
 from lib.config import Profile
-from lib.policy import skip_checks, statement
+from lib.policy import skip_checks, skip_short_retention, statement
 from lib.region import Region
 from lib.service_role import ServiceRole
 from lib.storage import RECEIPTS_PREFIX
@@ -63,6 +66,10 @@ LAMBDA_RUNTIME = "python3.12"
 LAMBDA_HANDLER = "handler.handler"
 STAGE_NAME = "v1"
 HEALTH_PATH = "/health"
+DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600  # SQS maximum: two weeks to replay
+# X-Ray's write API has no resource-level permissions: AWS documents Resource "*" as the
+# only form (https://docs.aws.amazon.com/xray/latest/devguide/security_iam_service-with-iam.html).
+XRAY_WRITE_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
 
 # Mirrors the handler's validation so API Gateway rejects bad bodies before a Lambda
 # runs; the handler stays the source of truth (a unit test keeps the two in step).
@@ -118,6 +125,7 @@ class ApiNames:
     api_key: str
     usage_plan: str
     logging_role: str
+    dead_letter_queue: str
 
 
 ROUTES = (
@@ -195,13 +203,21 @@ class RegionalApi(Construct):
                 retention_in_days=profile.log_retention_days,
                 kms_key_id=kms_key_arn,
             )
-            skip_checks(
-                group,
-                {"CKV_AWS_338": "retention follows the environment profile (dev 7 / prod 90 days)"},
-            )
+            skip_short_retention(group, profile.log_retention_days)
             return group
 
         self.function_log_group = log_group("function-logs", f"/aws/lambda/{names.function}")
+        # Failed asynchronous invocations (anything but API Gateway's synchronous calls)
+        # land here instead of being dropped; an alarm watches its depth.
+        self.dead_letter_queue = SqsQueue(
+            self,
+            "dead-letter-queue",
+            provider=provider,
+            name=names.dead_letter_queue,
+            kms_master_key_id=kms_key_arn,
+            kms_data_key_reuse_period_seconds=300,
+            message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
+        )
         function_role = ServiceRole(
             self,
             "function-role",
@@ -237,6 +253,8 @@ class RegionalApi(Construct):
                     ["logs:CreateLogStream", "logs:PutLogEvents"],
                     [f"{self.function_log_group.arn}:*"],
                 ),
+                statement("OwnDeadLetterQueue", ["sqs:SendMessage"], [self.dead_letter_queue.arn]),
+                statement("XRayTraces", XRAY_WRITE_ACTIONS, ["*"]),
             ],
         )
         self.function = LambdaFunction(
@@ -264,19 +282,17 @@ class RegionalApi(Construct):
             logging_config=LambdaFunctionLoggingConfig(
                 log_format="Text", log_group=self.function_log_group.name
             ),
+            tracing_config=LambdaFunctionTracingConfig(mode="Active"),
+            dead_letter_config=LambdaFunctionDeadLetterConfig(target_arn=self.dead_letter_queue.arn),
             depends_on=[self.function_log_group, function_role.attachment],
         )
         skip_checks(
             self.function,
             {
-                "CKV_AWS_116": "invoked synchronously by API Gateway: errors go back to the "
-                "caller, there is no async event to dead-letter",
                 "CKV_AWS_117": "talks only to regional AWS APIs (DynamoDB, S3, KMS); a VPC "
                 "would add NAT/endpoints and cold-start cost with no resource to reach",
                 "CKV_AWS_272": "code signing needs a Signer profile outside this stack; the "
                 "package is built from this repository at synth",
-                "CKV_AWS_50": "X-Ray needs xray:Put* on Resource '*' (no resource-level "
-                "permissions), which the least-privilege rule of this stack forbids",
             },
         )
 
@@ -414,18 +430,16 @@ class RegionalApi(Construct):
             access_log_settings=ApiGatewayStageAccessLogSettings(
                 destination_arn=self.access_log_group.arn, format=ACCESS_LOG_FORMAT
             ),
+            xray_tracing_enabled=True,
             depends_on=[account],
         )
         skip_checks(
             self.stage,
             {
-                "CKV_AWS_73": "X-Ray is off stack-wide (see the Lambda's CKV_AWS_50 reason)",
                 "CKV_AWS_120": "payments are writes and per-customer reads: caching would "
                 "serve stale or cross-customer data",
                 "CKV2_AWS_51": "the integration is Lambda (AWS_PROXY), not an HTTP backend "
                 "that could verify a client certificate",
-                "CKV2_AWS_29": "WAF is an account-level decision; usage-plan throttling and "
-                "quotas bound abuse per key",
             },
         )
         method_settings = ApiGatewayMethodSettings(

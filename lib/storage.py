@@ -1,16 +1,22 @@
-"""Receipt buckets (one per region, same code) and replication primary -> secondary."""
+"""Receipt and access-log buckets (one each per region, same code) and replication."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
     S3BucketLifecycleConfigurationRule,
     S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleExpiration,
     S3BucketLifecycleConfigurationRuleFilter,
     S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
     S3BucketLifecycleConfigurationRuleNoncurrentVersionTransition,
 )
+from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
 from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
 from cdktf_cdktf_provider_aws.s3_bucket_replication_configuration import (
@@ -43,13 +49,19 @@ from lib.region import Region
 from lib.service_role import ServiceRole
 
 RECEIPTS_PREFIX = "receipts/"
+ACCESS_LOG_PREFIX = "access-logs/"
 REPLICATION_MINUTES = 15
 NONCURRENT_IA_DAYS = 30
 NONCURRENT_EXPIRY_DAYS = 365
+NO_EVENT_CONSUMER = "no consumer of object events: objects are written and read only by this stack"
 
 
-class ReceiptBucket(Construct):
-    """A private, versioned, SSE-KMS bucket for payment receipts in one region."""
+class PrivateBucket(Construct):
+    """A private, versioned, TLS-only bucket encrypted with the region's customer-managed key.
+
+    ``lifecycle_rule`` is the bucket's one lifecycle rule; ``policy_statements`` are added to
+    the TLS-only deny; ``skips`` are the justified policy-scanner suppressions.
+    """
 
     def __init__(
         self,
@@ -60,21 +72,24 @@ class ReceiptBucket(Construct):
         name: str,
         kms_key_arn: str,
         force_destroy: bool,
+        prevent_destroy: bool,
+        lifecycle_rule: S3BucketLifecycleConfigurationRule,
+        policy_statements: Sequence[dict[str, Any]] = (),
+        skips: dict[str, str],
     ) -> None:
         super().__init__(scope, id)
         self.region = region
         self.kms_key_arn = kms_key_arn
         provider = region.provider
-        self.bucket = S3Bucket(self, "bucket", provider=provider, bucket=name, force_destroy=force_destroy)
-        skip_checks(
-            self.bucket,
-            {
-                "CKV_AWS_18": "server access logs would need a log bucket per region; object-"
-                "level audit belongs in the account CloudTrail data-event trail",
-                "CKV2_AWS_62": "no consumer of object events: receipts are written and read "
-                "only by the API Lambda",
-            },
+        self.bucket = S3Bucket(
+            self,
+            "bucket",
+            provider=provider,
+            bucket=name,
+            force_destroy=force_destroy,
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=prevent_destroy),
         )
+        skip_checks(self.bucket, skips)
         self.public_access_block = S3BucketPublicAccessBlock(
             self,
             "public-access-block",
@@ -113,28 +128,7 @@ class ReceiptBucket(Construct):
             "lifecycle",
             provider=provider,
             bucket=self.bucket.id,
-            rule=[
-                S3BucketLifecycleConfigurationRule(
-                    id="noncurrent-versions",
-                    status="Enabled",
-                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
-                    noncurrent_version_transition=[
-                        S3BucketLifecycleConfigurationRuleNoncurrentVersionTransition(
-                            noncurrent_days=NONCURRENT_IA_DAYS, storage_class="STANDARD_IA"
-                        )
-                    ],
-                    noncurrent_version_expiration=[
-                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                            noncurrent_days=NONCURRENT_EXPIRY_DAYS
-                        )
-                    ],
-                    abort_incomplete_multipart_upload=[
-                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
-                            days_after_initiation=7
-                        )
-                    ],
-                )
-            ],
+            rule=[lifecycle_rule],
             depends_on=[self.versioning],
         )
         self.policy = S3BucketPolicy(
@@ -150,7 +144,8 @@ class ReceiptBucket(Construct):
                     effect="Deny",
                     principal={"AWS": "*"},
                     condition={"Bool": {"aws:SecureTransport": "false"}},
-                )
+                ),
+                *policy_statements,
             ),
             # S3 rejects a bucket policy while the public-access block is being applied.
             depends_on=[self.public_access_block],
@@ -163,6 +158,115 @@ class ReceiptBucket(Construct):
     @property
     def name(self) -> str:
         return self.bucket.bucket
+
+
+def _abort_uploads() -> list[S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload]:
+    return [S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)]
+
+
+class AccessLogBucket(PrivateBucket):
+    """One region's S3 server access logs; S3's log delivery may write only its prefix."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        region: Region,
+        name: str,
+        kms_key_arn: str,
+        account_id: str,
+        retention_days: int,
+        force_destroy: bool,
+        prevent_destroy: bool,
+    ) -> None:
+        arn = f"arn:aws:s3:::{name}"
+        super().__init__(
+            scope,
+            id,
+            region=region,
+            name=name,
+            kms_key_arn=kms_key_arn,
+            force_destroy=force_destroy,
+            prevent_destroy=prevent_destroy,
+            lifecycle_rule=S3BucketLifecycleConfigurationRule(
+                id="expire-access-logs",
+                status="Enabled",
+                filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+                expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=retention_days)],
+                noncurrent_version_expiration=[
+                    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=1)
+                ],
+                abort_incomplete_multipart_upload=_abort_uploads(),
+            ),
+            policy_statements=[
+                # One resource as a string: the form S3 (and moto) match log targets against.
+                statement(
+                    "S3ServerAccessLogDelivery",
+                    ["s3:PutObject"],
+                    f"{arn}/{ACCESS_LOG_PREFIX}*",
+                    principal={"Service": "logging.s3.amazonaws.com"},
+                    condition={"StringEquals": {"aws:SourceAccount": account_id}},
+                )
+            ],
+            skips={
+                "CKV_AWS_144": "access logs describe this region's bucket and stay in this region",
+                "CKV2_AWS_62": NO_EVENT_CONSUMER,
+            },
+        )
+
+
+class ReceiptBucket(PrivateBucket):
+    """Payment receipts in one region; old versions move to IA, then expire; access logged."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        region: Region,
+        name: str,
+        kms_key_arn: str,
+        force_destroy: bool,
+        prevent_destroy: bool,
+        access_logs: AccessLogBucket,
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            region=region,
+            name=name,
+            kms_key_arn=kms_key_arn,
+            force_destroy=force_destroy,
+            prevent_destroy=prevent_destroy,
+            lifecycle_rule=S3BucketLifecycleConfigurationRule(
+                id="noncurrent-versions",
+                status="Enabled",
+                filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+                noncurrent_version_transition=[
+                    S3BucketLifecycleConfigurationRuleNoncurrentVersionTransition(
+                        noncurrent_days=NONCURRENT_IA_DAYS, storage_class="STANDARD_IA"
+                    )
+                ],
+                noncurrent_version_expiration=[
+                    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                        noncurrent_days=NONCURRENT_EXPIRY_DAYS
+                    )
+                ],
+                abort_incomplete_multipart_upload=_abort_uploads(),
+            ),
+            skips={"CKV2_AWS_62": NO_EVENT_CONSUMER},
+        )
+        self.access_logging = S3BucketLoggingA(
+            self,
+            "access-logging",
+            provider=region.provider,
+            bucket=self.bucket.id,
+            target_bucket=access_logs.bucket.id,
+            target_prefix=ACCESS_LOG_PREFIX,
+            # S3 checks the target's policy when logging is switched on.
+            depends_on=[access_logs.policy],
+        )
 
 
 class BucketReplication(Construct):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.dynamodb_table import (
     DynamodbTable,
     DynamodbTableAttribute,
@@ -33,6 +34,7 @@ class GlobalTable(Construct):
         replica_region: str,
         replica_key_arn: str,
         deletion_protection: bool,
+        prevent_destroy: bool,
     ) -> None:
         super().__init__(scope, id)
         self.name = name
@@ -74,6 +76,7 @@ class GlobalTable(Construct):
             deletion_protection_enabled=deletion_protection,
             # Replica creation on real AWS takes minutes; never let it hang a pipeline.
             timeouts=DynamodbTableTimeouts(create="30m", update="60m", delete="30m"),
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=prevent_destroy),
         )
 
     def arn_in(self, region: Region) -> str:

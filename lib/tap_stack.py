@@ -8,13 +8,14 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from lib.config import StackConfig
-from lib.dns_failover import HostedZone, RegionalEndpoint
+from lib.dns_failover import QUERY_LOG_REGION, HostedZone, QueryLogging, RegionalEndpoint
+from lib.firewall import FirewallSettings, RegionalFirewall
 from lib.keys import RegionalKey
 from lib.monitoring import RegionalMonitoring
 from lib.outputs import define_outputs
 from lib.region import Region
 from lib.regional_api import ApiNames, RegionalApi, lambda_asset
-from lib.storage import BucketReplication, ReceiptBucket
+from lib.storage import AccessLogBucket, BucketReplication, ReceiptBucket
 from lib.table import GlobalTable
 
 
@@ -49,6 +50,7 @@ class TapStack(TerraformStack):
                 alias_name=config.name("data", r.role),
                 account_id=account_id,
                 deletion_window_days=profile.kms_deletion_window_days,
+                prevent_destroy=profile.prevent_destroy,
             )
             for r in regions
         }
@@ -62,6 +64,7 @@ class TapStack(TerraformStack):
             replica_region=secondary.name,
             replica_key_arn=keys[secondary.role].arn,
             deletion_protection=profile.deletion_protection,
+            prevent_destroy=profile.prevent_destroy,
         )
 
         buckets = {
@@ -72,6 +75,18 @@ class TapStack(TerraformStack):
                 name=f"{config.name('receipts', r.role)}-{account_id}",
                 kms_key_arn=keys[r.role].arn,
                 force_destroy=profile.force_destroy,
+                prevent_destroy=profile.prevent_destroy,
+                access_logs=AccessLogBucket(
+                    self,
+                    f"access-logs-{r.role}",
+                    region=r,
+                    name=f"{config.name('access-logs', r.role)}-{account_id}",
+                    kms_key_arn=keys[r.role].arn,
+                    account_id=account_id,
+                    retention_days=profile.log_retention_days,
+                    force_destroy=profile.force_destroy,
+                    prevent_destroy=profile.prevent_destroy,
+                ),
             )
             for r in regions
         }
@@ -98,6 +113,7 @@ class TapStack(TerraformStack):
                     api_key=config.name("payments-client", r.role),
                     usage_plan=config.name("payments-plan", r.role),
                     logging_role=config.name("apigw-logs", r.role),
+                    dead_letter_queue=config.name("payments-api-dlq", r.role),
                 ),
                 profile=profile,
                 account_id=account_id,
@@ -110,6 +126,18 @@ class TapStack(TerraformStack):
                 api_key_value=api_key_value,
             )
             api_key_value = apis[r.role].api_key.value
+            RegionalFirewall(
+                self,
+                f"firewall-{r.role}",
+                region=r,
+                settings=FirewallSettings(
+                    name=config.name("payments-api-waf", r.role),
+                    requests_per_ip=profile.waf_requests_per_ip,
+                    log_retention_days=profile.log_retention_days,
+                ),
+                kms_key_arn=keys[r.role].arn,
+                stage_arn=apis[r.role].stage.arn,
+            )
 
         zone = HostedZone(
             self,
@@ -118,6 +146,14 @@ class TapStack(TerraformStack):
             domain_name=config.domain_name,
             hosted_zone_id=config.hosted_zone_id,
             force_destroy=profile.force_destroy,
+            query_logging=next(
+                (
+                    QueryLogging(r, keys[r.role].arn, account_id, profile.log_retention_days)
+                    for r in regions
+                    if r.name == QUERY_LOG_REGION
+                ),
+                None,
+            ),
         )
         endpoints = {
             r.role: RegionalEndpoint(

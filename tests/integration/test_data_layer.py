@@ -48,15 +48,28 @@ def test_key_policy_grants_no_wildcard_actions(
     document = policy_document(
         client("kms", region).get_key_policy(KeyId=deployment.key_arn(role), PolicyName="default")["Policy"]
     )
-    sids = [s["Sid"] for s in document["Statement"]]
-    assert sids == ["AccountAdministration", "CloudWatchLogsEncryption", "AlarmNotificationsToEncryptedTopic"]
+    statements = {s["Sid"]: s for s in document["Statement"]}
+    assert list(statements) == [
+        "AccountAdministration",
+        "AccountUseThroughStackServices",
+        "CloudWatchLogsEncryption",
+        "AlarmNotificationsToEncryptedTopic",
+        "S3ServerAccessLogDelivery",
+    ]
+    crypto = {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"}
     for stmt in document["Statement"]:
         assert stmt["Effect"] == "Allow"
         for action in as_list(stmt["Action"]):
             assert action != "*" and not action.endswith(":*"), stmt
-    admin = document["Statement"][0]
-    assert as_list(admin["Principal"]["AWS"]) == [deployment.arn("iam", None, "root")]
-    logs = document["Statement"][1]
+        if crypto & set(as_list(stmt["Action"])):  # data keys only under conditions
+            assert stmt["Condition"], stmt
+    root = deployment.arn("iam", None, "root")
+    assert as_list(statements["AccountAdministration"]["Principal"]["AWS"]) == [root]
+    assert not crypto & set(as_list(statements["AccountAdministration"]["Action"]))
+    use = statements["AccountUseThroughStackServices"]["Condition"]["StringEquals"]
+    assert use["kms:CallerAccount"] == deployment.account_id
+    assert f"s3.{region}.amazonaws.com" in as_list(use["kms:ViaService"])
+    logs = statements["CloudWatchLogsEncryption"]
     assert logs["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -84,7 +86,37 @@ def _synth(env: dict[str, str]) -> Synth:
     config = StackConfig.from_env(env)
     stack_id = f"TapStack{config.suffix}"
     stack = TapStack(Testing.app(), stack_id, config)
-    return Synth(stack_id, json.loads(Testing.synth(stack)))
+    return Synth(stack_id, synthesize(stack))
+
+
+def synthesize(stack: Any) -> dict[str, Any]:
+    """The stack's cdk.tf.json as Terraform and checkov read it, minus construct metadata."""
+    from cdktf import Testing
+
+    # A full synth writes the cdk.tf.json that Terraform and checkov read, "//" blocks and
+    # all (Testing.synth drops them, and with them the justified checkov skips).
+    outdir = Path(Testing.full_synth(stack))
+    try:
+        (stack_file,) = (outdir / "stacks").glob("*/cdk.tf.json")
+        synthesized = json.loads(stack_file.read_text())
+    finally:
+        shutil.rmtree(outdir, ignore_errors=True)
+    return _without_construct_metadata(synthesized)
+
+
+def _without_construct_metadata(synthesized: dict[str, Any]) -> dict[str, Any]:
+    """Drop cdktf's construct-path metadata; keep every other "//" entry (checkov skips)."""
+    synthesized.pop("//", None)
+    for section in ("resource", "data"):
+        for blocks in synthesized.get(section, {}).values():
+            for body in blocks.values():
+                comments = body.get("//", {})
+                comments.pop("metadata", None)
+                if not comments:
+                    body.pop("//", None)
+    for body in synthesized.get("output", {}).values():
+        body.pop("//", None)
+    return synthesized
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.config import PROFILES, ConfigError, StackConfig
+from lib.config import AUDIT_LOG_RETENTION_DAYS, PROFILES, ConfigError, StackConfig
 
 
 def test_defaults_describe_a_dev_stack_in_us_east_1_and_us_west_2():
@@ -50,7 +50,7 @@ def test_blank_values_fall_back_to_defaults():
 
 @pytest.mark.parametrize(
     ("profile", "retention", "window", "protection", "force_destroy"),
-    [("dev", 7, 7, False, True), ("staging", 30, 14, False, True), ("prod", 90, 30, True, False)],
+    [("dev", 7, 7, False, True), ("staging", 30, 14, False, True), ("prod", 365, 30, True, False)],
 )
 def test_profiles(profile, retention, window, protection, force_destroy):
     p = StackConfig.from_env({"ENVIRONMENT": profile}).profile
@@ -58,6 +58,13 @@ def test_profiles(profile, retention, window, protection, force_destroy):
     assert p.kms_deletion_window_days == window and 7 <= window <= 30
     assert p.deletion_protection is protection
     assert p.force_destroy is force_destroy
+    # prevent_destroy and force_destroy contradict each other: exactly one is on.
+    assert p.prevent_destroy is not force_destroy
+
+
+def test_only_prod_keeps_logs_for_an_audit_year():
+    assert PROFILES["prod"].log_retention_days >= AUDIT_LOG_RETENTION_DAYS
+    assert PROFILES["dev"].log_retention_days < AUDIT_LOG_RETENTION_DAYS
 
 
 def test_prod_has_the_largest_capacity():

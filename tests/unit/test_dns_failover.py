@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from tests.unit.conftest import REGIONS
+from tests.unit.conftest import REGIONS, synthesize
 
 ZONE_REF = "${aws_route53_zone.zone_6E295601.zone_id}"
 
@@ -121,3 +123,53 @@ def test_custom_domain_path_can_be_switched_off(staging):
         assert staging.count(type_) == 0, type_
     assert staging.count("aws_route53_health_check") == 2
     assert staging.output("failover_domain_name")["value"] == ""
+
+
+def test_dns_queries_are_logged_to_an_encrypted_us_east_1_log_group(dev):
+    group = dev.get("aws_cloudwatch_log_group", "zone/query-logs")
+    assert group["provider"] == "aws.primary"  # us-east-1: the only region Route 53 logs to
+    assert group["name"] == "/aws/route53/tap-dev.payments-dr.net"
+    assert group["kms_key_id"] == dev.ref("aws_kms_key", "key-primary/key", "arn")
+    query_log = dev.get("aws_route53_query_log", "zone/query-log")
+    assert query_log["zone_id"] == ZONE_REF
+    assert query_log["cloudwatch_log_group_arn"] == dev.ref(
+        "aws_cloudwatch_log_group", "zone/query-logs", "arn"
+    )
+    assert query_log["depends_on"] == [
+        dev.address("aws_cloudwatch_log_resource_policy", "zone/query-log-policy")
+    ]
+
+    policy = dev.get("aws_cloudwatch_log_resource_policy", "zone/query-log-policy")
+    (stmt,) = json.loads(policy["policy_document"])["Statement"]
+    assert stmt["Principal"] == {"Service": "route53.amazonaws.com"}
+    assert stmt["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert stmt["Resource"] == [dev.ref("aws_cloudwatch_log_group", "zone/query-logs", "arn") + ":*"]
+    assert stmt["Condition"]["ArnLike"] == {"aws:SourceArn": f"arn:aws:route53:::hostedzone/{ZONE_REF}"}
+    zone_skips = dev.get("aws_route53_zone", "zone/zone")["//"]["checkov"]
+    assert [e.split(":")[1] for e in zone_skips] == ["skip=CKV2_AWS_38"]  # DNSSEC only
+
+
+def test_without_a_us_east_1_region_query_logging_is_a_justified_skip():
+    from cdktf import TerraformStack, Testing
+    from cdktf_cdktf_provider_aws.provider import AwsProvider
+
+    from lib.dns_failover import HostedZone
+    from lib.region import Region
+
+    stack = TerraformStack(Testing.app(), "zone-only")
+    region = Region("primary", "eu-west-1", AwsProvider(stack, "aws", region="eu-west-1", alias="primary"))
+    HostedZone(
+        stack,
+        "zone",
+        region=region,
+        domain_name="dr.acme-corp.io",
+        hosted_zone_id=None,
+        force_destroy=True,
+        query_logging=None,
+    )
+    synthesized = synthesize(stack)
+    assert "aws_route53_query_log" not in synthesized["resource"]
+    (zone,) = synthesized["resource"]["aws_route53_zone"].values()
+    reasons = dict(e.removeprefix("checkov:skip=").split(":", 1) for e in zone["//"]["checkov"])
+    assert set(reasons) == {"CKV2_AWS_38", "CKV2_AWS_39"}
+    assert "us-east-1" in reasons["CKV2_AWS_39"]

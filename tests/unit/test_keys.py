@@ -7,6 +7,7 @@ import pytest
 from tests.unit.conftest import REGIONS, policy_of
 
 ACCOUNT = "${data.aws_caller_identity.caller.account_id}"
+CRYPTO = {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"}
 
 
 @pytest.mark.parametrize(("role", "region"), REGIONS)
@@ -26,6 +27,13 @@ def test_prod_keeps_deleted_keys_for_30_days(prod):
         assert prod.get("aws_kms_key", f"key-{role}/key")["deletion_window_in_days"] == 30
 
 
+def test_only_prod_keys_refuse_destruction(dev, staging, prod):
+    for role, _ in REGIONS:
+        assert prod.get("aws_kms_key", f"key-{role}/key")["lifecycle"] == {"prevent_destroy": True}
+        for stack in (dev, staging):
+            assert stack.get("aws_kms_key", f"key-{role}/key")["lifecycle"] == {"prevent_destroy": False}
+
+
 @pytest.mark.parametrize(("role", "region"), REGIONS)
 def test_key_policy(dev, role, region):
     policy = policy_of(dev.get("aws_kms_key", f"key-{role}/key"))
@@ -33,7 +41,27 @@ def test_key_policy(dev, role, region):
     admin = by_sid["AccountAdministration"]
     assert admin["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
     assert "kms:*" not in admin["Action"] and "*" not in admin["Action"]
-    assert {"kms:Decrypt", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy"} <= set(admin["Action"])
+    assert {"kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:DescribeKey"} <= set(admin["Action"])
+    assert "Condition" not in admin  # administration must never lock the account out
+    # ...but it holds no cryptographic operation: administrators cannot read the data.
+    assert not set(admin["Action"]) & CRYPTO
+
+    use = by_sid["AccountUseThroughStackServices"]
+    assert use["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    assert set(use["Action"]) >= CRYPTO
+    assert use["Condition"] == {
+        "StringEquals": {
+            "kms:CallerAccount": ACCOUNT,
+            "kms:ViaService": [
+                f"{service}.{region}.amazonaws.com"
+                for service in ("dynamodb", "lambda", "s3", "sns", "sqs", "ssm")
+            ],
+        }
+    }
+    # Every statement that allows a cryptographic operation is conditioned.
+    for stmt in policy["Statement"]:
+        if set(stmt["Action"]) & CRYPTO:
+            assert stmt.get("Condition"), stmt["Sid"]
 
     logs = by_sid["CloudWatchLogsEncryption"]
     assert logs["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}
@@ -43,3 +71,7 @@ def test_key_policy(dev, role, region):
     alarms = by_sid["AlarmNotificationsToEncryptedTopic"]
     assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     assert alarms["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+    access_logs = by_sid["S3ServerAccessLogDelivery"]
+    assert access_logs["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert access_logs["Action"] == ["kms:GenerateDataKey"]
+    assert access_logs["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}

@@ -10,6 +10,7 @@ ALARMS = {
     "lambda-errors": ("AWS/Lambda", "Errors"),
     "lambda-throttles": ("AWS/Lambda", "Throttles"),
     "api-5xx": ("AWS/ApiGateway", "5XXError"),
+    "dead-letters": ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
 }
 
 
@@ -42,6 +43,10 @@ def test_alarms(dev, role, region):
     assert api["dimensions"] == {
         "ApiName": dev.ref("aws_api_gateway_rest_api", f"api-{role}/rest-api", "name"),
         "Stage": dev.ref("aws_api_gateway_stage", f"api-{role}/stage", "stage_name"),
+    }
+    dead_letters = dev.get("aws_cloudwatch_metric_alarm", f"monitoring-{role}/dead-letters")
+    assert dead_letters["dimensions"] == {
+        "QueueName": dev.ref("aws_sqs_queue", f"api-{role}/dead-letter-queue", "name")
     }
 
 

@@ -50,6 +50,19 @@ def test_function(dev, role, region):
         }
     }
     assert not [k for k in fn["environment"]["variables"] if k.startswith("AWS_")]
+    assert fn["tracing_config"] == {"mode": "Active"}
+    assert fn["dead_letter_config"] == {
+        "target_arn": dev.ref("aws_sqs_queue", f"api-{role}/dead-letter-queue", "arn")
+    }
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_dead_letter_queue_is_encrypted_and_keeps_messages_two_weeks(dev, role, region):
+    queue = dev.get("aws_sqs_queue", f"api-{role}/dead-letter-queue")
+    assert queue["name"] == f"tap-payments-api-dlq-{role}-dev"
+    assert queue["kms_master_key_id"] == dev.ref("aws_kms_key", f"key-{role}/key", "arn")
+    assert queue["message_retention_seconds"] == 14 * 24 * 3600
+    assert queue["provider"] == f"aws.{role}"
 
 
 @pytest.mark.parametrize(("role", "region"), REGIONS)
@@ -72,7 +85,7 @@ def test_log_group_exists_before_the_function(dev, role, region):
 
 
 @pytest.mark.parametrize(
-    ("fixture", "retention", "concurrency"), [("dev", 7, 5), ("staging", 30, 20), ("prod", 90, 100)]
+    ("fixture", "retention", "concurrency"), [("dev", 7, 5), ("staging", 30, 20), ("prod", 365, 100)]
 )
 def test_profile_drives_retention_and_concurrency(request, fixture, retention, concurrency):
     synth = request.getfixturevalue(fixture)
@@ -113,6 +126,12 @@ def test_function_policy_is_scoped_to_its_region(dev, role, region):
     assert statements["RegionKey"]["Resource"] == [dev.ref("aws_kms_key", f"key-{role}/key", "arn")]
     log_group_arn = dev.ref("aws_cloudwatch_log_group", f"api-{role}/function-logs", "arn")
     assert statements["OwnLogs"]["Resource"] == [f"{log_group_arn}:*"]
+    assert statements["OwnDeadLetterQueue"]["Action"] == ["sqs:SendMessage"]
+    assert statements["OwnDeadLetterQueue"]["Resource"] == [
+        dev.ref("aws_sqs_queue", f"api-{role}/dead-letter-queue", "arn")
+    ]
+    assert statements["XRayTraces"]["Action"] == ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+    assert len(statements) == 7  # nothing else
 
 
 def test_secondary_table_arn_is_the_replica_arn(dev):
@@ -277,6 +296,7 @@ def test_stage_with_access_logs(dev, role, region):
         "aws_cloudwatch_log_group", f"api-{role}/access-logs", "arn"
     )
     assert json.loads(settings["format"])["requestId"] == "$context.requestId"
+    assert stage["xray_tracing_enabled"] is True
     account = dev.logical_id("aws_api_gateway_account", f"api-{role}/apigateway-account")
     assert stage["depends_on"] == [f"aws_api_gateway_account.{account}"]
 

@@ -133,3 +133,61 @@ def test_replication_role_is_scoped(dev):
     attachment = dev.get("aws_iam_role_policy_attachment", "receipts-replication/role/attachment")
     assert attachment["role"] == dev.ref("aws_iam_role", "receipts-replication/role/role", "name")
     assert attachment["policy_arn"] == dev.ref("aws_iam_policy", "receipts-replication/role/policy", "arn")
+
+
+def test_only_prod_buckets_refuse_destruction(dev, staging, prod):
+    for kind in ("receipts", "access-logs"):
+        for role, _ in REGIONS:
+            path = f"{kind}-{role}/bucket"
+            assert prod.get("aws_s3_bucket", path)["lifecycle"] == {"prevent_destroy": True}
+            assert prod.get("aws_s3_bucket", path)["force_destroy"] is False
+            for stack in (dev, staging):
+                assert stack.get("aws_s3_bucket", path)["lifecycle"] == {"prevent_destroy": False}
+                assert stack.get("aws_s3_bucket", path)["force_destroy"] is True
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_receipt_access_is_logged_to_the_regions_log_bucket(dev, role, region):
+    logging = dev.get("aws_s3_bucket_logging", f"receipts-{role}/access-logging")
+    assert logging["provider"] == f"aws.{role}"
+    assert logging["bucket"] == dev.ref("aws_s3_bucket", f"receipts-{role}/bucket", "id")
+    assert logging["target_bucket"] == dev.ref("aws_s3_bucket", f"access-logs-{role}/bucket", "id")
+    assert logging["target_prefix"] == "access-logs/"
+    assert logging["depends_on"] == [dev.address("aws_s3_bucket_policy", f"access-logs-{role}/tls-only")]
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_access_log_bucket(dev, role, region):
+    bucket = dev.get("aws_s3_bucket", f"access-logs-{role}/bucket")
+    name = f"tap-access-logs-{role}-dev-{ACCOUNT}"
+    assert bucket["bucket"] == name
+    bucket_id = dev.ref("aws_s3_bucket", f"access-logs-{role}/bucket", "id")
+    sse = dev.get("aws_s3_bucket_server_side_encryption_configuration", f"access-logs-{role}/encryption")
+    assert sse["bucket"] == bucket_id
+    assert sse["rule"][0]["apply_server_side_encryption_by_default"] == {
+        "sse_algorithm": "aws:kms",
+        "kms_master_key_id": dev.ref("aws_kms_key", f"key-{role}/key", "arn"),
+    }
+    block = dev.get("aws_s3_bucket_public_access_block", f"access-logs-{role}/public-access-block")
+    assert block["bucket"] == bucket_id and block["restrict_public_buckets"] is True
+
+    (rule,) = dev.get("aws_s3_bucket_lifecycle_configuration", f"access-logs-{role}/lifecycle")["rule"]
+    assert rule["expiration"] == [{"days": 7}]  # the profile's log retention
+    assert rule["noncurrent_version_expiration"] == [{"noncurrent_days": 1}]
+    assert rule["abort_incomplete_multipart_upload"] == [{"days_after_initiation": 7}]
+
+    deny, delivery = policy_of(dev.get("aws_s3_bucket_policy", f"access-logs-{role}/tls-only"))["Statement"]
+    assert deny["Sid"] == "DenyInsecureTransport"
+    assert delivery == {
+        "Sid": "S3ServerAccessLogDelivery",
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": ["s3:PutObject"],
+        "Resource": f"arn:aws:s3:::{name}/access-logs/*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+    }
+
+
+def test_access_logs_follow_the_profile_retention(prod):
+    (rule,) = prod.get("aws_s3_bucket_lifecycle_configuration", "access-logs-primary/lifecycle")["rule"]
+    assert rule["expiration"] == [{"days": 365}]

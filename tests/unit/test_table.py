@@ -56,3 +56,11 @@ def test_waits_are_bounded(dev):
 def test_deletion_protection_only_in_prod(dev, prod):
     assert dev.get("aws_dynamodb_table", "payments-table/table")["deletion_protection_enabled"] is False
     assert prod.get("aws_dynamodb_table", "payments-table/table")["deletion_protection_enabled"] is True
+
+
+def test_only_prod_table_refuses_destruction(dev, staging, prod):
+    assert prod.get("aws_dynamodb_table", "payments-table/table")["lifecycle"] == {"prevent_destroy": True}
+    for stack in (dev, staging):
+        assert stack.get("aws_dynamodb_table", "payments-table/table")["lifecycle"] == {
+            "prevent_destroy": False
+        }

@@ -317,7 +317,7 @@ def test_acm_certificates_are_issued_without_waiting(client):
     assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "ISSUED"
 
 
-def test_lambda_logging_config_is_stored_and_returned(client):
+def _create_function(client, **extra):
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
         archive.writestr("handler.py", "def handler(event, context):\n    return {}\n")
@@ -329,8 +329,27 @@ def test_lambda_logging_config_is_stored_and_returned(client):
         Role=role,
         Handler="handler.handler",
         Code={"ZipFile": code.getvalue()},
-        LoggingConfig={"LogFormat": "Text", "LogGroup": "/payments/fn"},
+        **extra,
     )
+    return aws_lambda
+
+
+def test_lambda_dead_letter_config_is_stored_returned_and_removable(client):
+    target = "arn:aws:sqs:us-east-1:123456789012:fn-dlq"
+    aws_lambda = _create_function(client, DeadLetterConfig={"TargetArn": target})
+    assert aws_lambda.get_function(FunctionName="fn")["Configuration"]["DeadLetterConfig"] == {
+        "TargetArn": target
+    }
+    aws_lambda.update_function_configuration(FunctionName="fn", Description="other change")
+    assert aws_lambda.get_function_configuration(FunctionName="fn")["DeadLetterConfig"] == {
+        "TargetArn": target
+    }
+    aws_lambda.update_function_configuration(FunctionName="fn", DeadLetterConfig={"TargetArn": ""})
+    assert "DeadLetterConfig" not in aws_lambda.get_function_configuration(FunctionName="fn")
+
+
+def test_lambda_logging_config_is_stored_and_returned(client):
+    aws_lambda = _create_function(client, LoggingConfig={"LogFormat": "Text", "LogGroup": "/payments/fn"})
     config = aws_lambda.get_function(FunctionName="fn")["Configuration"]
     assert config["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/payments/fn"}
 
@@ -564,3 +583,32 @@ def test_suspended_bucket_with_delete_markers_can_be_emptied(client):
     assert deleted.get("Errors", []) == []
     s3.delete_bucket(Bucket="history")
     assert "history" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
+@pytest.mark.parametrize("suffix", ["", ":*"])
+def test_query_logging_accepts_the_log_group_arn_as_aws_documents_it(client, suffix):
+    logs = client("logs", EAST)
+    logs.create_log_group(logGroupName="/aws/route53/pay.example.com")
+    (group,) = logs.describe_log_groups(logGroupNamePrefix="/aws/route53/")["logGroups"]
+    arn = group["arn"].removesuffix(":*") + suffix
+    route53 = client("route53", EAST)
+    zone = route53.create_hosted_zone(Name="pay.example.com", CallerReference="q")["HostedZone"]["Id"]
+    zone_id = zone.split("/")[-1]
+    created = route53.create_query_logging_config(HostedZoneId=zone_id, CloudWatchLogsLogGroupArn=arn)
+    config_id = created["QueryLoggingConfig"]["Id"]
+    read = route53.get_query_logging_config(Id=config_id)["QueryLoggingConfig"]
+    assert read["CloudWatchLogsLogGroupArn"] == arn  # as given: Terraform compares it
+    other = route53.create_hosted_zone(Name="other.example.com", CallerReference="o")["HostedZone"]["Id"]
+    listed = route53.list_query_logging_configs(HostedZoneId=zone_id)["QueryLoggingConfigs"]
+    assert [c["Id"] for c in listed] == [config_id]
+    assert route53.list_query_logging_configs(HostedZoneId=other.split("/")[-1])["QueryLoggingConfigs"] == []
+
+
+def test_query_logging_still_needs_an_existing_log_group(client):
+    route53 = client("route53", EAST)
+    zone = route53.create_hosted_zone(Name="pay.example.com", CallerReference="q")["HostedZone"]["Id"]
+    with pytest.raises(ClientError, match="NoSuchCloudWatchLogsLogGroup"):
+        route53.create_query_logging_config(
+            HostedZoneId=zone.split("/")[-1],
+            CloudWatchLogsLogGroupArn="arn:aws:logs:us-east-1:123456789012:log-group:/aws/route53/missing",
+        )
