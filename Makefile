@@ -31,7 +31,7 @@ RUN := pipenv run
 CDKTF := cdktf
 
 .PHONY: help install terraform-config synth lint policy test-unit test-harness test-e2e test \
-	deploy-local destroy-local deploy destroy clean
+	deploy-local destroy-local dr-report diagram drill-local drill deploy destroy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -85,6 +85,19 @@ deploy-local: install terraform-config ## deploy to the local AWS emulator and p
 
 destroy-local: install terraform-config ## destroy the local deployment and stop the emulator
 	$(RUN) python tools/local_aws/pipeline.py destroy
+
+dr-report: synth ## RTO/RPO/strategy computed from the synthesized stack -> cfn-outputs/dr-report.json
+	$(RUN) python tools/dr_report.py $(STACK_JSON) --out cfn-outputs/dr-report.json
+
+diagram: synth ## regenerate docs/architecture.mmd and the README diagram from the synthesized stack
+	$(RUN) python tools/diagram.py $(STACK_JSON) --out docs/architecture.mmd --readme README.md
+
+drill-local: install ## failover drill against the local deployment (after make deploy-local)
+	$(RUN) python tools/dr_drill.py --target local
+
+drill: install ## failover drill against the REAL AWS deployment (credentials; restores what it changes)
+	$(RUN) python tools/preflight_aws.py
+	$(RUN) python tools/dr_drill.py --target aws
 
 deploy: install terraform-config ## deploy to REAL AWS (needs credentials); writes cfn-outputs/flat-outputs.json
 	$(RUN) python tools/preflight_aws.py

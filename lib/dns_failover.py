@@ -38,8 +38,8 @@ from lib.regional_api import HEALTH_PATH, RegionalApi
 CERT_VALIDATION_TIMEOUT = "15m"
 HEALTH_CHECK_INTERVAL = 10
 HEALTH_CHECK_FAILURES = 3
-# Route 53 delivers public DNS query logs only to CloudWatch Logs in us-east-1.
-QUERY_LOG_REGION = "us-east-1"
+# Route 53 delivers public DNS query logs, and health-check metrics, only in us-east-1.
+QUERY_LOG_REGION = ROUTE53_METRICS_REGION = "us-east-1"
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,11 @@ from constructs import Construct
 
 from lib.region import Region
 from lib.regional_api import RegionalApi
+from lib.storage import REPLICATION_MINUTES, BucketReplication
 
 ALARM_PERIOD_SECONDS = 300
+# DynamoDB global tables replicate "typically within a second": alarm well before it hurts.
+TABLE_REPLICATION_ALARM_MS = 30_000
 
 
 class RegionalMonitoring(Construct):
@@ -25,6 +28,9 @@ class RegionalMonitoring(Construct):
         kms_key_arn: str,
         api: RegionalApi,
         table_name: str,
+        replica_region: str,
+        replication: BucketReplication,
+        health_check_ids: dict[str, str],
     ) -> None:
         super().__init__(scope, id)
         provider = region.provider
@@ -46,6 +52,31 @@ class RegionalMonitoring(Construct):
                 {"QueueName": api.dead_letter_queue.name},
                 "Failed asynchronous invocations waiting in the dead-letter queue",
             ),
+            self._alarm(
+                "table-replication-latency",
+                "AWS/DynamoDB",
+                "ReplicationLatency",
+                {"TableName": table_name, "ReceivingRegion": replica_region},
+                f"Average global-table replication latency to {replica_region} above "
+                f"{TABLE_REPLICATION_ALARM_MS // 1000} s (milliseconds)",
+                statistic="Average",
+                threshold=TABLE_REPLICATION_ALARM_MS,
+            ),
+            *self._replication_alarms(replication),
+            *(
+                self._alarm(
+                    f"health-check-{role}",
+                    "AWS/Route53",
+                    "HealthCheckStatus",
+                    {"HealthCheckId": health_check_id},
+                    f"Route 53 sees the {role} region unhealthy (failover)",
+                    statistic="Minimum",
+                    threshold=1,
+                    comparison="LessThanThreshold",
+                    period=60,
+                )
+                for role, health_check_id in sorted(health_check_ids.items())
+            ),
         ]
         self.parameters = [
             SsmParameter(
@@ -64,23 +95,61 @@ class RegionalMonitoring(Construct):
             )
         ]
 
+    def _replication_alarms(self, replication: BucketReplication) -> list[CloudwatchMetricAlarm]:
+        """S3 replication metrics of this region's outgoing rule (published with RTC)."""
+        rule = {
+            "SourceBucket": replication.source.name,
+            "DestinationBucket": replication.destination.name,
+            "RuleId": replication.rule_id,
+        }
+        target = replication.destination.region.name
+        return [
+            self._alarm(
+                "receipt-replication-latency",
+                "AWS/S3",
+                "ReplicationLatency",
+                rule,
+                f"Receipt replication to {target} slower than the RTC SLA of "
+                f"{REPLICATION_MINUTES} minutes (seconds)",
+                statistic="Maximum",
+                threshold=REPLICATION_MINUTES * 60,
+            ),
+            self._alarm(
+                "receipt-replication-failures",
+                "AWS/S3",
+                "OperationsFailedReplication",
+                rule,
+                f"Receipts that failed to replicate to {target}",
+            ),
+        ]
+
     def _alarm(
-        self, id: str, namespace: str, metric: str, dimensions: dict[str, str], what: str
+        self,
+        id: str,
+        namespace: str,
+        metric: str,
+        dimensions: dict[str, str],
+        what: str,
+        *,
+        statistic: str = "Sum",
+        threshold: float = 0,
+        comparison: str = "GreaterThanThreshold",
+        period: int = ALARM_PERIOD_SECONDS,
     ) -> CloudwatchMetricAlarm:
         return CloudwatchMetricAlarm(
             self,
             id,
             provider=self._provider,
             alarm_name=f"{self._topic_name}-{id}",
-            alarm_description=f"{what} in the last {ALARM_PERIOD_SECONDS // 60} minutes",
+            alarm_description=f"{what}, over {period} s",
             namespace=namespace,
             metric_name=metric,
             dimensions=dimensions,
-            statistic="Sum",
-            period=ALARM_PERIOD_SECONDS,
+            statistic=statistic,
+            period=period,
             evaluation_periods=1,
-            threshold=0,
-            comparison_operator="GreaterThanThreshold",
+            threshold=threshold,
+            comparison_operator=comparison,
             treat_missing_data="notBreaching",
             alarm_actions=[self.topic.arn],
             ok_actions=[self.topic.arn],

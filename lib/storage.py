@@ -270,7 +270,12 @@ class ReceiptBucket(PrivateBucket):
 
 
 class BucketReplication(Construct):
-    """Replicates receipts from ``source`` to ``destination`` with RTC (15 min) and metrics."""
+    """Replicates receipts from ``source`` to ``destination`` with RTC (15 min) and metrics.
+
+    The stack replicates both ways: primary -> secondary for disaster recovery, and
+    secondary -> primary so receipts written during a failover are in the primary at
+    failback. S3 never replicates a replica again, so the two rules do not loop.
+    """
 
     def __init__(
         self,
@@ -282,6 +287,8 @@ class BucketReplication(Construct):
         role_name: str,
     ) -> None:
         super().__init__(scope, id)
+        self.source, self.destination = source, destination
+        self.rule_id = f"receipts-to-{destination.region.role}"
         provider = source.region.provider
         self.role = ServiceRole(
             self,
@@ -289,7 +296,7 @@ class BucketReplication(Construct):
             provider=provider,
             name=role_name,
             service="s3.amazonaws.com",
-            description="S3 replication of payment receipts to the secondary region",
+            description=f"S3 replication of payment receipts to the {destination.region.role} region",
             statements=[
                 statement(
                     "ReadSourceConfiguration",
@@ -334,7 +341,7 @@ class BucketReplication(Construct):
             role=self.role.arn,
             rule=[
                 S3BucketReplicationConfigurationRule(
-                    id="receipts-to-secondary",
+                    id=self.rule_id,
                     status="Enabled",
                     priority=1,
                     filter=S3BucketReplicationConfigurationRuleFilter(prefix=RECEIPTS_PREFIX),

@@ -8,7 +8,13 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from lib.config import StackConfig
-from lib.dns_failover import QUERY_LOG_REGION, HostedZone, QueryLogging, RegionalEndpoint
+from lib.dns_failover import (
+    QUERY_LOG_REGION,
+    ROUTE53_METRICS_REGION,
+    HostedZone,
+    QueryLogging,
+    RegionalEndpoint,
+)
 from lib.firewall import FirewallSettings, RegionalFirewall
 from lib.keys import RegionalKey
 from lib.monitoring import RegionalMonitoring
@@ -90,13 +96,17 @@ class TapStack(TerraformStack):
             )
             for r in regions
         }
-        BucketReplication(
-            self,
-            "receipts-replication",
-            source=buckets[primary.role],
-            destination=buckets[secondary.role],
-            role_name=config.name("receipts-replication"),
-        )
+        # Both ways: DR copies to the secondary, failback copies back what it wrote.
+        replications = {
+            source.role: BucketReplication(
+                self,
+                f"receipts-replication-{source.role}",
+                source=buckets[source.role],
+                destination=buckets[destination.role],
+                role_name=config.name("receipts-replication", source.role),
+            )
+            for source, destination in ((primary, secondary), (secondary, primary))
+        }
 
         asset = lambda_asset(self)
         apis: dict[str, RegionalApi] = {}
@@ -167,7 +177,7 @@ class TapStack(TerraformStack):
             )
             for r in regions
         }
-        for r in regions:
+        for r, other in ((primary, secondary), (secondary, primary)):
             RegionalMonitoring(
                 self,
                 f"monitoring-{r.role}",
@@ -177,6 +187,14 @@ class TapStack(TerraformStack):
                 kms_key_arn=keys[r.role].arn,
                 api=apis[r.role],
                 table_name=table.name,
+                replica_region=other.name,
+                replication=replications[r.role],
+                # Route 53 publishes health-check metrics only in us-east-1.
+                health_check_ids=(
+                    {role: e.health_check.id for role, e in endpoints.items()}
+                    if r.name == ROUTE53_METRICS_REGION
+                    else {}
+                ),
             )
 
         define_outputs(

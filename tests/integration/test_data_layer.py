@@ -218,54 +218,53 @@ def test_bucket_policy_denies_requests_without_tls(
     assert stmt["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-def test_primary_bucket_replicates_receipts_to_the_secondary(
-    deployment: Deployment, client: ClientFactory, primary_region: str
+OTHER_ROLE = {"primary": "secondary", "secondary": "primary"}
+
+
+def test_each_bucket_replicates_receipts_to_the_other_region(
+    deployment: Deployment, client: ClientFactory, role: str, region: str
 ) -> None:
-    config = client("s3", primary_region).get_bucket_replication(Bucket=deployment.bucket("primary"))[
+    """Primary -> secondary for DR; secondary -> primary so failback loses nothing."""
+    other = OTHER_ROLE[role]
+    config = client("s3", region).get_bucket_replication(Bucket=deployment.bucket(role))[
         "ReplicationConfiguration"
     ]
-    assert config["Role"] == deployment.arn("iam", None, f"role/{deployment.name('receipts-replication')}")
+    assert config["Role"] == deployment.arn(
+        "iam", None, f"role/{deployment.name('receipts-replication', role)}"
+    )
     [rule] = config["Rules"]
-    assert rule["ID"] == "receipts-to-secondary"
+    assert rule["ID"] == f"receipts-to-{other}"
     assert rule["Status"] == "Enabled"
     assert rule["Priority"] == 1
     assert rule["Filter"] == {"Prefix": "receipts/"}
     assert rule["DeleteMarkerReplication"] == {"Status": "Enabled"}
     assert rule["SourceSelectionCriteria"]["SseKmsEncryptedObjects"] == {"Status": "Enabled"}
     destination = rule["Destination"]
-    assert destination["Bucket"] == deployment.bucket_arn("secondary")
+    assert destination["Bucket"] == deployment.bucket_arn(other)
     assert destination["StorageClass"] == "STANDARD"
-    assert destination["EncryptionConfiguration"] == {"ReplicaKmsKeyID": deployment.key_arn("secondary")}
+    assert destination["EncryptionConfiguration"] == {"ReplicaKmsKeyID": deployment.key_arn(other)}
     assert destination["ReplicationTime"] == {"Status": "Enabled", "Time": {"Minutes": 15}}
     assert destination["Metrics"] == {"Status": "Enabled", "EventThreshold": {"Minutes": 15}}
 
 
-def test_secondary_bucket_has_no_replication_of_its_own(
-    deployment: Deployment, client: ClientFactory, secondary_region: str
+def test_each_replication_role_is_scoped_to_the_two_buckets_and_keys(
+    deployment: Deployment, client: ClientFactory, role: str, region: str
 ) -> None:
-    s3 = client("s3", secondary_region)
-    with pytest.raises(s3.exceptions.ClientError) as error:
-        s3.get_bucket_replication(Bucket=deployment.bucket("secondary"))
-    assert error.value.response["Error"]["Code"] == "ReplicationConfigurationNotFoundError"
-
-
-def test_replication_role_is_scoped_to_the_two_buckets_and_keys(
-    deployment: Deployment, client: ClientFactory, primary_region: str, secondary_region: str
-) -> None:
-    iam = client("iam", primary_region)
-    role_name = deployment.name("receipts-replication")
+    other = OTHER_ROLE[role]
+    iam = client("iam", region)
+    role_name = deployment.name("receipts-replication", role)
     trust = policy_document(iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"])
     assert [s["Principal"] for s in trust["Statement"]] == [{"Service": "s3.amazonaws.com"}]
     document = attached_policy_document(iam, role_name)
-    source, destination = deployment.bucket_arn("primary"), deployment.bucket_arn("secondary")
+    source, destination = deployment.bucket_arn(role), deployment.bucket_arn(other)
     resources = {s["Sid"]: as_list(s["Resource"]) for s in document["Statement"]}
     assert resources == {
         "ReadSourceConfiguration": [source],
         "ReadSourceVersions": [f"{source}/*"],
         "WriteDestinationReplicas": [f"{destination}/*"],
-        "DecryptSourceObjects": [deployment.key_arn("primary")],
-        "EncryptReplicas": [deployment.key_arn("secondary")],
+        "DecryptSourceObjects": [deployment.key_arn(role)],
+        "EncryptReplicas": [deployment.key_arn(other)],
     }
     via = {s["Sid"]: s.get("Condition", {}).get("StringEquals", {}) for s in document["Statement"]}
-    assert via["DecryptSourceObjects"] == {"kms:ViaService": f"s3.{primary_region}.amazonaws.com"}
-    assert via["EncryptReplicas"] == {"kms:ViaService": f"s3.{secondary_region}.amazonaws.com"}
+    assert via["DecryptSourceObjects"] == {"kms:ViaService": f"s3.{region}.amazonaws.com"}
+    assert via["EncryptReplicas"] == {"kms:ViaService": f"s3.{deployment.region(other)}.amazonaws.com"}

@@ -115,13 +115,15 @@ def test_each_lambda_role_reaches_only_its_own_regions_resources(each_profile, r
     }
 
 
-def test_replication_role_reaches_only_the_two_buckets_and_keys(each_profile):
+@pytest.mark.parametrize(("source", "destination"), [("primary", "secondary"), ("secondary", "primary")])
+def test_replication_roles_reach_only_the_two_buckets_and_keys(each_profile, source, destination):
     synth = each_profile
-    source = synth.ref("aws_s3_bucket", "receipts-primary/bucket", "arn")
-    destination = synth.ref("aws_s3_bucket", "receipts-secondary/bucket", "arn")
-    statements = policy_of(synth.get("aws_iam_policy", "receipts-replication/role/policy"))["Statement"]
+    source_arn = synth.ref("aws_s3_bucket", f"receipts-{source}/bucket", "arn")
+    destination_arn = synth.ref("aws_s3_bucket", f"receipts-{destination}/bucket", "arn")
+    path = f"receipts-replication-{source}/role/policy"
+    statements = policy_of(synth.get("aws_iam_policy", path))["Statement"]
     assert _resources_by_service(statements) == {
-        "s3": {source, f"{source}/*", f"{destination}/*"},
+        "s3": {source_arn, f"{source_arn}/*", f"{destination_arn}/*"},
         "kms": {synth.ref("aws_kms_key", f"key-{r}/key", "arn") for r, _ in REGIONS},
     }
     for stmt in statements:  # keys only through S3, never directly

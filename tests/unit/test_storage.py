@@ -71,68 +71,76 @@ def test_bucket_policy_denies_plain_http(dev, role, region):
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-def test_replication_rule(dev):
-    replication = dev.get("aws_s3_bucket_replication_configuration", "receipts-replication/configuration")
-    assert replication["provider"] == "aws.primary"
-    assert replication["bucket"] == dev.ref("aws_s3_bucket", "receipts-primary/bucket", "id")
-    assert replication["role"] == dev.ref("aws_iam_role", "receipts-replication/role/role", "arn")
+DIRECTIONS = (
+    ("primary", "secondary", "us-east-1", "us-west-2"),
+    ("secondary", "primary", "us-west-2", "us-east-1"),
+)
+
+
+@pytest.mark.parametrize(("source", "destination", "source_region", "destination_region"), DIRECTIONS)
+def test_replication_rule_each_way(dev, source, destination, source_region, destination_region):
+    replication = dev.get(
+        "aws_s3_bucket_replication_configuration", f"receipts-replication-{source}/configuration"
+    )
+    assert replication["provider"] == f"aws.{source}"
+    assert replication["bucket"] == dev.ref("aws_s3_bucket", f"receipts-{source}/bucket", "id")
+    assert replication["role"] == dev.ref("aws_iam_role", f"receipts-replication-{source}/role/role", "arn")
     (rule,) = replication["rule"]
+    assert rule["id"] == f"receipts-to-{destination}"
     assert rule["status"] == "Enabled"
     assert rule["filter"] == {"prefix": "receipts/"}
     assert rule["delete_marker_replication"] == {"status": "Enabled"}
     assert rule["source_selection_criteria"] == {"sse_kms_encrypted_objects": {"status": "Enabled"}}
     assert rule["destination"] == {
-        "bucket": dev.ref("aws_s3_bucket", "receipts-secondary/bucket", "arn"),
+        "bucket": dev.ref("aws_s3_bucket", f"receipts-{destination}/bucket", "arn"),
         "storage_class": "STANDARD",
         "encryption_configuration": {
-            "replica_kms_key_id": dev.ref("aws_kms_key", "key-secondary/key", "arn")
+            "replica_kms_key_id": dev.ref("aws_kms_key", f"key-{destination}/key", "arn")
         },
         "replication_time": {"status": "Enabled", "time": {"minutes": 15}},
         "metrics": {"status": "Enabled", "event_threshold": {"minutes": 15}},
     }
-
-
-def test_replication_waits_for_versioning_on_both_buckets(dev):
-    replication = dev.get("aws_s3_bucket_replication_configuration", "receipts-replication/configuration")
+    # S3 refuses replication until versioning is on at BOTH ends.
     assert sorted(replication["depends_on"]) == sorted(
         dev.address("aws_s3_bucket_versioning", f"receipts-{role}/versioning") for role, _ in REGIONS
     )
 
 
-def test_replication_role_is_scoped(dev):
-    role = dev.get("aws_iam_role", "receipts-replication/role/role")
-    assert role["name"] == "tap-receipts-replication-dev"
+@pytest.mark.parametrize(("source", "destination", "source_region", "destination_region"), DIRECTIONS)
+def test_replication_role_is_scoped(dev, source, destination, source_region, destination_region):
+    path = f"receipts-replication-{source}/role"
+    role = dev.get("aws_iam_role", f"{path}/role")
+    assert role["name"] == f"tap-receipts-replication-{source}-dev"
     trust = policy_of(role, "assume_role_policy")["Statement"][0]
     assert trust["Principal"] == {"Service": "s3.amazonaws.com"}
 
-    source = dev.ref("aws_s3_bucket", "receipts-primary/bucket", "arn")
-    destination = dev.ref("aws_s3_bucket", "receipts-secondary/bucket", "arn")
-    statements = {
-        s["Sid"]: s
-        for s in policy_of(dev.get("aws_iam_policy", "receipts-replication/role/policy"))["Statement"]
-    }
-    assert statements["ReadSourceConfiguration"]["Resource"] == [source]
-    assert statements["ReadSourceVersions"]["Resource"] == [f"{source}/*"]
-    assert statements["WriteDestinationReplicas"]["Resource"] == [f"{destination}/*"]
+    source_arn = dev.ref("aws_s3_bucket", f"receipts-{source}/bucket", "arn")
+    destination_arn = dev.ref("aws_s3_bucket", f"receipts-{destination}/bucket", "arn")
+    statements = {s["Sid"]: s for s in policy_of(dev.get("aws_iam_policy", f"{path}/policy"))["Statement"]}
+    assert statements["ReadSourceConfiguration"]["Resource"] == [source_arn]
+    assert statements["ReadSourceVersions"]["Resource"] == [f"{source_arn}/*"]
+    assert statements["WriteDestinationReplicas"]["Resource"] == [f"{destination_arn}/*"]
     assert statements["WriteDestinationReplicas"]["Action"] == [
         "s3:ReplicateObject",
         "s3:ReplicateDelete",
         "s3:ReplicateTags",
     ]
     assert statements["DecryptSourceObjects"]["Resource"] == [
-        dev.ref("aws_kms_key", "key-primary/key", "arn")
+        dev.ref("aws_kms_key", f"key-{source}/key", "arn")
     ]
     assert statements["DecryptSourceObjects"]["Condition"] == {
-        "StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}
+        "StringEquals": {"kms:ViaService": f"s3.{source_region}.amazonaws.com"}
     }
-    assert statements["EncryptReplicas"]["Resource"] == [dev.ref("aws_kms_key", "key-secondary/key", "arn")]
+    assert statements["EncryptReplicas"]["Resource"] == [
+        dev.ref("aws_kms_key", f"key-{destination}/key", "arn")
+    ]
     assert statements["EncryptReplicas"]["Condition"] == {
-        "StringEquals": {"kms:ViaService": "s3.us-west-2.amazonaws.com"}
+        "StringEquals": {"kms:ViaService": f"s3.{destination_region}.amazonaws.com"}
     }
 
-    attachment = dev.get("aws_iam_role_policy_attachment", "receipts-replication/role/attachment")
-    assert attachment["role"] == dev.ref("aws_iam_role", "receipts-replication/role/role", "name")
-    assert attachment["policy_arn"] == dev.ref("aws_iam_policy", "receipts-replication/role/policy", "arn")
+    attachment = dev.get("aws_iam_role_policy_attachment", f"{path}/attachment")
+    assert attachment["role"] == dev.ref("aws_iam_role", f"{path}/role", "name")
+    assert attachment["policy_arn"] == dev.ref("aws_iam_policy", f"{path}/policy", "arn")
 
 
 def test_only_prod_buckets_refuse_destruction(dev, staging, prod):

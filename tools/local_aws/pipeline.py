@@ -5,7 +5,8 @@
                           cfn-outputs/flat-outputs.json, print the outputs   (make deploy-local)
     pipeline.py destroy   terraform destroy, leftover check, stop the emulator (make destroy-local)
     pipeline.py test      fresh emulator -> deploy -> synth identity -> integration tests ->
-                          drift check -> destroy -> leftover check -> stop   (make test-e2e)
+                          failover drill -> drift check -> destroy -> leftover check -> stop
+                          (make test-e2e)
 
 The stack is reached through the environment only (AWS_ENDPOINT_URL, dummy credentials):
 the synthesized cdk.tf.json is the one a real deploy uses, and `test` proves it byte for
@@ -216,6 +217,20 @@ class Pipeline:
         except PipelineError:
             raise PipelineError(f"integration tests failed (pytest exit {self.last_returncode})") from None
 
+    def drill(self) -> None:
+        """The failover drill (tools/dr_drill.py) against this deployment; the drift check
+        that follows proves the drill restored everything it changed."""
+        python = str(ROOT / ".venv" / "bin" / "python")
+        out = self._run(
+            [python, "tools/dr_drill.py", "--target", "local", "--outputs", str(FLAT_OUTPUTS)],
+            env=self.env,
+            log=self.state_dir / "logs" / "drill.log",
+        )
+        summary = out.split("\nFailover drill\n", 1)[-1]  # the drill's own timing table
+        print("\n".join(f"    | {line}" for line in summary.splitlines() if line.startswith("  ")))
+        total = re.findall(r"^  total\s+([\d.]+) s", out, flags=re.MULTILINE)
+        self.facts["failover drill"] = f"passed ({total[-1] if total else '?'} s)"
+
     def drift_check(self) -> None:
         out = self.terraform(
             "plan", "-detailed-exitcode", "-lock-timeout=60s", log="drift-plan.log", ok_codes=(0, 2)
@@ -341,6 +356,8 @@ def cmd_test(p: Pipeline) -> int:
                 p.synth_identity()
             with p.step("integration tests"):
                 p.integration_tests()
+            with p.step("failover drill (tools/dr_drill.py --target local)"):
+                p.drill()
             with p.step("drift check (terraform plan -detailed-exitcode)"):
                 p.drift_check()
         except PipelineError as error:

@@ -1,0 +1,417 @@
+"""tools/dr_report.py: the DR figures come from the synthesized stack, and follow it."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any
+
+import pytest
+
+from tools.dr_report import GENERIC_REASON, build_report, main, references, render
+
+SECONDARY_BUCKET = re.compile(r"aws_s3_bucket\.(receipts-secondary_bucket_[0-9A-F]{8})")
+PRIMARY_BUCKET = re.compile(r"aws_s3_bucket\.(receipts-primary_bucket_[0-9A-F]{8})")
+
+
+@pytest.fixture(scope="module")
+def dev_report(dev) -> dict[str, Any]:
+    return build_report(dev.json)
+
+
+def _copy(synth) -> dict[str, Any]:
+    return copy.deepcopy(synth.json)
+
+
+def _each(data: dict[str, Any], type_: str) -> list[dict[str, Any]]:
+    return list(data["resource"].get(type_, {}).values())
+
+
+def _failback_configurations(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Replication configurations whose source is a secondary-region bucket (read independently)."""
+    found = []
+    for configuration in _each(data, "aws_s3_bucket_replication_configuration"):
+        source = SECONDARY_BUCKET.search(configuration["bucket"])
+        if source and data["resource"]["aws_s3_bucket"][source[1]]["provider"] == "aws.secondary":
+            found.append(configuration)
+    return found
+
+
+def _with_failback(synth) -> dict[str, Any]:
+    """The stack plus a secondary -> primary replication configuration (RTC 15 min)."""
+    data = _copy(synth)
+    configurations = data["resource"]["aws_s3_bucket_replication_configuration"]
+    forward = next(c for c in configurations.values() if PRIMARY_BUCKET.search(c["bucket"]))
+    primary = PRIMARY_BUCKET.search(forward["bucket"])[1]
+    secondary = SECONDARY_BUCKET.search(forward["rule"][0]["destination"]["bucket"])[1]
+    back = copy.deepcopy(forward)
+    back["provider"] = "aws.secondary"
+    back["bucket"] = f"${{aws_s3_bucket.{secondary}.id}}"
+    back["rule"][0]["id"] = "test-failback"
+    back["rule"][0]["destination"]["bucket"] = f"${{aws_s3_bucket.{primary}.arn}}"
+    configurations["test-failback_configuration_0000ABCD"] = back
+    return data
+
+
+# --- the dev stack's figures -----------------------------------------------------------------
+
+
+def test_dev_detection_is_interval_times_threshold_of_the_health_checks(dev, dev_report):
+    checks = dev.resources("aws_route53_health_check").values()
+    expected = max(check["request_interval"] * check["failure_threshold"] for check in checks)
+    assert dev_report["detection_seconds"] == expected == 30
+    assert dev_report["health_check_interval_seconds"] == 10
+    assert dev_report["health_check_failure_threshold"] == 3
+    per_check = {c["resource"]: c["detection_seconds"] for c in dev_report["health_checks"]}
+    assert per_check == {lid: 30 for lid in dev.resources("aws_route53_health_check")}
+    assert all(c["used_by_failover"] for c in dev_report["health_checks"])
+
+
+def test_dev_rto_is_detection_plus_the_alias_records_dns_cache(dev, dev_report):
+    failover = [r for r in dev.resources("aws_route53_record").values() if "failover_routing_policy" in r]
+    assert failover and all("alias" in record for record in failover)
+    assert dev_report["failover_mode"] == "dns"
+    assert dev_report["dns_seconds"] == 60
+    assert dev_report["rto_seconds"] == dev_report["detection_seconds"] + dev_report["dns_seconds"] == 90
+    assert dev_report["rto_goal_seconds"] == 90
+    assert dev_report["meets_rto_goal"] is True
+    assert dev_report["rto_reason"] is None
+    roles = {(r["role"], r["target_region"]) for r in dev_report["failover_records"]}
+    assert roles == {("PRIMARY", "us-east-1"), ("SECONDARY", "us-west-2")}
+
+
+def test_dev_rpo_table_and_objects(dev, dev_report):
+    (table,) = dev.resources("aws_dynamodb_table").values()
+    assert [replica["region_name"] for replica in table["replica"]] == ["us-west-2"]
+    assert dev_report["rpo_seconds_table"] == 1
+    assert "global table" in dev_report["rpo_table_basis"]
+    assert dev_report["rpo_seconds_objects"] == 900
+    forward = [r for r in dev_report["object_replication"] if r["direction"] == "primary -> secondary"]
+    assert forward and all(r["rtc_minutes"] == 15 and r["rpo_seconds"] == 900 for r in forward)
+    assert {(r["source"]["region"], r["destination"]["region"]) for r in forward} == {
+        ("us-east-1", "us-west-2")
+    }
+    assert {r["source"]["bucket"] for r in forward} == {"receipts-primary_bucket"}
+
+
+def test_dev_failback_replication_is_reported_as_the_stack_has_it(dev, dev_report):
+    failback = _failback_configurations(dev.json)
+    assert dev_report["failback_replication"] is bool(failback)
+    if failback:
+        minutes = max(
+            r["destination"]["replication_time"]["time"]["minutes"] for c in failback for r in c["rule"]
+        )
+        assert dev_report["rpo_seconds_objects_failback"] == minutes * 60
+    else:
+        assert dev_report["rpo_seconds_objects_failback"] is None
+        assert "no enabled S3 replication rule" in dev_report["rpo_objects_failback_basis"]
+
+
+def test_failback_replication_is_detected_with_its_rpo(dev):
+    report = build_report(_with_failback(dev))
+    assert report["failback_replication"] is True
+    assert report["rpo_seconds_objects_failback"] == 900
+    assert report["rpo_seconds_objects"] == 900
+    back = [r for r in report["object_replication"] if r["rule"] == "test-failback"]
+    assert [(r["direction"], r["source"]["region"], r["destination"]["region"]) for r in back] == [
+        ("secondary -> primary", "us-west-2", "us-east-1")
+    ]
+
+
+def test_dev_strategy_is_hot_standby_active_passive(dev_report):
+    assert dev_report["strategy"] == "hot standby (active/passive, full capacity in both regions)"
+    basis = dev_report["strategy_basis"]
+    for phrase in (
+        "pilot light",
+        "warm standby",
+        "active/active",
+        "PRIMARY",
+        "256 MB",
+        "reserved concurrency 5",
+    ):
+        assert phrase in basis
+    sizes = dev_report["capacity"]
+    assert (
+        sizes["primary"]
+        == sizes["secondary"]
+        == {
+            "lambda_functions": 1,
+            "api_stages": 1,
+            "lambda_memory_mb": 256,
+            "reserved_concurrency": 5,
+        }
+    )
+
+
+def test_dev_regions_come_from_the_provider_aliases(dev_report):
+    assert dev_report["regions"] == {"primary": "us-east-1", "secondary": "us-west-2"}
+    assert dev_report["primary"]["alias"] == "primary"
+    assert dev_report["primary"]["region"] == "us-east-1"
+
+
+def test_dev_single_region_resources_have_reasons(dev_report):
+    by_type = {}
+    for entry in dev_report["single_region_resources"]:
+        by_type.setdefault(entry["type"], []).append(entry)
+    assert "Route 53 is a global service" in by_type["aws_route53_zone"][0]["reason"]
+    assert "us-east-1" in by_type["aws_route53_query_log"][0]["reason"]
+    (log_group,) = by_type["aws_cloudwatch_log_group"]
+    assert log_group["resource"].startswith("zone_query-logs_")
+    assert "serves aws_route53_query_log" in log_group["reason"]
+    assert "replica" in by_type["aws_dynamodb_table"][0]["reason"]
+    assert "us-west-2" in by_type["aws_dynamodb_table"][0]["reason"]
+    # Everything regional exists in both regions: the API is not single-region.
+    for type_ in ("aws_lambda_function", "aws_api_gateway_stage", "aws_s3_bucket", "aws_kms_key"):
+        assert type_ not in by_type
+    for entry in by_type.get("aws_cloudwatch_metric_alarm", []):  # alarms on health checks
+        assert "health-check metrics only in us-east-1" in entry["reason"]
+
+
+def test_an_alarm_on_a_route53_metric_is_explained_by_its_namespace(dev):
+    data = _copy(dev)
+    alarms = data["resource"]["aws_cloudwatch_metric_alarm"]
+    alarms["test-alarm_0000ABCD"] = {"namespace": "AWS/Route53", "provider": "aws.primary"}
+    (entry,) = [
+        e for e in build_report(data)["single_region_resources"] if e["resource"] == "test-alarm_0000ABCD"
+    ]
+    assert entry["reason"].startswith("Route 53 publishes health-check metrics only in us-east-1")
+
+
+def test_an_unexplained_single_region_resource_gets_the_generic_reason(dev):
+    data = _copy(dev)
+    data["resource"]["aws_sqs_queue"]["stray-queue_0000ABCD"] = {"name": "stray", "provider": "aws.secondary"}
+    (stray,) = [e for e in build_report(data)["single_region_resources"] if e["type"] == "aws_sqs_queue"]
+    assert stray == {
+        "type": "aws_sqs_queue",
+        "resource": "stray-queue_0000ABCD",
+        "alias": "secondary",
+        "region": "us-west-2",
+        "reason": GENERIC_REASON,
+    }
+
+
+# --- the report follows the configuration -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "detection", "rto", "meets"),
+    [
+        ({"request_interval": 30}, 90, 150, False),
+        ({"failure_threshold": 2}, 20, 80, True),
+        ({"request_interval": 30, "failure_threshold": 2}, 60, 120, False),
+    ],
+)
+def test_detection_and_rto_follow_the_health_checks(dev, changes, detection, rto, meets):
+    data = _copy(dev)
+    for check in _each(data, "aws_route53_health_check"):
+        check.update(changes)
+    report = build_report(data)
+    assert report["detection_seconds"] == detection
+    assert report["health_check_interval_seconds"] == changes.get("request_interval", 10)
+    assert report["health_check_failure_threshold"] == changes.get("failure_threshold", 3)
+    assert report["rto_seconds"] == rto
+    assert report["meets_rto_goal"] is meets
+
+
+def test_the_worst_health_check_sets_the_detection_time(dev):
+    data = _copy(dev)
+    secondary = next(c for c in _each(data, "aws_route53_health_check") if c["provider"] == "aws.secondary")
+    secondary["request_interval"] = 30
+    report = build_report(data)
+    assert sorted(c["detection_seconds"] for c in report["health_checks"]) == [30, 90]
+    assert report["detection_seconds"] == 90
+    assert report["rto_seconds"] == 150
+
+
+def test_a_plain_failover_record_uses_its_ttl(dev):
+    data = _copy(dev)
+    for record in _each(data, "aws_route53_record"):
+        if "failover_routing_policy" in record:
+            del record["alias"]
+            record.update(ttl=20, records=["192.0.2.1"])
+    report = build_report(data)
+    assert report["dns_seconds"] == 20
+    assert report["rto_seconds"] == 50
+    assert {r["target_region"] for r in report["failover_records"]} == {"us-east-1", "us-west-2"}
+
+
+def test_a_primary_without_health_check_has_no_rto(dev):
+    data = _copy(dev)
+    for record in _each(data, "aws_route53_record"):
+        if record.get("failover_routing_policy", {}).get("type") == "PRIMARY":
+            del record["health_check_id"]
+    report = build_report(data)
+    assert report["rto_seconds"] is None
+    assert report["meets_rto_goal"] is None
+    assert "no health check" in report["rto_reason"]
+
+
+def test_without_rtc_the_objects_rpo_is_null(dev):
+    data = _copy(dev)
+    for configuration in _each(data, "aws_s3_bucket_replication_configuration"):
+        for rule in configuration["rule"]:
+            del rule["destination"]["replication_time"]
+    report = build_report(data)
+    assert report["rpo_seconds_objects"] is None
+    assert "without RTC" in report["rpo_objects_basis"]
+    assert all(r["rtc_minutes"] is None for r in report["object_replication"])
+    assert report["rpo_seconds_table"] == 1  # the table does not depend on S3
+
+
+def test_a_disabled_replication_rule_does_not_count(dev):
+    data = _copy(dev)
+    for configuration in _each(data, "aws_s3_bucket_replication_configuration"):
+        for rule in configuration["rule"]:
+            rule["status"] = "Disabled"
+    report = build_report(data)
+    assert report["rpo_seconds_objects"] is None
+    assert report["failback_replication"] is False
+    assert "no enabled S3 replication rule" in report["rpo_objects_basis"]
+
+
+def test_without_replica_the_table_rpo_is_null(dev):
+    data = _copy(dev)
+    for table in _each(data, "aws_dynamodb_table"):
+        del table["replica"]
+    report = build_report(data)
+    assert report["rpo_seconds_table"] is None
+    assert "not replicated" in report["rpo_table_basis"]
+    assert report["rpo_seconds_objects"] == 900
+
+
+def test_multi_region_strong_consistency_means_rpo_zero(dev):
+    data = _copy(dev)
+    for table in _each(data, "aws_dynamodb_table"):
+        for replica in table["replica"]:
+            replica["consistency_mode"] = "STRONG"
+    assert build_report(data)["rpo_seconds_table"] == 0
+
+
+def test_without_failover_records_the_rto_is_null_with_the_reason(dev):
+    data = _copy(dev)
+    records = data["resource"]["aws_route53_record"]
+    for logical_id in [lid for lid, body in records.items() if "failover_routing_policy" in body]:
+        del records[logical_id]
+    report = build_report(data)
+    assert report["failover_mode"] == "manual"
+    assert report["rto_seconds"] is None
+    assert report["detection_seconds"] is None
+    assert report["dns_seconds"] is None
+    assert report["meets_rto_goal"] is None
+    assert "no Route 53 failover records" in report["rto_reason"]
+    assert "manual" in report["strategy"]
+
+
+def _smaller_standby(data: dict[str, Any]) -> None:
+    for function in _each(data, "aws_lambda_function"):
+        if function["provider"] == "aws.secondary":
+            function["memory_size"] = 128
+
+
+def _no_standby_api(data: dict[str, Any]) -> None:
+    for type_ in ("aws_lambda_function", "aws_api_gateway_stage"):
+        resources = data["resource"][type_]
+        for logical_id in [lid for lid, body in resources.items() if body["provider"] == "aws.secondary"]:
+            del resources[logical_id]
+
+
+def _latency_routing(data: dict[str, Any]) -> None:
+    for record in _each(data, "aws_route53_record"):
+        if record.pop("failover_routing_policy", None):
+            record["latency_routing_policy"] = {"region": "us-east-1"}
+
+
+@pytest.mark.parametrize(
+    ("mutate", "strategy"),
+    [
+        (_smaller_standby, "warm standby (scaled-down copy running in the standby region)"),
+        (_no_standby_api, "pilot light (data replicated, API in one region only)"),
+        (_latency_routing, "multi-site active/active"),
+    ],
+)
+def test_the_strategy_follows_the_regions_capacity_and_routing(dev, mutate, strategy):
+    data = _copy(dev)
+    mutate(data)
+    assert build_report(data)["strategy"] == strategy
+
+
+# --- no custom domain (the staging profile) ---------------------------------------------------
+
+
+def test_staging_without_custom_domain_is_dns_less_and_has_no_rto(staging):
+    assert not [r for r in staging.resources("aws_route53_record").values() if "failover_routing_policy" in r]
+    report = build_report(staging.json)
+    assert report["failover_mode"] == "manual"
+    assert report["failover_records"] == []
+    assert report["rto_seconds"] is None
+    assert report["meets_rto_goal"] is None
+    assert "DNS-less and manual" in report["rto_reason"]
+    assert report["rpo_seconds_table"] == 1
+    assert report["rpo_seconds_objects"] == 900
+    assert report["strategy"].startswith("hot standby")
+    assert not any(check["used_by_failover"] for check in report["health_checks"])
+    assert "RTO reason" in render(report)
+
+
+# --- helpers and the command line -------------------------------------------------------------
+
+
+def test_references_find_resources_and_data_sources():
+    value = {
+        "a": "${tolist(aws_acm_certificate.endpoint-primary_cert_AF069DC4.domain_validation_options).0.x}",
+        "b": ["/${aws_api_gateway_stage.api_stage_12345678.stage_name}/health", 3],
+        "c": "${data.aws_route53_zone.zone_ABCDEF12.zone_id} and plain aws_s3_bucket.not_a_reference",
+    }
+    assert references(value) == [
+        ("aws_acm_certificate", "endpoint-primary_cert_AF069DC4"),
+        ("aws_api_gateway_stage", "api_stage_12345678"),
+        ("data.aws_route53_zone", "zone_ABCDEF12"),
+    ]
+
+
+def test_cli_writes_the_json_and_prints_the_table(dev, tmp_path, capsys):
+    stack_file = tmp_path / "cdk.tf.json"
+    stack_file.write_text(json.dumps(dev.json))
+    out = tmp_path / "cfn-outputs" / "dr-report.json"
+    assert main([str(stack_file), "--out", str(out)]) == 0
+    written = json.loads(out.read_text())
+    for key in ("rto_seconds", "rpo_seconds_table", "rpo_seconds_objects", "strategy", "detection_seconds"):
+        assert key in written
+    assert (written["rto_seconds"], written["rpo_seconds_table"], written["rpo_seconds_objects"]) == (
+        90,
+        1,
+        900,
+    )
+    printed = capsys.readouterr().out
+    assert re.search(r"^  RTO +90 s \(goal <= 90 s: met\)$", printed, re.MULTILINE)
+    assert re.search(r"^  detection +30 s \(health check every 10 s x 3 failures\)$", printed, re.MULTILINE)
+    assert re.search(r"^  RPO objects +900 s", printed, re.MULTILINE)
+    assert f"wrote {out}" in printed
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "does not exist"),
+        ("{not json", "is not JSON"),
+        ("[]", "must hold a JSON object"),
+        ("{}", "no resources"),
+        ('{"resource": {"aws_s3_bucket": {}}}', "no resources"),
+        ('{"resource": {"aws_s3_bucket": {"b": {}}}}', "no AWS provider"),
+        ('{"resource": {"aws_s3_bucket": ["b"]}}', "malformed resource block 'aws_s3_bucket'"),
+    ],
+)
+def test_cli_rejects_bad_input_with_one_line(tmp_path, capsys, content, message):
+    stack_file = tmp_path / "cdk.tf.json"
+    if content is not None:
+        stack_file.write_text(content)
+    out = tmp_path / "report.json"
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(stack_file), "--out", str(out)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("error: ")
+    assert message in err
+    assert not out.exists()

@@ -1,0 +1,475 @@
+#!/usr/bin/env python3
+"""Failover drill: lose the primary, serve from the secondary, fail back, lose nothing.
+
+    dr_drill.py --target local   # the emulator deployment of `make deploy-local` (make drill-local)
+    dr_drill.py --target aws     # a real deployment of `make deploy` (make drill; credentials)
+
+Reads the deployment from cfn-outputs/flat-outputs.json. Steps, each timed:
+
+1. baseline: both regions answer /health, the failover name resolves to the primary;
+2. lose the primary: its Route 53 health check is inverted (reports the opposite of what it
+   sees), so Route 53 considers the primary down;
+3. DNS fails over: the failover name resolves to the secondary;
+4. a payment is written and read back through the secondary region's API;
+5. it is in the global table and its receipt in the secondary bucket;
+6. restore the primary: the health check is un-inverted, the name resolves to the primary;
+7. the payment written during the outage is visible in the primary (table through the
+   primary API; receipt through the failback replication secondary -> primary).
+
+Whatever happens, the health check is restored before exit. Exit 0 when every expectation
+held, 1 when one failed, 2 on bad input (nothing is changed then).
+
+How the name is resolved: on AWS, with DNS (the failover name's addresses against each
+region's API Gateway domain). The emulator has no resolver and no health checkers, so there
+the drill evaluates the failover records as Route 53 does: a region is healthy when its
+/health answers 200 (the handler runs in-process, as `call_api.py` does), inverted if its
+health check is inverted; PRIMARY answers while healthy, else SECONDARY while healthy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
+EMULATOR = ROOT / "tools" / "local_aws" / "emulator.sh"
+ROLES = ("primary", "secondary")
+REQUIRED_OUTPUTS = (
+    "dynamodb_table_name",
+    "failover_domain_name",
+    "hosted_zone_id",
+    *(
+        f"{role}_{name}"
+        for role in ROLES
+        for name in (
+            "api_endpoint",
+            "api_key_id",
+            "bucket_name",
+            "health_check_id",
+            "kms_key_arn",
+        )
+    ),
+)
+REGION_RE = re.compile(r"^[a-z]{2}(?:-gov)?-[a-z]+-\d$")
+# Route 53 considers an endpoint healthy when more than 18 % of its checkers see it healthy.
+HEALTHY_SHARE = 0.18
+
+
+class DrillInputError(Exception):
+    """The drill cannot start: one line for the user; nothing was changed."""
+
+
+class ExpectationFailed(Exception):
+    """A step's expectation did not hold."""
+
+
+# --------------------------------------------------------------------------- the deployment
+
+
+@dataclass(frozen=True)
+class Deployment:
+    outputs: dict[str, Any]
+    regions: dict[str, str]  # role -> region name
+
+    @classmethod
+    def load(cls, path: Path) -> Deployment:
+        if not path.is_file():
+            raise DrillInputError(f"{path} not found: deploy first (make deploy-local or make deploy)")
+        try:
+            outputs = json.loads(path.read_text())
+        except json.JSONDecodeError as error:
+            raise DrillInputError(f"{path} is not JSON ({error.msg})") from None
+        if not isinstance(outputs, dict):
+            raise DrillInputError(f"{path} must hold a JSON object of outputs")
+        missing = [name for name in REQUIRED_OUTPUTS if not outputs.get(name)]
+        if missing:
+            raise DrillInputError(
+                f"{path} lacks outputs: {', '.join(missing)}"
+                + (" (failover needs ENABLE_CUSTOM_DOMAIN=true)" if "failover_domain_name" in missing else "")
+            )
+        regions = {role: region_of(outputs[f"{role}_kms_key_arn"]) for role in ROLES}
+        if regions["primary"] == regions["secondary"]:
+            raise DrillInputError(f"both regions are {regions['primary']!r}: nothing to fail over to")
+        return cls(outputs, regions)
+
+    def payment_body(self, payment_id: str) -> str:
+        return json.dumps(
+            {
+                "payment_id": payment_id,
+                "amount": "12.34",
+                "currency": "EUR",
+                "customer_id": "dr-drill",
+                "description": "failover drill",
+            }
+        )
+
+
+def region_of(arn: str) -> str:
+    parts = str(arn).split(":")
+    region = parts[3] if len(parts) > 5 and parts[0] == "arn" else ""
+    if not REGION_RE.match(region):
+        raise DrillInputError(f"cannot read a region name from {arn!r}")
+    return region
+
+
+@dataclass(frozen=True)
+class FailoverRecord:
+    role: str  # PRIMARY -> "primary"
+    health_check_id: str
+    alias_target: str
+
+
+def failover_answer(records: list[FailoverRecord], healthy: Callable[[FailoverRecord], bool]) -> str:
+    """The region a Route 53 failover pair answers with: the primary while it is healthy,
+    else the secondary while it is healthy, else the primary (all unhealthy = all healthy)."""
+    by_role = {record.role: record for record in records}
+    if set(by_role) != set(ROLES):
+        raise ExpectationFailed(f"expected one PRIMARY and one SECONDARY record, found {sorted(by_role)}")
+    if healthy(by_role["primary"]):
+        return "primary"
+    return "secondary" if healthy(by_role["secondary"]) else "primary"
+
+
+# --------------------------------------------------------------------------- targets
+
+
+class Target:
+    """Where the drill runs: the emulator or AWS. Subclasses say how to call the API,
+    how healthy a region looks and what the failover name resolves to."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        self.deployment = deployment
+        self.route53 = self.client("route53", deployment.regions["primary"])
+
+    def client(self, service: str, region: str) -> Any:
+        return boto3.client(service, region_name=region)
+
+    def records(self) -> list[FailoverRecord]:
+        name = self.deployment.outputs["failover_domain_name"].rstrip(".") + "."
+        pages = self.route53.get_paginator("list_resource_record_sets").paginate(
+            HostedZoneId=self.deployment.outputs["hosted_zone_id"]
+        )
+        return [
+            FailoverRecord(r["Failover"].lower(), r["HealthCheckId"], r["AliasTarget"]["DNSName"].rstrip("."))
+            for page in pages
+            for r in page["ResourceRecordSets"]
+            if r["Name"] == name and r.get("Failover") and r["Type"] == "A"
+        ]
+
+    def inverted(self, health_check_id: str) -> bool:
+        config = self.route53.get_health_check(HealthCheckId=health_check_id)["HealthCheck"]
+        return bool(config["HealthCheckConfig"].get("Inverted"))
+
+    def set_inverted(self, health_check_id: str, inverted: bool) -> None:
+        self.route53.update_health_check(HealthCheckId=health_check_id, Inverted=inverted)
+
+    def call(self, role: str, method: str, path: str, body: str | None = None) -> tuple[int, Any]:
+        raise NotImplementedError
+
+    def healthy(self, record: FailoverRecord) -> bool:
+        raise NotImplementedError
+
+    def resolve(self, records: list[FailoverRecord]) -> str:
+        raise NotImplementedError
+
+
+class LocalTarget(Target):
+    """The emulator: the handler runs in-process against the deployed table and bucket."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        if subprocess.run([str(EMULATOR), "status"], capture_output=True, check=False).returncode != 0:
+            raise DrillInputError("the local emulator is not running: run `make deploy-local` first")
+        env = subprocess.run([str(EMULATOR), "env"], capture_output=True, text=True, check=True).stdout
+        os.environ.update(re.findall(r"^export (\w+)=(.*)$", env, flags=re.MULTILINE))
+        super().__init__(deployment)
+        sys.path.insert(0, str(ROOT))
+        from tests.handler_loader import load_handler  # noqa: PLC0415
+
+        self._handlers = {role: load_handler(**self._env(role)) for role in ROLES}
+
+    def _env(self, role: str) -> dict[str, str]:
+        region = self.deployment.regions[role]
+        return {
+            "TABLE_NAME": self.deployment.outputs["dynamodb_table_name"],
+            "BUCKET_NAME": self.deployment.outputs[f"{role}_bucket_name"],
+            "REGION_ROLE": role,
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+        }
+
+    def call(self, role: str, method: str, path: str, body: str | None = None) -> tuple[int, Any]:
+        event = {
+            "httpMethod": method,
+            "path": path,
+            "headers": {"Content-Type": "application/json"} if body is not None else {},
+            "queryStringParameters": None,
+            "body": body,
+            "isBase64Encoded": False,
+            "requestContext": {"requestId": f"drill-{uuid.uuid4()}", "stage": "v1"},
+        }
+        saved = {k: os.environ.get(k) for k in self._env(role)}
+        os.environ.update(self._env(role))  # the handler reads its settings per request
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):  # its log lines are not the answer
+                response = self._handlers[role].handler(event, None)
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+        return response["statusCode"], json.loads(response["body"])
+
+    def healthy(self, record: FailoverRecord) -> bool:
+        seen_healthy = self.call(record.role, "GET", "/health")[0] == 200
+        return seen_healthy != self.inverted(record.health_check_id)
+
+    def resolve(self, records: list[FailoverRecord]) -> str:
+        return failover_answer(records, self.healthy)
+
+
+class AwsTarget(Target):
+    """Real AWS: HTTPS to each region's API with its key; DNS for the failover name."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        if os.environ.get("AWS_ENDPOINT_URL"):
+            raise DrillInputError("AWS_ENDPOINT_URL is set: use --target local for the emulator")
+        super().__init__(deployment)
+        try:
+            self._keys = {
+                role: self.client("apigateway", deployment.regions[role]).get_api_key(
+                    apiKey=deployment.outputs[f"{role}_api_key_id"], includeValue=True
+                )["value"]
+                for role in ROLES
+            }
+        except (BotoCoreError, ClientError) as error:
+            raise DrillInputError(f"cannot read the API keys: {error}") from None
+
+    def call(self, role: str, method: str, path: str, body: str | None = None) -> tuple[int, Any]:
+        request = urllib.request.Request(
+            self.deployment.outputs[f"{role}_api_endpoint"].rstrip("/") + path,
+            data=body.encode() if body is not None else None,
+            method=method,
+            headers={"x-api-key": self._keys[role], "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=15) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def healthy(self, record: FailoverRecord) -> bool:
+        observations = self.route53.get_health_check_status(HealthCheckId=record.health_check_id)
+        reports = [o["StatusReport"]["Status"] for o in observations["HealthCheckObservations"]]
+        return bool(reports) and sum(r.startswith("Success") for r in reports) / len(reports) > HEALTHY_SHARE
+
+    def resolve(self, records: list[FailoverRecord]) -> str:
+        name = self.deployment.outputs["failover_domain_name"]
+        answer = _addresses(name)
+        for record in records:
+            if answer and answer <= _addresses(record.alias_target):
+                return record.role
+        return f"unknown ({name} -> {sorted(answer) or 'no answer'})"
+
+
+def _addresses(name: str) -> set[str]:
+    try:
+        return {info[4][0] for info in socket.getaddrinfo(name, 443, proto=socket.IPPROTO_TCP)}
+    except socket.gaierror:
+        return set()
+
+
+# --------------------------------------------------------------------------- the drill
+
+
+class Drill:
+    def __init__(self, target: Target, failover_timeout: float, replication_timeout: float) -> None:
+        self.target = target
+        self.deployment = target.deployment
+        self.failover_timeout = failover_timeout
+        self.replication_timeout = replication_timeout
+        self.timings: list[tuple[str, float, str]] = []
+
+    @contextlib.contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        print(f"==> {name}", flush=True)
+        started = time.monotonic()
+        try:
+            yield
+        except Exception as error:
+            elapsed = time.monotonic() - started
+            self.timings.append((name, elapsed, "FAILED"))
+            print(f"    FAILED after {elapsed:.1f} s: {error}", flush=True)
+            raise
+        elapsed = time.monotonic() - started
+        self.timings.append((name, elapsed, "ok"))
+        print(f"    ok ({elapsed:.1f} s)", flush=True)
+
+    def wait_for(self, what: str, probe: Callable[[], Any], want: Any, timeout: float) -> None:
+        deadline, delay = time.monotonic() + timeout, 1.0
+        while True:
+            got = probe()
+            if got == want:
+                return
+            if time.monotonic() >= deadline:
+                raise ExpectationFailed(f"{what}: expected {want!r}, got {got!r} after {timeout:.0f} s")
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+    def expect(self, condition: bool, message: str) -> None:
+        if not condition:
+            raise ExpectationFailed(message)
+
+    def receipt_in(self, role: str, payment_id: str) -> bool:
+        s3 = self.target.client("s3", self.deployment.regions[role])
+        try:
+            s3.head_object(
+                Bucket=self.deployment.outputs[f"{role}_bucket_name"], Key=f"receipts/{payment_id}.json"
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
+    def run(self) -> None:
+        target, outputs = self.target, self.deployment.outputs
+        primary_check = outputs["primary_health_check_id"]
+        payment_id = f"drill-{uuid.uuid4().hex[:12]}"
+        with self.step("baseline: both regions healthy, the name resolves to the primary"):
+            records = target.records()
+            self.expect(
+                {r.role: r.health_check_id for r in records}
+                == {role: outputs[f"{role}_health_check_id"] for role in ROLES},
+                f"failover records do not match the outputs' health checks: {records}",
+            )
+            self.expect(not target.inverted(primary_check), "the primary health check is already inverted")
+            for role in ROLES:
+                status, body = target.call(role, "GET", "/health")
+                self.expect(status == 200, f"{role} /health answered {status}: {body}")
+            self.wait_for("failover name", lambda: target.resolve(records), "primary", self.failover_timeout)
+        changed = False
+        try:
+            with self.step("lose the primary: invert its health check"):
+                target.set_inverted(primary_check, True)
+                changed = True
+                self.expect(target.inverted(primary_check), "the health check did not become inverted")
+            with self.step("DNS fails over: the name resolves to the secondary"):
+                self.wait_for(
+                    "failover name", lambda: target.resolve(records), "secondary", self.failover_timeout
+                )
+            with self.step(f"write and read payment {payment_id} through the secondary"):
+                status, created = target.call(
+                    "secondary", "POST", "/payments", self.deployment.payment_body(payment_id)
+                )
+                self.expect(status == 201, f"POST /payments in the secondary answered {status}: {created}")
+                self.expect(
+                    created["region"] == self.deployment.regions["secondary"], f"written in {created}"
+                )
+                status, read = target.call("secondary", "GET", f"/payments/{payment_id}")
+                self.expect((status, read) == (200, created), f"read back {status}: {read}")
+            with self.step("the payment is in the global table and its receipt in the secondary bucket"):
+                table = target.client("dynamodb", self.deployment.regions["secondary"])
+                item = table.get_item(
+                    TableName=outputs["dynamodb_table_name"],
+                    Key={"payment_id": {"S": payment_id}},
+                    ConsistentRead=True,
+                ).get("Item")
+                self.expect(item is not None and item["amount"]["N"] == "12.34", f"table item: {item}")
+                self.expect(self.receipt_in("secondary", payment_id), "no receipt in the secondary bucket")
+            with self.step("restore the primary: the name resolves to the primary again"):
+                target.set_inverted(primary_check, False)
+                changed = False
+                self.wait_for(
+                    "failover name", lambda: target.resolve(records), "primary", self.failover_timeout
+                )
+            with self.step("failback: the outage's payment and receipt are in the primary"):
+                self.wait_for(
+                    "payment through the primary API",
+                    lambda: target.call("primary", "GET", f"/payments/{payment_id}"),
+                    (200, created),
+                    self.replication_timeout,
+                )
+                self.wait_for(
+                    "receipt replicated back to the primary bucket",
+                    lambda: self.receipt_in("primary", payment_id),
+                    True,
+                    self.replication_timeout,
+                )
+        finally:
+            if changed:
+                print("==> restoring the primary health check", flush=True)
+                target.set_inverted(primary_check, False)
+
+    def summary(self) -> None:
+        print("\nFailover drill")
+        for name, elapsed, status in self.timings:
+            print(f"  {name:<78} {elapsed:6.1f} s  {status}")
+        print(f"  {'total':<78} {sum(t for _, t, _ in self.timings):6.1f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target", choices=("local", "aws"), required=True)
+    parser.add_argument("--outputs", type=Path, default=DEFAULT_OUTPUTS)
+    parser.add_argument(
+        "--failover-timeout",
+        type=float,
+        default=None,
+        help="seconds to wait for DNS to fail over (local 5, aws 300)",
+    )
+    parser.add_argument(
+        "--replication-timeout",
+        type=float,
+        default=None,
+        help="seconds to wait for the receipt to replicate back (local 5, aws 900: RTC)",
+    )
+    args = parser.parse_args(argv)
+    for name in ("failover_timeout", "replication_timeout"):
+        value = getattr(args, name)
+        if value is not None and not 0 < value <= 3600:
+            parser.error(f"--{name.replace('_', '-')} must be in (0, 3600] seconds")
+    local = args.target == "local"
+    try:
+        deployment = Deployment.load(args.outputs)
+        target = LocalTarget(deployment) if local else AwsTarget(deployment)
+    except DrillInputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    drill = Drill(
+        target,
+        failover_timeout=args.failover_timeout or (5 if local else 300),
+        replication_timeout=args.replication_timeout or (5 if local else 900),
+    )
+    try:
+        drill.run()
+    except ExpectationFailed as error:
+        drill.summary()
+        print(f"error: drill failed: {error}", file=sys.stderr)
+        return 1
+    drill.summary()
+    print("drill passed: the secondary served during the outage and failback lost nothing")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,747 @@
+#!/usr/bin/env python3
+"""Disaster-recovery figures (RTO, RPO, strategy) computed from a synthesized stack.
+
+Every figure comes from the synthesized Terraform JSON, never from constants in lib/, so
+the report follows the stack: change a health check's interval and the RTO changes.
+
+- detection  = request_interval x failure_threshold of the health checks on the failover
+  records (the worst one);
+- DNS cache  = 60 s for an alias failover record (Route 53 does not let you set the TTL of
+  an alias to an AWS resource), else the record's ``ttl``;
+- RTO        = detection + DNS cache (null, with the reason, when there is no DNS failover);
+- RPO table  = 1 s for a DynamoDB global table (asynchronous replication, "typically within
+  a second"), 0 s with multi-Region strong consistency, null without a replica;
+- RPO objects = the S3 Replication Time Control window (15 min) per direction, null without
+  RTC (S3 replication without RTC has no time bound).
+
+    tools/dr_report.py cdktf.out/stacks/TapStackdev/cdk.tf.json [--out cfn-outputs/dr-report.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+RTO_GOAL_SECONDS = 90
+ALIAS_RECORD_TTL_SECONDS = 60
+GLOBAL_TABLE_RPO_SECONDS = 1
+STRONG_CONSISTENCY_RPO_SECONDS = 0
+# What Route 53 uses when a health check leaves them out (CreateHealthCheck API defaults).
+DEFAULT_REQUEST_INTERVAL = 30
+DEFAULT_FAILURE_THRESHOLD = 3
+# Health checks that do not probe an endpoint: no interval, their detection time is another
+# check's or an alarm's.
+NON_PROBING_HEALTH_CHECKS = ("CALCULATED", "CLOUDWATCH_METRIC", "RECOVERY_CONTROL")
+DEFAULT_ALIAS = "default"  # resources without a `provider` use the provider without alias
+
+SOURCES = {
+    "health_check": "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/"
+    "dns-failover-determining-health-of-endpoints.html",
+    "alias_ttl": "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/"
+    "resource-record-sets-choosing-alias-non-alias.html (alias to an AWS resource: TTL not "
+    "settable) and https://aws.amazon.com/route53/faqs/ (DNS failover: alias records have a "
+    "fixed 60 s TTL)",
+    "global_tables": "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
+    "V2globaltables_HowItWorks.html",
+    "s3_rtc": "https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-time-control.html",
+    "strategies": "https://docs.aws.amazon.com/whitepapers/latest/disaster-recovery-workloads-on-aws/"
+    "disaster-recovery-options-in-the-cloud.html",
+    "query_logs": "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/query-logs.html",
+}
+
+# Why a resource type legitimately exists in one region only. Anything else that has no
+# counterpart in the other region is listed with GENERIC_REASON, so it stays visible.
+SINGLE_REGION_REASONS = {
+    "aws_route53_zone": "Route 53 is a global service: one hosted zone answers for both regions",
+    "aws_route53_record": "Route 53 is a global service: records live in the one hosted zone",
+    "aws_route53_health_check": "Route 53 is a global service: health checkers probe from many "
+    "locations whatever the provider's region",
+    "aws_route53_query_log": "Route 53 sends public DNS query logs only to a log group in us-east-1",
+    "aws_cloudwatch_log_resource_policy": "lets Route 53 write DNS query logs, which only go to us-east-1",
+    "aws_dynamodb_table": "one global table resource: its replicas in the other regions are "
+    "declared in its `replica` block",
+    "aws_s3_bucket_replication_configuration": "a replication configuration belongs to its source "
+    "bucket: one per replicating bucket (per direction)",
+    "aws_iam_role": "IAM is a global service: one role serves every region",
+    "aws_iam_policy": "IAM is a global service: one policy serves every region",
+    "aws_iam_role_policy_attachment": "IAM is a global service: one attachment serves every region",
+}
+# Alarms follow their metric: some services publish metrics in one region only.
+ALARM_NAMESPACE_REASONS = {
+    "AWS/Route53": "Route 53 publishes health-check metrics only in us-east-1: alarms on them live there",
+}
+GENERIC_REASON = "no counterpart in the other region"
+
+_INTERPOLATION = re.compile(r"\$\{(.*?)\}")
+_REFERENCE = re.compile(r"(?<![\w.])((?:data\.)?aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)")
+_HASH_SUFFIX = re.compile(r"_[0-9A-F]{8}$")
+
+
+class ReportError(ValueError):
+    pass
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """``parser.error`` as ONE line on stderr (``error: ...``), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message}\n")
+
+
+def short_name(logical_id: str) -> str:
+    """``receipts-primary_bucket_D681B133`` -> ``receipts-primary_bucket`` (no cdktf hash)."""
+    return _HASH_SUFFIX.sub("", logical_id)
+
+
+def references(value: Any) -> list[tuple[str, str]]:
+    """``(type, logical id)`` of every ``${type.id....}`` in ``value`` (strings, lists, dicts)."""
+    found: list[tuple[str, str]] = []
+    if isinstance(value, str):
+        for expression in _INTERPOLATION.findall(value):
+            found.extend(_REFERENCE.findall(expression))
+    elif isinstance(value, dict):
+        for item in value.values():
+            found.extend(references(item))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(references(item))
+    return found
+
+
+def blocks(value: Any) -> list[dict[str, Any]]:
+    """A nested block as a list: cdktf writes single blocks as objects, repeated ones as lists."""
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, dict)]
+    return []
+
+
+def block(value: Any) -> dict[str, Any]:
+    found = blocks(value)
+    return found[0] if found else {}
+
+
+@dataclass
+class Stack:
+    """A synthesized stack: resources by type, and the region behind each provider alias."""
+
+    data: dict[str, Any]
+    regions: dict[str, str | None] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, data: Any) -> Stack:
+        if not isinstance(data, dict):
+            raise ReportError("the stack file must hold a JSON object (a synthesized cdk.tf.json)")
+        resources = data.get("resource")
+        if not isinstance(resources, dict) or not any(resources.values()):
+            raise ReportError("no resources in the stack file: is it a synthesized cdk.tf.json?")
+        for type_, items in resources.items():
+            if not isinstance(items, dict) or not all(isinstance(body, dict) for body in items.values()):
+                raise ReportError(f"malformed resource block {type_!r}: expected {{logical id: {{...}}}}")
+        providers = data.get("provider")
+        providers = providers.get("aws", []) if isinstance(providers, dict) else []
+        regions = {
+            entry.get("alias", DEFAULT_ALIAS): entry.get("region")
+            for entry in blocks(providers)
+            if isinstance(entry, dict)
+        }
+        if not regions:
+            raise ReportError("no AWS provider in the stack file")
+        return cls(data, regions)
+
+    def resources(self, type_: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        yield from sorted(self.data["resource"].get(type_, {}).items())
+
+    def types(self) -> list[str]:
+        return sorted(t for t, items in self.data["resource"].items() if items)
+
+    def get(self, type_: str, logical_id: str) -> dict[str, Any] | None:
+        return self.data["resource"].get(type_, {}).get(logical_id)
+
+    @staticmethod
+    def alias_of(body: dict[str, Any]) -> str:
+        provider = body.get("provider") or "aws"
+        return provider.split(".", 1)[1] if "." in provider else DEFAULT_ALIAS
+
+    def region_of(self, body: dict[str, Any]) -> str | None:
+        return self.regions.get(self.alias_of(body))
+
+    def first_reference(self, value: Any, type_: str) -> tuple[str, dict[str, Any]] | None:
+        for ref_type, logical_id in references(value):
+            body = self.get(ref_type, logical_id) if ref_type == type_ else None
+            if body is not None:
+                return logical_id, body
+        return None
+
+    def target_alias(self, value: Any, fallback: dict[str, Any]) -> str:
+        """The provider alias of the first resource ``value`` refers to, else ``fallback``'s."""
+        for ref_type, logical_id in references(value):
+            body = self.get(ref_type, logical_id)
+            if body is not None and "provider" in body:
+                return self.alias_of(body)
+        return self.alias_of(fallback)
+
+
+# --- failover: health checks, DNS records, RTO -------------------------------------------------
+
+
+def health_check_facts(stack: Stack, logical_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    check_type = body.get("type")
+    interval = body.get("request_interval")
+    threshold = body.get("failure_threshold")
+    probing = check_type not in NON_PROBING_HEALTH_CHECKS
+    interval = int(interval) if interval is not None else DEFAULT_REQUEST_INTERVAL
+    threshold = int(threshold) if threshold is not None else DEFAULT_FAILURE_THRESHOLD
+    target = stack.target_alias([body.get("fqdn"), body.get("ip_address")], body)
+    return {
+        "resource": logical_id,
+        "type": check_type,
+        "target_alias": target,
+        "target_region": stack.regions.get(target),
+        "request_interval": interval if probing else None,
+        "failure_threshold": threshold if probing else None,
+        "detection_seconds": interval * threshold if probing else None,
+        "defaults_used": probing and ("request_interval" not in body or "failure_threshold" not in body),
+    }
+
+
+def record_dns_seconds(stack: Stack, body: dict[str, Any]) -> tuple[int | None, str]:
+    alias = block(body.get("alias"))
+    if not alias:
+        ttl = body.get("ttl")
+        if ttl is None:
+            return None, "non-alias record without a ttl"
+        return int(ttl), f"record TTL {int(ttl)} s"
+    aliased_record = stack.first_reference(alias.get("name"), "aws_route53_record")
+    if aliased_record is not None:  # an alias to another record of the zone takes its TTL
+        ttl = aliased_record[1].get("ttl")
+        return (int(ttl) if ttl is not None else None), f"alias to {aliased_record[0]}: its TTL"
+    return ALIAS_RECORD_TTL_SECONDS, (
+        f"alias record to an AWS resource: fixed {ALIAS_RECORD_TTL_SECONDS} s TTL (not settable)"
+    )
+
+
+def failover_records(stack: Stack) -> list[dict[str, Any]]:
+    records = []
+    for logical_id, body in stack.resources("aws_route53_record"):
+        policy = block(body.get("failover_routing_policy"))
+        if not policy:
+            continue
+        health_check = stack.first_reference(body.get("health_check_id"), "aws_route53_health_check")
+        alias = block(body.get("alias"))
+        target = stack.target_alias([alias.get("name"), body.get("records")], body)
+        if not alias and health_check is not None:  # plain records: the checked endpoint's region
+            target = health_check_facts(stack, *health_check)["target_alias"]
+        dns_seconds, dns_basis = record_dns_seconds(stack, body)
+        records.append(
+            {
+                "resource": logical_id,
+                "name": body.get("name"),
+                "role": policy.get("type"),
+                "set_identifier": body.get("set_identifier"),
+                "alias_record": bool(alias),
+                "target_alias": target,
+                "target_region": stack.regions.get(target),
+                "health_check": health_check[0] if health_check else None,
+                "dns_seconds": dns_seconds,
+                "dns_basis": dns_basis,
+            }
+        )
+    return sorted(records, key=lambda r: (r["role"] != "PRIMARY", r["resource"]))
+
+
+def rto(records: list[dict[str, Any]], checks: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """RTO = worst detection time + worst DNS cache time, or null with the reason."""
+    result: dict[str, Any] = {
+        "failover_mode": "dns" if records else "manual",
+        "health_check_interval_seconds": None,
+        "health_check_failure_threshold": None,
+        "detection_seconds": None,
+        "dns_seconds": None,
+        "rto_seconds": None,
+        "rto_goal_seconds": RTO_GOAL_SECONDS,
+        "meets_rto_goal": None,
+        "rto_reason": None,
+    }
+    roles = {record["role"] for record in records}
+    used = [checks[r["health_check"]] for r in records if r["health_check"] in checks]
+    unchecked_primaries = [r["resource"] for r in records if r["role"] == "PRIMARY" and not r["health_check"]]
+    if not records:
+        result["rto_reason"] = (
+            "no Route 53 failover records (custom domain disabled, e.g. ENABLE_CUSTOM_DOMAIN=false): "
+            "failover is DNS-less and manual (clients switch to the other region's execute-api "
+            "endpoint), so the RTO depends on that process and is not computed"
+        )
+    elif not {"PRIMARY", "SECONDARY"} <= roles:
+        result["rto_reason"] = f"failover records need a PRIMARY and a SECONDARY (have: {sorted(roles)})"
+    elif unchecked_primaries:
+        result["rto_reason"] = (
+            f"PRIMARY record(s) {unchecked_primaries} have no health check: Route 53 never fails over"
+        )
+    elif any(check["detection_seconds"] is None for check in used):
+        result["rto_reason"] = "a failover health check does not probe an endpoint: no detection time"
+    elif any(record["dns_seconds"] is None for record in records):
+        result["rto_reason"] = "a failover record has no TTL: no DNS cache time"
+    else:
+        worst = max(used, key=lambda check: (check["detection_seconds"], check["resource"]))
+        dns = max(record["dns_seconds"] for record in records)
+        total = worst["detection_seconds"] + dns
+        result.update(
+            health_check_interval_seconds=worst["request_interval"],
+            health_check_failure_threshold=worst["failure_threshold"],
+            detection_seconds=worst["detection_seconds"],
+            dns_seconds=dns,
+            rto_seconds=total,
+            meets_rto_goal=total <= RTO_GOAL_SECONDS,
+        )
+    return result
+
+
+# --- data: DynamoDB global tables and S3 replication, RPO --------------------------------------
+
+
+def table_facts(stack: Stack, failover_regions: set[str]) -> list[dict[str, Any]]:
+    tables = []
+    for logical_id, body in stack.resources("aws_dynamodb_table"):
+        replicas = blocks(body.get("replica"))
+        replica_regions = sorted(r["region_name"] for r in replicas if r.get("region_name"))
+        strong = any(str(r.get("consistency_mode", "")).upper() == "STRONG" for r in replicas)
+        missing = sorted(failover_regions - set(replica_regions) - {stack.region_of(body)})
+        if not replicas:
+            rpo_seconds, basis = None, "no `replica` block: a single-region table, not replicated"
+        elif missing:
+            rpo_seconds, basis = None, f"no replica in the failover region(s) {missing}"
+        elif strong:
+            rpo_seconds, basis = (
+                STRONG_CONSISTENCY_RPO_SECONDS,
+                ("global table with multi-Region strong consistency: a write returns once replicated"),
+            )
+        else:
+            rpo_seconds, basis = (
+                GLOBAL_TABLE_RPO_SECONDS,
+                (
+                    "DynamoDB global table (asynchronous multi-active replication): writes typically "
+                    "reach the other replicas within a second (watch ReplicationLatency)"
+                ),
+            )
+        tables.append(
+            {
+                "resource": logical_id,
+                "name": body.get("name"),
+                "region": stack.region_of(body),
+                "replica_regions": replica_regions,
+                "rpo_seconds": rpo_seconds,
+                "rpo_basis": basis,
+            }
+        )
+    return tables
+
+
+def bucket_ref(stack: Stack, value: Any) -> dict[str, Any]:
+    """The bucket a replication setting points at: by reference, else by literal name/ARN."""
+    found = stack.first_reference(value, "aws_s3_bucket")
+    if found is None and isinstance(value, str):
+        name = value.removeprefix("arn:aws:s3:::")
+        found = next(
+            ((lid, b) for lid, b in stack.resources("aws_s3_bucket") if b.get("bucket") == name), None
+        )
+    if found is None:
+        return {"bucket": value, "resource": None, "alias": None, "region": None}
+    logical_id, body = found
+    alias = stack.alias_of(body)
+    return {
+        "bucket": short_name(logical_id),
+        "resource": logical_id,
+        "alias": alias,
+        "region": stack.regions.get(alias),
+    }
+
+
+def replication_rules(stack: Stack) -> list[dict[str, Any]]:
+    rules = []
+    for logical_id, body in stack.resources("aws_s3_bucket_replication_configuration"):
+        source = bucket_ref(stack, body.get("bucket"))
+        for index, rule in enumerate(blocks(body.get("rule"))):
+            destination_block = block(rule.get("destination"))
+            destination = bucket_ref(stack, destination_block.get("bucket"))
+            rtc = block(destination_block.get("replication_time"))
+            minutes = block(rtc.get("time")).get("minutes")
+            rtc_on = rtc.get("status") == "Enabled" and minutes is not None
+            rules.append(
+                {
+                    "configuration": logical_id,
+                    "rule": rule.get("id") or f"#{index}",
+                    "enabled": rule.get("status") == "Enabled",
+                    "prefix": block(rule.get("filter")).get("prefix", rule.get("prefix")),
+                    "source": source,
+                    "destination": destination,
+                    "direction": f"{source['alias']} -> {destination['alias']}",
+                    "rtc_minutes": int(minutes) if rtc_on else None,
+                    "rpo_seconds": int(minutes) * 60 if rtc_on else None,
+                    "rpo_basis": (
+                        f"S3 Replication Time Control: 99.99 % of objects within {int(minutes)} min (SLA)"
+                        if rtc_on
+                        else "no Replication Time Control: S3 replication has no time bound"
+                    ),
+                }
+            )
+    return rules
+
+
+def direction_rpo(rules: list[dict[str, Any]], label: str) -> tuple[int | None, str]:
+    """The worst RPO of the enabled rules of one direction, or null with the reason."""
+    enabled = [rule for rule in rules if rule["enabled"]]
+    if not enabled:
+        return None, f"no enabled S3 replication rule {label}"
+    without_rtc = [f"{r['configuration']}/{r['rule']}" for r in enabled if r["rpo_seconds"] is None]
+    if without_rtc:
+        return None, f"rule(s) {without_rtc} replicate {label} without RTC: no time bound"
+    worst = max(rule["rpo_seconds"] for rule in enabled)
+    return worst, f"S3 RTC window of the {label} rule(s): {worst // 60} min"
+
+
+# --- strategy -----------------------------------------------------------------------------------
+
+
+def capacity(stack: Stack) -> dict[str, dict[str, Any]]:
+    """Per alias: the API's moving parts and their sizes (compared to name the strategy)."""
+    per_alias: dict[str, dict[str, Any]] = {
+        alias: {"lambda_functions": 0, "api_stages": 0, "lambda_memory_mb": 0, "reserved_concurrency": 0}
+        for alias in stack.regions
+    }
+    for _, body in stack.resources("aws_lambda_function"):
+        entry = per_alias.setdefault(stack.alias_of(body), {})
+        entry["lambda_functions"] = entry.get("lambda_functions", 0) + 1
+        entry["lambda_memory_mb"] = entry.get("lambda_memory_mb", 0) + int(body.get("memory_size", 128))
+        reserved = body.get("reserved_concurrent_executions")
+        if reserved is None or int(reserved) < 0 or entry.get("reserved_concurrency") is None:
+            entry["reserved_concurrency"] = None  # unreserved: scales with the account's pool
+        else:
+            entry["reserved_concurrency"] = entry.get("reserved_concurrency", 0) + int(reserved)
+    for _, body in stack.resources("aws_api_gateway_stage"):
+        entry = per_alias.setdefault(stack.alias_of(body), {})
+        entry["api_stages"] = entry.get("api_stages", 0) + 1
+    return per_alias
+
+
+def _size(size: dict[str, Any]) -> str:
+    reserved = size.get("reserved_concurrency")
+    return (
+        f"{size.get('lambda_functions', 0)} Lambda function(s), {size.get('lambda_memory_mb', 0)} MB, "
+        f"reserved concurrency {'unreserved' if reserved is None else reserved}, "
+        f"{size.get('api_stages', 0)} API stage(s)"
+    )
+
+
+ACTIVE_ACTIVE_POLICIES = (
+    "latency_routing_policy",
+    "weighted_routing_policy",
+    "geolocation_routing_policy",
+    "geoproximity_routing_policy",
+    "multivalue_answer_routing_policy",
+)
+
+
+def strategy(stack: Stack, records: list[dict[str, Any]], data_replicated: bool) -> tuple[str, str]:
+    sizes = capacity(stack)
+    serving = sorted(
+        alias for alias, size in sizes.items() if size["lambda_functions"] and size["api_stages"]
+    )
+    everywhere = len(serving) == len(sizes) >= 2
+    parity = everywhere and all(size == sizes[serving[0]] for size in sizes.values())
+    active_active = any(
+        any(policy in body for policy in ACTIVE_ACTIVE_POLICIES)
+        for _, body in stack.resources("aws_route53_record")
+    )
+    roles = {record["role"] for record in records}
+    described = "; ".join(
+        f"{alias} ({stack.regions.get(alias)}): {_size(sizes[alias])}" for alias in sorted(sizes)
+    )
+    ladder = (
+        "AWS's DR strategies run backup & restore -> pilot light -> warm standby -> multi-site active/active"
+    )
+    if everywhere and active_active:
+        return "multi-site active/active", (
+            f"every region runs the API ({described}) and Route 53 spreads traffic across them "
+            f"(latency/weighted/geo routing). {ladder}."
+        )
+    if parity:
+        routing = (
+            "Route 53 failover routing sends all traffic to PRIMARY and moves it to SECONDARY only "
+            "when the primary's health check fails (active/passive)"
+            if {"PRIMARY", "SECONDARY"} <= roles
+            else "there is no DNS failover (no failover records): clients switch regions manually"
+        )
+        name = "hot standby (active/passive, full capacity in both regions)"
+        if not {"PRIMARY", "SECONDARY"} <= roles:
+            name = "hot standby (full capacity in both regions, manual failover: no DNS failover)"
+        return name, (
+            f"both regions run the full API at the same size ({described}); {routing}; data is "
+            f"{'continuously replicated' if data_replicated else 'NOT replicated'} between them. "
+            f"{ladder}: this is past warm standby (the standby is not scaled down: nothing to scale "
+            "up on failover) and short of active/active (the standby serves no traffic until "
+            "failover) - the full-capacity active/passive variant AWS calls hot standby."
+        )
+    if everywhere:
+        return "warm standby (scaled-down copy running in the standby region)", (
+            f"every region runs the API but not at the same size ({described}): the standby must "
+            f"scale up on failover. {ladder}."
+        )
+    if data_replicated:
+        return "pilot light (data replicated, API in one region only)", (
+            f"data is replicated but only {serving or 'no region'} runs the API ({described}): "
+            f"the compute must be deployed/started on failover. {ladder}."
+        )
+    return "backup & restore (no live copy in a second region)", (
+        f"neither the data nor the API is live in a second region ({described}). {ladder}."
+    )
+
+
+# --- single-region resources --------------------------------------------------------------------
+
+
+def _counterpart_key(name: str, aliases: set[str]) -> str:
+    for alias in sorted(aliases, key=len, reverse=True):
+        name = re.sub(rf"(?<![a-z]){re.escape(alias)}(?![a-z])", "{region}", name)
+    return name
+
+
+def single_region_resources(stack: Stack, tables: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Resources with no same-type counterpart in another region, each with the reason."""
+    aliases = set(stack.regions)
+    if len(aliases) < 2:
+        return []
+    replica_reason = {
+        t["resource"]: f"one global table resource: its `replica` block replicates it to "
+        f"{', '.join(t['replica_regions'])}"
+        for t in tables
+        if t["replica_regions"]
+    }
+    found = []
+    for type_ in stack.types():
+        by_alias: dict[str, list[str]] = {}
+        for logical_id, body in stack.resources(type_):
+            by_alias.setdefault(stack.alias_of(body), []).append(logical_id)
+        balanced = len(by_alias) == len(aliases) and len({len(ids) for ids in by_alias.values()}) == 1
+        if balanced:
+            continue
+        for alias, ids in sorted(by_alias.items()):
+            others = {
+                _counterpart_key(short_name(other), aliases)
+                for other_alias, other_ids in by_alias.items()
+                if other_alias != alias
+                for other in other_ids
+            }
+            for logical_id in ids:
+                if _counterpart_key(short_name(logical_id), aliases) in others:
+                    continue
+                reason = replica_reason.get(logical_id) or _reason(stack, type_, logical_id)
+                found.append(
+                    {
+                        "type": type_,
+                        "resource": logical_id,
+                        "alias": alias,
+                        "region": stack.regions.get(alias),
+                        "reason": reason,
+                    }
+                )
+    return found
+
+
+def _reason(stack: Stack, type_: str, logical_id: str) -> str:
+    """Why a resource exists in one region only: its type, its metric, or what it serves."""
+    if type_ in SINGLE_REGION_REASONS:
+        return SINGLE_REGION_REASONS[type_]
+    namespace = (stack.get(type_, logical_id) or {}).get("namespace")
+    if type_ == "aws_cloudwatch_metric_alarm" and namespace in ALARM_NAMESPACE_REASONS:
+        return ALARM_NAMESPACE_REASONS[namespace]
+    # A resource serving a known single-region resource inherits its reason (query-log group).
+    for other_type, reason in SINGLE_REGION_REASONS.items():  # table order: closest reason first
+        for other_id, body in stack.resources(other_type):
+            if (type_, logical_id) in references(body):
+                return f"serves {other_type}.{short_name(other_id)}: {reason}"
+    return GENERIC_REASON
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def primary_alias(stack: Stack, records: list[dict[str, Any]]) -> tuple[str, str]:
+    primaries = [record["target_alias"] for record in records if record["role"] == "PRIMARY"]
+    if primaries:
+        return primaries[0], "the PRIMARY failover record's target"
+    tables = [body for _, body in stack.resources("aws_dynamodb_table")]
+    if tables:
+        return stack.alias_of(tables[0]), "no failover records: the DynamoDB table's home region"
+    return next(iter(stack.regions)), "no failover records nor table: the first provider"
+
+
+def build_report(data: Any) -> dict[str, Any]:
+    stack = Stack.parse(data)
+    checks = {
+        lid: health_check_facts(stack, lid, body) for lid, body in stack.resources("aws_route53_health_check")
+    }
+    records = failover_records(stack)
+    for check in checks.values():
+        check["used_by_failover"] = any(record["health_check"] == check["resource"] for record in records)
+    primary, primary_basis = primary_alias(stack, records)
+    standby_regions = {region for alias, region in stack.regions.items() if alias != primary and region}
+
+    tables = table_facts(stack, standby_regions)
+    table_rpos = [table["rpo_seconds"] for table in tables]
+    if not tables:
+        rpo_table, rpo_table_basis = None, "no DynamoDB table in the stack"
+    elif None in table_rpos:
+        rpo_table = None
+        rpo_table_basis = "; ".join(
+            f"{t['resource']}: {t['rpo_basis']}" for t in tables if t["rpo_seconds"] is None
+        )
+    else:
+        rpo_table, rpo_table_basis = max(table_rpos), tables[0]["rpo_basis"]
+
+    rules = replication_rules(stack)
+    forward = [
+        rule
+        for rule in rules
+        if rule["source"]["alias"] == primary and rule["destination"]["alias"] != primary
+    ]
+    back = [
+        rule
+        for rule in rules
+        if rule["source"]["alias"] != primary and rule["destination"]["alias"] == primary
+    ]
+    standby = "|".join(sorted(alias for alias in stack.regions if alias != primary)) or "standby"
+    rpo_objects, rpo_objects_basis = direction_rpo(forward, f"{primary} -> {standby}")
+    rpo_failback, rpo_failback_basis = direction_rpo(back, f"{standby} -> {primary} (failback)")
+    name, basis = strategy(stack, records, rpo_table is not None or any(rule["enabled"] for rule in forward))
+
+    return {
+        "regions": dict(sorted(stack.regions.items())),
+        "primary": {"alias": primary, "region": stack.regions.get(primary), "basis": primary_basis},
+        "strategy": name,
+        "strategy_basis": basis,
+        **rto(records, checks),
+        "rto_basis": "detection (health check request_interval x failure_threshold, worst check on a "
+        "failover record) + DNS cache (alias record: fixed 60 s; else the record's TTL); a model: it "
+        "leaves out the aggregation of the health checkers' results and resolvers or clients that "
+        "cache past the TTL",
+        "rpo_seconds_table": rpo_table,
+        "rpo_table_basis": rpo_table_basis,
+        "rpo_seconds_objects": rpo_objects,
+        "rpo_objects_basis": rpo_objects_basis,
+        "failback_replication": any(rule["enabled"] for rule in back),
+        "rpo_seconds_objects_failback": rpo_failback,
+        "rpo_objects_failback_basis": rpo_failback_basis,
+        "failover_records": records,
+        "health_checks": list(checks.values()),
+        "tables": tables,
+        "object_replication": rules,
+        "capacity": capacity(stack),
+        "single_region_resources": single_region_resources(stack, tables),
+        "sources": SOURCES,
+    }
+
+
+def _seconds(value: int | None) -> str:
+    return "n/a" if value is None else f"{value} s"
+
+
+def render(report: dict[str, Any]) -> str:
+    """The report as a readable table."""
+    regions = ", ".join(f"{alias} = {region}" for alias, region in report["regions"].items())
+    goal = report["rto_goal_seconds"]
+    met = {True: "met", False: "MISSED", None: "not computed"}[report["meets_rto_goal"]]
+    if report["detection_seconds"] is not None:
+        detection = (
+            f"{report['detection_seconds']} s (health check every "
+            f"{report['health_check_interval_seconds']} s x "
+            f"{report['health_check_failure_threshold']} failures)"
+        )
+    else:
+        detection = "n/a"
+    primary = report["primary"]
+    failback = (
+        f"yes: {_seconds(report['rpo_seconds_objects_failback'])} ({report['rpo_objects_failback_basis']})"
+        if report["failback_replication"]
+        else f"NO: {report['rpo_objects_failback_basis']}"
+    )
+    failover = {
+        "dns": "Route 53 failover routing (PRIMARY/SECONDARY, health-checked)",
+        "manual": "manual: no DNS failover records",
+    }[report["failover_mode"]]
+    rows = [
+        ("regions", regions),
+        ("active region", f"{primary['alias']} ({primary['region']}): {primary['basis']}"),
+        ("strategy", report["strategy"]),
+        ("failover", failover),
+        ("detection", detection),
+        ("DNS cache", _seconds(report["dns_seconds"])),
+        ("RTO", f"{_seconds(report['rto_seconds'])} (goal <= {goal} s: {met})"),
+        ("RPO table", f"{_seconds(report['rpo_seconds_table'])} ({report['rpo_table_basis']})"),
+        ("RPO objects", f"{_seconds(report['rpo_seconds_objects'])} ({report['rpo_objects_basis']})"),
+        ("failback objects", failback),
+        ("strategy basis", report["strategy_basis"]),
+    ]
+    if report["rto_reason"]:
+        rows.insert(8, ("RTO reason", report["rto_reason"]))
+    lines = ["DR report (from the synthesized stack)"]
+    lines += [f"  {label:<17} {value}" for label, value in rows]
+    lines.append("failover records")
+    lines += [
+        f"  {r['role']:<10} {r['name']} -> {r['target_alias']} ({r['target_region']}), "
+        f"health check {r['health_check'] or 'none'}, DNS {_seconds(r['dns_seconds'])}"
+        for r in report["failover_records"]
+    ] or ["  none"]
+    lines.append("health checks")
+    lines += [
+        f"  {c['resource']:<40} {c['type']} every {c['request_interval']} s x {c['failure_threshold']} "
+        f"= {_seconds(c['detection_seconds'])}{'' if c['used_by_failover'] else ' (on no failover record)'}"
+        for c in report["health_checks"]
+    ] or ["  none"]
+    lines.append("object replication")
+    lines += [
+        f"  {r['direction']:<22} {r['source']['bucket']} -> {r['destination']['bucket']} "
+        f"[{r['rule']}{', disabled' if not r['enabled'] else ''}] RTC "
+        f"{r['rtc_minutes'] or 'off'} min, RPO {_seconds(r['rpo_seconds'])}"
+        for r in report["object_replication"]
+    ] or ["  none"]
+    lines.append("single-region resources")
+    single = report["single_region_resources"]
+    width = max((len(short_name(r["resource"])) for r in single), default=0)
+    lines += [
+        f"  {r['type']:<40} {short_name(r['resource']):<{width}} {r['region']}: {r['reason']}" for r in single
+    ] or ["  none"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stack_file", type=Path, help="synthesized cdk.tf.json")
+    parser.add_argument("--out", type=Path, default=Path("cfn-outputs/dr-report.json"))
+    args = parser.parse_args(argv)
+    try:
+        report = build_report(json.loads(args.stack_file.read_text()))
+    except FileNotFoundError:
+        parser.error(f"{args.stack_file} does not exist: run the synth first")
+    except (IsADirectoryError, UnicodeDecodeError) as error:
+        parser.error(f"{args.stack_file} is not a readable JSON file: {error}")
+    except json.JSONDecodeError as error:
+        parser.error(f"{args.stack_file} is not JSON: {error}")
+    except ReportError as error:
+        parser.error(f"{args.stack_file}: {error}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    print(render(report))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
