@@ -28,10 +28,11 @@ STACK := TapStack$(ENVIRONMENT_SUFFIX)
 STACK_JSON := cdktf.out/stacks/$(STACK)/cdk.tf.json
 PROD_OUT := .cache/synth-prod
 RUN := pipenv run
-CDKTF := cdktf
+# CI=1: plain progress lines instead of a spinner redrawn with escape codes in logs.
+CDKTF := CI=1 cdktf
 
 .PHONY: help install terraform-config synth lint policy test-unit test-harness test-e2e test \
-	deploy-local destroy-local dr-report diagram drill-local drill deploy destroy clean
+	deploy-local destroy-local dr-report diagram drill-local drill bench deploy destroy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -69,8 +70,11 @@ policy: synth ## checkov on the synthesized dev stack and the prod profile: 0 un
 	.venv-policy/bin/python tools/policy_scan.py $(PROD_OUT)/stacks/TapStackprod/cdk.tf.json \
 		--checkov .venv-policy/bin/checkov
 
-test-unit: install terraform-config ## unit tests, 100 % line + branch coverage of lib/ enforced
-	$(RUN) pytest tests/unit --cov=lib --cov-branch --cov-report=term-missing --cov-fail-under=100
+test-unit: install terraform-config ## unit tests in two parallel lanes, 100 % line + branch coverage of lib/ enforced
+	$(RUN) python tools/unit_tests.py
+
+bench: install terraform-config ## benchmark import, synth, unit suite, validate, emulator deploy/destroy -> bench/results.json
+	$(RUN) python bench/bench.py
 
 test-harness: install ## tests of the emulator harness's patches (in-process moto server)
 	$(RUN) pytest tools/local_aws/test_patches.py -q
@@ -110,4 +114,4 @@ destroy: install terraform-config ## destroy the REAL AWS deployment of TapStack
 
 clean: ## remove build outputs (keeps the installed environments; stops a local emulator)
 	-@tools/local_aws/emulator.sh stop >/dev/null 2>&1
-	rm -rf cdktf.out cfn-outputs .cache .local-aws .coverage .pytest_cache .ruff_cache
+	rm -rf cdktf.out cfn-outputs .cache .local-aws .coverage .coverage.* .pytest_cache .ruff_cache

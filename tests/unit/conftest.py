@@ -10,6 +10,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+ROOT = Path(__file__).resolve().parents[2]
 
 DEV_ENV: dict[str, str] = {}
 PROD_ENV = {
@@ -119,14 +122,76 @@ def _without_construct_metadata(synthesized: dict[str, Any]) -> dict[str, Any]:
     return synthesized
 
 
-@pytest.fixture(scope="session")
-def dev() -> Synth:
-    return _synth(DEV_ENV)
+class Validations:
+    """`terraform init && terraform validate` of each synthesized profile, started in the
+    background as soon as the profile is synthesized, so that Terraform's ~5 s per stack
+    overlaps the Python tests; ``result`` waits for one. Unfinished runs are killed at exit."""
+
+    def __init__(self, workdir: Path) -> None:
+        assert shutil.which("terraform"), "terraform is not on PATH: run 'make install' (see README)"
+        self.workdir = workdir
+        config = workdir / "terraform.rc"
+        made = subprocess.run(
+            [str(ROOT / "tools" / "terraform-cli-config.sh")],
+            env={**os.environ, "TF_CLI_CONFIG_OUT": str(config)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert made.returncode == 0, made.stderr
+        self.env = {**os.environ, "TF_CLI_CONFIG_FILE": str(config), "TF_IN_AUTOMATION": "1"}
+        self.runs: dict[str, subprocess.Popen[str]] = {}
+
+    def start(self, name: str, synthesized: dict[str, Any]) -> None:
+        directory = self.workdir / name
+        directory.mkdir()
+        (directory / "cdk.tf.json").write_text(json.dumps(synthesized))
+        self.runs[name] = subprocess.Popen(
+            [
+                "sh",
+                "-c",
+                "terraform init -backend=false -input=false -no-color >init.log 2>&1 || "
+                "{ cat init.log >&2; exit 1; }; terraform validate -json -no-color",
+            ],
+            cwd=directory,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def result(self, name: str) -> tuple[int, str, str]:
+        out, err = self.runs[name].communicate(timeout=300)
+        return self.runs[name].returncode, out, err
+
+    def close(self) -> None:
+        for run in self.runs.values():
+            if run.poll() is None:
+                run.kill()
+                run.communicate()
 
 
 @pytest.fixture(scope="session")
-def prod() -> Synth:
-    return _synth(PROD_ENV)
+def validations(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Validations]:
+    registry = Validations(tmp_path_factory.mktemp("terraform-validate"))
+    yield registry
+    registry.close()
+
+
+def _synth_and_validate(env: dict[str, str], name: str, validations: Validations) -> Synth:
+    synth = _synth(env)
+    validations.start(name, synth.json)
+    return synth
+
+
+@pytest.fixture(scope="session")
+def dev(validations: Validations) -> Synth:
+    return _synth_and_validate(DEV_ENV, "dev", validations)
+
+
+@pytest.fixture(scope="session")
+def prod(validations: Validations) -> Synth:
+    return _synth_and_validate(PROD_ENV, "prod", validations)
 
 
 @pytest.fixture(scope="session")

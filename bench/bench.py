@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Benchmark the development loop and print medians and ratios measured in ONE run.
+
+    bench/bench.py [--repeat N] [--suite-repeat N] [--no-emulator] [--out bench/results.json]
+
+Each measurement is a fresh process, and the cheap ones are interleaved round by round
+(A B D C, A B D C, ...) so that machine noise spreads over all of them alike:
+
+  A  bare `import cdktf_cdktf_provider_aws.s3_bucket` (the jsii load every synth pays)
+  B  full synth of TapStack: `python main.py`
+  C  the unit suite as `make test-unit` runs it (tools/unit_tests.py: coverage, two lanes)
+  D  `terraform validate` of the synthesized stack (after one untimed `terraform init`)
+  E  `make deploy-local` (apply on the emulator) and `make destroy-local`, once each
+
+Goals: B/A <= 1.3 (our code adds little to the import), C/B <= 2.5 (the suite pays the
+import about once); stretch B/A <= 0.7. Writes every sample, the medians, the ratios and the
+machine to --out. No test asserts timings: performance lives here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = ROOT / ".venv" / "bin" / "python"
+STACK_JSON = ROOT / "cdktf.out" / "stacks" / "TapStackdev" / "cdk.tf.json"
+GOALS = {"B/A": 1.3, "C/B": 2.5}
+STRETCH = {"B/A": 0.7}
+
+
+def environment() -> dict[str, str]:
+    """What `make` exports (quiet jsii, the project's Terraform CLI config)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    env.update(
+        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=env.get(
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20"
+        ),
+        CHECKPOINT_DISABLE="1",
+        TF_IN_AUTOMATION="1",
+        TF_CLI_CONFIG_FILE=str(ROOT / ".cache" / "terraform.rc"),
+        PYTHONDONTWRITEBYTECODE="1",
+        ENVIRONMENT_SUFFIX="dev",
+        ENVIRONMENT="dev",
+        PATH=f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{env.get('PATH', '')}",
+    )
+    return env
+
+
+def timed(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> float:
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        raise SystemExit(f"error: {' '.join(cmd[:4])} exited {proc.returncode}:\n{tail}")
+    return elapsed
+
+
+def node_version(env: dict[str, str]) -> str:
+    node = env.get("JSII_NODE") or shutil.which("node", path=env["PATH"]) or "node"
+    return subprocess.run([node, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+
+
+def _init_validation(directory: Path, env: dict[str, str]) -> None:
+    """A copy of the stack B just synthesized, initialised once (untimed)."""
+    directory.mkdir()
+    shutil.copy2(STACK_JSON, directory / "cdk.tf.json")
+    (directory / "assets").symlink_to(STACK_JSON.parent / "assets")
+    timed(["terraform", "init", "-backend=false", "-input=false", "-no-color"], env, directory)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of A, B and D (default 3)")
+    parser.add_argument("--suite-repeat", type=int, default=2, help="runs of C, interleaved (default 2)")
+    parser.add_argument("--no-emulator", action="store_true", help="skip E (deploy/destroy)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    args = parser.parse_args(argv)
+    if not 1 <= args.repeat <= 20 or not 1 <= args.suite_repeat <= args.repeat:
+        parser.error("need 1 <= --suite-repeat <= --repeat <= 20")
+    if not PYTHON.is_file():
+        parser.error(f"{PYTHON} missing: run `make install` first")
+    if not shutil.which("terraform"):
+        parser.error("terraform is not on PATH")
+    env = environment()
+    if not Path(env["TF_CLI_CONFIG_FILE"]).is_file():
+        parser.error("the Terraform CLI config is missing: run `make terraform-config` first")
+
+    samples: dict[str, list[float]] = {"A": [], "B": [], "C": [], "D": []}
+    commands = {
+        "A": [str(PYTHON), "-c", "import cdktf_cdktf_provider_aws.s3_bucket"],
+        "B": [str(PYTHON), "main.py"],
+        "C": [str(PYTHON), "tools/unit_tests.py"],  # what `make test-unit` runs
+        "D": ["terraform", "validate", "-no-color"],
+    }
+    print(f"bench: {args.repeat} rounds (suite {args.suite_repeat}x), node {node_version(env)}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="tap-bench-") as work:
+        validate_dir = Path(work) / "stack"
+        for round_ in range(args.repeat):
+            for name in ("A", "B", "D", "C")[: 4 if round_ < args.suite_repeat else 3]:
+                if name == "D" and round_ == 0:
+                    _init_validation(validate_dir, env)  # the stack B just synthesized
+                seconds = timed(commands[name], env, validate_dir if name == "D" else ROOT)
+                samples[name].append(seconds)
+                print(f"  round {round_ + 1} {name} {seconds:7.2f} s", flush=True)
+
+    if not args.no_emulator:
+        for name, target in (("E_deploy", "deploy-local"), ("E_destroy", "destroy-local")):
+            samples[name] = [timed(["make", "-s", target], env)]
+            print(f"  {name} {samples[name][0]:7.2f} s", flush=True)
+
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    ratios = {"B/A": medians["B"] / medians["A"], "C/B": medians["C"] / medians["B"]}
+    results = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "node": node_version(env),
+            "platform": platform.platform(),
+        },
+        "samples_seconds": samples,
+        "median_seconds": medians,
+        "ratios": ratios,
+        "goals": {k: {"goal": v, "met": ratios[k] <= v} for k, v in GOALS.items()},
+        "stretch": {k: {"goal": v, "met": ratios[k] <= v} for k, v in STRETCH.items()},
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+
+    labels = {
+        "A": "bare provider import",
+        "B": "synth (python main.py)",
+        "C": "unit suite",
+        "D": "terraform validate",
+        "E_deploy": "make deploy-local",
+        "E_destroy": "make destroy-local",
+    }
+    print("\nmedian of each (seconds)")
+    for name, value in medians.items():
+        print(f"  {name:<10} {labels[name]:<26} {value:7.2f}   (n={len(samples[name])})")
+    print("ratios")
+    for name, value in ratios.items():
+        goal = GOALS[name]
+        stretch = f", stretch <= {STRETCH[name]}" if name in STRETCH else ""
+        print(f"  {name:<5} {value:5.2f}   goal <= {goal}{stretch}: {'met' if value <= goal else 'NOT met'}")
+    print(f"wrote {args.out.relative_to(ROOT)}")
+    return 0 if all(g["met"] for g in results["goals"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
