@@ -16,7 +16,6 @@ from cdktf_cdktf_provider_aws.api_gateway_domain_name import (
     ApiGatewayDomainName,
     ApiGatewayDomainNameEndpointConfiguration,
 )
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.cloudwatch_log_resource_policy import CloudwatchLogResourcePolicy
 from cdktf_cdktf_provider_aws.data_aws_route53_zone import DataAwsRoute53Zone
 from cdktf_cdktf_provider_aws.route53_health_check import Route53HealthCheck
@@ -29,7 +28,8 @@ from cdktf_cdktf_provider_aws.route53_record import (
 from cdktf_cdktf_provider_aws.route53_zone import Route53Zone
 from constructs import Construct
 
-from lib.policy import document, skip_checks, skip_short_retention, statement
+from lib.logs import encrypted_log_group
+from lib.policy import document, skip_checks, statement
 from lib.region import Region
 from lib.regional_api import HEALTH_PATH, RegionalApi
 
@@ -99,15 +99,14 @@ class HostedZone(Construct):
 
     def _log_queries(self, zone: Route53Zone, domain_name: str, settings: QueryLogging) -> None:
         provider = settings.region.provider
-        group = CloudwatchLogGroup(
+        group = encrypted_log_group(
             self,
             "query-logs",
             provider=provider,
             name=f"/aws/route53/{domain_name}",
-            retention_in_days=settings.retention_days,
-            kms_key_id=settings.kms_key_arn,
+            retention_days=settings.retention_days,
+            kms_key_arn=settings.kms_key_arn,
         )
-        skip_short_retention(group, settings.retention_days)
         policy = CloudwatchLogResourcePolicy(
             self,
             "query-log-policy",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.wafv2_web_acl import (
     Wafv2WebAcl,
     Wafv2WebAclDefaultAction,
@@ -25,7 +24,7 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
 )
 from constructs import Construct
 
-from lib.policy import skip_short_retention
+from lib.logs import encrypted_log_group
 from lib.region import Region
 
 # AWS managed rule groups, in evaluation order (the rate limit runs first, below), each
@@ -118,15 +117,14 @@ class RegionalFirewall(Construct):
             ),
         )
         # WAF delivers only to log groups whose name starts with "aws-waf-logs-".
-        self.log_group = CloudwatchLogGroup(
+        self.log_group = encrypted_log_group(
             self,
             "logs",
             provider=provider,
             name=f"aws-waf-logs-{settings.name}",
-            retention_in_days=settings.log_retention_days,
-            kms_key_id=kms_key_arn,
+            retention_days=settings.log_retention_days,
+            kms_key_arn=kms_key_arn,
         )
-        skip_short_retention(self.log_group, settings.log_retention_days)
         Wafv2WebAclLoggingConfiguration(
             self,
             "logging",

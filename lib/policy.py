@@ -7,8 +7,6 @@ from typing import Any
 
 from cdktf import TerraformResource
 
-from lib.config import AUDIT_LOG_RETENTION_DAYS
-
 
 def statement(
     sid: str,
@@ -60,15 +58,3 @@ def skip_checks(resource: TerraformResource, reasons: dict[str, str]) -> None:
     resource.add_override(
         "//.checkov", [f"checkov:skip={check}:{reason}" for check, reason in reasons.items()]
     )
-
-
-def skip_short_retention(log_group: TerraformResource, retention_days: int) -> None:
-    """Justify a log group kept for less than the audit year (dev and staging only)."""
-    if retention_days < AUDIT_LOG_RETENTION_DAYS:
-        skip_checks(
-            log_group,
-            {
-                "CKV_AWS_338": f"{retention_days}-day retention outside prod keeps test logs "
-                f"cheap; prod keeps them {AUDIT_LOG_RETENTION_DAYS} days"
-            },
-        )

@@ -56,7 +56,8 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
 from lib.config import Profile
-from lib.policy import skip_checks, skip_short_retention, statement
+from lib.logs import encrypted_log_group
+from lib.policy import skip_checks, statement
 from lib.region import Region
 from lib.service_role import ServiceRole
 from lib.storage import RECEIPTS_PREFIX
@@ -195,16 +196,14 @@ class RegionalApi(Construct):
 
         # --- Lambda -------------------------------------------------------------------
         def log_group(id: str, name: str) -> CloudwatchLogGroup:
-            group = CloudwatchLogGroup(
+            return encrypted_log_group(
                 self,
                 id,
                 provider=provider,
                 name=name,
-                retention_in_days=profile.log_retention_days,
-                kms_key_id=kms_key_arn,
+                retention_days=profile.log_retention_days,
+                kms_key_arn=kms_key_arn,
             )
-            skip_short_retention(group, profile.log_retention_days)
-            return group
 
         self.function_log_group = log_group("function-logs", f"/aws/lambda/{names.function}")
         # Failed asynchronous invocations (anything but API Gateway's synchronous calls)

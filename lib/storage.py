@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from cdktf import TerraformResourceLifecycle
@@ -56,6 +57,17 @@ NONCURRENT_EXPIRY_DAYS = 365
 NO_EVENT_CONSUMER = "no consumer of object events: objects are written and read only by this stack"
 
 
+@dataclass(frozen=True)
+class BucketSettings:
+    """What every bucket of this stack needs: where, its name, its key, its protection."""
+
+    region: Region
+    name: str
+    kms_key_arn: str
+    force_destroy: bool  # dev/staging: destroy empties it
+    prevent_destroy: bool  # prod: Terraform refuses any plan that destroys it
+
+
 class PrivateBucket(Construct):
     """A private, versioned, TLS-only bucket encrypted with the region's customer-managed key.
 
@@ -68,26 +80,22 @@ class PrivateBucket(Construct):
         scope: Construct,
         id: str,
         *,
-        region: Region,
-        name: str,
-        kms_key_arn: str,
-        force_destroy: bool,
-        prevent_destroy: bool,
+        settings: BucketSettings,
         lifecycle_rule: S3BucketLifecycleConfigurationRule,
         policy_statements: Sequence[dict[str, Any]] = (),
         skips: dict[str, str],
     ) -> None:
         super().__init__(scope, id)
-        self.region = region
-        self.kms_key_arn = kms_key_arn
-        provider = region.provider
+        self.region = settings.region
+        self.kms_key_arn = kms_key_arn = settings.kms_key_arn
+        provider = self.region.provider
         self.bucket = S3Bucket(
             self,
             "bucket",
             provider=provider,
-            bucket=name,
-            force_destroy=force_destroy,
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=prevent_destroy),
+            bucket=settings.name,
+            force_destroy=settings.force_destroy,
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=settings.prevent_destroy),
         )
         skip_checks(self.bucket, skips)
         self.public_access_block = S3BucketPublicAccessBlock(
@@ -172,23 +180,15 @@ class AccessLogBucket(PrivateBucket):
         scope: Construct,
         id: str,
         *,
-        region: Region,
-        name: str,
-        kms_key_arn: str,
+        settings: BucketSettings,
         account_id: str,
         retention_days: int,
-        force_destroy: bool,
-        prevent_destroy: bool,
     ) -> None:
-        arn = f"arn:aws:s3:::{name}"
+        arn = f"arn:aws:s3:::{settings.name}"
         super().__init__(
             scope,
             id,
-            region=region,
-            name=name,
-            kms_key_arn=kms_key_arn,
-            force_destroy=force_destroy,
-            prevent_destroy=prevent_destroy,
+            settings=settings,
             lifecycle_rule=S3BucketLifecycleConfigurationRule(
                 id="expire-access-logs",
                 status="Enabled",
@@ -224,21 +224,13 @@ class ReceiptBucket(PrivateBucket):
         scope: Construct,
         id: str,
         *,
-        region: Region,
-        name: str,
-        kms_key_arn: str,
-        force_destroy: bool,
-        prevent_destroy: bool,
+        settings: BucketSettings,
         access_logs: AccessLogBucket,
     ) -> None:
         super().__init__(
             scope,
             id,
-            region=region,
-            name=name,
-            kms_key_arn=kms_key_arn,
-            force_destroy=force_destroy,
-            prevent_destroy=prevent_destroy,
+            settings=settings,
             lifecycle_rule=S3BucketLifecycleConfigurationRule(
                 id="noncurrent-versions",
                 status="Enabled",
@@ -260,7 +252,7 @@ class ReceiptBucket(PrivateBucket):
         self.access_logging = S3BucketLoggingA(
             self,
             "access-logging",
-            provider=region.provider,
+            provider=self.region.provider,
             bucket=self.bucket.id,
             target_bucket=access_logs.bucket.id,
             target_prefix=ACCESS_LOG_PREFIX,

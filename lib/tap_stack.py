@@ -21,7 +21,7 @@ from lib.monitoring import RegionalMonitoring
 from lib.outputs import define_outputs
 from lib.region import Region
 from lib.regional_api import ApiNames, RegionalApi, lambda_asset
-from lib.storage import AccessLogBucket, BucketReplication, ReceiptBucket
+from lib.storage import AccessLogBucket, BucketReplication, BucketSettings, ReceiptBucket
 from lib.table import GlobalTable
 
 
@@ -73,25 +73,26 @@ class TapStack(TerraformStack):
             prevent_destroy=profile.prevent_destroy,
         )
 
+        def bucket_settings(r: Region, purpose: str) -> BucketSettings:
+            return BucketSettings(
+                region=r,
+                name=f"{config.name(purpose, r.role)}-{account_id}",  # account id: globally unique
+                kms_key_arn=keys[r.role].arn,
+                force_destroy=profile.force_destroy,
+                prevent_destroy=profile.prevent_destroy,
+            )
+
         buckets = {
             r.role: ReceiptBucket(
                 self,
                 f"receipts-{r.role}",
-                region=r,
-                name=f"{config.name('receipts', r.role)}-{account_id}",
-                kms_key_arn=keys[r.role].arn,
-                force_destroy=profile.force_destroy,
-                prevent_destroy=profile.prevent_destroy,
+                settings=bucket_settings(r, "receipts"),
                 access_logs=AccessLogBucket(
                     self,
                     f"access-logs-{r.role}",
-                    region=r,
-                    name=f"{config.name('access-logs', r.role)}-{account_id}",
-                    kms_key_arn=keys[r.role].arn,
+                    settings=bucket_settings(r, "access-logs"),
                     account_id=account_id,
                     retention_days=profile.log_retention_days,
-                    force_destroy=profile.force_destroy,
-                    prevent_destroy=profile.prevent_destroy,
                 ),
             )
             for r in regions

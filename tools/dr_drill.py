@@ -41,7 +41,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,10 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tools.steps import TimedSteps  # noqa: E402
+
 DEFAULT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
 EMULATOR = ROOT / "tools" / "local_aws" / "emulator.sh"
 ROLES = ("primary", "secondary")
@@ -201,7 +205,6 @@ class LocalTarget(Target):
         env = subprocess.run([str(EMULATOR), "env"], capture_output=True, text=True, check=True).stdout
         os.environ.update(re.findall(r"^export (\w+)=(.*)$", env, flags=re.MULTILINE))
         super().__init__(deployment)
-        sys.path.insert(0, str(ROOT))
         from tests.handler_loader import load_handler  # noqa: PLC0415
 
         self._handlers = {role: load_handler(**self._env(role)) for role in ROLES}
@@ -301,28 +304,13 @@ def _addresses(name: str) -> set[str]:
 # --------------------------------------------------------------------------- the drill
 
 
-class Drill:
+class Drill(TimedSteps):
     def __init__(self, target: Target, failover_timeout: float, replication_timeout: float) -> None:
+        super().__init__()
         self.target = target
         self.deployment = target.deployment
         self.failover_timeout = failover_timeout
         self.replication_timeout = replication_timeout
-        self.timings: list[tuple[str, float, str]] = []
-
-    @contextlib.contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        print(f"==> {name}", flush=True)
-        started = time.monotonic()
-        try:
-            yield
-        except Exception as error:
-            elapsed = time.monotonic() - started
-            self.timings.append((name, elapsed, "FAILED"))
-            print(f"    FAILED after {elapsed:.1f} s: {error}", flush=True)
-            raise
-        elapsed = time.monotonic() - started
-        self.timings.append((name, elapsed, "ok"))
-        print(f"    ok ({elapsed:.1f} s)", flush=True)
 
     def wait_for(self, what: str, probe: Callable[[], Any], want: Any, timeout: float) -> None:
         deadline, delay = time.monotonic() + timeout, 1.0

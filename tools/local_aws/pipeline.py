@@ -28,7 +28,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from lib.config import ConfigError, StackConfig  # noqa: E402
 from tools.flatten_outputs import flatten  # noqa: E402
+from tools.steps import TimedSteps  # noqa: E402
 
 EMULATOR = ROOT / "tools" / "local_aws" / "emulator.sh"
 FLAT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
@@ -51,8 +51,9 @@ class PipelineError(Exception):
     """A step failed; the message is one line for the user."""
 
 
-class Pipeline:
+class Pipeline(TimedSteps):
     def __init__(self, state_dir: Path) -> None:
+        super().__init__()
         self.state_dir = state_dir
         self.outdir = state_dir / "cdktf.out"
         base = {k: v for k, v in os.environ.items() if k not in REAL_AWS_ONLY + AWS_SESSION_VARS}
@@ -74,7 +75,6 @@ class Pipeline:
         self.stack = f"TapStack{self.config.suffix}"
         self.stack_dir = self.outdir / "stacks" / self.stack
         self.tfstate = state_dir / f"terraform.{self.stack}.tfstate"
-        self.timings: list[tuple[str, float, str]] = []
         self.facts: dict[str, str] = {}
         self.last_returncode = 0
 
@@ -86,21 +86,6 @@ class Pipeline:
         out = self._run([str(EMULATOR), "env"], env=self.base_env, capture=True)
         emulator = dict(re.findall(r"^export (\w+)=(.*)$", out, flags=re.MULTILINE))
         return {**self.base_env, **emulator}
-
-    @contextlib.contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        print(f"==> {name}", flush=True)
-        started = time.monotonic()
-        try:
-            yield
-        except BaseException as error:
-            elapsed = time.monotonic() - started
-            self.timings.append((name, elapsed, "FAILED"))
-            print(f"    FAILED after {elapsed:.1f} s: {error}", flush=True)
-            raise
-        elapsed = time.monotonic() - started
-        self.timings.append((name, elapsed, "ok"))
-        print(f"    ok ({elapsed:.1f} s)", flush=True)
 
     def _run(
         self,
