@@ -37,10 +37,10 @@ def property_modules() -> list[str]:
     )
 
 
-def _pytest(*args: str, coverage: str | None = None) -> list[str]:
+def _pytest(*args: str, covered: bool = False) -> list[str]:
     # Each group covers part of lib/: the threshold applies to the combined data, below.
     cov = ["--cov=lib", "--cov-branch", "--cov-report=", "--cov-fail-under=0"]
-    return [sys.executable, "-m", "pytest", "-q", *args, *(cov if coverage else [])]
+    return [sys.executable, "-m", "pytest", "-q", *args, *(cov if covered else [])]
 
 
 def _lane(commands: list[tuple[str, list[str], dict[str, str]]]) -> subprocess.Popen[str]:
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             [
                 (
                     "stacks",
-                    _pytest("tests/unit", *ignores, *extra, coverage="stacks"),
+                    _pytest("tests/unit", *ignores, *extra, covered=True),
                     {"COVERAGE_FILE": ".coverage.stacks"},
                 )
             ]
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             [
                 (
                     "handler",
-                    _pytest(HANDLER_EXAMPLES, *extra, coverage="handler"),
+                    _pytest(HANDLER_EXAMPLES, *extra, covered=True),
                     {"COVERAGE_FILE": ".coverage.handler"},
                 ),
                 ("properties", _pytest(*properties, *extra), {}),

@@ -34,7 +34,16 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.s3.models import s3_backends
 
 from tests.handler_loader import MODULE_NAME
-from tests.unit.test_handler import BUCKET, GSI, REGION, TABLE, VALID, create_resources, mocked_aws
+from tests.unit.test_handler import (
+    BUCKET,
+    GSI,
+    REGION,
+    TABLE,
+    VALID,
+    create_resources,
+    make_event,
+    mocked_aws,
+)
 
 # Generated handler cases per run (hypothesis max_examples), one handler call each.
 BODY_EXAMPLES = 150
@@ -180,16 +189,9 @@ def post_event(body: str | None, *, b64: bool = False, headers: Any = None) -> d
 def event_for(
     method: Any, path: Any, *, body: Any = None, b64: Any = False, headers: Any = None, query: Any = None
 ) -> dict[str, Any]:
-    return {
-        "resource": "/{proxy+}",
-        "httpMethod": method,
-        "path": path,
-        "headers": {"Content-Type": "application/json"} if headers is None else headers,
-        "queryStringParameters": query,
-        "body": body,
-        "isBase64Encoded": b64,
-        "requestContext": {"requestId": "hostile-req"},
-    }
+    """``make_event``'s proxy event, with the body and flag exactly as given (never encoded)."""
+    event = make_event(method, path, headers=headers, query=query)
+    return {**event, "body": body, "isBase64Encoded": b64, "requestContext": {"requestId": "hostile-req"}}
 
 
 def payment_json(**fragments: str) -> str:

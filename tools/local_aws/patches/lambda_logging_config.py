@@ -10,10 +10,11 @@ plus ``ApplicationLogLevel``/``SystemLogLevel`` ``INFO`` for the JSON format.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
+
+from ._function_settings import keep_setting
 
 
 def logging_config(function_name: str, requested: dict[str, Any] | None) -> dict[str, Any]:
@@ -28,35 +29,13 @@ def logging_config(function_name: str, requested: dict[str, Any] | None) -> dict
     return config
 
 
+def _store(function: LambdaFunction, current: dict[str, Any] | None, requested: Any) -> dict[str, Any]:
+    return logging_config(function.function_name, {**(current or {}), **(requested or {})})
+
+
 def apply() -> None:
-    original_init = LambdaFunction.__init__
-    original_get = LambdaFunction.get_configuration
-    original_update = LambdaFunction.update_configuration
-
-    @functools.wraps(original_init)
-    def __init__(
-        self: LambdaFunction, account_id: str, spec: dict[str, Any], *args: Any, **kwargs: Any
-    ) -> None:
-        original_init(self, account_id, spec, *args, **kwargs)
-        self.logging_config = logging_config(self.function_name, spec.get("LoggingConfig"))
-
-    @functools.wraps(original_get)
-    def get_configuration(self: LambdaFunction, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        config = original_get(self, *args, **kwargs)
-        config["LoggingConfig"] = getattr(self, "logging_config", None) or logging_config(
-            self.function_name, None
-        )
-        return config
-
-    @functools.wraps(original_update)
-    def update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) -> dict[str, Any]:
-        if config_updates.get("LoggingConfig"):
-            current = getattr(self, "logging_config", None) or {}
-            self.logging_config = logging_config(
-                self.function_name, {**current, **config_updates["LoggingConfig"]}
-            )
-        return original_update(self, config_updates)
-
-    LambdaFunction.__init__ = __init__
-    LambdaFunction.get_configuration = get_configuration
-    LambdaFunction.update_configuration = update_configuration
+    keep_setting(
+        "LoggingConfig",
+        store=_store,
+        show=lambda function, kept: kept or logging_config(function.function_name, None),
+    )
