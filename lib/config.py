@@ -27,6 +27,23 @@ _RESERVED_TLDS = ("test", "example", "invalid", "localhost", "local")
 
 DEFAULT_PARENT_DOMAIN = "payments-dr.net"
 
+# Account-level singletons (lib/account.py): named without an environment suffix, because one
+# environment per account owns them and every other one uses them.
+APIGATEWAY_CLOUDWATCH_ROLE = f"{PROJECT}-apigateway-cloudwatch-logs"
+QUERY_LOG_POLICY = f"{PROJECT}-route53-query-logs"
+QUERY_LOG_GROUP_PREFIX = "/aws/route53/"
+# What API Gateway does with that role: AWS's AmazonAPIGatewayPushToCloudWatchLogs, scoped to
+# the account's log groups in the stack's regions.
+APIGATEWAY_LOG_ACTIONS = [
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:DescribeLogGroups",
+    "logs:DescribeLogStreams",
+    "logs:FilterLogEvents",
+    "logs:GetLogEvents",
+    "logs:PutLogEvents",
+]
+
 
 def resource_name(suffix: str, purpose: str, role: str | None = None) -> str:
     """``<project>-<purpose>-<region role>-<suffix>`` (role omitted for global things)."""
@@ -37,7 +54,7 @@ class ConfigError(ValueError):
     """Raised when the environment describes a stack that cannot be deployed."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Profile:
     """Settings that differ between environments (dev / staging / prod)."""
 
@@ -46,7 +63,10 @@ class Profile:
     kms_deletion_window_days: int
     deletion_protection: bool
     force_destroy: bool
-    reserved_concurrency: int
+    # None: the function draws on the account's unreserved pool. A reservation R needs the
+    # account's unreserved concurrency to stay >= 100 after it (AWS), which new accounts
+    # (quota 10) cannot give: `make deploy` checks it before anything is created.
+    reserved_concurrency: int | None
     throttle_rate_limit: int
     throttle_burst_limit: int
     quota_per_day: int
@@ -58,10 +78,52 @@ class Profile:
 AUDIT_LOG_RETENTION_DAYS = 365
 
 PROFILES: dict[str, Profile] = {
-    "dev": Profile("dev", 7, 7, False, True, 5, 50, 100, 10_000, False, 2_000),
-    "staging": Profile("staging", 30, 14, False, True, 20, 200, 400, 100_000, False, 5_000),
-    "prod": Profile("prod", 365, 30, True, False, 100, 1_000, 2_000, 5_000_000, True, 20_000),
+    "dev": Profile(
+        name="dev",
+        log_retention_days=7,
+        kms_deletion_window_days=7,
+        deletion_protection=False,
+        force_destroy=True,
+        reserved_concurrency=None,
+        throttle_rate_limit=50,
+        throttle_burst_limit=100,
+        quota_per_day=10_000,
+        prevent_destroy=False,
+        waf_requests_per_ip=2_000,
+    ),
+    "staging": Profile(
+        name="staging",
+        log_retention_days=30,
+        kms_deletion_window_days=14,
+        deletion_protection=False,
+        force_destroy=True,
+        reserved_concurrency=20,
+        throttle_rate_limit=200,
+        throttle_burst_limit=400,
+        quota_per_day=100_000,
+        prevent_destroy=False,
+        waf_requests_per_ip=5_000,
+    ),
+    "prod": Profile(
+        name="prod",
+        log_retention_days=AUDIT_LOG_RETENTION_DAYS,
+        kms_deletion_window_days=30,
+        deletion_protection=True,
+        force_destroy=False,
+        reserved_concurrency=100,
+        throttle_rate_limit=1_000,
+        throttle_burst_limit=2_000,
+        quota_per_day=5_000_000,
+        prevent_destroy=True,
+        waf_requests_per_ip=20_000,
+    ),
 }
+
+# ACM: "the length of the domain name (technically, the Common Name) that you provide cannot
+# exceed 64 octets" (https://docs.aws.amazon.com/acm/latest/APIReference/API_RequestCertificate.html).
+# The certificate is for api.<DOMAIN_NAME>.
+ACM_MAX_DOMAIN_LENGTH = 64
+API_SUBDOMAIN = "api"
 
 
 @dataclass(frozen=True)
@@ -81,6 +143,9 @@ class StackConfig:
     domain_name: str
     hosted_zone_id: str | None
     custom_domain: bool
+    # Exactly one environment per account owns the account-level singletons (API Gateway's
+    # CloudWatch role per region, the Route 53 query-log resource policy); the others use them.
+    manages_account_settings: bool
     state_bucket: str | None
     state_bucket_region: str | None
     repository: str
@@ -95,7 +160,7 @@ class StackConfig:
 
     @property
     def api_domain_name(self) -> str:
-        return f"api.{self.domain_name}"
+        return f"{API_SUBDOMAIN}.{self.domain_name}"
 
     @property
     def tags(self) -> dict[str, str]:
@@ -126,6 +191,7 @@ class StackConfig:
         domain = get("DOMAIN_NAME")
         hosted_zone_id = get("HOSTED_ZONE_ID")
         custom_domain = get("ENABLE_CUSTOM_DOMAIN", "true").lower()
+        account_settings = get("MANAGE_ACCOUNT_SETTINGS", "true").lower()
         state_bucket = get("TERRAFORM_STATE_BUCKET")
         state_region = get("TERRAFORM_STATE_BUCKET_REGION")
         repository = get("REPOSITORY", "unknown")
@@ -139,8 +205,12 @@ class StackConfig:
             *_state_errors(state_bucket, state_region),
             *_tag_errors({"REPOSITORY": repository, "COMMIT_AUTHOR": author}),
         ]
-        if custom_domain not in ("true", "false"):
-            errors.append(f"ENABLE_CUSTOM_DOMAIN={custom_domain!r} must be 'true' or 'false'")
+        for key, value in (
+            ("ENABLE_CUSTOM_DOMAIN", custom_domain),
+            ("MANAGE_ACCOUNT_SETTINGS", account_settings),
+        ):
+            if value not in ("true", "false"):
+                errors.append(f"{key}={value!r} must be 'true' or 'false'")
         if errors:
             raise ConfigError("Invalid stack configuration:\n  - " + "\n  - ".join(errors))
 
@@ -152,6 +222,7 @@ class StackConfig:
             domain_name=_normalise(domain) if domain else f"{PROJECT}-{suffix}.{DEFAULT_PARENT_DOMAIN}",
             hosted_zone_id=hosted_zone_id,
             custom_domain=custom_domain == "true",
+            manages_account_settings=account_settings == "true",
             state_bucket=state_bucket,
             state_bucket_region=(state_region or primary) if state_bucket else None,
             repository=repository,
@@ -222,8 +293,15 @@ def _normalise(domain: str) -> str:
 
 def _domain_errors(domain: str) -> list[str]:
     labels = domain.split(".")
-    if len(domain) > 200 or len(labels) < 2 or not all(_LABEL_RE.match(x) for x in labels):
+    if len(labels) < 2 or not all(_LABEL_RE.match(x) for x in labels):
         return [f"DOMAIN_NAME={domain!r} is not a valid DNS name like 'payments.mycompany.com'"]
+    certificate_name = f"{API_SUBDOMAIN}.{domain}"
+    if len(certificate_name) > ACM_MAX_DOMAIN_LENGTH:
+        return [
+            f"DOMAIN_NAME={domain!r} is too long: the certificate name {certificate_name!r} has "
+            f"{len(certificate_name)} characters and ACM allows {ACM_MAX_DOMAIN_LENGTH} "
+            f"(DOMAIN_NAME at most {ACM_MAX_DOMAIN_LENGTH - len(API_SUBDOMAIN) - 1})"
+        ]
     if labels[-1] in _RESERVED_TLDS or any(
         domain == r or domain.endswith("." + r) for r in _RESERVED_DOMAINS
     ):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.config import AUDIT_LOG_RETENTION_DAYS, PROFILES, ConfigError, StackConfig
+from lib.config import AUDIT_LOG_RETENTION_DAYS, PROFILES, ConfigError, Profile, StackConfig
 
 
 def test_defaults_describe_a_dev_stack_in_us_east_1_and_us_west_2():
@@ -69,8 +69,51 @@ def test_only_prod_keeps_logs_for_an_audit_year():
 
 def test_prod_has_the_largest_capacity():
     assert PROFILES["prod"].reserved_concurrency > PROFILES["staging"].reserved_concurrency
-    assert PROFILES["staging"].reserved_concurrency > PROFILES["dev"].reserved_concurrency
     assert PROFILES["prod"].quota_per_day > PROFILES["dev"].quota_per_day
+
+
+def test_dev_reserves_no_lambda_concurrency():
+    # AWS keeps an account's unreserved concurrency >= 100 after every reservation; a new
+    # account's quota is 10, so any reservation fails there. dev must deploy anywhere.
+    assert PROFILES["dev"].reserved_concurrency is None
+    assert all(p.reserved_concurrency is None or p.reserved_concurrency > 0 for p in PROFILES.values())
+
+
+def test_profiles_are_built_with_keywords_only():
+    with pytest.raises(TypeError):
+        Profile("dev", 7)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("domain", "accepted"),
+    [
+        # api.<domain> is the certificate's name: ACM allows 64 characters, so 60 here.
+        ("a" * 56 + ".com", True),
+        ("a" * 57 + ".com", False),
+        (".".join(["b" * 30, "c" * 30, "io"]), False),
+    ],
+)
+def test_domain_name_must_fit_acm_certificate_limit(domain, accepted):
+    env = {"DOMAIN_NAME": domain}
+    if accepted:
+        assert len(StackConfig.from_env(env).api_domain_name) == 64
+        return
+    with pytest.raises(ConfigError) as error:
+        StackConfig.from_env(env)
+    message = str(error.value).splitlines()[1]
+    assert f"api.{domain}" in message
+    assert "ACM allows 64" in message and "DOMAIN_NAME at most 60" in message
+
+
+def test_longest_default_domain_fits_acm():
+    config = StackConfig.from_env({"ENVIRONMENT_SUFFIX": "x" * 20})
+    assert len(config.api_domain_name) <= 64
+
+
+@pytest.mark.parametrize(("value", "owner"), [(None, True), ("true", True), ("FALSE", False)])
+def test_account_settings_owner_by_default(value, owner):
+    env = {} if value is None else {"MANAGE_ACCOUNT_SETTINGS": value}
+    assert StackConfig.from_env(env).manages_account_settings is owner
 
 
 @pytest.mark.parametrize("suffix", ["a", "pr-123", "x" * 20, "0abc9"])
@@ -104,6 +147,7 @@ def test_invalid_suffix_is_a_clear_error(suffix):
         ({"DOMAIN_NAME": "a..b.com"}, r"not a valid DNS name"),
         ({"DOMAIN_NAME": "under_score.com"}, r"not a valid DNS name"),
         ({"ENABLE_CUSTOM_DOMAIN": "yes"}, r"ENABLE_CUSTOM_DOMAIN='yes' must be 'true' or 'false'"),
+        ({"MANAGE_ACCOUNT_SETTINGS": "1"}, r"MANAGE_ACCOUNT_SETTINGS='1' must be 'true' or 'false'"),
         ({"TERRAFORM_STATE_BUCKET": "Bad_Bucket"}, r"not a valid S3 bucket name"),
         (
             {"TERRAFORM_STATE_BUCKET_REGION": "eu-west-1"},
