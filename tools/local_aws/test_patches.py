@@ -22,6 +22,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
+from lib.config import StackConfig
+from tools.local_aws.leftovers import find_leftovers
 from tools.local_aws.patches.apigateway_regional_domains import zone_id_for
 from tools.local_aws.patches.s3_bucket_policy_conditions import statement_applies
 from tools.local_aws.patches.s3_object_replication import matching_rule
@@ -588,6 +590,7 @@ def test_suspended_bucket_with_delete_markers_can_be_emptied(client):
 @pytest.mark.parametrize("suffix", ["", ":*"])
 def test_query_logging_accepts_the_log_group_arn_as_aws_documents_it(client, suffix):
     logs = client("logs", EAST)
+    _allow_route53_query_logs(logs)
     logs.create_log_group(logGroupName="/aws/route53/pay.example.com")
     (group,) = logs.describe_log_groups(logGroupNamePrefix="/aws/route53/")["logGroups"]
     arn = group["arn"].removesuffix(":*") + suffix
@@ -605,6 +608,7 @@ def test_query_logging_accepts_the_log_group_arn_as_aws_documents_it(client, suf
 
 
 def test_query_logging_still_needs_an_existing_log_group(client):
+    _allow_route53_query_logs(client("logs", EAST))
     route53 = client("route53", EAST)
     zone = route53.create_hosted_zone(Name="pay.example.com", CallerReference="q")["HostedZone"]["Id"]
     with pytest.raises(ClientError, match="NoSuchCloudWatchLogsLogGroup"):
@@ -612,3 +616,339 @@ def test_query_logging_still_needs_an_existing_log_group(client):
             HostedZoneId=zone.split("/")[-1],
             CloudWatchLogsLogGroupArn="arn:aws:logs:us-east-1:123456789012:log-group:/aws/route53/missing",
         )
+
+
+# --- stricter than moto: what AWS refuses ------------------------------------------------------
+
+ACCOUNT = "123456789012"
+
+
+def _route53_policy(resource: str, condition: dict | None = None) -> str:
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "route53.amazonaws.com"},
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": resource,
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def _allow_route53_query_logs(logs, name: str = "route53-query-logs") -> None:
+    """The one policy the account-settings owner creates (lib/account.py)."""
+    logs.put_resource_policy(
+        policyName=name,
+        policyDocument=_route53_policy(
+            f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/route53/*",
+            {
+                "StringEquals": {"aws:SourceAccount": ACCOUNT},
+                "ArnLike": {"aws:SourceArn": "arn:aws:route53:::hostedzone/*"},
+            },
+        ),
+    )
+
+
+def _zone_and_group(client, name: str = "pay.example.com") -> tuple[str, str]:
+    logs = client("logs", EAST)
+    logs.create_log_group(logGroupName=f"/aws/route53/{name}")
+    (group,) = logs.describe_log_groups(logGroupNamePrefix=f"/aws/route53/{name}")["logGroups"]
+    zone = client("route53", EAST).create_hosted_zone(Name=name, CallerReference=name)["HostedZone"]["Id"]
+    return zone.split("/")[-1], group["arn"].removesuffix(":*")
+
+
+@pytest.mark.parametrize(
+    ("policy", "allowed"),
+    [
+        (None, False),  # no resource policy at all: AWS refuses
+        (_route53_policy(f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/route53/*"), True),
+        (_route53_policy(f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/other/*"), False),
+        (
+            _route53_policy(
+                f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/route53/*",
+                {"StringEquals": {"aws:SourceAccount": "999999999999"}},
+            ),
+            False,
+        ),
+        (
+            _route53_policy(
+                f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/route53/*",
+                {"ArnLike": {"aws:SourceArn": "arn:aws:route53:::hostedzone/ZOTHER"}},
+            ),
+            False,
+        ),
+        (
+            _route53_policy(
+                f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/route53/*",
+                {"Bool": {"aws:SecureTransport": "true"}},  # an operator the patch does not know
+            ),
+            False,
+        ),
+    ],
+    ids=["none", "covers", "other-prefix", "other-account", "other-zone", "unknown-operator"],
+)
+def test_query_logging_needs_a_resource_policy_letting_route53_write(client, policy, allowed):
+    if policy is not None:
+        client("logs", EAST).put_resource_policy(policyName="p", policyDocument=policy)
+    zone_id, group_arn = _zone_and_group(client)
+    route53 = client("route53", EAST)
+    if allowed:
+        route53.create_query_logging_config(HostedZoneId=zone_id, CloudWatchLogsLogGroupArn=group_arn)
+        return
+    with pytest.raises(ClientError) as error:
+        route53.create_query_logging_config(HostedZoneId=zone_id, CloudWatchLogsLogGroupArn=group_arn)
+    assert error.value.response["Error"]["Code"] == "InsufficientCloudWatchLogsResourcePolicy"
+
+
+def test_one_shared_policy_serves_every_environments_zone(client):
+    _allow_route53_query_logs(client("logs", EAST))
+    route53 = client("route53", EAST)
+    for name in ("tap-dev.payments-dr.net", "tap-pr7.payments-dr.net"):
+        zone_id, group_arn = _zone_and_group(client, name)
+        route53.create_query_logging_config(HostedZoneId=zone_id, CloudWatchLogsLogGroupArn=group_arn)
+    assert len(route53.list_query_logging_configs()["QueryLoggingConfigs"]) == 2
+
+
+def test_ten_logs_resource_policies_per_region_at_most(client):
+    """AWS: 10 per region and account, "can't be changed" (moto enforces it; kept under test)."""
+    logs = client("logs", EAST)
+    for number in range(10):
+        logs.put_resource_policy(policyName=f"p{number}", policyDocument=_route53_policy("*"))
+    logs.put_resource_policy(policyName="p0", policyDocument=_route53_policy("*"))  # an update is fine
+    with pytest.raises(ClientError) as error:
+        logs.put_resource_policy(policyName="p10", policyDocument=_route53_policy("*"))
+    assert error.value.response["Error"]["Code"] == "LimitExceededException"
+    client("logs", WEST).put_resource_policy(
+        policyName="p10", policyDocument=_route53_policy("*")
+    )  # per region
+
+
+@pytest.mark.parametrize(("length", "accepted"), [(64, True), (65, False)])
+def test_acm_refuses_a_first_domain_name_over_64_characters(client, length, accepted):
+    name = "a" * (length - len(".payments.io")) + ".payments.io"
+    assert len(name) == length
+    acm = client("acm", EAST)
+    if accepted:
+        arn = acm.request_certificate(DomainName=name, ValidationMethod="DNS")["CertificateArn"]
+        assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["DomainName"] == name
+        return
+    with pytest.raises(ClientError) as error:
+        acm.request_certificate(DomainName=name, ValidationMethod="DNS")
+    assert error.value.response["Error"]["Code"] == "ValidationException"
+    assert acm.list_certificates()["CertificateSummaryList"] == []
+
+
+def _function(client, region: str, name: str) -> None:
+    iam = client("iam", region)
+    try:
+        role = iam.get_role(RoleName="fn")["Role"]["Arn"]
+    except ClientError:
+        role = iam.create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return {}\n")
+    client("lambda", region).create_function(
+        FunctionName=name, Runtime="python3.12", Role=role, Handler="handler.handler",
+        Code={"ZipFile": package.getvalue()},
+    )  # fmt: skip
+
+
+def test_lambda_keeps_100_unreserved_and_reports_the_account_settings(client, monkeypatch):
+    monkeypatch.setenv("EMULATOR_LAMBDA_CONCURRENCY_LIMIT", "150")  # a small account
+    lam = client("lambda", WEST)
+    for name in ("a", "b"):
+        _function(client, WEST, name)
+    assert lam.get_account_settings()["AccountLimit"]["UnreservedConcurrentExecutions"] == 150
+    lam.put_function_concurrency(FunctionName="a", ReservedConcurrentExecutions=30)
+    limits = lam.get_account_settings()["AccountLimit"]
+    assert (limits["ConcurrentExecutions"], limits["UnreservedConcurrentExecutions"]) == (150, 120)
+    with pytest.raises(ClientError) as error:  # 150 - 30 - 21 = 99 < 100
+        lam.put_function_concurrency(FunctionName="b", ReservedConcurrentExecutions=21)
+    assert error.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert "below its minimum value of [100]" in error.value.response["Error"]["Message"]
+    lam.put_function_concurrency(FunctionName="a", ReservedConcurrentExecutions=50)  # its own is given back
+    assert lam.get_account_settings()["AccountLimit"]["UnreservedConcurrentExecutions"] == 100
+    assert lam.get_account_settings()["AccountUsage"]["FunctionCount"] == 2
+    # per region: us-east-1 still has its whole pool
+    assert (
+        client("lambda", EAST).get_account_settings()["AccountLimit"]["UnreservedConcurrentExecutions"] == 150
+    )
+
+
+def test_a_new_account_cannot_reserve_any_concurrency(client, monkeypatch):
+    monkeypatch.setenv("EMULATOR_LAMBDA_CONCURRENCY_LIMIT", "10")
+    _function(client, EAST, "a")
+    with pytest.raises(ClientError, match="below its minimum value"):
+        client("lambda", EAST).put_function_concurrency(FunctionName="a", ReservedConcurrentExecutions=5)
+
+
+def _stage(client, region: str = EAST) -> tuple:
+    apigw = client("apigateway", region)
+    api = apigw.create_rest_api(name="api")["id"]
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    apigw.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
+    deployment = apigw.create_deployment(restApiId=api)["id"]
+    apigw.create_stage(restApiId=api, stageName="v1", deploymentId=deployment)
+    return apigw, api
+
+
+LOGGING_ON = [
+    [
+        {
+            "op": "replace",
+            "path": "/accessLogSettings/destinationArn",
+            "value": "arn:aws:logs:us-east-1:1:log-group:a",
+        }
+    ],
+    [{"op": "replace", "path": "/*/*/logging/loglevel", "value": "ERROR"}],
+    [{"op": "replace", "path": "/*/*/logging/dataTrace", "value": "true"}],
+]
+
+
+@pytest.mark.parametrize("operations", LOGGING_ON, ids=["access-logs", "execution-logs", "data-trace"])
+def test_stage_logging_needs_the_accounts_cloudwatch_role(client, operations):
+    apigw, api = _stage(client)
+    with pytest.raises(ClientError) as error:
+        apigw.update_stage(restApiId=api, stageName="v1", patchOperations=operations)
+    assert error.value.response["Error"]["Code"] == "BadRequestException"
+    assert (
+        "CloudWatch Logs role ARN must be set in account settings" in error.value.response["Error"]["Message"]
+    )
+    apigw.update_account(
+        patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": "arn:aws:iam::1:role/logs"}]
+    )
+    apigw.update_stage(restApiId=api, stageName="v1", patchOperations=operations)
+
+
+def test_logging_off_and_other_stage_settings_need_no_role(client):
+    apigw, api = _stage(client)
+    apigw.update_stage(
+        restApiId=api,
+        stageName="v1",
+        patchOperations=[
+            {"op": "replace", "path": "/*/*/logging/loglevel", "value": "OFF"},
+            {"op": "replace", "path": "/*/*/metrics/enabled", "value": "true"},
+            {"op": "replace", "path": "/tracingEnabled", "value": "true"},
+        ],
+    )
+
+
+def test_the_cloudwatch_role_is_per_region(client):
+    client("apigateway", WEST).update_account(
+        patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": "arn:aws:iam::1:role/logs"}]
+    )
+    apigw, api = _stage(client, EAST)
+    with pytest.raises(ClientError, match="CloudWatch Logs role ARN must be set"):
+        apigw.update_stage(restApiId=api, stageName="v1", patchOperations=LOGGING_ON[0])
+
+
+def test_a_protected_replica_cannot_be_removed_from_its_global_table(global_table):
+    """Deletion protection is per replica; removing a protected replica through its global
+    table (what aws_dynamodb_table_replica's destroy does) is a deletion like any other."""
+    ddb = global_table
+    ddb[WEST].update_table(TableName=TABLE, DeletionProtectionEnabled=True)
+    with pytest.raises(ClientError) as error:
+        ddb[EAST].update_table(TableName=TABLE, ReplicaUpdates=[{"Delete": {"RegionName": WEST}}])
+    assert "DeletionProtectionEnabled is set to True" in error.value.response["Error"]["Message"]
+    assert _describe(ddb, EAST)["Replicas"][0]["RegionName"] == WEST
+    ddb[WEST].update_table(TableName=TABLE, DeletionProtectionEnabled=False)
+    ddb[EAST].update_table(TableName=TABLE, ReplicaUpdates=[{"Delete": {"RegionName": WEST}}])
+    assert "Replicas" not in _describe(ddb, EAST) or _describe(ddb, EAST)["Replicas"] == []
+
+
+def test_a_replica_reports_a_table_class_only_when_overridden(ddb, keys):
+    """aws_dynamodb_table_replica reads ReplicaTableClassSummary into table_class_override,
+    which forces a new replica: a summary the replica never asked for replaced it on every plan."""
+    _create_table(ddb, keys[EAST])
+    ddb[EAST].update_table(
+        TableName=TABLE, ReplicaUpdates=[{"Create": {"RegionName": WEST, "KMSMasterKeyId": keys[WEST]}}]
+    )
+    (replica,) = _describe(ddb, EAST)["Replicas"]
+    assert "ReplicaTableClassSummary" not in replica
+    ddb[EAST].update_table(TableName=TABLE, ReplicaUpdates=[{"Delete": {"RegionName": WEST}}])
+    ddb[EAST].update_table(
+        TableName=TABLE,
+        ReplicaUpdates=[
+            {
+                "Create": {
+                    "RegionName": WEST,
+                    "KMSMasterKeyId": keys[WEST],
+                    "TableClassOverride": "STANDARD_INFREQUENT_ACCESS",
+                }
+            }
+        ],
+    )
+    (replica,) = _describe(ddb, EAST)["Replicas"]
+    assert replica["ReplicaTableClassSummary"] == {"TableClass": "STANDARD_INFREQUENT_ACCESS"}
+
+
+def test_removing_a_region_without_replica_answers_as_aws(global_table):
+    """Destroying aws_dynamodb_table_replica and then its table makes the table remove the
+    replica again (from its refreshed state): AWS answers a ValidationException the provider
+    recognises and skips; any other answer failed the destroy."""
+    ddb = global_table
+    ddb[EAST].update_table(TableName=TABLE, ReplicaUpdates=[{"Delete": {"RegionName": WEST}}])
+    with pytest.raises(ClientError) as error:
+        ddb[EAST].update_table(TableName=TABLE, ReplicaUpdates=[{"Delete": {"RegionName": WEST}}])
+    assert error.value.response["Error"]["Code"] == "ValidationException"
+    assert error.value.response["Error"]["Message"].endswith("of the request was not found.")
+    ddb[EAST].delete_table(TableName=TABLE)
+    _assert_gone_everywhere(ddb)
+
+
+# --- the leftover check ------------------------------------------------------------------------
+
+
+def test_leftovers_find_log_groups_alarms_and_singletons_of_one_environment_only(
+    client, endpoint, monkeypatch
+):
+    for name, value in (
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+    ):
+        monkeypatch.setenv(name, value)
+    logs = client("logs", EAST)
+    for group in (
+        "aws-waf-logs-tap-payments-api-waf-primary-dev",  # WAF's required prefix
+        "/aws/route53/tap-dev.payments-dr.net",  # the zone's query logs
+        "API-Gateway-Execution-Logs_abc123/v1",  # API Gateway names it after the API id
+        "/aws/lambda/tap-payments-api-primary-dev-peer",  # another environment's
+    ):
+        logs.create_log_group(logGroupName=group)
+    client("cloudwatch", EAST).put_metric_alarm(
+        AlarmName="tap-alarms-primary-dev-lambda-errors",
+        MetricName="Errors",
+        Namespace="AWS/Lambda",
+        Statistic="Sum",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=0,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    client("dynamodb", EAST).create_table(
+        TableName="tap-payments-dev-peer",
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+    )
+    _allow_route53_query_logs(logs, "tap-route53-query-logs")
+    found = find_leftovers(StackConfig.from_env({}), api_ids=["abc123"])
+    assert sorted(found) == sorted(
+        [
+            "log group aws-waf-logs-tap-payments-api-waf-primary-dev (us-east-1)",
+            "log group /aws/route53/tap-dev.payments-dr.net (us-east-1)",
+            "log group API-Gateway-Execution-Logs_abc123/v1 (us-east-1)",
+            "alarm tap-alarms-primary-dev-lambda-errors (us-east-1)",
+            "logs resource policy tap-route53-query-logs (us-east-1)",  # dev owns the settings
+        ]
+    )
+    # The peer owns no account settings: the shared policy is not its leftover.
+    peer = find_leftovers(
+        StackConfig.from_env({"ENVIRONMENT_SUFFIX": "dev-peer", "MANAGE_ACCOUNT_SETTINGS": "false"})
+    )
+    assert sorted(peer) == [
+        "dynamodb table tap-payments-dev-peer (us-east-1)",
+        "log group /aws/lambda/tap-payments-api-primary-dev-peer (us-east-1)",
+    ]

@@ -9,14 +9,18 @@ from __future__ import annotations
 import importlib
 
 NAMES = (
+    "acm_domain_length",
     "acm_validation",
     "apigateway_account",
+    "apigateway_logging_role",
     "apigateway_regional_domains",
     "dynamodb_global_tables",
     "dynamodb_tags",
     "fail_fast_errors",
+    "lambda_concurrency",
     "lambda_dead_letter_config",
     "lambda_logging_config",
+    "route53_query_log_policy",
     "route53_query_logging",
     "s3_bucket_policy_conditions",
     "s3_delete_markers",

@@ -13,10 +13,13 @@ single item store, so:
   target region's backend (same key schema, attributes, GSIs, LSIs, billing
   mode, stream spec; SSE with the replica's ``KMSMasterKeyId``, which must
   name a key that exists in that region, as on AWS).  It is ACTIVE at once.
-  ``Update`` changes the replica's KMS key; ``Delete`` removes the replica.
+  ``Update`` changes the replica's KMS key; ``Delete`` removes the replica (refused
+  while the replica has deletion protection; a region without a replica gets AWS's
+  "Replica ... was not found" ValidationException).
 * ``DescribeTable`` in any member region lists the *other* regions under
   ``Replicas`` (``ReplicaStatus: ACTIVE``, ``KMSMasterKeyId``, GSIs) and
-  reports ``GlobalTableVersion: 2019.11.21``, as AWS does.
+  reports ``GlobalTableVersion: 2019.11.21``, as AWS does (a table-class summary only
+  for a replica created with ``TableClassOverride``).
 * items written in any region are visible in every region; PITR, tags,
   streams and deletion protection are per-region, as on AWS, and work
   because the replica is a real table in its region's backend.  (A write
@@ -109,7 +112,9 @@ def _sse_for_replica(source: Table, region: str, kms_key_id: str | None) -> dict
     return sse
 
 
-def create_replica(source: Table, region: str, kms_key_id: str | None) -> Table:
+def create_replica(
+    source: Table, region: str, kms_key_id: str | None, table_class_override: str | None = None
+) -> Table:
     group = _group(source)
     if region == source.region_name or (group and region in group.tables):
         raise MockValidationException(
@@ -147,17 +152,28 @@ def create_replica(source: Table, region: str, kms_key_id: str | None) -> Table:
         deletion_protection_enabled=False,
         warm_throughput=None,
     )
+    replica.table_class_override = table_class_override
     (group or ReplicaGroup(source)).add(replica)
     return replica
 
 
+# AWS's answer to a Delete (or Update) of a region that holds no replica, quoted by the AWS
+# provider, which tolerates it when destroying a table whose replica an
+# aws_dynamodb_table_replica already removed (hashicorp/terraform-provider-aws,
+# internal/service/dynamodb/table.go, resourceTableDelete).
+REPLICA_NOT_FOUND = (
+    "Replica specified in the Replica Update or Replica Delete action of the request was not found."
+)
+
+
 def delete_replica(source: Table, region: str) -> None:
     group = _group(source)
-    if group is None or region not in group.tables or region == source.region_name:
+    if region == source.region_name:
         raise MockValidationException(
-            f"Cannot delete replica in region {region}: it is not a replica of "
-            f"table {source.name} in {source.region_name}"
+            f"Cannot delete replica in region {region}: it is the region of table {source.name}"
         )
+    if group is None or region not in group.tables:
+        raise MockValidationException(REPLICA_NOT_FOUND)
     replica = group.tables[region]
     if replica.deletion_protection_enabled:
         raise DeletionProtectedException(replica.name)
@@ -168,7 +184,7 @@ def delete_replica(source: Table, region: str) -> None:
 def update_replica(source: Table, region: str, kms_key_id: str | None) -> None:
     group = _group(source)
     if group is None or region not in group.tables:
-        raise MockValidationException(f"Replica in region {region} does not exist")
+        raise MockValidationException(REPLICA_NOT_FOUND)
     replica = group.tables[region]
     if kms_key_id and replica.sse_specification:
         replica.sse_specification["KMSMasterKeyId"] = _kms_key_arn(source.account_id, region, kms_key_id)
@@ -180,7 +196,9 @@ def update_table_replicas(self: DynamoDBBackend, name: str, replica_updates: lis
     for update in replica_updates:
         if "Create" in update:
             spec = update["Create"]
-            create_replica(source, spec["RegionName"], spec.get("KMSMasterKeyId"))
+            create_replica(
+                source, spec["RegionName"], spec.get("KMSMasterKeyId"), spec.get("TableClassOverride")
+            )
         elif "Update" in update:
             spec = update["Update"]
             update_replica(source, spec["RegionName"], spec.get("KMSMasterKeyId"))
@@ -194,7 +212,12 @@ def _describe_replica(table: Table) -> dict[str, Any]:
         replica["KMSMasterKeyId"] = table.sse_specification["KMSMasterKeyId"]
     if table.global_indexes:
         replica["GlobalSecondaryIndexes"] = [{"IndexName": g.name} for g in table.global_indexes]
-    replica["ReplicaTableClassSummary"] = {"TableClass": "STANDARD"}
+    # Only a replica created with a TableClassOverride has a class summary of its own
+    # (ReplicaDescription.ReplicaTableClassSummary is optional): the provider reads it into
+    # aws_dynamodb_table_replica.table_class_override, which forces a new replica on change.
+    override = getattr(table, "table_class_override", None)
+    if override:
+        replica["ReplicaTableClassSummary"] = {"TableClass": override}
     return replica
 
 
