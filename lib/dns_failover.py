@@ -1,5 +1,12 @@
 """Route 53 failover: the zone, and per region a health check, certificate, custom domain,
-base path mapping and failover alias record (one ``RegionalEndpoint`` per region)."""
+base path mapping and failover alias record (one ``RegionalEndpoint`` per region).
+
+Both regions' certificates are for the same name, and ACM asks for the same validation CNAME
+in every region ("the CNAME validation token works for any AWS Region",
+https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html): the first endpoint
+creates that one record and the other validates against it, so no two resources manage one
+record and renewals keep finding it.
+"""
 
 from __future__ import annotations
 
@@ -28,9 +35,10 @@ from cdktf_cdktf_provider_aws.route53_record import (
 from cdktf_cdktf_provider_aws.route53_zone import Route53Zone
 from constructs import Construct
 
+from lib.account import query_log_group_name
 from lib.logs import encrypted_log_group
-from lib.policy import document, skip_checks, statement
-from lib.region import Region
+from lib.policy import skip_checks
+from lib.region import ROUTE53_HOME_REGION, Region
 from lib.regional_api import HEALTH_PATH, RegionalApi
 
 # ACM waits for the DNS record to be visible publicly. In a zone that is not delegated yet
@@ -38,18 +46,18 @@ from lib.regional_api import HEALTH_PATH, RegionalApi
 CERT_VALIDATION_TIMEOUT = "15m"
 HEALTH_CHECK_INTERVAL = 10
 HEALTH_CHECK_FAILURES = 3
-# Route 53 delivers public DNS query logs, and health-check metrics, only in us-east-1.
-QUERY_LOG_REGION = ROUTE53_METRICS_REGION = "us-east-1"
 
 
 @dataclass(frozen=True)
 class QueryLogging:
-    """Where the zone's DNS query logs go: the stack's us-east-1 region and its key."""
+    """Where the zone's DNS query logs go: us-east-1 (a stack region or the extra one) and its
+    key. ``policy`` is the account's resource policy letting Route 53 write there, when this
+    stack manages it (the query log must wait for it); None when another environment does."""
 
     region: Region
     kms_key_arn: str
-    account_id: str
     retention_days: int
+    policy: CloudwatchLogResourcePolicy | None
 
 
 class HostedZone(Construct):
@@ -64,9 +72,11 @@ class HostedZone(Construct):
         domain_name: str,
         hosted_zone_id: str | None,
         force_destroy: bool,
-        query_logging: QueryLogging | None,
+        query_logging: QueryLogging,
     ) -> None:
         super().__init__(scope, id)
+        if query_logging.region.name != ROUTE53_HOME_REGION:
+            raise ValueError(f"Route 53 delivers query logs only to log groups in {ROUTE53_HOME_REGION}")
         if hosted_zone_id:
             existing = DataAwsRoute53Zone(self, "existing", provider=region.provider, zone_id=hosted_zone_id)
             self.zone_id: str = hosted_zone_id
@@ -81,18 +91,14 @@ class HostedZone(Construct):
                 comment=f"Payments API failover zone for {domain_name} (delegate it to use it)",
                 force_destroy=force_destroy,
             )
-            reasons = {
-                "CKV2_AWS_38": "DNSSEC needs a DS record in the parent zone, outside this "
-                "stack; a DS left behind after destroy would take the name offline",
-            }
-            if query_logging is None:
-                reasons["CKV2_AWS_39"] = (
-                    f"Route 53 writes query logs only to {QUERY_LOG_REGION}, which is "
-                    "neither region of this stack"
-                )
-            else:
-                self._log_queries(zone, domain_name, query_logging)
-            skip_checks(zone, reasons)
+            skip_checks(
+                zone,
+                {
+                    "CKV2_AWS_38": "DNSSEC needs a DS record in the parent zone, outside this "
+                    "stack; a DS left behind after destroy would take the name offline",
+                },
+            )
+            self._log_queries(zone, domain_name, query_logging)
             self.zone_id = zone.zone_id
             self.name_servers = zone.name_servers
             self.created = True
@@ -103,27 +109,9 @@ class HostedZone(Construct):
             self,
             "query-logs",
             provider=provider,
-            name=f"/aws/route53/{domain_name}",
+            name=query_log_group_name(domain_name),
             retention_days=settings.retention_days,
             kms_key_arn=settings.kms_key_arn,
-        )
-        policy = CloudwatchLogResourcePolicy(
-            self,
-            "query-log-policy",
-            provider=provider,
-            policy_name=f"route53-query-logs-{domain_name}",
-            policy_document=document(
-                statement(
-                    "Route53QueryLogs",
-                    ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    [f"{group.arn}:*"],
-                    principal={"Service": "route53.amazonaws.com"},
-                    condition={
-                        "StringEquals": {"aws:SourceAccount": settings.account_id},
-                        "ArnLike": {"aws:SourceArn": f"arn:aws:route53:::hostedzone/{zone.zone_id}"},
-                    },
-                )
-            ),
         )
         Route53QueryLog(
             self,
@@ -131,7 +119,7 @@ class HostedZone(Construct):
             provider=provider,
             zone_id=zone.zone_id,
             cloudwatch_log_group_arn=group.arn,
-            depends_on=[policy],
+            depends_on=[settings.policy] if settings.policy else None,
         )
 
 
@@ -148,7 +136,10 @@ class RegionalEndpoint(Construct):
         zone_id: str,
         api_domain_name: str,
         custom_domain: bool,
+        validation_record: Route53Record | None = None,
     ) -> None:
+        """``validation_record``: the certificate-validation CNAME another region's endpoint
+        created for the same name; None for the first endpoint, which creates it."""
         super().__init__(scope, id)
         provider = region.provider
         self.health_check = Route53HealthCheck(
@@ -166,6 +157,7 @@ class RegionalEndpoint(Construct):
             tags={"Name": f"{api_domain_name} {region.role} ({region.name})"},
         )
         self.custom_domain: ApiGatewayDomainName | None = None
+        self.validation_record = None
         if not custom_domain:
             return
 
@@ -177,20 +169,21 @@ class RegionalEndpoint(Construct):
             validation_method="DNS",
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
-        option = certificate.domain_validation_options.get(0)
-        # Both regions' certificates for the same name ask for the same CNAME:
-        # each region upserts it, so neither depends on the other.
-        validation_record = Route53Record(
-            self,
-            "certificate-validation-record",
-            provider=provider,
-            zone_id=zone_id,
-            name=option.resource_record_name,
-            type=option.resource_record_type,
-            records=[option.resource_record_value],
-            ttl=60,
-            allow_overwrite=True,
-        )
+        if validation_record is None:
+            option = certificate.domain_validation_options.get(0)
+            validation_record = Route53Record(
+                self,
+                "certificate-validation-record",
+                provider=provider,
+                zone_id=zone_id,
+                name=option.resource_record_name,
+                type=option.resource_record_type,
+                records=[option.resource_record_value],
+                ttl=60,
+            )
+        # The provider checks that this record is the one the certificate asks for: were the
+        # two regions' records ever to differ, the apply would fail here, never silently.
+        self.validation_record: Route53Record | None = validation_record
         validation = AcmCertificateValidation(
             self,
             "certificate-validation",

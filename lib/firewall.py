@@ -37,6 +37,24 @@ MANAGED_RULE_GROUPS: dict[str, tuple[str, ...]] = {
     "AWSManagedRulesCommonRuleSet": (),
     "AWSManagedRulesKnownBadInputsRuleSet": (),  # includes the Log4j (CVE-2021-44228) rules
 }
+# AWSManagedRulesCommonRuleSet's SizeRestrictions_BODY blocks request bodies over 8 KB
+# (https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html):
+# the API's body limit. The handler enforces the same number for callers that bypass the WAF.
+BODY_LIMIT_BYTES = 8 * 1024
+# Web ACL capacity units of each managed group (the same page, "WCU") and AWS's 1,500 WCU
+# per web ACL included in the base price
+# (https://docs.aws.amazon.com/waf/latest/developerguide/aws-waf-capacity-units.html).
+MANAGED_RULE_GROUP_WCU = {
+    "AWSManagedRulesAmazonIpReputationList": 25,
+    "AWSManagedRulesAnonymousIpList": 50,
+    "AWSManagedRulesCommonRuleSet": 700,
+    "AWSManagedRulesKnownBadInputsRuleSet": 200,
+}
+RATE_BASED_RULE_WCU = 2
+WEB_ACL_BASE_WCU = 1_500
+# WAF's documented rate-based limits: at least 10 requests per evaluation window
+# (https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html).
+RATE_LIMIT_MINIMUM = 10
 # Never written to the WAF logs: the API key is a credential.
 REDACTED_HEADERS = ("x-api-key",)
 

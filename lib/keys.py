@@ -47,8 +47,22 @@ _CRYPTO_ACTIONS = [
     "kms:ReEncryptFrom",
     "kms:ReEncryptTo",
 ]
-VIA_SERVICES = ("dynamodb", "lambda", "s3", "sns", "sqs", "ssm")
-_SERVICE_USE_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+VIA_SERVICES = ("dynamodb", "lambda", "s3", "sns", "ssm")
+# CloudWatch Logs encrypts with the key on the log group's behalf: AWS documents
+# Encrypt*/Decrypt*/ReEncrypt*/GenerateDataKey*/Describe* under a condition on the
+# kms:EncryptionContext:aws:logs:arn key
+# (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html), spelled
+# out here for symmetric keys. No Describe*: DescribeKey carries no encryption context, so
+# under that condition it could never be granted (the KMS condition-key table lists the
+# operations that do: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html).
+LOGS_ACTIONS = [
+    "kms:Decrypt",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+]
 
 
 class RegionalKey(Construct):
@@ -64,6 +78,7 @@ class RegionalKey(Construct):
         account_id: str,
         deletion_window_days: int,
         prevent_destroy: bool,
+        purpose: str = "payments data, receipts, logs and alarms",
     ) -> None:
         super().__init__(scope, id)
         root = f"arn:aws:iam::{account_id}:root"
@@ -88,7 +103,7 @@ class RegionalKey(Construct):
             ),
             statement(
                 "CloudWatchLogsEncryption",
-                _SERVICE_USE_ACTIONS,
+                LOGS_ACTIONS,
                 ["*"],
                 principal={"Service": f"logs.{region.name}.amazonaws.com"},
                 condition={
@@ -99,26 +114,24 @@ class RegionalKey(Construct):
                     }
                 },
             ),
+            # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html: CloudWatch
+            # needs GenerateDataKey and Decrypt to publish alarms to an encrypted topic.
             statement(
                 "AlarmNotificationsToEncryptedTopic",
                 ["kms:Decrypt", "kms:GenerateDataKey"],
                 ["*"],
                 principal={"Service": "cloudwatch.amazonaws.com"},
-                condition={"StringEquals": {"aws:SourceAccount": account_id}},
-            ),
-            statement(
-                "S3ServerAccessLogDelivery",
-                ["kms:GenerateDataKey"],
-                ["*"],
-                principal={"Service": "logging.s3.amazonaws.com"},
-                condition={"StringEquals": {"aws:SourceAccount": account_id}},
+                condition={
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region.name}:{account_id}:alarm:*"},
+                },
             ),
         )
         self.key = KmsKey(
             self,
             "key",
             provider=region.provider,
-            description=f"{alias_name}: payments data, receipts, logs and alarms in {region.name}",
+            description=f"{alias_name}: {purpose} in {region.name}",
             enable_key_rotation=True,
             deletion_window_in_days=deletion_window_days,
             policy=policy,

@@ -1,4 +1,15 @@
-"""Per-region alarms (to an encrypted SNS topic) and SSM discovery parameters."""
+"""Per-region alarms (to an encrypted SNS topic) and SSM discovery parameters.
+
+Where a metric is published decides where its alarm must live:
+- Route 53 health-check metrics exist only in us-east-1
+  (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html):
+  their alarms go there, to an extra us-east-1 topic when neither stack region is us-east-1.
+- S3 ``ReplicationLatency`` is published in the destination bucket's region and
+  ``OperationsFailedReplication`` in the source bucket's
+  (https://docs.aws.amazon.com/AmazonS3/latest/userguide/repl-metrics.html): each region watches
+  the latency of the rule that replicates INTO it and the failures of the rule that replicates
+  OUT of it. AWS advises "Treat missing data as ignore" for both.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +18,7 @@ from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
-from lib.region import Region
+from lib.region import ROUTE53_HOME_REGION, Region
 from lib.regional_api import RegionalApi
 from lib.storage import REPLICATION_MINUTES, BucketReplication
 
@@ -16,111 +27,36 @@ ALARM_PERIOD_SECONDS = 300
 TABLE_REPLICATION_ALARM_MS = 30_000
 
 
-class RegionalMonitoring(Construct):
+class AlarmTopic(Construct):
+    """An SNS topic encrypted with the region's key, and the alarms that notify it."""
+
     def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        region: Region,
-        topic_name: str,
-        parameter_prefix: str,
-        kms_key_arn: str,
-        api: RegionalApi,
-        table_name: str,
-        replica_region: str,
-        replication: BucketReplication,
-        health_check_ids: dict[str, str],
+        self, scope: Construct, id: str, *, region: Region, topic_name: str, kms_key_arn: str
     ) -> None:
         super().__init__(scope, id)
-        provider = region.provider
-        self._provider = provider
+        self.region = region
         self._topic_name = topic_name
         self.topic = SnsTopic(
-            self, "alarm-topic", provider=provider, name=topic_name, kms_master_key_id=kms_key_arn
+            self, "alarm-topic", provider=region.provider, name=topic_name, kms_master_key_id=kms_key_arn
         )
-        function = {"FunctionName": api.function.function_name}
-        stage = {"ApiName": api.rest_api.name, "Stage": api.stage.stage_name}
-        self.alarms = [
-            self._alarm("lambda-errors", "AWS/Lambda", "Errors", function, "Lambda errors"),
-            self._alarm("lambda-throttles", "AWS/Lambda", "Throttles", function, "Lambda throttles"),
-            self._alarm("api-5xx", "AWS/ApiGateway", "5XXError", stage, "API 5xx responses"),
-            self._alarm(
-                "dead-letters",
-                "AWS/SQS",
-                "ApproximateNumberOfMessagesVisible",
-                {"QueueName": api.dead_letter_queue.name},
-                "Failed asynchronous invocations waiting in the dead-letter queue",
-            ),
-            self._alarm(
-                "table-replication-latency",
-                "AWS/DynamoDB",
-                "ReplicationLatency",
-                {"TableName": table_name, "ReceivingRegion": replica_region},
-                f"Average global-table replication latency to {replica_region} above "
-                f"{TABLE_REPLICATION_ALARM_MS // 1000} s (milliseconds)",
-                statistic="Average",
-                threshold=TABLE_REPLICATION_ALARM_MS,
-            ),
-            *self._replication_alarms(replication),
-            *(
-                self._alarm(
-                    f"health-check-{role}",
-                    "AWS/Route53",
-                    "HealthCheckStatus",
-                    {"HealthCheckId": health_check_id},
-                    f"Route 53 sees the {role} region unhealthy (failover)",
-                    statistic="Minimum",
-                    threshold=1,
-                    comparison="LessThanThreshold",
-                    period=60,
-                )
-                for role, health_check_id in sorted(health_check_ids.items())
-            ),
-        ]
-        self.parameters = [
-            SsmParameter(
-                self,
-                f"parameter-{key}",
-                provider=provider,
-                name=f"{parameter_prefix}/{key}",
-                description=description,
-                type="SecureString",
-                key_id=kms_key_arn,
-                value=value,
-            )
-            for key, value, description in (
-                ("api-endpoint", api.stage.invoke_url, f"Payments API endpoint in {region.name}"),
-                ("table-name", table_name, f"Payments table name in {region.name}"),
-            )
-        ]
 
-    def _replication_alarms(self, replication: BucketReplication) -> list[CloudwatchMetricAlarm]:
-        """S3 replication metrics of this region's outgoing rule (published with RTC)."""
-        rule = {
-            "SourceBucket": replication.source.name,
-            "DestinationBucket": replication.destination.name,
-            "RuleId": replication.rule_id,
-        }
-        target = replication.destination.region.name
+    def health_check_alarms(self, health_check_ids: dict[str, str]) -> list[CloudwatchMetricAlarm]:
+        """One alarm per Route 53 health check; only in us-east-1, where Route 53 publishes them."""
+        if health_check_ids and self.region.name != ROUTE53_HOME_REGION:
+            raise ValueError(f"Route 53 health-check metrics exist only in {ROUTE53_HOME_REGION}")
         return [
             self._alarm(
-                "receipt-replication-latency",
-                "AWS/S3",
-                "ReplicationLatency",
-                rule,
-                f"Receipt replication to {target} slower than the RTC SLA of "
-                f"{REPLICATION_MINUTES} minutes (seconds)",
-                statistic="Maximum",
-                threshold=REPLICATION_MINUTES * 60,
-            ),
-            self._alarm(
-                "receipt-replication-failures",
-                "AWS/S3",
-                "OperationsFailedReplication",
-                rule,
-                f"Receipts that failed to replicate to {target}",
-            ),
+                f"health-check-{role}",
+                "AWS/Route53",
+                "HealthCheckStatus",
+                {"HealthCheckId": health_check_id},
+                f"Route 53 sees the {role} region unhealthy (failover)",
+                statistic="Minimum",
+                threshold=1,
+                comparison="LessThanThreshold",
+                period=60,
+            )
+            for role, health_check_id in sorted(health_check_ids.items())
         ]
 
     def _alarm(
@@ -135,11 +71,12 @@ class RegionalMonitoring(Construct):
         threshold: float = 0,
         comparison: str = "GreaterThanThreshold",
         period: int = ALARM_PERIOD_SECONDS,
+        missing_data: str = "notBreaching",
     ) -> CloudwatchMetricAlarm:
         return CloudwatchMetricAlarm(
             self,
             id,
-            provider=self._provider,
+            provider=self.region.provider,
             alarm_name=f"{self._topic_name}-{id}",
             alarm_description=f"{what}, over {period} s",
             namespace=namespace,
@@ -150,7 +87,110 @@ class RegionalMonitoring(Construct):
             evaluation_periods=1,
             threshold=threshold,
             comparison_operator=comparison,
-            treat_missing_data="notBreaching",
+            treat_missing_data=missing_data,
             alarm_actions=[self.topic.arn],
             ok_actions=[self.topic.arn],
         )
+
+
+class RegionalMonitoring(AlarmTopic):
+    """One region's alarms: its API and function, the table's replication out of it, receipt
+    replication in and out of it, and (in us-east-1) the Route 53 health checks."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        region: Region,
+        topic_name: str,
+        parameter_prefix: str,
+        kms_key_arn: str,
+        api: RegionalApi,
+        table_name: str,
+        replica_region: str,
+        outgoing: BucketReplication,
+        incoming: BucketReplication,
+        health_check_ids: dict[str, str],
+    ) -> None:
+        super().__init__(scope, id, region=region, topic_name=topic_name, kms_key_arn=kms_key_arn)
+        if outgoing.source.region.name != region.name or incoming.destination.region.name != region.name:
+            raise ValueError(f"{id}: replication rules must leave and enter {region.name}")
+        function = {"FunctionName": api.function.function_name}
+        stage = {"ApiName": api.rest_api.name, "Stage": api.stage.stage_name}
+        self.alarms = [
+            self._alarm("lambda-errors", "AWS/Lambda", "Errors", function, "Lambda errors"),
+            self._alarm("lambda-throttles", "AWS/Lambda", "Throttles", function, "Lambda throttles"),
+            self._alarm("api-5xx", "AWS/ApiGateway", "5XXError", stage, "API 5xx responses"),
+            self._alarm(
+                "table-replication-latency",
+                "AWS/DynamoDB",
+                "ReplicationLatency",
+                {"TableName": table_name, "ReceivingRegion": replica_region},
+                f"Average global-table replication latency to {replica_region} above "
+                f"{TABLE_REPLICATION_ALARM_MS // 1000} s (milliseconds)",
+                statistic="Average",
+                threshold=TABLE_REPLICATION_ALARM_MS,
+            ),
+            self._alarm(
+                "receipt-replication-latency",
+                "AWS/S3",
+                "ReplicationLatency",
+                _rule_dimensions(incoming),
+                f"Receipt replication from {incoming.source.region.name} slower than the RTC SLA "
+                f"of {REPLICATION_MINUTES} minutes (seconds)",
+                statistic="Maximum",
+                threshold=REPLICATION_MINUTES * 60,
+                missing_data="ignore",
+            ),
+            self._alarm(
+                "receipt-replication-failures",
+                "AWS/S3",
+                "OperationsFailedReplication",
+                _rule_dimensions(outgoing),
+                f"Receipts that failed to replicate to {outgoing.destination.region.name}",
+                missing_data="ignore",
+            ),
+            *self.health_check_alarms(health_check_ids),
+        ]
+        self.parameters = [
+            SsmParameter(
+                self,
+                f"parameter-{key}",
+                provider=region.provider,
+                name=f"{parameter_prefix}/{key}",
+                description=description,
+                type="SecureString",
+                key_id=kms_key_arn,
+                value=value,
+            )
+            for key, value, description in (
+                ("api-endpoint", api.stage.invoke_url, f"Payments API endpoint in {region.name}"),
+                ("table-name", table_name, f"Payments table name in {region.name}"),
+            )
+        ]
+
+
+class HealthCheckMonitoring(AlarmTopic):
+    """The health-check alarms in us-east-1 for a region pair that does not include it."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        region: Region,
+        topic_name: str,
+        kms_key_arn: str,
+        health_check_ids: dict[str, str],
+    ) -> None:
+        super().__init__(scope, id, region=region, topic_name=topic_name, kms_key_arn=kms_key_arn)
+        self.alarms = self.health_check_alarms(health_check_ids)
+
+
+def _rule_dimensions(replication: BucketReplication) -> dict[str, str]:
+    return {
+        "SourceBucket": replication.source.name,
+        "DestinationBucket": replication.destination.name,
+        "RuleId": replication.rule_id,
+    }

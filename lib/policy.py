@@ -37,15 +37,16 @@ def document(*statements: dict[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
-def assume_role_policy(service: str) -> str:
-    return document(
-        {
-            "Sid": "AllowServiceAssumeRole",
-            "Effect": "Allow",
-            "Principal": {"Service": service},
-            "Action": "sts:AssumeRole",
-        }
-    )
+def assume_role_policy(service: str, source_account: str | None = None) -> str:
+    trust: dict[str, Any] = {
+        "Sid": "AllowServiceAssumeRole",
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+    }
+    if source_account is not None:
+        trust["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
+    return document(trust)
 
 
 def skip_checks(resource: TerraformResource, reasons: dict[str, str]) -> None:

@@ -46,13 +46,11 @@ from cdktf_cdktf_provider_aws.api_gateway_usage_plan_key import ApiGatewayUsageP
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunction,
-    LambdaFunctionDeadLetterConfig,
     LambdaFunctionEnvironment,
     LambdaFunctionLoggingConfig,
     LambdaFunctionTracingConfig,
 )
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
-from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
 from lib.config import Profile
@@ -67,7 +65,6 @@ LAMBDA_RUNTIME = "python3.12"
 LAMBDA_HANDLER = "handler.handler"
 STAGE_NAME = "v1"
 HEALTH_PATH = "/health"
-DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600  # SQS maximum: two weeks to replay
 # X-Ray's write API has no resource-level permissions: AWS documents Resource "*" as the
 # only form (https://docs.aws.amazon.com/xray/latest/devguide/security_iam_service-with-iam.html).
 XRAY_WRITE_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
@@ -125,8 +122,13 @@ class ApiNames:
     api: str
     api_key: str
     usage_plan: str
-    logging_role: str
-    dead_letter_queue: str
+
+
+def execution_log_group_name(rest_api_id: str, stage_name: str = STAGE_NAME) -> str:
+    """The group API Gateway writes execution logs to: it picks the name, and creates the group
+    itself (unencrypted, kept forever) unless it exists
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-execution-logging.html)."""
+    return f"API-Gateway-Execution-Logs_{rest_api_id}/{stage_name}"
 
 
 ROUTES = (
@@ -187,12 +189,14 @@ class RegionalApi(Construct):
         table_arn: str,
         bucket_name: str,
         bucket_arn: str,
+        logging_account: ApiGatewayAccount | None,
         api_key_value: str | None = None,
     ) -> None:
+        """``logging_account``: the account's API Gateway CloudWatch setting when this stack
+        manages it (the stage must wait for it); None when another environment does."""
         super().__init__(scope, id)
         self.region = region
         provider = region.provider
-        logs_arn = f"arn:aws:logs:{region.name}:{account_id}"
 
         # --- Lambda -------------------------------------------------------------------
         def log_group(id: str, name: str) -> CloudwatchLogGroup:
@@ -206,23 +210,13 @@ class RegionalApi(Construct):
             )
 
         self.function_log_group = log_group("function-logs", f"/aws/lambda/{names.function}")
-        # Failed asynchronous invocations (anything but API Gateway's synchronous calls)
-        # land here instead of being dropped; an alarm watches its depth.
-        self.dead_letter_queue = SqsQueue(
-            self,
-            "dead-letter-queue",
-            provider=provider,
-            name=names.dead_letter_queue,
-            kms_master_key_id=kms_key_arn,
-            kms_data_key_reuse_period_seconds=300,
-            message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
-        )
         function_role = ServiceRole(
             self,
             "function-role",
             provider=provider,
             name=names.function_role,
             service="lambda.amazonaws.com",
+            source_account=account_id,
             description=f"Payments API Lambda in {region.name}: its table, bucket, key and logs",
             statements=[
                 statement(
@@ -252,7 +246,6 @@ class RegionalApi(Construct):
                     ["logs:CreateLogStream", "logs:PutLogEvents"],
                     [f"{self.function_log_group.arn}:*"],
                 ),
-                statement("OwnDeadLetterQueue", ["sqs:SendMessage"], [self.dead_letter_queue.arn]),
                 statement("XRayTraces", XRAY_WRITE_ACTIONS, ["*"]),
             ],
         )
@@ -282,18 +275,24 @@ class RegionalApi(Construct):
                 log_format="Text", log_group=self.function_log_group.name
             ),
             tracing_config=LambdaFunctionTracingConfig(mode="Active"),
-            dead_letter_config=LambdaFunctionDeadLetterConfig(target_arn=self.dead_letter_queue.arn),
             depends_on=[self.function_log_group, function_role.attachment],
         )
-        skip_checks(
-            self.function,
-            {
-                "CKV_AWS_117": "talks only to regional AWS APIs (DynamoDB, S3, KMS); a VPC "
-                "would add NAT/endpoints and cold-start cost with no resource to reach",
-                "CKV_AWS_272": "code signing needs a Signer profile outside this stack; the "
-                "package is built from this repository at synth",
-            },
-        )
+        skips = {
+            "CKV_AWS_116": "API Gateway invokes the function synchronously: a dead-letter "
+            "queue only ever receives failed asynchronous invocations, so it would stay empty "
+            "(errors go back to the client as 5xx and to the Errors alarm)",
+            "CKV_AWS_117": "talks only to regional AWS APIs (DynamoDB, S3, KMS); a VPC "
+            "would add NAT/endpoints and cold-start cost with no resource to reach",
+            "CKV_AWS_272": "code signing needs a Signer profile outside this stack; the "
+            "package is built from this repository at synth",
+        }
+        if profile.reserved_concurrency is None:
+            skips["CKV_AWS_115"] = (
+                "no reservation in this profile: AWS keeps at least 100 of the account's concurrency "
+                "unreserved and new accounts have 10, so any reservation fails there; the usage plan "
+                "and stage throttling bound the load (staging and prod reserve, checked by make deploy)"
+            )
+        skip_checks(self.function, skips)
 
         # --- REST API ------------------------------------------------------------------
         self.rest_api = ApiGatewayRestApi(
@@ -417,8 +416,12 @@ class RegionalApi(Construct):
         )
 
         # --- Stage, logging ------------------------------------------------------------
-        account = self._api_gateway_logging_role(region, names, logs_arn)
         self.access_log_group = log_group("access-logs", f"/aws/apigateway/{names.api}/access")
+        # Declared here so that it is encrypted, kept as long as the profile says and destroyed
+        # with the stack; otherwise API Gateway creates it on the first error it logs.
+        self.execution_log_group = log_group(
+            "execution-logs", execution_log_group_name(self.rest_api.id, STAGE_NAME)
+        )
         self.stage = ApiGatewayStage(
             self,
             "stage",
@@ -430,7 +433,7 @@ class RegionalApi(Construct):
                 destination_arn=self.access_log_group.arn, format=ACCESS_LOG_FORMAT
             ),
             xray_tracing_enabled=True,
-            depends_on=[account],
+            depends_on=[logging_account] if logging_account else None,
         )
         skip_checks(
             self.stage,
@@ -455,6 +458,8 @@ class RegionalApi(Construct):
                 throttling_rate_limit=profile.throttle_rate_limit,
                 throttling_burst_limit=profile.throttle_burst_limit,
             ),
+            # Execution logging starts here: the group must exist before API Gateway makes its own.
+            depends_on=[self.execution_log_group],
         )
         skip_checks(
             method_settings,
@@ -489,40 +494,6 @@ class RegionalApi(Construct):
             key_id=self.api_key.id,
             key_type="API_KEY",
             usage_plan_id=usage_plan.id,
-        )
-
-    def _api_gateway_logging_role(self, region: Region, names: ApiNames, logs_arn: str) -> ApiGatewayAccount:
-        """API Gateway writes stage logs only once the region's account setting names a role."""
-        logging_role = ServiceRole(
-            self,
-            "apigateway-logs-role",
-            provider=region.provider,
-            name=names.logging_role,
-            service="apigateway.amazonaws.com",
-            description=f"API Gateway access and execution logs in {region.name}",
-            statements=[
-                statement(
-                    "WriteApiGatewayLogs",
-                    [
-                        "logs:CreateLogGroup",
-                        "logs:CreateLogStream",
-                        "logs:DescribeLogGroups",
-                        "logs:DescribeLogStreams",
-                        "logs:GetLogEvents",
-                        "logs:FilterLogEvents",
-                        "logs:PutLogEvents",
-                    ],
-                    [f"{logs_arn}:log-group:*"],
-                )
-            ],
-        )
-        return ApiGatewayAccount(
-            self,
-            "apigateway-account",
-            provider=region.provider,
-            cloudwatch_role_arn=logging_role.arn,
-            reset_on_delete=True,
-            depends_on=[logging_role.attachment],
         )
 
     @property

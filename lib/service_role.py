@@ -16,6 +16,10 @@ from lib.policy import assume_role_policy, document
 class ServiceRole(Construct):
     """``role`` (trusting ``service``), ``policy`` (the statements) and their ``attachment``.
 
+    ``source_account``: only requests the service makes for this account may assume the role
+    (confused deputy); give it only for services AWS documents as sending ``aws:SourceAccount``
+    when they assume a role, because a condition on a key that is not sent never holds.
+
     The attachment takes the role's *name*, as ``aws_iam_role_policy_attachment`` requires;
     depend on ``attachment`` when a resource needs the permissions in place.
     """
@@ -29,11 +33,16 @@ class ServiceRole(Construct):
         name: str,
         service: str,
         description: str,
+        source_account: str | None = None,
         statements: list[dict[str, Any]],
     ) -> None:
         super().__init__(scope, id)
         self.role = IamRole(
-            self, "role", provider=provider, name=name, assume_role_policy=assume_role_policy(service)
+            self,
+            "role",
+            provider=provider,
+            name=name,
+            assume_role_policy=assume_role_policy(service, source_account),
         )
         self.policy = IamPolicy(
             self,

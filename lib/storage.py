@@ -55,6 +55,10 @@ REPLICATION_MINUTES = 15
 NONCURRENT_IA_DAYS = 30
 NONCURRENT_EXPIRY_DAYS = 365
 NO_EVENT_CONSUMER = "no consumer of object events: objects are written and read only by this stack"
+# "You can use default bucket encryption on the target bucket only if you use server-side
+# encryption with Amazon S3 managed keys (SSE-S3) ... (SSE-KMS) is not supported."
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+ACCESS_LOG_ENCRYPTION = "AES256"
 
 
 @dataclass(frozen=True)
@@ -63,13 +67,14 @@ class BucketSettings:
 
     region: Region
     name: str
-    kms_key_arn: str
+    kms_key_arn: str | None  # None: SSE-S3 (AES256), for buckets AWS services write to
     force_destroy: bool  # dev/staging: destroy empties it
     prevent_destroy: bool  # prod: Terraform refuses any plan that destroys it
 
 
 class PrivateBucket(Construct):
-    """A private, versioned, TLS-only bucket encrypted with the region's customer-managed key.
+    """A private, versioned, TLS-only bucket encrypted with the region's customer-managed key
+    (or with SSE-S3 when ``settings.kms_key_arn`` is None).
 
     ``lifecycle_rule`` is the bucket's one lifecycle rule; ``policy_statements`` are added to
     the TLS-only deny; ``skips`` are the justified policy-scanner suppressions.
@@ -129,6 +134,14 @@ class PrivateBucket(Construct):
                     ),
                     bucket_key_enabled=True,
                 )
+                if kms_key_arn
+                else S3BucketServerSideEncryptionConfigurationRuleA(
+                    apply_server_side_encryption_by_default=(
+                        S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                            sse_algorithm=ACCESS_LOG_ENCRYPTION
+                        )
+                    )
+                )
             ],
         )
         self.lifecycle = S3BucketLifecycleConfiguration(
@@ -173,7 +186,8 @@ def _abort_uploads() -> list[S3BucketLifecycleConfigurationRuleAbortIncompleteMu
 
 
 class AccessLogBucket(PrivateBucket):
-    """One region's S3 server access logs; S3's log delivery may write only its prefix."""
+    """One region's S3 server access logs; S3's log delivery may write only its prefix, and
+    only for ``source_bucket``. SSE-S3: S3 does not deliver access logs into SSE-KMS buckets."""
 
     def __init__(
         self,
@@ -181,9 +195,12 @@ class AccessLogBucket(PrivateBucket):
         id: str,
         *,
         settings: BucketSettings,
+        source_bucket: str,
         account_id: str,
         retention_days: int,
     ) -> None:
+        if settings.kms_key_arn is not None:
+            raise ValueError(f"{id}: S3 server access logs cannot be delivered into an SSE-KMS bucket")
         arn = f"arn:aws:s3:::{settings.name}"
         super().__init__(
             scope,
@@ -206,11 +223,16 @@ class AccessLogBucket(PrivateBucket):
                     ["s3:PutObject"],
                     f"{arn}/{ACCESS_LOG_PREFIX}*",
                     principal={"Service": "logging.s3.amazonaws.com"},
-                    condition={"StringEquals": {"aws:SourceAccount": account_id}},
+                    condition={
+                        "ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{source_bucket}"},
+                        "StringEquals": {"aws:SourceAccount": account_id},
+                    },
                 )
             ],
             skips={
                 "CKV_AWS_144": "access logs describe this region's bucket and stay in this region",
+                "CKV_AWS_145": "S3 delivers server access logs only into SSE-S3 buckets (SSE-KMS "
+                "is not supported on the target): AES256 here, the receipts keep their KMS key",
                 "CKV2_AWS_62": NO_EVENT_CONSUMER,
             },
         )

@@ -1,4 +1,12 @@
-"""The payments table: a DynamoDB global table (version 2019.11.21) spanning both regions."""
+"""The payments table: a DynamoDB global table (version 2019.11.21) spanning both regions.
+
+The replica is its own resource (``aws_dynamodb_table_replica``), not the table's inline
+``replica`` block: deletion protection is a per-replica setting that global tables never
+synchronise ("You must enable deletion protection on each replica",
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables-bestpractices.html),
+and provider 5.100's inline block cannot set it. The provider documents the pairing: the table
+ignores changes to ``replica`` while the replica resource manages it.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +16,12 @@ from cdktf_cdktf_provider_aws.dynamodb_table import (
     DynamodbTableAttribute,
     DynamodbTableGlobalSecondaryIndex,
     DynamodbTablePointInTimeRecovery,
-    DynamodbTableReplica,
     DynamodbTableServerSideEncryption,
     DynamodbTableTimeouts,
+)
+from cdktf_cdktf_provider_aws.dynamodb_table_replica import (
+    DynamodbTableReplicaA,
+    DynamodbTableReplicaTimeouts,
 )
 from constructs import Construct
 
@@ -31,14 +42,14 @@ class GlobalTable(Construct):
         name: str,
         primary: Region,
         primary_key_arn: str,
-        replica_region: str,
+        replica: Region,
         replica_key_arn: str,
         deletion_protection: bool,
         prevent_destroy: bool,
     ) -> None:
         super().__init__(scope, id)
         self.name = name
-        self._replica_region = replica_region
+        self.replica_region = replica.name
         self.table = DynamodbTable(
             self,
             "table",
@@ -65,22 +76,27 @@ class GlobalTable(Construct):
                 enabled=True, kms_key_arn=primary_key_arn
             ),
             point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
-            replica=[
-                DynamodbTableReplica(
-                    region_name=replica_region,
-                    kms_key_arn=replica_key_arn,
-                    point_in_time_recovery=True,
-                    propagate_tags=True,
-                )
-            ],
             deletion_protection_enabled=deletion_protection,
             # Replica creation on real AWS takes minutes; never let it hang a pipeline.
             timeouts=DynamodbTableTimeouts(create="30m", update="60m", delete="30m"),
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=prevent_destroy, ignore_changes=["replica"]),
+        )
+        # In the replica's region, with its own key, PITR, tags (the provider's default tags)
+        # and deletion protection.
+        self.replica = DynamodbTableReplicaA(
+            self,
+            "replica",
+            provider=replica.provider,
+            global_table_arn=self.table.arn,
+            kms_key_arn=replica_key_arn,
+            point_in_time_recovery=True,
+            deletion_protection_enabled=deletion_protection,
+            timeouts=DynamodbTableReplicaTimeouts(create="30m", update="30m", delete="30m"),
             lifecycle=TerraformResourceLifecycle(prevent_destroy=prevent_destroy),
         )
 
     def arn_in(self, region: Region) -> str:
         """The table's ARN in ``region`` (the replica has an ARN of its own)."""
-        if region.name == self._replica_region:
-            return self.table.replica.get(0).arn
+        if region.name == self.replica_region:
+            return self.replica.arn
         return self.table.arn

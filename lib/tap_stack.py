@@ -7,19 +7,14 @@ from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdent
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
+from lib.account import AccountSettings
 from lib.config import StackConfig
-from lib.dns_failover import (
-    QUERY_LOG_REGION,
-    ROUTE53_METRICS_REGION,
-    HostedZone,
-    QueryLogging,
-    RegionalEndpoint,
-)
+from lib.dns_failover import HostedZone, QueryLogging, RegionalEndpoint
 from lib.firewall import FirewallSettings, RegionalFirewall
 from lib.keys import RegionalKey
-from lib.monitoring import RegionalMonitoring
+from lib.monitoring import HealthCheckMonitoring, RegionalMonitoring
 from lib.outputs import define_outputs
-from lib.region import Region
+from lib.region import ROUTE53_HOME_REGION, Region
 from lib.regional_api import ApiNames, RegionalApi, lambda_asset
 from lib.storage import AccessLogBucket, BucketReplication, BucketSettings, ReceiptBucket
 from lib.table import GlobalTable
@@ -31,25 +26,22 @@ class TapStack(TerraformStack):
         self._backend(id, config)
         profile = config.profile
 
-        regions = [
-            Region(
-                spec.role,
-                spec.name,
-                AwsProvider(
-                    self,
-                    f"aws-{spec.role}",
-                    alias=spec.role,
-                    region=spec.name,
-                    default_tags=[AwsProviderDefaultTags(tags=config.tags)],
-                ),
+        def region(role: str, name: str) -> Region:
+            provider = AwsProvider(
+                self,
+                f"aws-{role}",
+                alias=role,
+                region=name,
+                default_tags=[AwsProviderDefaultTags(tags=config.tags)],
             )
-            for spec in config.regions
-        ]
+            return Region(role, name, provider)
+
+        regions = [region(spec.role, spec.name) for spec in config.regions]
         primary, secondary = regions
         account_id = DataAwsCallerIdentity(self, "caller", provider=primary.provider).account_id
 
-        keys = {
-            r.role: RegionalKey(
+        def key(r: Region, purpose: str | None = None) -> RegionalKey:
+            return RegionalKey(
                 self,
                 f"key-{r.role}",
                 region=r,
@@ -57,9 +49,24 @@ class TapStack(TerraformStack):
                 account_id=account_id,
                 deletion_window_days=profile.kms_deletion_window_days,
                 prevent_destroy=profile.prevent_destroy,
+                **({"purpose": purpose} if purpose else {}),
             )
-            for r in regions
-        }
+
+        keys = {r.role: key(r) for r in regions}
+        # Route 53 writes query logs and publishes health-check metrics only in us-east-1: a
+        # pair without it gets a third, "global" region there (its own provider and key).
+        us_east_1 = next((r for r in regions if r.name == ROUTE53_HOME_REGION), None)
+        if us_east_1 is None:
+            us_east_1 = region("global", ROUTE53_HOME_REGION)
+            keys[us_east_1.role] = key(us_east_1, "Route 53 query logs and health-check alarms")
+
+        account = (
+            AccountSettings(
+                self, "account-settings", regions=regions, query_log_region=us_east_1, account_id=account_id
+            )
+            if config.manages_account_settings
+            else None
+        )
 
         table = GlobalTable(
             self,
@@ -67,36 +74,37 @@ class TapStack(TerraformStack):
             name=config.name("payments"),
             primary=primary,
             primary_key_arn=keys[primary.role].arn,
-            replica_region=secondary.name,
+            replica=secondary,
             replica_key_arn=keys[secondary.role].arn,
             deletion_protection=profile.deletion_protection,
             prevent_destroy=profile.prevent_destroy,
         )
 
-        def bucket_settings(r: Region, purpose: str) -> BucketSettings:
+        def bucket_settings(r: Region, purpose: str, kms_key_arn: str | None) -> BucketSettings:
             return BucketSettings(
                 region=r,
                 name=f"{config.name(purpose, r.role)}-{account_id}",  # account id: globally unique
-                kms_key_arn=keys[r.role].arn,
+                kms_key_arn=kms_key_arn,
                 force_destroy=profile.force_destroy,
                 prevent_destroy=profile.prevent_destroy,
             )
 
-        buckets = {
-            r.role: ReceiptBucket(
+        buckets = {}
+        for r in regions:
+            receipts = bucket_settings(r, "receipts", keys[r.role].arn)
+            buckets[r.role] = ReceiptBucket(
                 self,
                 f"receipts-{r.role}",
-                settings=bucket_settings(r, "receipts"),
+                settings=receipts,
                 access_logs=AccessLogBucket(
                     self,
                     f"access-logs-{r.role}",
-                    settings=bucket_settings(r, "access-logs"),
+                    settings=bucket_settings(r, "access-logs", None),
+                    source_bucket=receipts.name,
                     account_id=account_id,
                     retention_days=profile.log_retention_days,
                 ),
             )
-            for r in regions
-        }
         # Both ways: DR copies to the secondary, failback copies back what it wrote.
         replications = {
             source.role: BucketReplication(
@@ -123,8 +131,6 @@ class TapStack(TerraformStack):
                     api=config.name("payments-api", r.role),
                     api_key=config.name("payments-client", r.role),
                     usage_plan=config.name("payments-plan", r.role),
-                    logging_role=config.name("apigw-logs", r.role),
-                    dead_letter_queue=config.name("payments-api-dlq", r.role),
                 ),
                 profile=profile,
                 account_id=account_id,
@@ -134,6 +140,7 @@ class TapStack(TerraformStack):
                 table_arn=table.arn_in(r),
                 bucket_name=buckets[r.role].name,
                 bucket_arn=buckets[r.role].arn,
+                logging_account=account.api_gateway[r.role] if account else None,
                 api_key_value=api_key_value,
             )
             api_key_value = apis[r.role].api_key.value
@@ -157,17 +164,16 @@ class TapStack(TerraformStack):
             domain_name=config.domain_name,
             hosted_zone_id=config.hosted_zone_id,
             force_destroy=profile.force_destroy,
-            query_logging=next(
-                (
-                    QueryLogging(r, keys[r.role].arn, account_id, profile.log_retention_days)
-                    for r in regions
-                    if r.name == QUERY_LOG_REGION
-                ),
-                None,
+            query_logging=QueryLogging(
+                region=us_east_1,
+                kms_key_arn=keys[us_east_1.role].arn,
+                retention_days=profile.log_retention_days,
+                policy=account.query_log_policy if account else None,
             ),
         )
-        endpoints = {
-            r.role: RegionalEndpoint(
+        endpoints: dict[str, RegionalEndpoint] = {}
+        for r in regions:
+            endpoints[r.role] = RegionalEndpoint(
                 self,
                 f"endpoint-{r.role}",
                 region=r,
@@ -175,9 +181,10 @@ class TapStack(TerraformStack):
                 zone_id=zone.zone_id,
                 api_domain_name=config.api_domain_name,
                 custom_domain=config.custom_domain,
+                # One validation record for the one name, created by the first endpoint.
+                validation_record=endpoints[primary.role].validation_record if endpoints else None,
             )
-            for r in regions
-        }
+        health_check_ids = {role: e.health_check.id for role, e in endpoints.items()}
         for r, other in ((primary, secondary), (secondary, primary)):
             RegionalMonitoring(
                 self,
@@ -189,13 +196,18 @@ class TapStack(TerraformStack):
                 api=apis[r.role],
                 table_name=table.name,
                 replica_region=other.name,
-                replication=replications[r.role],
-                # Route 53 publishes health-check metrics only in us-east-1.
-                health_check_ids=(
-                    {role: e.health_check.id for role, e in endpoints.items()}
-                    if r.name == ROUTE53_METRICS_REGION
-                    else {}
-                ),
+                outgoing=replications[r.role],
+                incoming=replications[other.role],
+                health_check_ids=health_check_ids if r is us_east_1 else {},
+            )
+        if us_east_1 not in regions:
+            HealthCheckMonitoring(
+                self,
+                f"monitoring-{us_east_1.role}",
+                region=us_east_1,
+                topic_name=config.name("alarms", us_east_1.role),
+                kms_key_arn=keys[us_east_1.role].arn,
+                health_check_ids=health_check_ids,
             )
 
         define_outputs(
@@ -204,12 +216,17 @@ class TapStack(TerraformStack):
                 **{f"{role}_api_endpoint": a.stage.invoke_url for role, a in apis.items()},
                 **{f"{role}_bucket_name": b.name for role, b in buckets.items()},
                 **{f"{role}_lambda_function_name": a.function.function_name for role, a in apis.items()},
-                **{f"{role}_kms_key_arn": k.arn for role, k in keys.items()},
+                **{f"{r.role}_kms_key_arn": keys[r.role].arn for r in regions},
                 **{f"{role}_health_check_id": e.health_check.id for role, e in endpoints.items()},
                 **{f"{role}_api_key_id": a.api_key.id for role, a in apis.items()},
                 "failover_domain_name": config.api_domain_name if config.custom_domain else "",
                 "dns_delegation": _delegation_note(config, zone.created),
                 "dynamodb_table_name": table.name,
+                "account_settings": (
+                    "managed by this stack (MANAGE_ACCOUNT_SETTINGS=true)"
+                    if account
+                    else "used, not managed: another environment of the account owns them"
+                ),
                 "hosted_zone_id": zone.zone_id,
                 "name_servers": zone.name_servers,
             },

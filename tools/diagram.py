@@ -148,7 +148,7 @@ def _table_node(diagram: Diagram, table_id: str, alias: str) -> str | None:
     if diagram.stack.alias_of(table) == alias:
         return node_id(table_id)
     region = diagram.stack.regions.get(alias)
-    if any(replica.get("region_name") == region for replica in blocks(table.get("replica"))):
+    if any(replica.get("region_name") == region for replica in diagram.stack.table_replicas(table_id, table)):
         return node_id(table_id, f"_{alias}")
     return None
 
@@ -157,7 +157,7 @@ def _tables(diagram: Diagram) -> None:
     """Tables, their replicas (global table arrows), and the functions that use them."""
     stack = diagram.stack
     for table_id, table in stack.resources("aws_dynamodb_table"):
-        replicas = blocks(table.get("replica"))
+        replicas = stack.table_replicas(table_id, table)
         kind = "global table" if replicas else "table"
         home_alias = stack.alias_of(table)
         home = diagram.node(

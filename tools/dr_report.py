@@ -65,7 +65,8 @@ SINGLE_REGION_REASONS = {
     "aws_route53_query_log": "Route 53 sends public DNS query logs only to a log group in us-east-1",
     "aws_cloudwatch_log_resource_policy": "lets Route 53 write DNS query logs, which only go to us-east-1",
     "aws_dynamodb_table": "one global table resource: its replicas in the other regions are "
-    "declared in its `replica` block",
+    "declared in its `replica` block or as aws_dynamodb_table_replica resources",
+    "aws_dynamodb_table_replica": "the global table's replica: the table itself lives in its home region",
     "aws_s3_bucket_replication_configuration": "a replication configuration belongs to its source "
     "bucket: one per replicating bucket (per direction)",
     "aws_iam_role": "IAM is a global service: one role serves every region",
@@ -179,6 +180,28 @@ class Stack:
             if body is not None:
                 return logical_id, body
         return None
+
+    def table_replicas(self, table_id: str, table: dict[str, Any]) -> list[dict[str, Any]]:
+        """A table's replicas: its inline ``replica`` blocks and the ``aws_dynamodb_table_replica``
+        resources that point at it, each as ``{"region_name", "resource", ...}``."""
+        found = [{**replica, "resource": table_id} for replica in blocks(table.get("replica"))]
+        for replica_id, body in self.resources("aws_dynamodb_table_replica"):
+            parent = self.first_reference(body.get("global_table_arn"), "aws_dynamodb_table")
+            if parent is not None and parent[0] == table_id:
+                found.append({**body, "region_name": self.region_of(body), "resource": replica_id})
+        return found
+
+    def workload_aliases(self) -> list[str]:
+        """Provider aliases that run part of the workload (API, function, table or replica);
+        leaves out a region that only holds, say, Route 53's us-east-1 alarms."""
+        types = (
+            "aws_lambda_function",
+            "aws_api_gateway_stage",
+            "aws_dynamodb_table",
+            "aws_dynamodb_table_replica",
+        )
+        used = {self.alias_of(body) for type_ in types for _, body in self.resources(type_)}
+        return sorted(alias for alias in self.regions if alias in used) or sorted(self.regions)
 
     def target_alias(self, value: Any, fallback: dict[str, Any]) -> str:
         """The provider alias of the first resource ``value`` refers to, else ``fallback``'s."""
@@ -310,12 +333,12 @@ def rto(records: list[dict[str, Any]], checks: dict[str, dict[str, Any]]) -> dic
 def table_facts(stack: Stack, failover_regions: set[str]) -> list[dict[str, Any]]:
     tables = []
     for logical_id, body in stack.resources("aws_dynamodb_table"):
-        replicas = blocks(body.get("replica"))
+        replicas = stack.table_replicas(logical_id, body)
         replica_regions = sorted(r["region_name"] for r in replicas if r.get("region_name"))
         strong = any(str(r.get("consistency_mode", "")).upper() == "STRONG" for r in replicas)
         missing = sorted(failover_regions - set(replica_regions) - {stack.region_of(body)})
         if not replicas:
-            rpo_seconds, basis = None, "no `replica` block: a single-region table, not replicated"
+            rpo_seconds, basis = None, "no replica: a single-region table, not replicated"
         elif missing:
             rpo_seconds, basis = None, f"no replica in the failover region(s) {missing}"
         elif strong:
@@ -337,6 +360,7 @@ def table_facts(stack: Stack, failover_regions: set[str]) -> list[dict[str, Any]
                 "name": body.get("name"),
                 "region": stack.region_of(body),
                 "replica_regions": replica_regions,
+                "replica_resources": sorted(r["resource"] for r in replicas if r["resource"] != logical_id),
                 "rpo_seconds": rpo_seconds,
                 "rpo_basis": basis,
             }
@@ -414,7 +438,7 @@ def capacity(stack: Stack) -> dict[str, dict[str, Any]]:
     """Per alias: the API's moving parts and their sizes (compared to name the strategy)."""
     per_alias: dict[str, dict[str, Any]] = {
         alias: {"lambda_functions": 0, "api_stages": 0, "lambda_memory_mb": 0, "reserved_concurrency": 0}
-        for alias in stack.regions
+        for alias in stack.workload_aliases()
     }
     for _, body in stack.resources("aws_lambda_function"):
         entry = per_alias.setdefault(stack.alias_of(body), {})
@@ -519,11 +543,17 @@ def single_region_resources(stack: Stack, tables: list[dict[str, Any]]) -> list[
     if len(aliases) < 2:
         return []
     replica_reason = {
-        t["resource"]: f"one global table resource: its `replica` block replicates it to "
-        f"{', '.join(t['replica_regions'])}"
+        t["resource"]: f"one global table resource, replicated to {', '.join(t['replica_regions'])}"
         for t in tables
         if t["replica_regions"]
     }
+    for t in tables:
+        for replica_id, body in stack.resources("aws_dynamodb_table_replica"):
+            if replica_id in t["replica_resources"]:
+                replica_reason[replica_id] = (
+                    f"the replica of global table {short_name(t['resource'])} in "
+                    f"{stack.region_of(body)}; the table itself lives in {t['region']}"
+                )
     found = []
     for type_ in stack.types():
         by_alias: dict[str, list[str]] = {}
@@ -592,7 +622,8 @@ def build_report(data: Any) -> dict[str, Any]:
     for check in checks.values():
         check["used_by_failover"] = any(record["health_check"] == check["resource"] for record in records)
     primary, primary_basis = primary_alias(stack, records)
-    standby_regions = {region for alias, region in stack.regions.items() if alias != primary and region}
+    workload = stack.workload_aliases()
+    standby_regions = {stack.regions[a] for a in workload if a != primary and stack.regions[a]}
 
     tables = table_facts(stack, standby_regions)
     table_rpos = [table["rpo_seconds"] for table in tables]
@@ -617,7 +648,7 @@ def build_report(data: Any) -> dict[str, Any]:
         for rule in rules
         if rule["source"]["alias"] != primary and rule["destination"]["alias"] == primary
     ]
-    standby = "|".join(sorted(alias for alias in stack.regions if alias != primary)) or "standby"
+    standby = "|".join(alias for alias in workload if alias != primary) or "standby"
     rpo_objects, rpo_objects_basis = direction_rpo(forward, f"{primary} -> {standby}")
     rpo_failback, rpo_failback_basis = direction_rpo(back, f"{standby} -> {primary} (failback)")
     name, basis = strategy(stack, records, rpo_table is not None or any(rule["enabled"] for rule in forward))

@@ -37,6 +37,17 @@ STAGING_ENV = {
     "ENVIRONMENT": "staging",
     "ENABLE_CUSTOM_DOMAIN": "false",
 }
+# A region pair without us-east-1, in an account whose account-level settings another
+# environment owns.
+EU_ENV = {
+    "ENVIRONMENT_SUFFIX": "eu",
+    "PRIMARY_REGION": "eu-west-1",
+    "SECONDARY_REGION": "eu-central-1",
+    "MANAGE_ACCOUNT_SETTINGS": "false",
+}
+# The longest names the configuration accepts: a 20-character suffix and a 60-character domain
+# (api.<domain> is ACM's 64).
+LONGEST_ENV = {"ENVIRONMENT_SUFFIX": "s" * 20, "DOMAIN_NAME": "p" * 56 + ".net"}
 
 
 @dataclass
@@ -197,6 +208,16 @@ def prod(validations: Validations) -> Synth:
 @pytest.fixture(scope="session")
 def staging() -> Synth:
     return _synth(STAGING_ENV)
+
+
+@pytest.fixture(scope="session")
+def eu(validations: Validations) -> Synth:
+    return _synth_and_validate(EU_ENV, "eu", validations)
+
+
+@pytest.fixture(scope="session")
+def longest() -> Synth:
+    return _synth(LONGEST_ENV)
 
 
 @pytest.fixture(scope="session", params=["dev", "prod"])

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.unit.conftest import REGIONS, synthesize
+from tests.unit.conftest import REGIONS
 
 ZONE_REF = "${aws_route53_zone.zone_6E295601.zone_id}"
 
@@ -54,21 +54,23 @@ def test_certificate_is_dns_validated_in_the_zone(dev, role, region):
     assert cert["validation_method"] == "DNS"
     assert cert["lifecycle"] == {"create_before_destroy": True}
 
-    cert_id = dev.logical_id("aws_acm_certificate", f"endpoint-{role}/certificate")
-    option = f"tolist(aws_acm_certificate.{cert_id}.domain_validation_options).0"
-    record = dev.get("aws_route53_record", f"endpoint-{role}/certificate-validation-record")
+    # ACM asks for the same CNAME for a name in every region of the account: ONE record,
+    # created from the primary's certificate, validates both.
+    primary_cert = dev.logical_id("aws_acm_certificate", "endpoint-primary/certificate")
+    option = f"tolist(aws_acm_certificate.{primary_cert}.domain_validation_options).0"
+    record = dev.get("aws_route53_record", "endpoint-primary/certificate-validation-record")
     assert record["zone_id"] == ZONE_REF
     assert record["name"] == f"${{{option}.resource_record_name}}"
     assert record["type"] == f"${{{option}.resource_record_type}}"
     assert record["records"] == [f"${{{option}.resource_record_value}}"]
-    assert record["allow_overwrite"] is True
+    assert "allow_overwrite" not in record  # nothing else manages this record
 
     validation = dev.get("aws_acm_certificate_validation", f"endpoint-{role}/certificate-validation")
     assert validation["certificate_arn"] == dev.ref(
         "aws_acm_certificate", f"endpoint-{role}/certificate", "arn"
     )
     assert validation["validation_record_fqdns"] == [
-        dev.ref("aws_route53_record", f"endpoint-{role}/certificate-validation-record", "fqdn")
+        dev.ref("aws_route53_record", "endpoint-primary/certificate-validation-record", "fqdn")
     ]
     # An undelegated zone can never validate: the wait is bounded, not 72 hours.
     assert validation["timeouts"] == {"create": "15m"}
@@ -135,41 +137,74 @@ def test_dns_queries_are_logged_to_an_encrypted_us_east_1_log_group(dev):
     assert query_log["cloudwatch_log_group_arn"] == dev.ref(
         "aws_cloudwatch_log_group", "zone/query-logs", "arn"
     )
+    # The owner of the account settings creates the one resource policy first.
     assert query_log["depends_on"] == [
-        dev.address("aws_cloudwatch_log_resource_policy", "zone/query-log-policy")
+        dev.address("aws_cloudwatch_log_resource_policy", "account-settings/route53-query-log-policy")
     ]
-
-    policy = dev.get("aws_cloudwatch_log_resource_policy", "zone/query-log-policy")
-    (stmt,) = json.loads(policy["policy_document"])["Statement"]
-    assert stmt["Principal"] == {"Service": "route53.amazonaws.com"}
-    assert stmt["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
-    assert stmt["Resource"] == [dev.ref("aws_cloudwatch_log_group", "zone/query-logs", "arn") + ":*"]
-    assert stmt["Condition"]["ArnLike"] == {"aws:SourceArn": f"arn:aws:route53:::hostedzone/{ZONE_REF}"}
     zone_skips = dev.get("aws_route53_zone", "zone/zone")["//"]["checkov"]
     assert [e.split(":")[1] for e in zone_skips] == ["skip=CKV2_AWS_38"]  # DNSSEC only
 
 
-def test_without_a_us_east_1_region_query_logging_is_a_justified_skip():
+def test_one_query_log_resource_policy_per_account_not_per_zone(dev, eu):
+    """AWS allows 10 CloudWatch Logs resource policies per region and account (not raisable):
+    one per environment ran out at about the tenth. The owner's one policy covers every
+    /aws/route53/* group; the other environments create none."""
+    (policy,) = dev.resources("aws_cloudwatch_log_resource_policy").values()
+    assert policy["policy_name"] == "tap-route53-query-logs"  # no environment suffix
+    assert policy["provider"] == "aws.primary"
+    (stmt,) = json.loads(policy["policy_document"])["Statement"]
+    assert stmt["Principal"] == {"Service": "route53.amazonaws.com"}
+    assert stmt["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert stmt["Resource"] == [
+        "arn:aws:logs:us-east-1:${data.aws_caller_identity.caller.account_id}:log-group:/aws/route53/*"
+    ]
+    assert stmt["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "${data.aws_caller_identity.caller.account_id}"},
+        "ArnLike": {"aws:SourceArn": "arn:aws:route53:::hostedzone/*"},
+    }
+    assert dev.get("aws_cloudwatch_log_group", "zone/query-logs")["name"].startswith("/aws/route53/")
+    assert eu.count("aws_cloudwatch_log_resource_policy") == 0
+    assert "depends_on" not in eu.get("aws_route53_query_log", "zone/query-log")
+
+
+def test_query_logs_go_to_us_east_1_for_a_pair_without_it(eu):
+    group = eu.get("aws_cloudwatch_log_group", "zone/query-logs")
+    assert group["provider"] == "aws.global"
+    assert group["kms_key_id"] == eu.ref("aws_kms_key", "key-global/key", "arn")
+    assert eu.get("aws_route53_query_log", "zone/query-log")["provider"] == "aws.global"
+    zone_skips = eu.get("aws_route53_zone", "zone/zone")["//"]["checkov"]
+    assert [e.split(":")[1] for e in zone_skips] == ["skip=CKV2_AWS_38"]  # query logs are on
+
+
+def test_query_logging_outside_us_east_1_is_refused():
     from cdktf import TerraformStack, Testing
     from cdktf_cdktf_provider_aws.provider import AwsProvider
 
-    from lib.dns_failover import HostedZone
+    from lib.dns_failover import HostedZone, QueryLogging
     from lib.region import Region
 
     stack = TerraformStack(Testing.app(), "zone-only")
     region = Region("primary", "eu-west-1", AwsProvider(stack, "aws", region="eu-west-1", alias="primary"))
-    HostedZone(
-        stack,
-        "zone",
-        region=region,
-        domain_name="dr.acme-corp.io",
-        hosted_zone_id=None,
-        force_destroy=True,
-        query_logging=None,
-    )
-    synthesized = synthesize(stack)
-    assert "aws_route53_query_log" not in synthesized["resource"]
-    (zone,) = synthesized["resource"]["aws_route53_zone"].values()
-    reasons = dict(e.removeprefix("checkov:skip=").split(":", 1) for e in zone["//"]["checkov"])
-    assert set(reasons) == {"CKV2_AWS_38", "CKV2_AWS_39"}
-    assert "us-east-1" in reasons["CKV2_AWS_39"]
+    with pytest.raises(ValueError, match="only to log groups in us-east-1"):
+        HostedZone(
+            stack,
+            "zone",
+            region=region,
+            domain_name="dr.acme-corp.io",
+            hosted_zone_id=None,
+            force_destroy=True,
+            query_logging=QueryLogging(region=region, kms_key_arn="k", retention_days=7, policy=None),
+        )
+
+
+def test_exactly_one_validation_record_per_validation_name(each_profile):
+    """Two resources managing one CNAME (allow_overwrite) meant that destroying either
+    region's endpoint deleted the record the other certificate needs to renew."""
+    names = [
+        body["name"]
+        for body in each_profile.resources("aws_route53_record").values()
+        if "domain_validation_options" in body["name"]
+    ]
+    certificates = {body["domain_name"] for body in each_profile.resources("aws_acm_certificate").values()}
+    assert len(names) == len(set(names)) == len(certificates) == 1
+    assert not [b for b in each_profile.resources("aws_route53_record").values() if b.get("allow_overwrite")]

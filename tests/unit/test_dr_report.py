@@ -82,8 +82,10 @@ def test_dev_rto_is_detection_plus_the_alias_records_dns_cache(dev, dev_report):
 
 
 def test_dev_rpo_table_and_objects(dev, dev_report):
-    (table,) = dev.resources("aws_dynamodb_table").values()
-    assert [replica["region_name"] for replica in table["replica"]] == ["us-west-2"]
+    (replica,) = dev.resources("aws_dynamodb_table_replica").values()
+    assert replica["provider"] == "aws.secondary"
+    (table,) = dev_report["tables"]
+    assert table["replica_regions"] == ["us-west-2"]
     assert dev_report["rpo_seconds_table"] == 1
     assert "global table" in dev_report["rpo_table_basis"]
     assert dev_report["rpo_seconds_objects"] == 900
@@ -128,7 +130,7 @@ def test_dev_strategy_is_hot_standby_active_passive(dev_report):
         "active/active",
         "PRIMARY",
         "256 MB",
-        "reserved concurrency 5",
+        "reserved concurrency unreserved",
     ):
         assert phrase in basis
     sizes = dev_report["capacity"]
@@ -139,9 +141,19 @@ def test_dev_strategy_is_hot_standby_active_passive(dev_report):
             "lambda_functions": 1,
             "api_stages": 1,
             "lambda_memory_mb": 256,
-            "reserved_concurrency": 5,
+            "reserved_concurrency": None,
         }
     )
+
+
+def test_a_region_that_only_serves_route53_leaves_the_strategy_alone(eu):
+    """eu-west-1/eu-central-1 adds a us-east-1 provider for Route 53's alarms and query logs;
+    it runs no workload, so it is no 'region without the API' (pilot light)."""
+    report = build_report(eu.json)
+    assert report["regions"]["global"] == "us-east-1"
+    assert report["strategy"] == "hot standby (active/passive, full capacity in both regions)"
+    assert set(report["capacity"]) == {"primary", "secondary"}
+    assert report["rpo_seconds_table"] == 1
 
 
 def test_dev_regions_come_from_the_provider_aliases(dev_report):
@@ -180,7 +192,9 @@ def test_an_alarm_on_a_route53_metric_is_explained_by_its_namespace(dev):
 
 def test_an_unexplained_single_region_resource_gets_the_generic_reason(dev):
     data = _copy(dev)
-    data["resource"]["aws_sqs_queue"]["stray-queue_0000ABCD"] = {"name": "stray", "provider": "aws.secondary"}
+    data["resource"]["aws_sqs_queue"] = {
+        "stray-queue_0000ABCD": {"name": "stray", "provider": "aws.secondary"}
+    }
     (stray,) = [e for e in build_report(data)["single_region_resources"] if e["type"] == "aws_sqs_queue"]
     assert stray == {
         "type": "aws_sqs_queue",
@@ -272,8 +286,7 @@ def test_a_disabled_replication_rule_does_not_count(dev):
 
 def test_without_replica_the_table_rpo_is_null(dev):
     data = _copy(dev)
-    for table in _each(data, "aws_dynamodb_table"):
-        del table["replica"]
+    del data["resource"]["aws_dynamodb_table_replica"]
     report = build_report(data)
     assert report["rpo_seconds_table"] is None
     assert "not replicated" in report["rpo_table_basis"]
@@ -283,9 +296,27 @@ def test_without_replica_the_table_rpo_is_null(dev):
 def test_multi_region_strong_consistency_means_rpo_zero(dev):
     data = _copy(dev)
     for table in _each(data, "aws_dynamodb_table"):
-        for replica in table["replica"]:
-            replica["consistency_mode"] = "STRONG"
+        table["replica"] = [{"region_name": "us-west-2", "consistency_mode": "STRONG"}]
+    del data["resource"]["aws_dynamodb_table_replica"]
     assert build_report(data)["rpo_seconds_table"] == 0
+
+
+def test_an_inline_replica_block_counts_as_a_replica_too(dev, dev_report):
+    """Both ways Terraform declares a global table's replica give the same figures."""
+    data = _copy(dev)
+    (replica,) = data["resource"].pop("aws_dynamodb_table_replica").values()
+    for table in _each(data, "aws_dynamodb_table"):
+        table["replica"] = [{"region_name": "us-west-2", "kms_key_arn": replica["kms_key_arn"]}]
+    report = build_report(data)
+    assert report["rpo_seconds_table"] == dev_report["rpo_seconds_table"] == 1
+    assert report["tables"][0]["replica_regions"] == ["us-west-2"]
+
+
+def test_the_replica_resource_is_explained_as_single_region(dev_report):
+    (entry,) = [e for e in dev_report["single_region_resources"] if e["type"] == "aws_dynamodb_table_replica"]
+    assert entry["region"] == "us-west-2"
+    assert "the replica of global table payments-table" in entry["reason"]
+    assert "lives in us-east-1" in entry["reason"]
 
 
 def test_without_failover_records_the_rto_is_null_with_the_reason(dev):

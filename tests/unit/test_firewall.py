@@ -80,3 +80,46 @@ def test_waf_logs_are_encrypted_and_never_hold_the_api_key(dev, role, region):
         dev.ref("aws_cloudwatch_log_group", f"firewall-{role}/logs", "arn")
     ]
     assert logging["redacted_fields"] == [{"single_header": {"name": "x-api-key"}}]
+
+
+def test_the_handler_accepts_no_body_the_waf_would_block():
+    """The WAF's common rule set blocks bodies over 8 KB; a handler that accepted 16 KB
+    advertised a limit no client behind the WAF could ever reach."""
+    from lib.firewall import BODY_LIMIT_BYTES
+    from tests.handler_loader import load_handler
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AWS_REGION", "us-east-1")
+        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        handler = load_handler()
+    assert handler.MAX_BODY_BYTES == BODY_LIMIT_BYTES == 8192
+
+
+def test_size_restriction_rule_keeps_its_block_action(each_profile):
+    for acl in each_profile.resources("aws_wafv2_web_acl").values():
+        for rule in acl["rule"]:
+            group = rule["statement"].get("managed_rule_group_statement", {})
+            overridden = {o["name"] for o in group.get("rule_action_override", [])}
+            assert "SizeRestrictions_BODY" not in overridden
+
+
+def test_web_acl_fits_the_base_capacity_and_rate_minimum(each_profile):
+    from lib.firewall import (
+        MANAGED_RULE_GROUP_WCU,
+        RATE_BASED_RULE_WCU,
+        RATE_LIMIT_MINIMUM,
+        WEB_ACL_BASE_WCU,
+    )
+
+    for acl in each_profile.resources("aws_wafv2_web_acl").values():
+        used = 0
+        for rule in acl["rule"]:
+            statement = rule["statement"]
+            if "rate_based_statement" in statement:
+                used += RATE_BASED_RULE_WCU
+                assert statement["rate_based_statement"]["limit"] >= RATE_LIMIT_MINIMUM
+            else:
+                used += MANAGED_RULE_GROUP_WCU[statement["managed_rule_group_statement"]["name"]]
+        assert used <= WEB_ACL_BASE_WCU
+        # WAF names: 1-128 of [A-Za-z0-9_-] (WebACL API reference).
+        assert len(acl["name"]) <= 128 and acl["name"].replace("-", "").replace("_", "").isalnum()

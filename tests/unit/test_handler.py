@@ -556,7 +556,7 @@ def with_amount(raw: str) -> str:
         ("[]", "Request body must be a JSON object"),
         ('"payment"', "Request body must be a JSON object"),
         ("null", "Request body must be a JSON object"),
-        ("[" * 5000 + "]" * 5000, "Invalid JSON: nesting too deep"),
+        ("[" * 4000 + "]" * 4000, "Invalid JSON: nesting too deep"),
         (with_amount("NaN"), "Invalid JSON: NaN is not allowed"),
         (with_amount("Infinity"), "Invalid JSON: Infinity is not allowed"),
         (with_amount("-Infinity"), "Invalid JSON: -Infinity is not allowed"),
@@ -637,9 +637,9 @@ def test_description_edge_values_are_accepted(
         ({"body": base64.b64encode(b"\xff\xfe{}").decode(), "isBase64Encoded": True}, 400,
          "Request body is not valid UTF-8"),
         ({"body": '{"amount": "\ud800"}'}, 400, "Request body is not valid UTF-8"),
-        ({"body": "{" + " " * 16384 + "}"}, 413, "Request body exceeds 16384 bytes"),
-        ({"body": base64.b64encode(b" " * 16385).decode(), "isBase64Encoded": True}, 413,
-         "Request body exceeds 16384 bytes"),
+        ({"body": "{" + " " * 8192 + "}"}, 413, "Request body exceeds 8192 bytes"),
+        ({"body": base64.b64encode(b" " * 8193).decode(), "isBase64Encoded": True}, 413,
+         "Request body exceeds 8192 bytes"),
         ({"headers": {"Content-Type": "text/plain"}}, 415,
          "Unsupported Content-Type: use application/json"),
         ({"headers": {"content-type": "application/x-www-form-urlencoded"}}, 415,
@@ -658,8 +658,8 @@ def test_body_transport_errors(
 
 def test_body_exactly_at_limit_passes_size_check(mod: ModuleType) -> None:
     raw = json.dumps(VALID)
-    raw = raw[:-1] + " " * (16384 - len(raw)) + "}"
-    assert len(raw.encode()) == 16384
+    raw = raw[:-1] + " " * (8192 - len(raw)) + "}"
+    assert len(raw.encode()) == 8192
     assert post(mod, raw)[0] == 201
 
 

@@ -51,7 +51,7 @@ NEAR_VALID_EXAMPLES = 120
 ROUTE_EXAMPLES = 150
 MALFORMED_EVENT_EXAMPLES = 150
 
-MAX_BODY = 16 * 1024
+MAX_BODY = 8 * 1024
 MIB = 1024 * 1024
 CLIENT_STATUSES = frozenset({200, 201, 400, 404, 405, 409, 413, 415})
 ROUTES = ("/payments", "/payments/{payment_id}", "/customers/{customer_id}/payments", "/health", "unmatched")
@@ -455,7 +455,7 @@ def test_generated_malformed_events_never_fail_or_leak(aws: SimpleNamespace, pro
 
 # --------------------------------------------------------------------------- hand-picked cases
 
-TOO_BIG = "Request body exceeds 16384 bytes"
+TOO_BIG = "Request body exceeds 8192 bytes"
 TOO_DEEP = "Invalid JSON: nesting too deep"
 NOT_UTF8 = "Request body is not valid UTF-8"
 NOT_BASE64 = "Request body is not valid base64"
@@ -492,11 +492,11 @@ def b64_text(text: str) -> dict[str, Any]:
         pytest.param(post_event(padded_to(MIB), b64=True), 413, TOO_BIG, id="1MiB-base64"),
         pytest.param(post_event(NESTED_100K["arrays"]), 413, TOO_BIG, id="100k-arrays"),
         pytest.param(post_event(NESTED_100K["objects"]), 413, TOO_BIG, id="100k-objects"),
-        pytest.param(post_event("[" * 8192 + "]" * 8192), 400, TOO_DEEP, id="8k-arrays"),
-        pytest.param(post_event('{"a":' * 2730 + "0" + "}" * 2730), 400, TOO_DEEP, id="2.7k-objects"),
-        pytest.param(post_event("[" * MAX_BODY), 400, TOO_DEEP, id="16k-unclosed-arrays"),
+        pytest.param(post_event("[" * 4096 + "]" * 4096), 400, TOO_DEEP, id="4k-arrays"),
+        pytest.param(post_event('{"a":' * 1365 + "0" + "}" * 1365), 400, TOO_DEEP, id="1.3k-objects"),
+        pytest.param(post_event("[" * MAX_BODY), 400, TOO_DEEP, id="8k-unclosed-arrays"),
         pytest.param(
-            post_event('{"amount":' + "[" * 5000 + "]" * 5000 + "}"), 400, TOO_DEEP, id="deep-amount"
+            post_event('{"amount":' + "[" * 4000 + "]" * 4000 + "}"), 400, TOO_DEEP, id="deep-amount"
         ),
     ],
 )
@@ -562,7 +562,7 @@ def test_integer_past_pythons_digit_limit_is_a_400_not_a_crash(fresh: SimpleName
         pytest.param(payment_json(payment_id=HUGE_INTEGER), "payment_id must be a string", id="huge-id"),
         pytest.param(payment_json(big=HUGE_INTEGER), "Unknown field(s): big", id="huge-unknown-field"),
         pytest.param(HUGE_INTEGER, "Request body must be a JSON object", id="huge-document"),
-        pytest.param("9" * MAX_BODY, "Request body must be a JSON object", id="16k-digits"),
+        pytest.param("9" * MAX_BODY, "Request body must be a JSON object", id="8k-digits"),
         pytest.param(payment_json(amount="NaN"), "Invalid JSON: NaN is not allowed", id="nan"),
         pytest.param(payment_json(amount="-Infinity"), "Invalid JSON: -Infinity is not allowed", id="-inf"),
         pytest.param(payment_json(other="Infinity"), "Invalid JSON: Infinity is not allowed", id="inf-field"),

@@ -53,8 +53,7 @@ def test_key_policy(dev, role, region):
         "StringEquals": {
             "kms:CallerAccount": ACCOUNT,
             "kms:ViaService": [
-                f"{service}.{region}.amazonaws.com"
-                for service in ("dynamodb", "lambda", "s3", "sns", "sqs", "ssm")
+                f"{service}.{region}.amazonaws.com" for service in ("dynamodb", "lambda", "s3", "sns", "ssm")
             ],
         }
     }
@@ -68,10 +67,47 @@ def test_key_policy(dev, role, region):
     assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] == (
         f"arn:aws:logs:{region}:{ACCOUNT}:log-group:*"
     )
+    assert set(logs["Action"]) == {
+        "kms:Decrypt",
+        "kms:Encrypt",
+        "kms:GenerateDataKey",
+        "kms:GenerateDataKeyWithoutPlaintext",
+        "kms:ReEncryptFrom",
+        "kms:ReEncryptTo",
+    }
     alarms = by_sid["AlarmNotificationsToEncryptedTopic"]
     assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
-    assert alarms["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
-    access_logs = by_sid["S3ServerAccessLogDelivery"]
-    assert access_logs["Principal"] == {"Service": "logging.s3.amazonaws.com"}
-    assert access_logs["Action"] == ["kms:GenerateDataKey"]
-    assert access_logs["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+    assert alarms["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:*"},
+    }
+    # S3 delivers server access logs only into SSE-S3 buckets: no key grant for it.
+    assert "S3ServerAccessLogDelivery" not in by_sid
+    assert all(s.get("Principal") != {"Service": "logging.s3.amazonaws.com"} for s in policy["Statement"])
+
+
+# KMS operations that carry an encryption context (the KMS developer guide's table for the
+# kms:EncryptionContext:* condition keys); DescribeKey, for one, never does.
+ENCRYPTION_CONTEXT_OPERATIONS = {
+    "kms:CreateGrant",
+    "kms:Decrypt",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyPair",
+    "kms:GenerateDataKeyPairWithoutPlaintext",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:RetireGrant",
+}
+
+
+def test_no_grant_is_conditioned_on_a_context_its_action_never_carries(each_profile):
+    """A statement that conditions on kms:EncryptionContext:* grants nothing for an action
+    without an encryption context: such a grant is dead (and misleads a reviewer)."""
+    for key in each_profile.resources("aws_kms_key").values():
+        for stmt in policy_of(key)["Statement"]:
+            keys = [k for block in stmt.get("Condition", {}).values() for k in block]
+            if any(k.startswith("kms:EncryptionContext:") for k in keys):
+                dead = set(stmt["Action"]) - ENCRYPTION_CONTEXT_OPERATIONS
+                assert not dead, f"{stmt['Sid']}: {sorted(dead)} never carry an encryption context"

@@ -10,7 +10,6 @@ ALARMS = {
     "lambda-errors": ("AWS/Lambda", "Errors"),
     "lambda-throttles": ("AWS/Lambda", "Throttles"),
     "api-5xx": ("AWS/ApiGateway", "5XXError"),
-    "dead-letters": ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
 }
 
 
@@ -45,10 +44,9 @@ def test_alarms(dev, role, region):
         "ApiName": dev.ref("aws_api_gateway_rest_api", f"api-{role}/rest-api", "name"),
         "Stage": dev.ref("aws_api_gateway_stage", f"api-{role}/stage", "stage_name"),
     }
-    dead_letters = dev.get("aws_cloudwatch_metric_alarm", f"monitoring-{role}/dead-letters")
-    assert dead_letters["dimensions"] == {
-        "QueueName": dev.ref("aws_sqs_queue", f"api-{role}/dead-letter-queue", "name")
-    }
+    # API Gateway invokes the function synchronously: a dead-letter queue could never fill.
+    assert dev.count("aws_sqs_queue") == 0
+    assert not [a for a in dev.resources("aws_cloudwatch_metric_alarm") if "dead-letter" in a]
 
 
 @pytest.mark.parametrize(("role", "region"), REGIONS)
@@ -68,7 +66,9 @@ OTHER = {"primary": ("secondary", "us-west-2"), "secondary": ("primary", "us-eas
 
 
 @pytest.mark.parametrize(("role", "region"), REGIONS)
-def test_replication_lag_alarms_watch_this_regions_outgoing_replication(dev, role, region):
+def test_replication_alarms_live_where_s3_publishes_their_metrics(dev, role, region):
+    """S3 publishes ReplicationLatency in the destination's region and OperationsFailedReplication
+    in the source's (https://docs.aws.amazon.com/AmazonS3/latest/userguide/repl-metrics.html)."""
     other_role, other_region = OTHER[role]
     topic_arn = dev.ref("aws_sns_topic", f"monitoring-{role}/alarm-topic", "arn")
 
@@ -82,18 +82,25 @@ def test_replication_lag_alarms_watch_this_regions_outgoing_replication(dev, rol
     assert table["dimensions"] == {"TableName": "tap-payments-dev", "ReceivingRegion": other_region}
     assert (table["statistic"], table["threshold"]) == ("Average", 30_000)  # milliseconds
 
-    rule = {
+    outgoing = {
         "SourceBucket": dev.ref("aws_s3_bucket", f"receipts-{role}/bucket", "bucket"),
         "DestinationBucket": dev.ref("aws_s3_bucket", f"receipts-{other_role}/bucket", "bucket"),
         "RuleId": f"receipts-to-{other_role}",
     }
+    incoming = {
+        "SourceBucket": dev.ref("aws_s3_bucket", f"receipts-{other_role}/bucket", "bucket"),
+        "DestinationBucket": dev.ref("aws_s3_bucket", f"receipts-{role}/bucket", "bucket"),
+        "RuleId": f"receipts-to-{role}",
+    }
     latency = alarm("receipt-replication-latency")
     assert (latency["namespace"], latency["metric_name"]) == ("AWS/S3", "ReplicationLatency")
-    assert latency["dimensions"] == rule
+    assert latency["dimensions"] == incoming  # published in this (the destination's) region
     assert (latency["statistic"], latency["threshold"]) == ("Maximum", 900)  # the RTC SLA, seconds
     failures = alarm("receipt-replication-failures")
-    assert (failures["metric_name"], failures["dimensions"]) == ("OperationsFailedReplication", rule)
+    assert (failures["metric_name"], failures["dimensions"]) == ("OperationsFailedReplication", outgoing)
     assert (failures["statistic"], failures["threshold"]) == ("Sum", 0)
+    # "set the Missing data treatment field to Treat missing data as ignore" (AWS, same page)
+    assert latency["treat_missing_data"] == failures["treat_missing_data"] == "ignore"
 
 
 def test_health_check_alarms_live_in_us_east_1_where_route53_publishes_metrics(dev):
@@ -114,3 +121,104 @@ def test_health_check_alarms_live_in_us_east_1_where_route53_publishes_metrics(d
         assert body["alarm_actions"] == [topic_arn]
     secondary = dev.resources("aws_cloudwatch_metric_alarm")
     assert not [name for name in secondary if name.startswith("monitoring-secondary_health-check")]
+
+
+def test_health_check_alarms_exist_for_a_region_pair_without_us_east_1(eu):
+    """Route 53 publishes HealthCheckStatus only in us-east-1: a eu-west-1/eu-central-1 stack
+    gets a third provider there, with its own key and topic, for exactly those alarms."""
+    providers = {p["alias"]: p["region"] for p in eu.json["provider"]["aws"]}
+    assert providers == {"primary": "eu-west-1", "secondary": "eu-central-1", "global": "us-east-1"}
+    topic = eu.get("aws_sns_topic", "monitoring-global/alarm-topic")
+    assert topic["provider"] == "aws.global"
+    assert topic["name"] == "tap-alarms-global-eu"
+    assert topic["kms_master_key_id"] == eu.ref("aws_kms_key", "key-global/key", "arn")
+    assert eu.get("aws_kms_key", "key-global/key")["provider"] == "aws.global"
+    for role in ("primary", "secondary"):
+        body = eu.get("aws_cloudwatch_metric_alarm", f"monitoring-global/health-check-{role}")
+        assert body["provider"] == "aws.global"
+        assert body["dimensions"] == {
+            "HealthCheckId": eu.ref("aws_route53_health_check", f"endpoint-{role}/health-check", "id")
+        }
+        assert body["alarm_actions"] == [eu.ref("aws_sns_topic", "monitoring-global/alarm-topic", "arn")]
+    route53_alarms = [
+        (name, body["provider"])
+        for name, body in eu.resources("aws_cloudwatch_metric_alarm").items()
+        if body["namespace"] == "AWS/Route53"
+    ]
+    assert len(route53_alarms) == 2 and {p for _, p in route53_alarms} == {"aws.global"}
+    # Nothing else lives in the extra region: it serves Route 53 only.
+    extra = sorted(
+        type_
+        for type_, items in eu.json["resource"].items()
+        for body in items.values()
+        if body.get("provider") == "aws.global"
+    )
+    assert set(extra) <= {
+        "aws_kms_key",
+        "aws_kms_alias",
+        "aws_sns_topic",
+        "aws_cloudwatch_metric_alarm",
+        "aws_cloudwatch_log_group",
+        "aws_route53_query_log",
+    }
+
+
+def test_every_route53_metric_alarm_is_in_us_east_1(each_profile, eu):
+    for synth in (each_profile, eu):
+        regions = {p["alias"]: p["region"] for p in synth.json["provider"]["aws"]}
+        for name, body in synth.resources("aws_cloudwatch_metric_alarm").items():
+            if body["namespace"] == "AWS/Route53":
+                assert regions[body["provider"].split(".")[1]] == "us-east-1", name
+
+
+def _region(stack, name):
+    from cdktf_cdktf_provider_aws.provider import AwsProvider
+
+    from lib.region import Region
+
+    return Region("primary", name, AwsProvider(stack, f"aws-{name}", region=name, alias=name))
+
+
+def test_health_check_alarms_are_refused_outside_us_east_1():
+    from cdktf import TerraformStack, Testing
+
+    from lib.monitoring import AlarmTopic
+
+    stack = TerraformStack(Testing.app(), "alarms")
+    topic = AlarmTopic(stack, "topic", region=_region(stack, "eu-west-1"), topic_name="t", kms_key_arn="k")
+    with pytest.raises(ValueError, match="exist only in us-east-1"):
+        topic.health_check_alarms({"primary": "hc-1"})
+    assert topic.health_check_alarms({}) == []
+
+
+def test_replication_alarms_are_refused_in_a_region_the_rules_do_not_touch():
+    """The latency alarm must watch the rule INTO the region and the failures alarm the rule
+    OUT of it: swapped, both alarms would wait forever for metrics published elsewhere."""
+    from types import SimpleNamespace
+
+    from cdktf import TerraformStack, Testing
+
+    from lib.monitoring import RegionalMonitoring
+
+    def rule(source, destination):
+        return SimpleNamespace(
+            source=SimpleNamespace(region=SimpleNamespace(name=source)),
+            destination=SimpleNamespace(region=SimpleNamespace(name=destination)),
+        )
+
+    stack = TerraformStack(Testing.app(), "alarms")
+    with pytest.raises(ValueError, match="must leave and enter us-east-1"):
+        RegionalMonitoring(
+            stack,
+            "monitoring",
+            region=_region(stack, "us-east-1"),
+            topic_name="t",
+            parameter_prefix="/p",
+            kms_key_arn="k",
+            api=None,
+            table_name="t",
+            replica_region="us-west-2",
+            outgoing=rule("us-west-2", "us-east-1"),  # swapped
+            incoming=rule("us-east-1", "us-west-2"),
+            health_check_ids={},
+        )

@@ -25,13 +25,12 @@ def skipped(synth) -> set[tuple[str, str]]:
     }
 
 
-@pytest.mark.parametrize("fixture", ["dev", "staging", "prod"])
+@pytest.mark.parametrize("fixture", ["dev", "staging", "prod", "eu"])
 def test_every_skip_is_documented(request, fixture):
     missing = skipped(request.getfixturevalue(fixture)) - documented()
     assert not missing, f"add these to README 'Skipped checks and why': {sorted(missing)}"
 
 
-def test_no_documented_skip_is_stale(dev, staging, prod):
-    used = skipped(dev) | skipped(staging) | skipped(prod)
-    # CKV2_AWS_39 is skipped only for a region pair without us-east-1 (tested in test_dns_failover).
-    assert documented() - used == {("CKV2_AWS_39", "aws_route53_zone")}
+def test_no_documented_skip_is_stale(dev, staging, prod, eu):
+    used = skipped(dev) | skipped(staging) | skipped(prod) | skipped(eu)
+    assert documented() - used == set()

@@ -172,10 +172,7 @@ def test_access_log_bucket(dev, role, region):
     bucket_id = dev.ref("aws_s3_bucket", f"access-logs-{role}/bucket", "id")
     sse = dev.get("aws_s3_bucket_server_side_encryption_configuration", f"access-logs-{role}/encryption")
     assert sse["bucket"] == bucket_id
-    assert sse["rule"][0]["apply_server_side_encryption_by_default"] == {
-        "sse_algorithm": "aws:kms",
-        "kms_master_key_id": dev.ref("aws_kms_key", f"key-{role}/key", "arn"),
-    }
+    assert sse["rule"] == [{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}]
     block = dev.get("aws_s3_bucket_public_access_block", f"access-logs-{role}/public-access-block")
     assert block["bucket"] == bucket_id and block["restrict_public_buckets"] is True
 
@@ -192,10 +189,57 @@ def test_access_log_bucket(dev, role, region):
         "Principal": {"Service": "logging.s3.amazonaws.com"},
         "Action": ["s3:PutObject"],
         "Resource": f"arn:aws:s3:::{name}/access-logs/*",
-        "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        "Condition": {
+            "ArnLike": {"aws:SourceArn": f"arn:aws:s3:::tap-receipts-{role}-dev-{ACCOUNT}"},
+            "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        },
     }
+
+
+def _bucket_of(synth, reference: str) -> str:
+    """``${aws_s3_bucket.<id>.id}`` -> ``<id>``."""
+    return reference.removeprefix("${aws_s3_bucket.").split(".")[0]
+
+
+def test_access_log_targets_use_sse_s3(each_profile):
+    """S3 does not deliver server access logs into a bucket whose default encryption is SSE-KMS
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html):
+    with it, logging is "on" and no log ever arrives."""
+    encryption = {
+        _bucket_of(each_profile, body["bucket"]): body["rule"][0]["apply_server_side_encryption_by_default"]
+        for body in each_profile.resources("aws_s3_bucket_server_side_encryption_configuration").values()
+    }
+    targets = [
+        _bucket_of(each_profile, body["target_bucket"])
+        for body in each_profile.resources("aws_s3_bucket_logging").values()
+    ]
+    assert len(targets) == 2
+    for target in targets:
+        assert encryption[target] == {"sse_algorithm": "AES256"}, target
+    # ...and every other bucket keeps its customer-managed key.
+    others = [b for b in encryption if b not in targets]
+    assert len(others) == 2
+    assert all(encryption[b]["sse_algorithm"] == "aws:kms" for b in others)
 
 
 def test_access_logs_follow_the_profile_retention(prod):
     (rule,) = prod.get("aws_s3_bucket_lifecycle_configuration", "access-logs-primary/lifecycle")["rule"]
     assert rule["expiration"] == [{"days": 365}]
+
+
+def test_an_access_log_bucket_with_a_kms_key_is_refused():
+    from cdktf import TerraformStack, Testing
+    from cdktf_cdktf_provider_aws.provider import AwsProvider
+
+    from lib.region import Region
+    from lib.storage import AccessLogBucket, BucketSettings
+
+    stack = TerraformStack(Testing.app(), "logs")
+    region = Region("primary", "us-east-1", AwsProvider(stack, "aws", region="us-east-1", alias="primary"))
+    settings = BucketSettings(
+        region=region, name="logs", kms_key_arn="arn:aws:kms:k", force_destroy=True, prevent_destroy=False
+    )
+    with pytest.raises(ValueError, match="cannot be delivered into an SSE-KMS bucket"):
+        AccessLogBucket(
+            stack, "logs", settings=settings, source_bucket="receipts", account_id="1", retention_days=7
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_table_schema_and_billing(dev):
     table = dev.get("aws_dynamodb_table", "payments-table/table")
@@ -37,15 +39,17 @@ def test_streams_encryption_and_pitr(dev):
 
 
 def test_replica_in_the_secondary_region_with_its_own_key(dev):
-    replica = dev.get("aws_dynamodb_table", "payments-table/table")["replica"]
-    assert replica == [
-        {
-            "region_name": "us-west-2",
-            "kms_key_arn": dev.ref("aws_kms_key", "key-secondary/key", "arn"),
-            "point_in_time_recovery": True,
-            "propagate_tags": True,
-        }
-    ]
+    replica = dev.get("aws_dynamodb_table_replica", "payments-table/replica")
+    assert replica["provider"] == "aws.secondary"
+    assert replica["global_table_arn"] == dev.ref("aws_dynamodb_table", "payments-table/table", "arn")
+    assert replica["kms_key_arn"] == dev.ref("aws_kms_key", "key-secondary/key", "arn")
+    assert replica["point_in_time_recovery"] is True
+    assert replica["timeouts"] == {"create": "30m", "update": "30m", "delete": "30m"}
+    # The provider documents the pairing: the table ignores its `replica` attribute, which the
+    # replica resource manages, and the two are never declared together.
+    table = dev.get("aws_dynamodb_table", "payments-table/table")
+    assert "replica" not in table
+    assert table["lifecycle"]["ignore_changes"] == ["replica"]
 
 
 def test_waits_are_bounded(dev):
@@ -53,14 +57,19 @@ def test_waits_are_bounded(dev):
     assert timeouts == {"create": "30m", "update": "60m", "delete": "30m"}
 
 
-def test_deletion_protection_only_in_prod(dev, prod):
-    assert dev.get("aws_dynamodb_table", "payments-table/table")["deletion_protection_enabled"] is False
-    assert prod.get("aws_dynamodb_table", "payments-table/table")["deletion_protection_enabled"] is True
-
-
-def test_only_prod_table_refuses_destruction(dev, staging, prod):
-    assert prod.get("aws_dynamodb_table", "payments-table/table")["lifecycle"] == {"prevent_destroy": True}
+@pytest.mark.parametrize("path", ["payments-table/table", "payments-table/replica"])
+def test_deletion_protection_only_in_prod_on_the_table_and_its_replica(dev, staging, prod, path):
+    """Deletion protection is per replica and never synchronised between replicas: the
+    secondary's copy is protected only by its own setting."""
+    type_ = "aws_dynamodb_table_replica" if path.endswith("replica") else "aws_dynamodb_table"
+    assert prod.get(type_, path)["deletion_protection_enabled"] is True
     for stack in (dev, staging):
-        assert stack.get("aws_dynamodb_table", "payments-table/table")["lifecycle"] == {
-            "prevent_destroy": False
-        }
+        assert stack.get(type_, path)["deletion_protection_enabled"] is False
+
+
+@pytest.mark.parametrize("path", ["payments-table/table", "payments-table/replica"])
+def test_only_prod_table_and_replica_refuse_destruction(dev, staging, prod, path):
+    type_ = "aws_dynamodb_table_replica" if path.endswith("replica") else "aws_dynamodb_table"
+    assert prod.get(type_, path)["lifecycle"]["prevent_destroy"] is True
+    for stack in (dev, staging):
+        assert stack.get(type_, path)["lifecycle"]["prevent_destroy"] is False
