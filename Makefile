@@ -100,16 +100,16 @@ drill-local: install ## failover drill against the local deployment (after make 
 	$(RUN) python tools/dr_drill.py --target local
 
 drill: install ## failover drill against the REAL AWS deployment (credentials; restores what it changes)
-	$(RUN) python tools/preflight_aws.py
+	$(RUN) python -m tools.preflight_aws drill
 	$(RUN) python tools/dr_drill.py --target aws
 
-deploy: install terraform-config ## deploy to REAL AWS (needs credentials); writes cfn-outputs/flat-outputs.json
-	$(RUN) python tools/preflight_aws.py
+deploy: install terraform-config ## deploy to REAL AWS (needs credentials; checks the account first); writes cfn-outputs/flat-outputs.json
+	$(RUN) python -m tools.preflight_aws deploy
 	$(CDKTF) deploy $(STACK) --auto-approve --skip-provider-lock --outputs-file cfn-outputs/all-outputs.json
 	$(RUN) python tools/flatten_outputs.py cfn-outputs/all-outputs.json --stack $(STACK)
 
 destroy: install terraform-config ## destroy the REAL AWS deployment of TapStack$$ENVIRONMENT_SUFFIX
-	$(RUN) python tools/preflight_aws.py
+	$(RUN) python -m tools.preflight_aws destroy
 	$(CDKTF) destroy $(STACK) --auto-approve --skip-provider-lock
 
 clean: ## remove build outputs (keeps the installed environments; stops a local emulator)
