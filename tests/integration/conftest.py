@@ -28,6 +28,7 @@ DEFAULT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
 ROLES = ("primary", "secondary")
 # Every output the stack defines (lib/outputs.py; not imported: that would load jsii).
 REQUIRED_OUTPUTS = (
+    "account_settings",
     "dns_delegation",
     "dynamodb_table_name",
     "failover_domain_name",

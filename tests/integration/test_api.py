@@ -72,13 +72,15 @@ def test_stage_v1_has_access_logs_metrics_and_throttling(
     assert group["kmsKeyId"] == deployment.key_arn(role)
 
 
-def test_api_gateway_account_logs_through_the_stack_role(
-    deployment: Deployment, client: ClientFactory, role: str, region: str
+def test_stage_execution_logs_go_to_a_managed_encrypted_group(
+    deployment: Deployment, client: ClientFactory, profile: Profile, role: str, region: str
 ) -> None:
-    account = client("apigateway", region).get_account()
-    assert account["cloudwatchRoleArn"] == deployment.arn(
-        "iam", None, f"role/{deployment.name('apigw-logs', role)}"
-    )
+    """API Gateway's own group for execution logs, declared by the stack (else API Gateway
+    creates it unencrypted, kept forever, and destroy leaves it behind)."""
+    name = f"API-Gateway-Execution-Logs_{deployment.api_id(role)}/{deployment.stage(role)}"
+    group = find_log_group(client("logs", region), name)
+    assert group["retentionInDays"] == profile.log_retention_days
+    assert group["kmsKeyId"] == deployment.key_arn(role)
 
 
 def test_usage_plan_binds_the_key_to_the_stage(

@@ -54,8 +54,7 @@ def test_key_policy_grants_no_wildcard_actions(
         "AccountUseThroughStackServices",
         "CloudWatchLogsEncryption",
         "AlarmNotificationsToEncryptedTopic",
-        "S3ServerAccessLogDelivery",
-    ]
+    ]  # no grant for S3's log delivery: it writes only into SSE-S3 buckets
     crypto = {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"}
     for stmt in document["Statement"]:
         assert stmt["Effect"] == "Allow"

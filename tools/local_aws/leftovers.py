@@ -1,9 +1,10 @@
 """List what a destroyed stack left behind (works against the emulator and real AWS).
 
 Every name the stack creates is ``tap-<purpose>[-<role>]-<suffix>[-<account>]``, so this looks
-for those (plus the stack's zone, custom domains, certificates, health checks and SSM paths)
-in both regions. KMS keys cannot be deleted at once: a key counts as left over only while it
-is not scheduled for deletion.
+for those (plus the stack's zone, custom domains, certificates, health checks, SSM paths, API
+Gateway's execution-log groups ``API-Gateway-Execution-Logs_<api id>/<stage>`` and, for the
+environment that owns them, the account-level settings) in both regions. KMS keys cannot be
+deleted at once: a key counts as left over only while it is not scheduled for deletion.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from lib.config import StackConfig
+from lib.config import APIGATEWAY_CLOUDWATCH_ROLE, QUERY_LOG_GROUP_PREFIX, QUERY_LOG_POLICY, StackConfig
 
 CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 5})
+EXECUTION_LOGS_PREFIX = "API-Gateway-Execution-Logs_"
+ACCOUNT_SETTINGS_REGION = "us-east-1"  # where the Route 53 query-log policy lives
 
 
 def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[Any]:
@@ -25,14 +28,30 @@ def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[Any
         yield from page.get(key, [])
 
 
+def query_log_group_name(domain_name: str) -> str:
+    return f"{QUERY_LOG_GROUP_PREFIX}{domain_name}"
+
+
 class _Finder:
-    def __init__(self, config: StackConfig) -> None:
+    def __init__(self, config: StackConfig, api_ids: Iterable[str]) -> None:
         self.config = config
-        self.pattern = re.compile(rf"^tap-[a-z0-9-]*-{re.escape(config.suffix)}($|-)")
+        # The suffix ends the name (buckets add the 12-digit account id): "dev" never matches
+        # another environment's "dev-peer".
+        self.pattern = re.compile(rf"^tap-[a-z0-9-]*-{re.escape(config.suffix)}(-\d{{12}})?$")
+        self.execution_logs = tuple(f"{EXECUTION_LOGS_PREFIX}{api_id}/" for api_id in api_ids)
         self.found: list[str] = []
 
     def ours(self, name: str) -> bool:
         return bool(self.pattern.match(name))
+
+    def our_log_group(self, name: str) -> bool:
+        """Named after a resource of ours (``/aws/lambda/<fn>``, ``aws-waf-logs-<acl>``), the
+        zone's query logs, or one of the stack's APIs' execution logs."""
+        if any(self.ours(part.removeprefix("aws-waf-logs-")) for part in name.split("/")):
+            return True
+        if not self.config.hosted_zone_id and name == query_log_group_name(self.config.domain_name):
+            return True
+        return any(name.startswith(prefix) for prefix in self.execution_logs)
 
     def check(self, kind: str, where: str, names: Iterable[str], match: Callable[[str], bool]) -> None:
         self.found.extend(f"{kind} {name} ({where})" for name in names if match(name))
@@ -60,12 +79,14 @@ class _Finder:
         topics = (t["TopicArn"].rsplit(":", 1)[-1] for t in _pages(client("sns"), "list_topics", "Topics"))
         check("sns topic", region, topics, ours)
         alarms = (a["AlarmName"] for a in _pages(client("cloudwatch"), "describe_alarms", "MetricAlarms"))
-        check("alarm", region, alarms, ours)
+        # "<topic name>-<alarm>": the topic's name (tap-alarms-<role>-<suffix>) starts it.
+        topics = tuple(f"{self.config.name('alarms', role)}-" for role in ("primary", "secondary", "global"))
+        check("alarm", region, alarms, lambda n: n.startswith(topics))
         params = (p["Name"] for p in _pages(client("ssm"), "describe_parameters", "Parameters"))
         prefix = f"/{self.config.name('payments')}/"
         check("ssm parameter", region, params, lambda n: n.startswith(prefix))
         groups = (g["logGroupName"] for g in _pages(client("logs"), "describe_log_groups", "logGroups"))
-        check("log group", region, groups, lambda n: any(ours(part) for part in n.split("/")))
+        check("log group", region, groups, self.our_log_group)
 
     @staticmethod
     def _live_key_descriptions(kms: Any) -> Iterator[str]:
@@ -93,11 +114,33 @@ class _Finder:
             names += [t["Value"] for t in tags["ResourceTagSet"]["Tags"] if t["Key"] == "Name"]
         check("health check", "global", names, lambda n: n.startswith(f"{self.config.api_domain_name} "))
 
+    def account_settings(self) -> None:
+        """The singletons only the owning environment creates (and so must remove)."""
+        iam = boto3.client("iam", region_name=self.config.primary_region, config=CONFIG)
+        roles = (r["RoleName"] for r in _pages(iam, "list_roles", "Roles"))
+        self.check("iam role", "global", roles, lambda n: n == APIGATEWAY_CLOUDWATCH_ROLE)
+        logs = boto3.client("logs", region_name=ACCOUNT_SETTINGS_REGION, config=CONFIG)
+        policies = (p["policyName"] for p in logs.describe_resource_policies().get("resourcePolicies", []))
+        self.check("logs resource policy", ACCOUNT_SETTINGS_REGION, policies, lambda n: n == QUERY_LOG_POLICY)
+        for region in self.config.regions:
+            apigw = boto3.client("apigateway", region_name=region.name, config=CONFIG)
+            role = apigw.get_account().get("cloudwatchRoleArn") or ""
+            self.check(
+                "api gateway account role",
+                region.name,
+                [role],
+                lambda n: n.endswith(f"/{APIGATEWAY_CLOUDWATCH_ROLE}"),
+            )
 
-def find_leftovers(config: StackConfig) -> list[str]:
-    """``<kind> <name> (<where>)`` for every resource of the configured stack still present."""
-    finder = _Finder(config)
-    for region in config.regions:
-        finder.regional(region.name)
+
+def find_leftovers(config: StackConfig, api_ids: Iterable[str] = ()) -> list[str]:
+    """``<kind> <name> (<where>)`` for every resource of the configured stack still present;
+    ``api_ids``: the REST APIs it had (their execution-log groups are named after them)."""
+    finder = _Finder(config, api_ids)
+    # us-east-1 too: Route 53's query logs and health-check alarms live there for any pair.
+    for region in dict.fromkeys([*(r.name for r in config.regions), ACCOUNT_SETTINGS_REGION]):
+        finder.regional(region)
     finder.global_(config.primary_region)
+    if config.manages_account_settings:
+        finder.account_settings()
     return finder.found

@@ -4,9 +4,10 @@
     pipeline.py deploy    start the emulator (if needed), cdktf deploy, write
                           cfn-outputs/flat-outputs.json, print the outputs   (make deploy-local)
     pipeline.py destroy   terraform destroy, leftover check, stop the emulator (make destroy-local)
-    pipeline.py test      fresh emulator -> deploy -> synth identity -> integration tests ->
-                          failover drill -> drift check -> destroy -> leftover check -> stop
-                          (make test-e2e)
+    pipeline.py test      fresh emulator -> deploy -> synth identity -> a second environment
+                          that uses this one's account settings: deploy, destroy, leftover
+                          check -> integration tests -> failover drill -> drift check ->
+                          destroy -> leftover check -> stop (make test-e2e)
 
 The stack is reached through the environment only (AWS_ENDPOINT_URL, dummy credentials):
 the synthesized cdk.tf.json is the one a real deploy uses, and `test` proves it byte for
@@ -30,6 +31,8 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -52,11 +55,17 @@ class PipelineError(Exception):
 
 
 class Pipeline(TimedSteps):
-    def __init__(self, state_dir: Path) -> None:
+    def __init__(
+        self, state_dir: Path, *, overrides: dict[str, str] | None = None, flat_outputs: Path = FLAT_OUTPUTS
+    ) -> None:
+        """``overrides``: configuration for this deployment on top of the environment (a second
+        environment in the same emulator); ``flat_outputs``: where its outputs go."""
         super().__init__()
         self.state_dir = state_dir
         self.outdir = state_dir / "cdktf.out"
+        self.flat_outputs = flat_outputs
         base = {k: v for k, v in os.environ.items() if k not in REAL_AWS_ONLY + AWS_SESSION_VARS}
+        base.update(overrides or {})
         base = {k: v for k, v in base.items() if not k.startswith("AWS_ENDPOINT_URL")}
         base.update(
             # The project's CLI config (written by preflight), whatever the machine presets.
@@ -173,8 +182,8 @@ class Pipeline(TimedSteps):
             added, changed, destroyed = applied[-1]
             self.facts["apply"] = f"{added} added, {changed} changed, {destroyed} destroyed"
         flat = flatten(json.loads(outputs_file.read_text()), self.stack)
-        FLAT_OUTPUTS.parent.mkdir(parents=True, exist_ok=True)
-        FLAT_OUTPUTS.write_text(json.dumps(flat, indent=2, sort_keys=True) + "\n")
+        self.flat_outputs.parent.mkdir(parents=True, exist_ok=True)
+        self.flat_outputs.write_text(json.dumps(flat, indent=2, sort_keys=True) + "\n")
         state = json.loads(self.tfstate.read_text())
         managed = [r for r in state["resources"] if r["mode"] == "managed"]
         self.facts["resources"] = str(sum(len(r["instances"]) for r in managed))
@@ -195,7 +204,7 @@ class Pipeline(TimedSteps):
         self.facts["synth identity"] = f"identical ({len(deployed)} bytes)"
 
     def integration_tests(self) -> None:
-        env = {**self.env, "FLAT_OUTPUTS": str(FLAT_OUTPUTS)}
+        env = {**self.env, "FLAT_OUTPUTS": str(self.flat_outputs)}
         python = str(ROOT / ".venv" / "bin" / "python")
         try:
             self._run([python, "-m", "pytest", "tests/integration", "-p", "no:cacheprovider", "-q"], env=env)
@@ -207,7 +216,7 @@ class Pipeline(TimedSteps):
         that follows proves the drill restored everything it changed."""
         python = str(ROOT / ".venv" / "bin" / "python")
         out = self._run(
-            [python, "tools/dr_drill.py", "--target", "local", "--outputs", str(FLAT_OUTPUTS)],
+            [python, "tools/dr_drill.py", "--target", "local", "--outputs", str(self.flat_outputs)],
             env=self.env,
             log=self.state_dir / "logs" / "drill.log",
         )
@@ -233,26 +242,51 @@ class Pipeline(TimedSteps):
         destroyed = re.findall(r"Destroy complete! Resources: (\d+) destroyed", out)
         self.facts["destroyed"] = destroyed[-1] if destroyed else "0"
 
-    def leftovers(self) -> None:
+    def api_ids(self) -> list[str]:
+        """The deployed REST API ids (from the outputs): their execution-log groups are named by them."""
+        try:
+            outputs = json.loads(self.flat_outputs.read_text())
+        except (OSError, ValueError):
+            return []
+        return [
+            urlsplit(outputs[f"{role}_api_endpoint"]).hostname.split(".")[0]
+            for role in ("primary", "secondary")
+            if urlsplit(str(outputs.get(f"{role}_api_endpoint", ""))).hostname
+        ]
+
+    def destroy_order(self) -> None:
+        """The environment owning the account-level settings goes last (as `make destroy`)."""
+        from tools.preflight_aws import Report, check_destroy_order  # noqa: PLC0415 - emulator env
+
+        report = Report()
+        with _environ(self.env):
+            check_destroy_order(self.config, _client, report)
+        if report.errors:
+            raise PipelineError(report.errors[0])
+
+    def leftovers(self, api_ids: list[str] | None = None) -> None:
         from tools.local_aws.leftovers import find_leftovers  # noqa: PLC0415 - needs the emulator env
 
         with _environ(self.env):
-            left = find_leftovers(self.config)
+            left = find_leftovers(self.config, api_ids=api_ids or [])
         self.facts["leftovers"] = str(len(left))
         if left:
             raise PipelineError(f"{len(left)} resources left after destroy: " + ", ".join(left[:15]))
 
-    def teardown(self) -> None:
+    def teardown(self, *, stop: bool = True) -> None:
         """Destroy what the state holds, prove nothing is left, stop the emulator (always)."""
+        label = "" if stop else f" {self.stack}"
         try:
+            api_ids = self.api_ids()
             if self.tfstate.exists() and self.stack_dir.exists():
-                with self.step("terraform destroy"):
+                with self.step(f"terraform destroy{label}"):
                     self.destroy()
-            with self.step("leftover check"):
-                self.leftovers()
+            with self.step(f"leftover check{label}"):
+                self.leftovers(api_ids)
         finally:
-            with self.step("stop emulator"):
-                self.stop_emulator()
+            if stop:
+                with self.step("stop emulator"):
+                    self.stop_emulator()
 
     def forget_state(self) -> None:
         """Drop local state that refers to an emulator that is no longer running."""
@@ -267,6 +301,12 @@ class Pipeline(TimedSteps):
         print(f"  {'total':<52} {total:7.1f} s")
         for key, value in self.facts.items():
             print(f"  {key}: {value}")
+
+
+def _client(service: str, region: str) -> Any:
+    import boto3  # noqa: PLC0415 - only the steps that talk to the emulator need it
+
+    return boto3.client(service, region_name=region)
 
 
 @contextlib.contextmanager
@@ -314,6 +354,8 @@ def cmd_destroy(p: Pipeline) -> int:
         p.forget_state()
         print("emulator not running: nothing deployed locally (local state cleared)")
         return 0
+    with p.step("destroy order: the owner of the account settings goes last"):
+        p.destroy_order()
     try:
         p.teardown()
     finally:
@@ -339,6 +381,7 @@ def cmd_test(p: Pipeline) -> int:
                 p.deploy()
             with p.step("synth identity (no emulator settings vs deployed)"):
                 p.synth_identity()
+            second_environment(p)
             with p.step("integration tests"):
                 p.integration_tests()
             with p.step("failover drill (tools/dr_drill.py --target local)"):
@@ -356,9 +399,30 @@ def cmd_test(p: Pipeline) -> int:
     return 0
 
 
+def second_environment(owner: Pipeline) -> None:
+    """A second environment in the same account (emulator) that uses the owner's account-level
+    settings without managing them: deployed, then destroyed. The integration tests and the
+    drift check that follow prove the owner's settings survived its destroy."""
+    peer = Pipeline(
+        owner.state_dir / "peer",
+        overrides={
+            "ENVIRONMENT_SUFFIX": f"{owner.config.suffix[:15]}-peer",
+            "MANAGE_ACCOUNT_SETTINGS": "false",
+        },
+        flat_outputs=owner.state_dir / "peer" / "flat-outputs.json",
+    )
+    try:
+        with owner.step(f"second environment {peer.stack}: cdktf deploy (uses the account settings)"):
+            peer.deploy()
+    finally:
+        peer.teardown(stop=False)
+        owner.timings += peer.timings
+        owner.facts.update({f"{peer.stack} {key}": value for key, value in peer.facts.items()})
+
+
 def print_outputs(p: Pipeline) -> None:
-    outputs = json.loads(FLAT_OUTPUTS.read_text())
-    print(f"\nOutputs ({FLAT_OUTPUTS.relative_to(ROOT)}):")
+    outputs = json.loads(p.flat_outputs.read_text())
+    print(f"\nOutputs ({p.flat_outputs.relative_to(ROOT)}):")
     for name, value in sorted(outputs.items()):
         print(f"  {name:<32} {json.dumps(value) if isinstance(value, list) else value}")
     print(
