@@ -468,11 +468,25 @@ def test_unconditional_deny_still_denies(client):
         ({"StringEquals": {"aws:SecureTransport": "true"}}, True),
         ({"StringNotEquals": {"aws:SecureTransport": "true"}}, False),
         ({"StringEquals": {"aws:SourceVpce": "vpce-1"}}, False),
-        ({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, True),  # left to moto
+        ({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, True),  # unknown here: a deny applies
+        ({"ArnLike": {"aws:SourceArn": "arn:aws:s3:::receipts"}}, False),  # no such key in the context
     ],
 )
 def test_bucket_policy_conditions_are_evaluated(condition, applies):
     assert statement_applies({"Effect": "Deny", "Condition": condition}) is applies
+
+
+@pytest.mark.parametrize(
+    ("condition", "applies"),
+    [
+        ({"StringLike": {"aws:SecureTransport": "t*"}}, True),
+        ({"ArnEquals": {"aws:SecureTransport": "true"}}, True),
+        ({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, False),  # unknown here: an allow grants nothing
+        ({"ArnLike": {"aws:SourceArn": "arn:aws:s3:::receipts"}}, False),
+    ],
+)
+def test_an_allow_never_grants_more_than_aws_would(condition, applies):
+    assert statement_applies({"Effect": "Allow", "Condition": condition}) is applies
 
 
 def _replicated_buckets(client, keys):

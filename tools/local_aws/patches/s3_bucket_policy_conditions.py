@@ -9,13 +9,16 @@ stack's receipt ``PutObject`` fails with 403, and ``force_destroy`` cannot empty
 
 This patch evaluates bucket-policy statements as IAM does, with the request context of an
 SDK call to AWS: ``aws:SecureTransport = true`` (the emulator's loopback HTTP stands in for
-the TLS every SDK uses). ``Bool``, ``StringEquals`` and ``StringNotEquals`` are evaluated; a
-statement whose condition does not hold does not apply. Other operators keep moto's
-behaviour (treated as satisfied).
+the TLS every SDK uses). ``Bool``, ``StringEquals``, ``StringNotEquals``, ``StringLike``,
+``ArnEquals`` and ``ArnLike`` are evaluated as IAM does (a key absent from the context fails
+them); a statement whose condition does not hold does not apply. Any other operator is never
+read in this emulator's favour: it holds for a Deny (the deny applies) and fails for an Allow
+(the grant does not), so the patch is never more lenient than AWS.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from typing import Any
 
@@ -35,15 +38,21 @@ def _holds(operator: str, key: str, expected: Any) -> bool | None:
         return actual is not None and actual in wanted
     if operator == "StringNotEquals":
         return actual is None or actual not in wanted
+    if operator in ("StringLike", "ArnLike"):
+        return actual is not None and any(fnmatch.fnmatchcase(actual, w) for w in wanted)
+    if operator == "ArnEquals":
+        return actual is not None and actual in wanted
     return None
 
 
 def statement_applies(statement: dict[str, Any]) -> bool:
-    return all(
-        _holds(operator, key, expected) is not False
-        for operator, block in (statement.get("Condition") or {}).items()
-        for key, expected in block.items()
-    )
+    unknown_holds = statement.get("Effect") == "Deny"  # never in the emulator's favour
+    for operator, block in (statement.get("Condition") or {}).items():
+        for key, expected in block.items():
+            holds = _holds(operator, key, expected)
+            if (unknown_holds if holds is None else holds) is False:
+                return False
+    return True
 
 
 def get_permission(self: FakeBucket, action: str, resource: str) -> PermissionResult:
