@@ -78,7 +78,7 @@ class RegionalKey(Construct):
         account_id: str,
         deletion_window_days: int,
         prevent_destroy: bool,
-        purpose: str = "payments data, receipts, logs and alarms",
+        purpose: str,
     ) -> None:
         super().__init__(scope, id)
         root = f"arn:aws:iam::{account_id}:root"

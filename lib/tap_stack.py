@@ -40,7 +40,7 @@ class TapStack(TerraformStack):
         primary, secondary = regions
         account_id = DataAwsCallerIdentity(self, "caller", provider=primary.provider).account_id
 
-        def key(r: Region, purpose: str | None = None) -> RegionalKey:
+        def key(r: Region, purpose: str = "payments data, receipts, logs and alarms") -> RegionalKey:
             return RegionalKey(
                 self,
                 f"key-{r.role}",
@@ -49,7 +49,7 @@ class TapStack(TerraformStack):
                 account_id=account_id,
                 deletion_window_days=profile.kms_deletion_window_days,
                 prevent_destroy=profile.prevent_destroy,
-                **({"purpose": purpose} if purpose else {}),
+                purpose=purpose,
             )
 
         keys = {r.role: key(r) for r in regions}
