@@ -16,6 +16,46 @@ PROJECT = "tap"
 
 _SUFFIX_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$")
 _REGION_RE = re.compile(r"^[a-z]{2}(?:-gov)?-[a-z]+-\d$")
+# The commercial (``aws``) partition's regions that the pinned provider, hashicorp/aws 5.100.0,
+# knows (read from its endpoint data). The stack writes arn:aws: ARNs, so other partitions
+# (aws-cn, aws-us-gov, iso) are refused too; a made-up region would pass a pattern and fail
+# only mid-apply, without a reason.
+KNOWN_REGIONS = frozenset(
+    {
+        "af-south-1",
+        "ap-east-1",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-south-1",
+        "ap-south-2",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-3",
+        "ap-southeast-4",
+        "ap-southeast-5",
+        "ap-southeast-7",
+        "ca-central-1",
+        "ca-west-1",
+        "eu-central-1",
+        "eu-central-2",
+        "eu-north-1",
+        "eu-south-1",
+        "eu-south-2",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "il-central-1",
+        "me-central-1",
+        "me-south-1",
+        "mx-central-1",
+        "sa-east-1",
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+    }
+)
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _ZONE_ID_RE = re.compile(r"^Z[A-Z0-9]{1,31}$")
 _LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -176,6 +216,18 @@ class StackConfig:
     def name(self, purpose: str, role: str | None = None) -> str:
         return resource_name(self.suffix, purpose, role)
 
+    @property
+    def identity(self) -> dict[str, str | bool]:
+        """What a deployment is: recorded as a stack output at deploy time, and compared before
+        every later deploy or destroy (a different profile, region or owner is refused)."""
+        return {
+            "suffix": self.suffix,
+            "profile": self.profile.name,
+            "primary_region": self.primary_region,
+            "secondary_region": self.secondary_region,
+            "manages_account_settings": self.manages_account_settings,
+        }
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> StackConfig:
         env = os.environ if env is None else env
@@ -247,13 +299,24 @@ def _profile_errors(name: str) -> list[str]:
 
 def _region_errors(primary: str, secondary: str) -> list[str]:
     errors = [
-        f"{key}={value!r} is not an AWS region name like 'us-east-1'"
+        _region_error(key, value)
         for key, value in (("PRIMARY_REGION", primary), ("SECONDARY_REGION", secondary))
-        if not _REGION_RE.match(value)
     ]
+    errors = [error for error in errors if error]
     if primary == secondary:
         errors.append(f"PRIMARY_REGION and SECONDARY_REGION must differ (both {primary!r})")
     return errors
+
+
+def _region_error(key: str, value: str) -> str | None:
+    if value in KNOWN_REGIONS:
+        return None
+    if not _REGION_RE.match(value):
+        return f"{key}={value!r} is not an AWS region name like 'us-east-1'"
+    return (
+        f"{key}={value!r} is not a region of the aws partition that the pinned provider "
+        "(hashicorp/aws 5.100.0) knows: a typo, or a region of another partition"
+    )
 
 
 def _zone_errors(domain: str | None, hosted_zone_id: str | None) -> list[str]:
@@ -273,7 +336,7 @@ def _state_errors(bucket: str | None, region: str | None) -> list[str]:
         errors.append(f"TERRAFORM_STATE_BUCKET={bucket!r} is not a valid S3 bucket name")
     if region and not bucket:
         errors.append("TERRAFORM_STATE_BUCKET_REGION is set but TERRAFORM_STATE_BUCKET is not")
-    if region and not _REGION_RE.match(region):
+    if region and region not in KNOWN_REGIONS:
         errors.append(f"TERRAFORM_STATE_BUCKET_REGION={region!r} is not a region name")
     return errors
 

@@ -134,6 +134,12 @@ def test_invalid_suffix_is_a_clear_error(suffix):
         ({"PRIMARY_REGION": "us-east"}, r"PRIMARY_REGION='us-east' is not an AWS region"),
         ({"SECONDARY_REGION": "US-WEST-2"}, r"SECONDARY_REGION='US-WEST-2' is not an AWS region"),
         ({"SECONDARY_REGION": "us-east-1"}, r"must differ \(both 'us-east-1'\)"),
+        # a pattern-shaped typo and another partition: both would fail only mid-apply
+        ({"PRIMARY_REGION": "us-east-9"}, r"PRIMARY_REGION='us-east-9' is not a region of the aws partition"),
+        (
+            {"SECONDARY_REGION": "us-gov-west-1"},
+            r"SECONDARY_REGION='us-gov-west-1' is not a region of the aws",
+        ),
         ({"HOSTED_ZONE_ID": "Z123ABC"}, r"HOSTED_ZONE_ID is set but DOMAIN_NAME is not"),
         (
             {"HOSTED_ZONE_ID": "abc", "DOMAIN_NAME": "pay.acme.io"},
@@ -195,3 +201,14 @@ def test_config_is_immutable():
     config = StackConfig.from_env({})
     with pytest.raises(AttributeError):
         config.suffix = "other"  # type: ignore[misc]
+
+
+def test_the_known_regions_are_the_commercial_ones_botocore_knows_too():
+    """A sanity check of the provider's list against botocore's own endpoint data."""
+    import botocore.session
+
+    from lib.config import KNOWN_REGIONS
+
+    botocore_regions = set(botocore.session.get_session().get_available_regions("ec2", "aws"))
+    assert botocore_regions >= KNOWN_REGIONS
+    assert {"us-east-1", "us-west-2", "eu-west-1", "eu-central-1"} <= KNOWN_REGIONS
