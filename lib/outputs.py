@@ -14,6 +14,8 @@ OUTPUTS: dict[str, str] = {
     "records); empty when ENABLE_CUSTOM_DOMAIN=false",
     "dns_delegation": "What DNS delegation the failover name needs before it resolves publicly",
     "dynamodb_table_name": "Payments global table (replicated to the secondary region)",
+    "deployment_identity": "What this deployment is (suffix, profile, regions, account-settings owner), "
+    "as JSON: every later deploy or destroy must match it",
     "account_settings": "Whether this stack owns the account-level singletons (API Gateway's "
     "CloudWatch role, the Route 53 query-log resource policy) or uses another environment's",
     "primary_bucket_name": "Receipts bucket in the primary region (replicates to secondary)",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from cdktf import LocalBackend, S3Backend, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
@@ -222,6 +224,7 @@ class TapStack(TerraformStack):
                 "failover_domain_name": config.api_domain_name if config.custom_domain else "",
                 "dns_delegation": _delegation_note(config, zone.created),
                 "dynamodb_table_name": table.name,
+                "deployment_identity": json.dumps(config.identity, sort_keys=True),
                 "account_settings": (
                     "managed by this stack (MANAGE_ACCOUNT_SETTINGS=true)"
                     if account

@@ -69,3 +69,17 @@ def test_define_outputs_refuses_missing_or_unknown_names():
     values["surprise"] = "y"
     with pytest.raises(ValueError, match=r"missing \['name_servers'\], unknown \['surprise'\]"):
         define_outputs(None, values)  # type: ignore[arg-type]
+
+
+def test_the_deployment_identity_is_recorded_as_an_output(dev, prod):
+    """Compared before every later deploy or destroy (tools/terraform_runner.py)."""
+    import json
+
+    assert json.loads(dev.output("deployment_identity")["value"]) == {
+        "suffix": "dev",
+        "profile": "dev",
+        "primary_region": "us-east-1",
+        "secondary_region": "us-west-2",
+        "manages_account_settings": True,
+    }
+    assert json.loads(prod.output("deployment_identity")["value"])["profile"] == "prod"
