@@ -103,14 +103,11 @@ drill: install ## failover drill against the REAL AWS deployment (credentials; r
 	$(RUN) python -m tools.preflight_aws drill
 	$(RUN) python tools/dr_drill.py --target aws
 
-deploy: install terraform-config ## deploy to REAL AWS (needs credentials; checks the account first); writes cfn-outputs/flat-outputs.json
-	$(RUN) python -m tools.preflight_aws deploy
-	$(CDKTF) deploy $(STACK) --auto-approve --skip-provider-lock --outputs-file cfn-outputs/all-outputs.json
-	$(RUN) python tools/flatten_outputs.py cfn-outputs/all-outputs.json --stack $(STACK)
+deploy: install terraform-config ## deploy to REAL AWS (checks the account, then synth + terraform apply); writes cfn-outputs/flat-outputs.json
+	$(RUN) python -m tools.deploy_aws deploy
 
-destroy: install terraform-config ## destroy the REAL AWS deployment of TapStack$$ENVIRONMENT_SUFFIX
-	$(RUN) python -m tools.preflight_aws destroy
-	$(CDKTF) destroy $(STACK) --auto-approve --skip-provider-lock
+destroy: install terraform-config ## destroy the REAL AWS deployment of TapStack$$ENVIRONMENT_SUFFIX (checks first; refuses another configuration)
+	$(RUN) python -m tools.deploy_aws destroy
 
 clean: ## remove build outputs (keeps the installed environments; stops a local emulator)
 	-@tools/local_aws/emulator.sh stop >/dev/null 2>&1

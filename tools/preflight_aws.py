@@ -214,10 +214,14 @@ def check_account_settings(config: StackConfig, client: ClientFactory, report: R
 
 def check_state_bucket(config: StackConfig, client: ClientFactory, report: Report) -> None:
     if not config.state_bucket:
-        report.note(
-            "no TERRAFORM_STATE_BUCKET: the state stays in a local file; a DR stack's state belongs "
-            "in a versioned S3 bucket"
+        message = (
+            "no TERRAFORM_STATE_BUCKET: the state would stay in a local file on this machine; a DR "
+            "stack's state belongs in a versioned S3 bucket (set TERRAFORM_STATE_BUCKET)"
         )
+        if config.profile.name == "dev":
+            report.note(f"WARNING: {message}")
+        else:  # staging and prod: a lost laptop must not orphan the deployment
+            report.fail(f"{message}; {config.profile.name} refuses local state")
         return
     bucket, region = config.state_bucket, config.state_bucket_region
     s3 = client("s3", region)

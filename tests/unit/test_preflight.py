@@ -56,6 +56,14 @@ def check(mode: str, env: dict[str, str], lookup=not_delegated) -> preflight_aws
     return run(mode, env, client, lookup)
 
 
+def state_bucket(region: str = EAST) -> dict[str, str]:
+    """A versioned state bucket, as staging and prod need."""
+    s3 = client("s3", region)
+    s3.create_bucket(Bucket="acme-tf-state")
+    s3.put_bucket_versioning(Bucket="acme-tf-state", VersioningConfiguration={"Status": "Enabled"})
+    return {"TERRAFORM_STATE_BUCKET": "acme-tf-state", "TERRAFORM_STATE_BUCKET_REGION": region}
+
+
 # Settings that pass every deploy check but the one under test.
 OK = {"ENABLE_CUSTOM_DOMAIN": "false"}
 
@@ -156,7 +164,7 @@ def test_an_unanswerable_dns_lookup_is_a_refusal_not_a_pass():
 
 def test_a_reservation_that_leaves_less_than_100_unreserved_is_refused(monkeypatch):
     monkeypatch.setenv("EMULATOR_LAMBDA_CONCURRENCY_LIMIT", "10")  # a new account
-    errors = check("deploy", {**OK, "ENVIRONMENT": "staging"}).errors
+    errors = check("deploy", {**OK, "ENVIRONMENT": "staging", **state_bucket()}).errors
     assert errors == [
         f"{region}: reserving 20 concurrent executions for tap-payments-api-{role}-dev would leave -10 "
         "of the account's 10 unreserved, and AWS keeps at least 100: ask for a Lambda "
@@ -169,7 +177,7 @@ def test_a_reservation_that_leaves_less_than_100_unreserved_is_refused(monkeypat
 
 def test_a_reservation_that_fits_passes_and_a_redeploy_counts_its_own(monkeypatch):
     monkeypatch.setenv("EMULATOR_LAMBDA_CONCURRENCY_LIMIT", "220")
-    env = {**OK, "ENVIRONMENT": "prod", "ENVIRONMENT_SUFFIX": "prod"}
+    env = {**OK, "ENVIRONMENT": "prod", "ENVIRONMENT_SUFFIX": "prod", **state_bucket()}
     assert check("deploy", env).errors == []  # 220 - 100 = 120 >= 100
     lam = client("lambda", EAST)
     role = client("iam", EAST).create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
@@ -238,9 +246,18 @@ def test_the_state_bucket_must_exist_be_versioned_and_be_where_configured():
     assert check("deploy", {**env, "TERRAFORM_STATE_BUCKET_REGION": EAST}).errors == []
 
 
-def test_local_state_for_a_real_deploy_is_called_out():
+def test_local_state_is_a_warning_for_dev_and_refused_for_staging_and_prod():
     notes = check("deploy", OK).notes
-    assert any(n.startswith("no TERRAFORM_STATE_BUCKET: the state stays in a local file") for n in notes)
+    assert any(
+        n.startswith("WARNING: no TERRAFORM_STATE_BUCKET: the state would stay in a local file")
+        for n in notes
+    )
+    for profile in ("staging", "prod"):
+        errors = check("deploy", {**OK, "ENVIRONMENT": profile, "ENVIRONMENT_SUFFIX": "p"}).errors
+        error = errors[-1]
+        assert error.startswith("no TERRAFORM_STATE_BUCKET") and error.endswith(
+            f"{profile} refuses local state"
+        )
 
 
 # --- destroy -----------------------------------------------------------------------------------
@@ -274,6 +291,8 @@ def test_the_owner_of_the_account_settings_is_destroyed_last():
 def test_main_prints_one_line_per_problem_and_exits_1(monkeypatch, capsys):
     monkeypatch.setenv("ENVIRONMENT", "staging")
     monkeypatch.setenv("ENABLE_CUSTOM_DOMAIN", "false")
+    for name, value in state_bucket().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("EMULATOR_LAMBDA_CONCURRENCY_LIMIT", "10")
     assert main(["deploy"]) == 1
     err = capsys.readouterr().err.strip().splitlines()

@@ -1,0 +1,219 @@
+"""tools/terraform_runner.py: interrupts let Terraform save its state; a broken state is never
+used; every later deploy or destroy must match the deployment's recorded identity."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tools.terraform_runner import (
+    BACKUPS_KEPT,
+    Interrupted,
+    LocalState,
+    RunError,
+    Runner,
+    identity_differences,
+    run_forwarding_signals,
+    state_problem,
+)
+
+# A stand-in for Terraform: on SIGINT it finishes its "write" before exiting, as Terraform's
+# graceful stop does; it counts the interrupts it received.
+GRACEFUL = """
+import signal, sys, time
+received = []
+signal.signal(signal.SIGINT, lambda *a: received.append(1))
+deadline = time.monotonic() + 20
+while not received and time.monotonic() < deadline:
+    time.sleep(0.05)
+time.sleep(0.5)  # still writing the state after the first interrupt
+open(sys.argv[1], "w").write(f"saved after {len(received)} interrupt(s)")
+sys.exit(1 if received else 0)
+"""
+
+
+def _signal_self_later(signum: int, *, after: float, times: int = 1) -> None:
+    def send() -> None:
+        for _ in range(times):
+            os.kill(os.getpid(), signum)
+            time.sleep(0.1)
+
+    threading.Timer(after, send).start()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_reaches_the_child_once_as_an_interrupt_and_is_waited_for(tmp_path, signum, capsys):
+    marker = tmp_path / "state"
+    _signal_self_later(signum, after=0.5, times=2)  # the operator presses Ctrl-C twice
+    with pytest.raises(Interrupted, match=rf"interrupted \({signal.Signals(signum).name}\).*saved its state"):
+        run_forwarding_signals([sys.executable, "-c", GRACEFUL, str(marker)], env=dict(os.environ))
+    # The child finished its write, after exactly one interrupt: a second one would have made
+    # Terraform exit at once ("data loss may have occurred").
+    assert marker.read_text() == "saved after 1 interrupt(s)"
+    assert "waiting for it to save its state" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
+
+
+def test_without_a_signal_the_exit_code_is_returned(tmp_path):
+    log = tmp_path / "log"
+    code = run_forwarding_signals(
+        [sys.executable, "-c", "print('hi'); raise SystemExit(3)"], env=dict(os.environ), log=log
+    )
+    assert code == 3
+    assert log.read_text() == "hi\n"
+
+
+def test_a_watch_stops_the_child_gracefully_with_its_reason(tmp_path):
+    marker = tmp_path / "state"
+    polls: list[int] = []
+
+    def emulator_died() -> str | None:
+        polls.append(1)
+        return "the emulator died" if len(polls) >= 2 else None
+
+    with pytest.raises(RunError, match=r"^the emulator died$"):
+        run_forwarding_signals(
+            [sys.executable, "-c", GRACEFUL, str(marker)], env=dict(os.environ), watch=emulator_died
+        )
+    assert marker.read_text() == "saved after 1 interrupt(s)"
+
+
+# --- the local state -----------------------------------------------------------------------------
+
+STATE = {
+    "version": 4,
+    "terraform_version": "1.11.4",
+    "serial": 3,
+    "lineage": "x",
+    "outputs": {},
+    "resources": [],
+}
+
+
+def _state(path: Path, resources: int = 1) -> Path:
+    path.write_text(json.dumps({**STATE, "resources": [{"mode": "managed"}] * resources}))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("", "is empty"),
+        ("   \n", "is empty"),
+        ('{"version": 4, "resources": [', "is not valid JSON (a write was cut short?)"),
+        ('{"hello": "world"}', "is not a Terraform state"),
+        ("[]", "is not a Terraform state"),
+    ],
+)
+def test_a_broken_state_is_named(tmp_path, content, problem):
+    path = tmp_path / "terraform.TapStackdev.tfstate"
+    path.write_text(content)
+    assert state_problem(path) == problem
+    assert state_problem(tmp_path / "absent.tfstate") is None
+    assert state_problem(_state(tmp_path / "good.tfstate")) is None
+
+
+def test_a_broken_state_is_refused_with_the_restore_command(tmp_path):
+    local = LocalState(tmp_path / "terraform.TapStackdev.tfstate")
+    _state(local.path)
+    kept = local.backup()
+    assert kept is not None and kept.parent == tmp_path / "backups"
+    local.path.write_text("")  # what an aborted write leaves
+    with pytest.raises(RunError) as error:
+        local.check()
+    assert str(error.value) == (
+        f"the state {local.path} is empty: nothing was run; "
+        f"restore the newest good copy: cp {kept} {local.path}"
+    )
+
+
+def test_without_a_good_backup_the_refusal_says_so(tmp_path):
+    local = LocalState(tmp_path / "terraform.TapStackdev.tfstate")
+    local.path.write_text("{")
+    with pytest.raises(RunError, match="no good backup exists"):
+        local.check()
+
+
+def test_backups_keep_only_good_non_empty_states_and_the_newest_ten(tmp_path):
+    local = LocalState(tmp_path / "terraform.TapStackdev.tfstate")
+    assert local.backup() is None  # nothing yet
+    _state(local.path, resources=0)
+    assert local.backup() is None  # nothing deployed: nothing worth keeping
+    _state(local.path)
+    for _ in range(BACKUPS_KEPT + 3):
+        local.backup()
+    assert len(local.good_backups()) == BACKUPS_KEPT
+    local.path.write_text("")
+    assert local.backup() is None  # a broken state never replaces a good backup
+
+
+# --- identity ------------------------------------------------------------------------------------
+
+IDENTITY = {
+    "suffix": "prod",
+    "profile": "prod",
+    "primary_region": "us-east-1",
+    "secondary_region": "us-west-2",
+    "manages_account_settings": True,
+}
+
+
+def test_identity_differences_name_each_changed_setting():
+    current = {**IDENTITY, "profile": "dev", "primary_region": "us-east-2"}
+    assert identity_differences(IDENTITY, current) == [
+        "primary_region 'us-east-1' (deployed) != 'us-east-2' (now)",
+        "profile 'prod' (deployed) != 'dev' (now)",
+    ]
+    assert identity_differences(IDENTITY, dict(IDENTITY)) == []
+
+
+def _runner(tmp_path: Path, recorded: dict | None) -> Runner:
+    """A stack directory with a local backend, and a state recording ``recorded`` (or none)."""
+    outdir = tmp_path / "out"
+    stack_dir = outdir / "stacks" / "TapStackprod"
+    stack_dir.mkdir(parents=True)
+    state = tmp_path / "terraform.TapStackprod.tfstate"
+    (stack_dir / "cdk.tf.json").write_text(
+        json.dumps({"terraform": {"backend": {"local": {"path": str(state)}}}})
+    )
+    if recorded is not None:
+        value = json.dumps(recorded, sort_keys=True)
+        state.write_text(
+            json.dumps({**STATE, "outputs": {"deployment_identity": {"value": value, "type": "string"}}})
+        )
+    env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+    runner = Runner("TapStackprod", outdir, env=env, logs=tmp_path / "logs", local_state=LocalState(state))
+    runner.init()
+    return runner
+
+
+def test_a_deploy_or_destroy_with_another_configuration_is_refused(tmp_path):
+    runner = _runner(tmp_path, IDENTITY)
+    assert runner.recorded_identity() == IDENTITY
+    runner.check_identity(dict(IDENTITY))  # the same: allowed
+    with pytest.raises(RunError) as error:
+        runner.check_identity({**IDENTITY, "profile": "dev"})  # ENVIRONMENT forgotten
+    assert str(error.value) == (
+        "TapStackprod was deployed with another configuration: profile 'prod' (deployed) != 'dev' (now). "
+        "Nothing was changed: set the variables it was deployed with"
+    )
+
+
+def test_nothing_deployed_yet_has_no_identity_to_match(tmp_path):
+    runner = _runner(tmp_path, None)
+    assert runner.recorded_identity() is None
+    runner.check_identity({**IDENTITY, "profile": "dev"})
+
+
+def test_a_failing_terraform_command_is_one_line_with_its_log(tmp_path, capsys):
+    runner = _runner(tmp_path, None)
+    with pytest.raises(RunError, match=r"^terraform plan exited 1 \(full log: .*plan\.log\)$"):
+        runner.terraform("plan.log", "plan", "-var=nope=1")
+    assert "|" in capsys.readouterr().err  # the log's tail, for the cause

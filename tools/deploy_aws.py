@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""`make deploy` / `make destroy` on REAL AWS: the account checked, then plain Terraform.
+
+    python -m tools.deploy_aws deploy     # preflight, synth, terraform apply, cfn-outputs/flat-outputs.json
+    python -m tools.deploy_aws destroy    # preflight, synth, terraform destroy, outputs removed
+
+The same steps as the local pipeline (tools/local_aws/pipeline.py), with credentials instead of
+the emulator: Ctrl-C lets Terraform stop gracefully and save its state; a local state is checked
+and backed up first; the deployment's identity (suffix, profile, regions, account-settings
+owner) must match the one recorded at deploy time, or nothing runs. Exit 1 with one line on
+any failure; the deployment stays as Terraform left it, and a rerun converges.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import boto3
+
+from lib.config import ConfigError, StackConfig
+from tools import preflight_aws
+from tools.terraform_runner import ROOT, LocalState, RunError, Runner, clean_env
+
+FLAT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message}\n")
+
+
+def runner_for(config: StackConfig, env: dict[str, str], root: Path = ROOT) -> Runner:
+    stack = f"TapStack{config.suffix}"
+    # Without TERRAFORM_STATE_BUCKET the LocalBackend writes terraform.<stack>.tfstate here.
+    local = None if config.state_bucket else LocalState(root / f"terraform.{stack}.tfstate")
+    return Runner(stack, root / "cdktf.out", env=env, logs=root / ".cache" / "logs", local_state=local)
+
+
+def run(mode: str, env: dict[str, str], flat_outputs: Path = FLAT_OUTPUTS) -> None:
+    report = preflight_aws.run(mode, env, lambda service, region: boto3.client(service, region_name=region))
+    for note in report.notes:
+        print(f"preflight: {note}")
+    if report.errors:
+        raise RunError("; ".join(report.errors))
+    try:
+        config = StackConfig.from_env(env)
+    except ConfigError as error:  # the preflight already said so; kept for direct callers
+        raise RunError(" ".join(str(error).split())) from None
+    runner = runner_for(config, env)
+    if runner.stack_dir.exists():  # before the synth overwrites it: another configuration changes nothing
+        runner.init()
+        runner.check_identity(config.identity)
+    print(f"==> synth {runner.stack}", flush=True)
+    runner.synth()
+    print("==> terraform init", flush=True)
+    runner.init()
+    runner.check_identity(config.identity)
+    if mode == "deploy":
+        print("==> terraform apply", flush=True)
+        runner.apply()
+        flat_outputs.parent.mkdir(parents=True, exist_ok=True)
+        flat_outputs.write_text(json.dumps(runner.outputs(), indent=2, sort_keys=True) + "\n")
+        print(f"wrote {flat_outputs}")
+    else:
+        print("==> terraform destroy", flush=True)
+        runner.destroy()
+        flat_outputs.unlink(missing_ok=True)  # stale outputs would mislead every tool
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _Parser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=("deploy", "destroy"))
+    args = parser.parse_args(argv)
+    try:
+        run(args.mode, clean_env())
+    except RunError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
