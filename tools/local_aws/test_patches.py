@@ -966,3 +966,28 @@ def test_leftovers_find_log_groups_alarms_and_singletons_of_one_environment_only
         "dynamodb table tap-payments-dev-peer (us-east-1)",
         "log group /aws/lambda/tap-payments-api-primary-dev-peer (us-east-1)",
     ]
+
+
+def test_api_gateway_tags_any_taggable_resource(client):
+    """A redeploy with a new default tag (COMMIT_AUTHOR) retags REST APIs and domain names."""
+    apigw = client("apigateway", WEST)
+    api = apigw.create_rest_api(name="api", tags={"Author": "a"})["id"]
+    domain = apigw.create_domain_name(domainName="api.pay.example.com", tags={"Author": "a"})["domainName"]
+    key = apigw.create_api_key(name="k", tags={"Author": "a"})["id"]
+    plan = apigw.create_usage_plan(name="p", tags={"Author": "a"})["id"]
+    arns = [
+        f"arn:aws:apigateway:{WEST}::/restapis/{api}",
+        f"arn:aws:apigateway:{WEST}::/domainnames/{domain}",
+        f"arn:aws:apigateway:{WEST}::/apikeys/{key}",
+        f"arn:aws:apigateway:{WEST}::/usageplans/{plan}",
+    ]
+    for arn in arns:
+        apigw.tag_resource(resourceArn=arn, tags={"Author": "b", "Team": "dr"})
+        assert apigw.get_tags(resourceArn=arn)["tags"] == {"Author": "b", "Team": "dr"}, arn
+        apigw.untag_resource(resourceArn=arn, tagKeys=["Team"])
+        assert apigw.get_tags(resourceArn=arn)["tags"] == {"Author": "b"}, arn
+    assert apigw.get_rest_api(restApiId=api)["tags"] == {"Author": "b"}
+    with pytest.raises(ClientError) as error:
+        apigw.get_tags(resourceArn=f"arn:aws:apigateway:{WEST}::/restapis/nosuchapi")
+    assert error.value.response["Error"]["Code"] == "NotFoundException"
+

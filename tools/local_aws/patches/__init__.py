@@ -14,6 +14,7 @@ NAMES = (
     "apigateway_account",
     "apigateway_logging_role",
     "apigateway_regional_domains",
+    "apigateway_tags",
     "dynamodb_global_tables",
     "dynamodb_tags",
     "fail_fast_errors",
