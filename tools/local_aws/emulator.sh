@@ -18,6 +18,7 @@ STATE_DIR="${EMULATOR_STATE_DIR:-.local-aws}"
 PYTHON="${PYTHON:-.venv/bin/python}"
 START_TIMEOUT="${EMULATOR_START_TIMEOUT:-30}"
 PID_FILE="$STATE_DIR/moto.pid"
+TOKEN_FILE="$STATE_DIR/moto.token"
 LOG_FILE="$STATE_DIR/moto.log"
 URL="http://127.0.0.1:$PORT"
 SERVER="tools/local_aws/server.py"
@@ -51,6 +52,16 @@ running_pid() {
 
 responding() {
   curl -fsS -o /dev/null --max-time 2 "$URL/moto-api/config" 2>/dev/null
+}
+
+# The start token of whichever server answers on the port ("" when none, or not ours).
+served_token() {
+  curl -fsS --max-time 2 "$URL/_local_aws/token" 2>/dev/null || true
+}
+
+# Our server answers, not another run's on the same port.
+ours_responding() {
+  [[ -s "$TOKEN_FILE" ]] && [[ "$(served_token)" == "$(cat "$TOKEN_FILE")" ]]
 }
 
 port_in_use() {
@@ -93,16 +104,25 @@ cmd_start() {
   mkdir -p "$STATE_DIR"
   [[ -e "$STATE_DIR/.gitignore" ]] || echo '*' >"$STATE_DIR/.gitignore"  # never commit state
   rm -f "$PID_FILE"
-  EMULATOR_PORT="$PORT" nohup "$PYTHON" "$SERVER" >"$LOG_FILE" 2>&1 </dev/null &
+  # A token only this start knows: success means OUR server answers, never another run's that
+  # won a race for the port (both saw it free, both launched, one bound it).
+  local token
+  token="$("$PYTHON" -c 'import secrets; print(secrets.token_hex(16))')"
+  echo "$token" >"$TOKEN_FILE"
+  # A session of its own: Ctrl-C in the terminal that started it (SIGINT to the foreground
+  # process group) interrupts the deploy, never the emulator that holds the deployment's data.
+  EMULATOR_PORT="$PORT" EMULATOR_TOKEN="$token" nohup setsid "$PYTHON" "$SERVER" >"$LOG_FILE" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$PID_FILE"
 
   local deadline=$((SECONDS + START_TIMEOUT)) why=""
   while :; do
     if ! kill -0 "$pid" 2>/dev/null; then
-      why="exited during startup"; break
+      why="exited during startup"
+      [[ -n "$(served_token)" ]] && why="port $PORT was taken by another emulator starting at the same time"
+      break
     fi
-    if responding; then
+    if ours_responding; then
       echo "emulator: running (pid $pid) at $URL, log $LOG_FILE"
       return 0
     fi
@@ -115,7 +135,7 @@ cmd_start() {
   echo "emulator: failed to start on $URL: $why (log $LOG_FILE):" >&2
   tail -n 20 "$LOG_FILE" >&2 || true
   kill_and_wait "$pid"
-  rm -f "$PID_FILE"
+  rm -f "$PID_FILE" "$TOKEN_FILE"
   exit 1
 }
 
@@ -130,7 +150,7 @@ cmd_stop() {
   else
     echo "emulator: not running"
   fi
-  rm -f "$PID_FILE"
+  rm -f "$PID_FILE" "$TOKEN_FILE"
 }
 
 cmd_reset() {
@@ -142,7 +162,7 @@ cmd_reset() {
 
 cmd_status() {
   local pid
-  if pid="$(running_pid)" && responding; then
+  if pid="$(running_pid)" && ours_responding; then
     echo "running (pid $pid, $URL)"
     return 0
   fi

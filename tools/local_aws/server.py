@@ -35,10 +35,31 @@ def apply_patches() -> list[str]:
     return apply_all()
 
 
+IDENTITY_PATH = "/_local_aws/token"
+
+
+def serve_identity(token: str) -> None:
+    """Answer ``GET /_local_aws/token`` with this server's start token, so that the one who
+    started it can tell it apart from another run's emulator on the same port (emulator.sh)."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # noqa: PLC0415
+
+    original = DomainDispatcherApplication.__call__
+
+    def __call__(self: DomainDispatcherApplication, environ: dict, start_response: object) -> object:
+        if environ.get("PATH_INFO") == IDENTITY_PATH:
+            body = token.encode()
+            start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+            return [body]
+        return original(self, environ, start_response)
+
+    DomainDispatcherApplication.__call__ = __call__
+
+
 def main() -> None:
     port = int(os.environ.get("EMULATOR_PORT", DEFAULT_PORT))
     host = os.environ.get("EMULATOR_HOST", DEFAULT_HOST)
     applied = apply_patches()
+    serve_identity(os.environ.get("EMULATOR_TOKEN", ""))
     print(f"local_aws: patches applied: {', '.join(applied)}", flush=True)
     print(f"local_aws: moto server on http://{host}:{port}", flush=True)
 

@@ -20,6 +20,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.server import ThreadedMotoServer
 
 from lib.config import StackConfig
@@ -991,3 +992,13 @@ def test_api_gateway_tags_any_taggable_resource(client):
         apigw.get_tags(resourceArn=f"arn:aws:apigateway:{WEST}::/restapis/nosuchapi")
     assert error.value.response["Error"]["Code"] == "NotFoundException"
 
+
+def test_the_server_answers_its_own_start_token_and_everything_else_as_before(endpoint, client, monkeypatch):
+    """emulator.sh start succeeds only when *its* server answers its token (two starts racing for
+    one port must not share an emulator)."""
+    monkeypatch.setattr(DomainDispatcherApplication, "__call__", DomainDispatcherApplication.__call__)
+    server = _load_server_module()
+    server.serve_identity("start-token-1")
+    with urllib.request.urlopen(f"{endpoint}{server.IDENTITY_PATH}") as answer:
+        assert answer.read() == b"start-token-1"
+    assert client("sts", EAST).get_caller_identity()["Account"] == "123456789012"  # AWS unchanged
