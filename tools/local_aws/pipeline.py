@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from lib.config import ConfigError, StackConfig  # noqa: E402
-from tools.flatten_outputs import flatten  # noqa: E402
 from tools.steps import TimedSteps  # noqa: E402
+from tools.terraform_runner import LocalState, RunError, Runner  # noqa: E402
 
 EMULATOR = ROOT / "tools" / "local_aws" / "emulator.sh"
 FLAT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
@@ -50,7 +50,7 @@ AWS_SESSION_VARS = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "A
 LOG_TAIL = 25
 
 
-class PipelineError(Exception):
+class PipelineError(RunError):
     """A step failed; the message is one line for the user."""
 
 
@@ -130,9 +130,28 @@ class Pipeline(TimedSteps):
             raise PipelineError(f"{what} exited {proc.returncode} (full log: {log.relative_to(ROOT)})")
         return output
 
-    def terraform(self, *args: str, log: str, ok_codes: tuple[int, ...] = (0,)) -> str:
-        cmd = ["terraform", f"-chdir={self.stack_dir}", *args, "-no-color", "-input=false"]
-        return self._run(cmd, env=self.env, log=self.state_dir / "logs" / log, ok_codes=ok_codes)
+    @functools.cached_property
+    def runner(self) -> Runner:
+        """Synth + plain Terraform with the emulator's environment (signals forwarded, the local
+        state checked and backed up, the emulator watched)."""
+        return Runner(
+            self.stack,
+            self.outdir,
+            env=self.env,
+            logs=self.state_dir / "logs",
+            local_state=LocalState(self.tfstate),
+            watch=self.emulator_died,
+        )
+
+    def emulator_died(self) -> str | None:
+        """A reason when the emulator this run talks to is gone (polled while Terraform runs)."""
+        pid_file = self.state_dir / "moto.pid"
+        try:
+            os.kill(int(pid_file.read_text().strip()), 0)
+        except (OSError, ValueError):
+            log = (self.state_dir / "moto.log").relative_to(ROOT)
+            return f"the emulator died while Terraform was running (its pid is gone; see {log}); rerun to start a new one"
+        return None
 
     # -- building blocks ----------------------------------------------------------------------
 
@@ -160,28 +179,21 @@ class Pipeline(TimedSteps):
         self._run([str(EMULATOR), "stop"], env=self.base_env, capture=True)
 
     def deploy(self) -> None:
-        """cdktf deploy: the same command a real deploy runs, pointed at the emulator."""
-        outputs_file = self.state_dir / "outputs.json"
-        log = self._run(
-            [
-                "cdktf",
-                "deploy",
-                self.stack,
-                "--auto-approve",
-                "--skip-provider-lock",
-                "--output",
-                str(self.outdir),
-                "--outputs-file",
-                str(outputs_file),
-            ],
-            env=self.env,
-            log=self.state_dir / "logs" / "deploy.log",
-        )
+        """Synth, then plain Terraform: the same steps a real deploy runs, pointed at the emulator."""
+        runner = self.runner
+        if self.tfstate.exists() and self.stack_dir.exists():
+            # Before the synth overwrites what is deployed: another configuration changes nothing.
+            runner.init()
+            runner.check_identity(self.config.identity)
+        runner.synth()
+        runner.init()
+        runner.check_identity(self.config.identity)
+        log = runner.apply()
         applied = re.findall(r"Apply complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed", log)
         if applied:
             added, changed, destroyed = applied[-1]
             self.facts["apply"] = f"{added} added, {changed} changed, {destroyed} destroyed"
-        flat = flatten(json.loads(outputs_file.read_text()), self.stack)
+        flat = runner.outputs()
         self.flat_outputs.parent.mkdir(parents=True, exist_ok=True)
         self.flat_outputs.write_text(json.dumps(flat, indent=2, sort_keys=True) + "\n")
         state = json.loads(self.tfstate.read_text())
@@ -226,10 +238,10 @@ class Pipeline(TimedSteps):
         self.facts["failover drill"] = f"passed ({total[-1] if total else '?'} s)"
 
     def drift_check(self) -> None:
-        out = self.terraform(
-            "plan", "-detailed-exitcode", "-lock-timeout=60s", log="drift-plan.log", ok_codes=(0, 2)
+        returncode, out = self.runner.terraform(
+            "drift-plan.log", "plan", "-detailed-exitcode", "-lock-timeout=60s", ok_codes=(0, 2)
         )
-        if self.last_returncode == 2:
+        if returncode == 2:
             changes = re.findall(r"^  # (.+)$", out, flags=re.MULTILINE)
             raise PipelineError(
                 f"plan after apply is not empty ({len(changes)} changes; see .local-aws logs): "
@@ -238,7 +250,11 @@ class Pipeline(TimedSteps):
         self.facts["drift"] = "no changes (plan -detailed-exitcode = 0)"
 
     def destroy(self) -> None:
-        out = self.terraform("destroy", "-auto-approve", "-lock-timeout=60s", log="destroy.log")
+        if not self.stack_dir.exists():  # a destroy in a later run: synthesize what is deployed
+            self.runner.synth()
+        self.runner.init()
+        self.runner.check_identity(self.config.identity)
+        out = self.runner.destroy()
         destroyed = re.findall(r"Destroy complete! Resources: (\d+) destroyed", out)
         self.facts["destroyed"] = destroyed[-1] if destroyed else "0"
 
@@ -289,9 +305,13 @@ class Pipeline(TimedSteps):
                     self.stop_emulator()
 
     def forget_state(self) -> None:
-        """Drop local state that refers to an emulator that is no longer running."""
-        for path in (self.tfstate, self.tfstate.with_suffix(".tfstate.backup")):
+        """Set aside a state that refers to an emulator that is no longer running (its
+        resources died with it): kept in backups/, never silently deleted."""
+        kept = LocalState(self.tfstate).backup()
+        for path in (self.tfstate, self.tfstate.with_suffix(".tfstate.backup"), self.flat_outputs):
             path.unlink(missing_ok=True)
+        if kept:
+            print(f"    the previous state is kept in {kept.relative_to(ROOT)}")
 
     def print_summary(self, title: str) -> None:
         total = sum(elapsed for _, elapsed, _ in self.timings)
@@ -336,12 +356,14 @@ def cmd_deploy(p: Pipeline) -> int:
                 p.forget_state()
             p.start_emulator()
     try:
-        with p.step(f"cdktf deploy {p.stack} (synth + terraform apply)"):
+        with p.step(f"deploy {p.stack} (synth + terraform apply)"):
             p.deploy()
-    except PipelineError:
-        p.stop_emulator()
-        p.forget_state()
-        raise
+    except RunError as error:
+        # Nothing is thrown away: the emulator keeps running and the state is what Terraform
+        # saved, so a rerun converges.
+        raise PipelineError(
+            f"{error} - the local deployment is as Terraform left it; rerun `make deploy-local`"
+        ) from None
     p.print_summary("deploy-local finished")
     print_outputs(p)
     return 0
@@ -357,9 +379,15 @@ def cmd_destroy(p: Pipeline) -> int:
     with p.step("destroy order: the owner of the account settings goes last"):
         p.destroy_order()
     try:
-        p.teardown()
-    finally:
-        p.forget_state()
+        p.teardown(stop=False)
+    except RunError as error:
+        # Nothing is thrown away: what was not destroyed is still deployed and in the state.
+        raise PipelineError(
+            f"{error} - the emulator keeps running with the rest; rerun `make destroy-local`"
+        ) from None
+    with p.step("stop emulator"):
+        p.stop_emulator()
+    p.forget_state()
     p.print_summary("destroy-local finished")
     return 0
 
@@ -374,10 +402,10 @@ def cmd_test(p: Pipeline) -> int:
         shutil.rmtree(p.state_dir, ignore_errors=True)
     with p.step("start emulator"):
         p.start_emulator()
-    failure: PipelineError | None = None
+    failure: RunError | None = None
     try:
         try:
-            with p.step(f"cdktf deploy {p.stack} (synth + terraform apply)"):
+            with p.step(f"deploy {p.stack} (synth + terraform apply)"):
                 p.deploy()
             with p.step("synth identity (no emulator settings vs deployed)"):
                 p.synth_identity()
@@ -388,7 +416,7 @@ def cmd_test(p: Pipeline) -> int:
                 p.drill()
             with p.step("drift check (terraform plan -detailed-exitcode)"):
                 p.drift_check()
-        except PipelineError as error:
+        except RunError as error:
             failure = error
     finally:
         # Always: whatever was applied is destroyed and must leave nothing behind.
@@ -396,6 +424,8 @@ def cmd_test(p: Pipeline) -> int:
     p.print_summary("local e2e finished")
     if failure is not None:
         raise failure
+    # Ephemeral: a passing run leaves no state, backup or outputs behind.
+    shutil.rmtree(p.state_dir, ignore_errors=True)
     return 0
 
 
@@ -412,7 +442,7 @@ def second_environment(owner: Pipeline) -> None:
         flat_outputs=owner.state_dir / "peer" / "flat-outputs.json",
     )
     try:
-        with owner.step(f"second environment {peer.stack}: cdktf deploy (uses the account settings)"):
+        with owner.step(f"second environment {peer.stack}: deploy (uses the account settings)"):
             peer.deploy()
     finally:
         peer.teardown(stop=False)
@@ -447,12 +477,26 @@ Tear it down with: make destroy-local"""
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=("deploy", "destroy", "test"))
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        help="an isolated deployment (emulator, state, logs, outputs) in this directory under the "
+        "project (the chaos tests); with EMULATOR_PORT for its own emulator",
+    )
     args = parser.parse_args(argv)
-    state_dir = ROOT / ".local-aws" / ("e2e" if args.command == "test" else "")
+    default = ROOT / ".local-aws" / ("e2e" if args.command == "test" else "")
+    state_dir = (args.state_dir or default).resolve()
+    if not state_dir.is_relative_to(ROOT):
+        parser.error(f"--state-dir must be inside the project ({ROOT})")
     try:
-        pipeline = Pipeline(state_dir.resolve())
+        # A test run (and an isolated one) keeps its outputs to itself: cfn-outputs/ belongs to
+        # `make deploy-local`.
+        outputs = (
+            state_dir / "flat-outputs.json" if args.command == "test" or args.state_dir else FLAT_OUTPUTS
+        )
+        pipeline = Pipeline(state_dir, flat_outputs=outputs)
         return {"deploy": cmd_deploy, "destroy": cmd_destroy, "test": cmd_test}[args.command](pipeline)
-    except PipelineError as error:
+    except RunError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 
