@@ -16,8 +16,13 @@ Reads the deployment from cfn-outputs/flat-outputs.json. Steps, each timed:
 7. the payment written during the outage is visible in the primary (table through the
    primary API; receipt through the failback replication secondary -> primary).
 
-Whatever happens, the health check is restored before exit. Exit 0 when every expectation
-held, 1 when one failed, 2 on bad input (nothing is changed then).
+Whatever happens, the health check is restored before exit: on a failed expectation, on
+Ctrl-C, on SIGTERM or SIGHUP (a CI job cancelled). While it is inverted the health check
+carries the tag ``tap:drill`` (the run id): a later run that finds it inverted WITH that tag
+repairs it (a drill was killed with SIGKILL or lost power) and says so; one inverted WITHOUT
+the tag is a deliberate failover (runbook step 6) and the drill refuses to start. Exit 0 when
+every expectation held, 1 when one failed or it was interrupted, 2 on bad input (nothing is
+changed then).
 
 How the name is resolved: on AWS, with DNS (the failover name's addresses against each
 region's API Gateway domain). The emulator has no resolver and no health checkers, so there
@@ -34,6 +39,7 @@ import io
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -86,6 +92,13 @@ class ExpectationFailed(Exception):
     """A step's expectation did not hold."""
 
 
+class DrillInterrupted(Exception):
+    """SIGTERM or SIGHUP: stop where we are, restore, exit 1."""
+
+
+DRILL_TAG = "tap:drill"
+
+
 # --------------------------------------------------------------------------- the deployment
 
 
@@ -100,6 +113,8 @@ class Deployment:
             raise DrillInputError(f"{path} not found: deploy first (make deploy-local or make deploy)")
         try:
             outputs = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError) as error:
+            raise DrillInputError(f"{path} cannot be read ({error}): redeploy to rewrite it") from None
         except json.JSONDecodeError as error:
             raise DrillInputError(f"{path} is not JSON ({error.msg})") from None
         if not isinstance(outputs, dict):
@@ -185,6 +200,24 @@ class Target:
 
     def set_inverted(self, health_check_id: str, inverted: bool) -> None:
         self.route53.update_health_check(HealthCheckId=health_check_id, Inverted=inverted)
+
+    def drill_mark(self, health_check_id: str) -> str | None:
+        """The run id a drill tagged the health check with while it inverted it (None: no drill)."""
+        tags = self.route53.list_tags_for_resource(ResourceType="healthcheck", ResourceId=health_check_id)
+        return next((t["Value"] for t in tags["ResourceTagSet"]["Tags"] if t["Key"] == DRILL_TAG), None)
+
+    def mark(self, health_check_id: str, run_id: str | None) -> None:
+        """Tag (or untag) the health check as inverted by the drill run ``run_id``."""
+        if run_id is None:
+            self.route53.change_tags_for_resource(
+                ResourceType="healthcheck", ResourceId=health_check_id, RemoveTagKeys=[DRILL_TAG]
+            )
+        else:
+            self.route53.change_tags_for_resource(
+                ResourceType="healthcheck",
+                ResourceId=health_check_id,
+                AddTags=[{"Key": DRILL_TAG, "Value": run_id}],
+            )
 
     def call(self, role: str, method: str, path: str, body: str | None = None) -> tuple[int, Any]:
         raise NotImplementedError
@@ -305,12 +338,15 @@ def _addresses(name: str) -> set[str]:
 
 
 class Drill(TimedSteps):
-    def __init__(self, target: Target, failover_timeout: float, replication_timeout: float) -> None:
+    def __init__(
+        self, target: Target, failover_timeout: float, replication_timeout: float, hold: float = 0
+    ) -> None:
         super().__init__()
         self.target = target
         self.deployment = target.deployment
         self.failover_timeout = failover_timeout
         self.replication_timeout = replication_timeout
+        self.hold = hold
 
     def wait_for(self, what: str, probe: Callable[[], Any], want: Any, timeout: float) -> None:
         deadline, delay = time.monotonic() + timeout, 1.0
@@ -339,10 +375,26 @@ class Drill(TimedSteps):
             raise
         return True
 
+    def repair_leftover(self, health_check_id: str) -> None:
+        """Undo what an earlier drill that never got to restore left behind."""
+        if not self.target.inverted(health_check_id):
+            return
+        run_id = self.target.drill_mark(health_check_id)
+        if run_id is None:
+            raise ExpectationFailed(
+                "the primary health check is inverted, and not by a drill: a deliberate failover? "
+                "un-invert it (aws route53 update-health-check --no-inverted) before drilling"
+            )
+        with self.step(f"repair: un-invert the primary health check left inverted by drill {run_id}"):
+            self.target.set_inverted(health_check_id, False)
+            self.target.mark(health_check_id, None)
+
     def run(self) -> None:
         target, outputs = self.target, self.deployment.outputs
         primary_check = outputs["primary_health_check_id"]
-        payment_id = f"drill-{uuid.uuid4().hex[:12]}"
+        run_id = uuid.uuid4().hex[:12]
+        payment_id = f"drill-{run_id}"
+        self.repair_leftover(primary_check)
         with self.step("baseline: both regions healthy, the name resolves to the primary"):
             records = target.records()
             self.expect(
@@ -358,8 +410,9 @@ class Drill(TimedSteps):
         changed = False
         try:
             with self.step("lose the primary: invert its health check"):
+                changed = True  # from here on, whatever happens, restore
+                target.mark(primary_check, run_id)  # first: a killed run can be repaired later
                 target.set_inverted(primary_check, True)
-                changed = True
                 self.expect(target.inverted(primary_check), "the health check did not become inverted")
             with self.step("DNS fails over: the name resolves to the secondary"):
                 self.wait_for(
@@ -384,8 +437,12 @@ class Drill(TimedSteps):
                 ).get("Item")
                 self.expect(item is not None and item["amount"]["N"] == "12.34", f"table item: {item}")
                 self.expect(self.receipt_in("secondary", payment_id), "no receipt in the secondary bucket")
+            if self.hold:
+                with self.step(f"hold the outage for {self.hold:g} s (the primary stays down)"):
+                    time.sleep(self.hold)
             with self.step("restore the primary: the name resolves to the primary again"):
                 target.set_inverted(primary_check, False)
+                target.mark(primary_check, None)
                 changed = False
                 self.wait_for(
                     "failover name", lambda: target.resolve(records), "primary", self.failover_timeout
@@ -407,6 +464,7 @@ class Drill(TimedSteps):
             if changed:
                 print("==> restoring the primary health check", flush=True)
                 target.set_inverted(primary_check, False)
+                target.mark(primary_check, None)
 
     def summary(self) -> None:
         print("\nFailover drill")
@@ -431,11 +489,20 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="seconds to wait for the receipt to replicate back (local 5, aws 900: RTC)",
     )
+    parser.add_argument(
+        "--hold",
+        type=float,
+        default=0,
+        help="seconds to keep the primary down after the failover is proven (a game day: "
+        "watch clients and alarms ride it out); default 0",
+    )
     args = parser.parse_args(argv)
     for name in ("failover_timeout", "replication_timeout"):
         value = getattr(args, name)
         if value is not None and not 0 < value <= 3600:
             parser.error(f"--{name.replace('_', '-')} must be in (0, 3600] seconds")
+    if not 0 <= args.hold <= 3600:
+        parser.error("--hold must be in [0, 3600] seconds")
     local = args.target == "local"
     try:
         deployment = Deployment.load(args.outputs)
@@ -447,13 +514,41 @@ def main(argv: list[str] | None = None) -> int:
         target,
         failover_timeout=args.failover_timeout or (5 if local else 300),
         replication_timeout=args.replication_timeout or (5 if local else 900),
+        hold=args.hold,
     )
+    return run_drill(drill)
+
+
+def run_drill(drill: Drill) -> int:
+    """Run the drill with SIGTERM/SIGHUP turned into an interrupt that restores what it changed."""
+
+    def interrupted(signum: int, _frame: Any) -> None:
+        raise DrillInterrupted(signal.Signals(signum).name)
+
+    # SIGINT already raises KeyboardInterrupt; SIGTERM/SIGHUP (a cancelled CI job, a closed
+    # terminal) would otherwise end the process without running the restore.
+    previous = {signum: signal.signal(signum, interrupted) for signum in (signal.SIGTERM, signal.SIGHUP)}
     try:
         drill.run()
     except ExpectationFailed as error:
         drill.summary()
         print(f"error: drill failed: {error}", file=sys.stderr)
         return 1
+    except (ClientError, BotoCoreError) as error:
+        drill.summary()
+        print(
+            f"error: the deployment does not answer as its outputs say ({type(error).__name__}: "
+            f"{error}): stale or foreign outputs? redeploy, or point --outputs at this deployment's",
+            file=sys.stderr,
+        )
+        return 1
+    except (DrillInterrupted, KeyboardInterrupt) as error:
+        drill.summary()
+        print(f"error: drill interrupted ({error or 'SIGINT'}): what it changed is restored", file=sys.stderr)
+        return 1
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     drill.summary()
     print("drill passed: the secondary served during the outage and failback lost nothing")
     return 0

@@ -767,6 +767,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{args.stack_file} is not JSON: {error}")
     except ReportError as error:
         parser.error(f"{args.stack_file}: {error}")
+    except (TypeError, AttributeError, KeyError, ValueError) as error:
+        # Valid JSON of the right outline with wrong types inside (hand-edited, another tool's):
+        # one line naming the file, never a traceback.
+        parser.error(
+            f"{args.stack_file} is not a stack this report understands ({type(error).__name__}: "
+            f"{error}): pass the synthesized cdk.tf.json"
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
     print(render(report))

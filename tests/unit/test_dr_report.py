@@ -431,6 +431,12 @@ def test_cli_writes_the_json_and_prints_the_table(dev, tmp_path, capsys):
         ('{"resource": {"aws_s3_bucket": {}}}', "no resources"),
         ('{"resource": {"aws_s3_bucket": {"b": {}}}}', "no AWS provider"),
         ('{"resource": {"aws_s3_bucket": ["b"]}}', "malformed resource block 'aws_s3_bucket'"),
+        # Right shape, wrong types inside (a hand-edited or foreign file): still one line.
+        (
+            '{"provider": {"aws": [{"region": "us-east-1", "alias": "p"}, {"alias": "s"}]}, "resource": '
+            '{"aws_dynamodb_table": {"t": {"provider": "aws.p", "replica": [{"region_name": 3}]}}}}',
+            "not a stack this report understands (TypeError",
+        ),
     ],
 )
 def test_cli_rejects_bad_input_with_one_line(tmp_path, capsys, content, message):
