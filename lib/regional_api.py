@@ -63,6 +63,7 @@ from lib.storage import RECEIPTS_PREFIX
 LAMBDA_SOURCE = Path(__file__).parent / "lambda"
 LAMBDA_RUNTIME = "python3.12"
 LAMBDA_HANDLER = "handler.handler"
+LAMBDA_TIMEOUT_SECONDS = 10  # the handler's AWS retry budget is sized to finish inside it
 STAGE_NAME = "v1"
 HEALTH_PATH = "/health"
 # X-Ray's write API has no resource-level permissions: AWS documents Resource "*" as the
@@ -261,7 +262,7 @@ class RegionalApi(Construct):
             filename=asset.path,
             source_code_hash=asset.asset_hash,
             memory_size=256,
-            timeout=10,
+            timeout=LAMBDA_TIMEOUT_SECONDS,
             reserved_concurrent_executions=profile.reserved_concurrency,
             kms_key_arn=kms_key_arn,
             environment=LambdaFunctionEnvironment(

@@ -8,6 +8,11 @@ Routes
 
 Environment: TABLE_NAME, BUCKET_NAME, REGION_ROLE (primary|secondary) from the stack;
 AWS_REGION from the Lambda runtime. Money is always ``Decimal``, never ``float``.
+
+Retries are safe: a POST is idempotent on ``payment_id``, or, without one, on the
+``Idempotency-Key`` header (the same key and body give the same payment; another body is 409).
+A transient AWS failure (throttling, 5xx, timeouts, or too little time left in the invocation
+for another AWS call) answers 503 with ``Retry-After``: retrying then is always safe.
 """
 
 from __future__ import annotations
@@ -29,7 +34,14 @@ import boto3
 from boto3.dynamodb.conditions import Key
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 GSI_NAME = "customer_id-created_at-index"
 # The WAF in front of the API blocks bodies over 8 KB (AWSManagedRulesCommonRuleSet,
@@ -65,13 +77,34 @@ THROTTLING_CODES = frozenset(
         "SlowDown",  # S3
     }
 )
+# Failures of AWS, not of the request: the same request may well succeed a moment later.
+TRANSIENT_CODES = THROTTLING_CODES | {
+    "InternalServerError",  # DynamoDB
+    "InternalFailure",
+    "InternalError",  # S3
+    "ServiceUnavailable",
+    "RequestTimeout",  # S3
+    "RequestTimeoutException",
+}
+TRANSIENT_EXCEPTIONS = (ConnectTimeoutError, ReadTimeoutError, EndpointConnectionError, ConnectionClosedError)
 THROTTLED_MESSAGE = "Service temporarily unavailable, retry later"
-RETRY_AFTER = "1"  # seconds; the SDK has already retried with adaptive backoff
+RETRY_AFTER = "1"  # seconds; the SDK has already retried once
 MISSING_OBJECT_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 REQUIRED_ENV = ("TABLE_NAME", "BUCKET_NAME", "REGION_ROLE", "AWS_REGION")
 REGION_ROLES = ("primary", "secondary")
 
-BOTO_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 3}, connect_timeout=2, read_timeout=4)
+# The retry budget must end inside the function's timeout with room for a clean answer: one
+# AWS call costs at most CALL_BUDGET_SECONDS (2 attempts x (connect + read) + the standard
+# mode's first backoff, at most 1 s), and no call starts with less than that left (a 503 instead).
+CONNECT_TIMEOUT, READ_TIMEOUT, MAX_ATTEMPTS, MAX_BACKOFF = 0.5, 1.5, 2, 1.0
+CALL_BUDGET_SECONDS = MAX_ATTEMPTS * (CONNECT_TIMEOUT + READ_TIMEOUT) + MAX_BACKOFF
+ANSWER_MARGIN_SECONDS = 0.5
+BOTO_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+    connect_timeout=CONNECT_TIMEOUT,
+    read_timeout=READ_TIMEOUT,
+)
+IDEMPOTENCY_KEY_RE = re.compile(r"[A-Za-z0-9_.:-]{8,128}")
 
 
 def _log(level: str, kind: str, **fields: Any) -> None:
@@ -105,6 +138,23 @@ class ApiError(Exception):
 
 class ConfigError(Exception):
     """The function is deployed without the configuration it needs (a server fault)."""
+
+
+class NoTimeLeft(Exception):
+    """Too little of the invocation is left to finish another AWS call and still answer."""
+
+
+# The Lambda context of the invocation being handled (it tells the time left); one invocation
+# at a time per execution environment.
+_invocation: Any = None
+
+
+def _aws(call: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """Make an AWS call only if its whole retry budget fits in the invocation's time left."""
+    remaining_ms = getattr(_invocation, "get_remaining_time_in_millis", None)
+    if callable(remaining_ms) and remaining_ms() / 1000 < CALL_BUDGET_SECONDS + ANSWER_MARGIN_SECONDS:
+        raise NoTimeLeft()
+    return call(*args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -386,7 +436,8 @@ def _fingerprint(payment: dict[str, Any]) -> str:
 
 
 def _put_receipt(cfg: Settings, record: dict[str, Any]) -> None:
-    cfg.s3.put_object(
+    _aws(
+        cfg.s3.put_object,
         Bucket=cfg.bucket,
         Key=f"receipts/{record['payment_id']}.json",
         Body=json.dumps(record, sort_keys=True).encode("utf-8"),
@@ -397,7 +448,7 @@ def _put_receipt(cfg: Settings, record: dict[str, Any]) -> None:
 def _ensure_receipt(cfg: Settings, record: dict[str, Any]) -> None:
     """Heal a request that failed between the DynamoDB write and the S3 write."""
     try:
-        cfg.s3.head_object(Bucket=cfg.bucket, Key=f"receipts/{record['payment_id']}.json")
+        _aws(cfg.s3.head_object, Bucket=cfg.bucket, Key=f"receipts/{record['payment_id']}.json")
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") not in MISSING_OBJECT_CODES:
             raise
@@ -407,8 +458,23 @@ def _ensure_receipt(cfg: Settings, record: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- routes
 
 
+def _idempotent_id(request: Request, body: Any) -> Any:
+    """The body, with the payment_id an ``Idempotency-Key`` header stands for (if one is sent):
+    the same key always means the same payment."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return body
+    if not isinstance(key, str) or not IDEMPOTENCY_KEY_RE.fullmatch(key):
+        raise ApiError(400, "Idempotency-Key must be 8-128 characters of A-Z, a-z, 0-9, _ . : or -")
+    if not isinstance(body, dict):
+        return body  # refused as a non-object next
+    if "payment_id" in body:
+        raise ApiError(400, "Send either a payment_id or an Idempotency-Key header, not both")
+    return {**body, "payment_id": "key-" + hashlib.sha256(key.encode()).hexdigest()[:40]}
+
+
 def create_payment(request: Request) -> dict[str, Any]:
-    payment = _validate_payment(_json_body(request))
+    payment = _validate_payment(_idempotent_id(request, _json_body(request)))
     cfg = _settings()
     fingerprint = _fingerprint(payment)
     item = {
@@ -419,7 +485,8 @@ def create_payment(request: Request) -> dict[str, Any]:
         "request_fingerprint": fingerprint,
     }
     try:
-        cfg.table.put_item(
+        _aws(
+            cfg.table.put_item,
             Item=item,
             ConditionExpression="attribute_not_exists(payment_id)",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
@@ -441,7 +508,7 @@ def create_payment(request: Request) -> dict[str, Any]:
 def get_payment(request: Request) -> dict[str, Any]:
     payment_id = _check_id(request.params["payment_id"], "payment_id", PAYMENT_ID_MAX)
     cfg = _settings()
-    item = cfg.table.get_item(Key={"payment_id": payment_id}, ConsistentRead=True).get("Item")
+    item = _aws(cfg.table.get_item, Key={"payment_id": payment_id}, ConsistentRead=True).get("Item")
     if item is None:
         raise ApiError(404, "Payment not found")
     return _response(200, _public_record(item))
@@ -456,7 +523,8 @@ def list_customer_payments(request: Request) -> dict[str, Any]:
     if not 1 <= limit <= MAX_LIMIT:
         raise ApiError(400, f"limit must be an integer between 1 and {MAX_LIMIT}")
     cfg = _settings()
-    result = cfg.table.query(
+    result = _aws(
+        cfg.table.query,
         IndexName=GSI_NAME,
         KeyConditionExpression=Key("customer_id").eq(customer_id),
         ScanIndexForward=False,
@@ -468,9 +536,9 @@ def list_customer_payments(request: Request) -> dict[str, Any]:
 def health(request: Request) -> dict[str, Any]:
     cfg = _settings()
     try:
-        cfg.table.meta.client.describe_table(TableName=cfg.table_name)
-        cfg.s3.head_bucket(Bucket=cfg.bucket)
-    except (ClientError, BotoCoreError) as exc:
+        _aws(cfg.table.meta.client.describe_table, TableName=cfg.table_name)
+        _aws(cfg.s3.head_bucket, Bucket=cfg.bucket)
+    except (ClientError, BotoCoreError, NoTimeLeft) as exc:
         _log("WARN", "health_check_failed", request_id=request.request_id, error_type=type(exc).__name__)
         return _response(503, {"status": "unavailable", "region": cfg.region, "role": cfg.role})
     return _response(200, {"status": "ok", "region": cfg.region, "role": cfg.role})
@@ -505,9 +573,16 @@ def _match(path: str) -> tuple[str, dict[str, RouteFn] | None, dict[str, str]]:
     return "unmatched", None, {}
 
 
+def _transient(request_id: str, route: str, kind: str, code: str) -> dict[str, Any]:
+    _log("WARN", kind, request_id=request_id, route=route, error_code=code)
+    return _error(ApiError(503, THROTTLED_MESSAGE, {"Retry-After": RETRY_AFTER}))
+
+
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """Lambda entry point: route the event and turn every outcome into an HTTP response."""
+    global _invocation  # noqa: PLW0603 - one invocation at a time per execution environment
     started = time.monotonic()
+    _invocation = context
     request_id = _request_id(event, context)
     method = event.get("httpMethod") if isinstance(event, dict) else None
     route = "unmatched"
@@ -526,11 +601,17 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         response = _internal_error(request_id)
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
         if code in THROTTLING_CODES:
-            _log("WARN", "throttled", request_id=request_id, route=route, error_code=code)
-            response = _error(ApiError(503, THROTTLED_MESSAGE, {"Retry-After": RETRY_AFTER}))
+            response = _transient(request_id, route, "throttled", code)
+        elif code in TRANSIENT_CODES or status >= 500:
+            response = _transient(request_id, route, "transient", code)
         else:
             response = _unexpected(request_id, route, exc, code)
+    except TRANSIENT_EXCEPTIONS as exc:
+        response = _transient(request_id, route, "transient", type(exc).__name__)
+    except NoTimeLeft:
+        response = _transient(request_id, route, "transient", "NoTimeLeft")
     except Exception as exc:  # the one place that turns surprises into a 500
         response = _unexpected(request_id, route, exc, None)
     _log(

@@ -14,7 +14,13 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 from moto import mock_aws
 
 from tests.handler_loader import load_handler
@@ -318,9 +324,12 @@ def test_receipt_failure_then_retry_heals(
     with monkeypatch.context() as patch:
         failure = client_error("InternalError", "PutObject", 500)
         patch.setattr(mod._S3, "put_object", raiser(failure))
-        status, _, body = post(mod, VALID)
-    assert (status, body) == (500, {"error": "Internal server error", "request_id": REQUEST_ID})
+        status, headers, body = post(mod, VALID)
+    # S3's own failure is transient: 503 + Retry-After tells the client a retry is safe...
+    assert (status, body) == (503, {"error": "Service temporarily unavailable, retry later"})
+    assert headers["Retry-After"] == "1"
     assert aws.table.scan()["Count"] == 1 and receipt_keys(aws) == []
+    # ...and the retry heals the missing receipt.
     status, _, body = post(mod, VALID)
     assert status == 200
     assert receipt(aws, "pay_001")[0] == body
@@ -716,8 +725,7 @@ def test_forbidden_receipt_check_on_replay_is_500(mod: ModuleType, monkeypatch: 
         (RuntimeError("secret internals arn:aws:dynamodb:us-east-1:123:table/x"), "RuntimeError",
          None),
         (client_error("ValidationException", "GetItem"), "ClientError", "ValidationException"),
-        (EndpointConnectionError(endpoint_url="https://secret.internal"),
-         "EndpointConnectionError", None),
+        (client_error("AccessDeniedException", "GetItem"), "ClientError", "AccessDeniedException"),
     ],
 )  # fmt: skip
 def test_unexpected_error_is_500_without_internals(
@@ -871,3 +879,124 @@ def test_loader_sets_and_unsets_environment(aws: SimpleNamespace, monkeypatch: p
     assert invoke(module, make_event("GET", "/health"))[0] == 500  # TABLE_NAME was unset
     monkeypatch.setenv("TABLE_NAME", TABLE)
     assert invoke(module, make_event("GET", "/health"))[2]["role"] == "secondary"
+
+
+# --------------------------------------------------------------------------- transient means 503
+
+
+@pytest.mark.parametrize(
+    ("exc", "code"),
+    [
+        (client_error("InternalServerError", "GetItem", 500), "InternalServerError"),
+        (client_error("ServiceUnavailable", "GetItem", 503), "ServiceUnavailable"),
+        (client_error("RequestTimeoutException", "GetItem", 400), "RequestTimeoutException"),
+        (client_error("SomethingNew", "GetItem", 502), "SomethingNew"),  # any 5xx from AWS
+        (ReadTimeoutError(endpoint_url="https://secret.internal"), "ReadTimeoutError"),
+        (ConnectTimeoutError(endpoint_url="https://secret.internal"), "ConnectTimeoutError"),
+        (EndpointConnectionError(endpoint_url="https://secret.internal"), "EndpointConnectionError"),
+        (ConnectionClosedError(endpoint_url="https://secret.internal"), "ConnectionClosedError"),
+    ],
+)
+def test_a_transient_aws_failure_is_503_with_retry_after(
+    mod: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    exc: Exception,
+    code: str,
+) -> None:
+    """Not only throttling: AWS's own errors and timeouts say "retry", never "we broke"."""
+    monkeypatch.setattr(mod._DYNAMODB.meta.client, "get_item", raiser(exc))
+    status, headers, body = invoke(mod, make_event("GET", "/payments/p1"))
+    assert (status, body) == (503, {"error": "Service temporarily unavailable, retry later"})
+    assert headers["Retry-After"] == "1"
+    line = log_lines(capsys)[0]
+    assert (line["type"], line["error_code"]) == ("transient", code)
+    assert "secret" not in json.dumps(line)
+
+
+class _Context:
+    """A Lambda context whose time left is ``remaining_ms``, one value per question."""
+
+    aws_request_id = "ctx-1"
+
+    def __init__(self, *remaining_ms: int) -> None:
+        self.remaining = list(remaining_ms)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining.pop(0) if len(self.remaining) > 1 else self.remaining[0]
+
+
+def test_no_aws_call_starts_without_time_to_finish_it(
+    mod: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A call that could outlive the invocation is not started: a clean 503 beats a timeout."""
+    calls: list[str] = []
+    original = mod._DYNAMODB.meta.client.get_item
+    monkeypatch.setattr(
+        mod._DYNAMODB.meta.client, "get_item", lambda **kw: calls.append("get") or original(**kw)
+    )
+    response = mod.handler(make_event("GET", "/payments/p1"), _Context(3_000))
+    assert response["statusCode"] == 503 and response["headers"]["Retry-After"] == "1"
+    assert calls == []
+    response = mod.handler(make_event("GET", "/payments/p1"), _Context(9_000))
+    assert response["statusCode"] == 404 and calls == ["get"]
+
+
+def test_a_payment_whose_receipt_has_no_time_left_is_healed_by_the_retry(
+    mod: ModuleType, aws: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 9.9 s left for the table write; 4 s left when the receipt would be written
+    response = mod.handler(make_event("POST", "/payments", VALID), _Context(9_900, 4_000))
+    assert response["statusCode"] == 503  # stored, but no time to write the receipt safely
+    assert aws.table.scan()["Count"] == 1 and receipt_keys(aws) == []
+    status, _, body = post(mod, VALID)
+    assert status == 200 and receipt(aws, "pay_001")[0] == body
+
+
+# --------------------------------------------------------------------------- Idempotency-Key
+
+
+def _keyed(mod: ModuleType, body: Any, key: Any) -> tuple[int, dict[str, str], Any]:
+    return post(mod, body, headers={"Content-Type": "application/json", "Idempotency-Key": key})
+
+
+def test_a_retried_post_with_the_same_idempotency_key_is_the_same_payment(
+    mod: ModuleType, aws: SimpleNamespace
+) -> None:
+    body = {k: v for k, v in VALID.items() if k != "payment_id"}
+    status, _, first = _keyed(mod, body, "order-7781-attempt")
+    assert status == 201 and first["payment_id"].startswith("key-")
+    status, _, again = _keyed(mod, body, "order-7781-attempt")
+    assert (status, again) == (200, first)
+    assert aws.table.scan()["Count"] == 1
+    status, _, other = _keyed(mod, body, "order-7782-attempt")  # another key: another payment
+    assert status == 201 and other["payment_id"] != first["payment_id"]
+
+
+def test_the_same_idempotency_key_with_another_body_is_409(mod: ModuleType) -> None:
+    body = {k: v for k, v in VALID.items() if k != "payment_id"}
+    assert _keyed(mod, body, "order-7781-attempt")[0] == 201
+    status, _, error = _keyed(mod, {**body, "amount": "99.00"}, "order-7781-attempt")
+    assert (status, error) == (409, {"error": "payment_id already exists with a different request"})
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "message"),
+    [
+        (VALID, "order-7781-attempt", "Send either a payment_id or an Idempotency-Key header, not both"),
+        ({k: v for k, v in VALID.items() if k != "payment_id"}, "short", "Idempotency-Key must be 8-128"),
+        ({k: v for k, v in VALID.items() if k != "payment_id"}, "x" * 129, "Idempotency-Key must be 8-128"),
+        (
+            {k: v for k, v in VALID.items() if k != "payment_id"},
+            "has space x",
+            "Idempotency-Key must be 8-128",
+        ),
+        ([1, 2], "order-7781-attempt", "Request body must be a JSON object"),
+    ],
+)
+def test_a_bad_idempotency_key_is_400(
+    mod: ModuleType, aws: SimpleNamespace, body: Any, key: str, message: str
+) -> None:
+    status, _, error = _keyed(mod, body, key)
+    assert status == 400 and error["error"].startswith(message)
+    assert aws.table.scan()["Count"] == 0

@@ -34,6 +34,7 @@ LOG_EXAMPLES = 100
 LOG_FIELDS = {  # every key each kind of line may carry: nothing else can slip in
     "access": {"level", "type", "request_id", "method", "route", "status", "duration_ms"},
     "throttled": {"level", "type", "request_id", "route", "error_code"},
+    "transient": {"level", "type", "request_id", "route", "error_code"},
     "unhandled_error": {"level", "type", "request_id", "route", "error_type", "error_code"},
     "health_check_failed": {"level", "type", "request_id", "error_type"},
 }

@@ -412,3 +412,17 @@ def test_model_fields_match_the_handler(handler_module):
     assert not _handler_accepts(
         handler_module._validate_payment, {**description, "description": "d" * (limit + 1)}
     )
+
+
+def test_the_handlers_retry_budget_fits_the_functions_timeout(handler_module):
+    """The SDK's worst case for one AWS call (attempts x (connect + read) + backoff) plus the
+    margin for a clean answer fits in the deployed timeout: the old 3 x (2 + 4) s = 18 s did
+    not fit in 10 s. The handler starts no call with less than that left (a 503 instead)."""
+    config = handler_module.BOTO_CONFIG
+    assert config.retries == {"mode": "standard", "total_max_attempts": handler_module.MAX_ATTEMPTS}
+    worst = handler_module.MAX_ATTEMPTS * (config.connect_timeout + config.read_timeout)
+    assert worst + handler_module.MAX_BACKOFF == handler_module.CALL_BUDGET_SECONDS
+    assert (
+        handler_module.CALL_BUDGET_SECONDS + handler_module.ANSWER_MARGIN_SECONDS
+        < regional_api.LAMBDA_TIMEOUT_SECONDS
+    )

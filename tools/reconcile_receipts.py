@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Find (and with --fix, write) the receipts of accepted payments that have none.
+
+    python -m tools.reconcile_receipts [--outputs cfn-outputs/flat-outputs.json] [--fix]
+
+How every accepted payment gets its receipt: the handler writes the receipt right after the
+table. If that write fails (or there is no time left for it), the client gets 503 with
+Retry-After and its retry, idempotent on payment_id or Idempotency-Key, finds the payment and
+writes the missing receipt. A client that never retries leaves a payment without a receipt:
+this scan finds those. A receipt belongs in the bucket of the region that accepted the payment
+(replication copies it to the other). The receipt written is the handler's own
+(``_public_record``, loaded from lib/lambda/handler.py), so a healed receipt is byte-identical
+to one written on time.
+
+Exit 0 when every payment has its receipt (or --fix wrote the missing ones), 1 when some are
+missing, 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any, NoReturn
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+ROOT = Path(__file__).resolve().parents[1]
+HANDLER = ROOT / "lib" / "lambda" / "handler.py"
+DEFAULT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
+ROLES = ("primary", "secondary")
+NEEDED = (
+    "dynamodb_table_name",
+    *(f"{role}_{name}" for role in ROLES for name in ("bucket_name", "kms_key_arn")),
+)
+
+
+class InputError(Exception):
+    pass
+
+
+def load_handler() -> ModuleType:
+    """The deployed handler's code (``lambda`` is a keyword: loaded from its file)."""
+    spec = importlib.util.spec_from_file_location("payments_handler_for_reconcile", HANDLER)
+    if spec is None or spec.loader is None:  # pragma: no cover - only if the file is missing
+        raise InputError(f"cannot load {HANDLER}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def read_outputs(path: Path) -> dict[str, Any]:
+    try:
+        outputs = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputError(f"{path} not found: deploy first (make deploy-local or make deploy)") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{path} cannot be read ({error})") from None
+    except json.JSONDecodeError as error:
+        raise InputError(f"{path} is not JSON ({error.msg}): redeploy to rewrite it") from None
+    if not isinstance(outputs, dict):
+        raise InputError(f"{path} must hold a JSON object of outputs")
+    missing = [name for name in NEEDED if not isinstance(outputs.get(name), str) or not outputs.get(name)]
+    if missing:
+        raise InputError(f"{path} lacks outputs {', '.join(missing)}: is it this stack's?")
+    return outputs
+
+
+def region_of(arn: str) -> str:
+    parts = arn.split(":")
+    if len(parts) < 6 or parts[0] != "arn" or not parts[3]:
+        raise InputError(f"cannot read a region from {arn!r}")
+    return parts[3]
+
+
+def reconcile(outputs: dict[str, Any], *, fix: bool, handler: ModuleType | None = None) -> list[str]:
+    """The payment ids without a receipt (written when ``fix``)."""
+    handler = handler or load_handler()
+    buckets = {region_of(outputs[f"{role}_kms_key_arn"]): outputs[f"{role}_bucket_name"] for role in ROLES}
+    primary_region = region_of(outputs["primary_kms_key_arn"])
+    dynamodb = boto3.client("dynamodb", region_name=primary_region)  # raw items, deserialized below
+    s3 = {region: boto3.client("s3", region_name=region) for region in buckets}
+    missing: list[str] = []
+    pages = dynamodb.get_paginator("scan").paginate(
+        TableName=outputs["dynamodb_table_name"], ConsistentRead=True
+    )
+    for page in pages:
+        for raw in page.get("Items", []):
+            item = {k: handler._DESERIALIZER.deserialize(v) for k, v in raw.items()}
+            region = item.get("region") if item.get("region") in buckets else primary_region
+            key = f"receipts/{item['payment_id']}.json"
+            try:
+                s3[region].head_object(Bucket=buckets[region], Key=key)
+                continue
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") not in handler.MISSING_OBJECT_CODES:
+                    raise
+            missing.append(item["payment_id"])
+            if fix:
+                record = handler._public_record(item)
+                s3[region].put_object(
+                    Bucket=buckets[region],
+                    Key=key,
+                    Body=json.dumps(record, sort_keys=True).encode("utf-8"),
+                    ContentType="application/json",
+                )
+    return sorted(missing)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _Parser(description=__doc__.splitlines()[0])
+    parser.add_argument("--outputs", type=Path, default=DEFAULT_OUTPUTS)
+    parser.add_argument("--fix", action="store_true", help="write the missing receipts")
+    args = parser.parse_args(argv)
+    try:
+        missing = reconcile(read_outputs(args.outputs), fix=args.fix)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (BotoCoreError, ClientError) as error:
+        print(f"error: cannot read the deployment ({type(error).__name__}: {error})", file=sys.stderr)
+        return 2
+    if not missing:
+        print("every payment has its receipt")
+        return 0
+    verb = "wrote" if args.fix else "missing"
+    print(f"{verb} {len(missing)} receipt(s): {', '.join(missing[:20])}{' ...' if len(missing) > 20 else ''}")
+    return 0 if args.fix else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
