@@ -31,7 +31,7 @@ RUN := pipenv run
 # CI=1: plain progress lines instead of a spinner redrawn with escape codes in logs.
 CDKTF := CI=1 cdktf
 
-.PHONY: help install terraform-config synth lint policy test-unit test-harness test-e2e test \
+.PHONY: help install terraform-config synth lint policy test-unit test-harness test-e2e chaos-local test \
 	deploy-local destroy-local dr-report diagram drill-local drill bench deploy destroy clean
 
 help: ## list the targets
@@ -82,7 +82,10 @@ test-harness: install ## tests of the emulator harness's patches (in-process mot
 test-e2e: install terraform-config ## emulator: deploy -> integration tests -> drift check -> destroy -> leftover check
 	$(RUN) python tools/local_aws/pipeline.py test
 
-test: lint test-unit test-harness test-e2e ## the full suite (what .ci/run runs)
+chaos-local: install terraform-config ## operator faults on the emulator: Ctrl-C mid deploy/redeploy/destroy, wrong config, killed drill, crashed emulator, port race
+	$(RUN) pytest tests/chaos -q -p no:cacheprovider -rA
+
+test: lint test-unit test-harness test-e2e chaos-local ## the full suite (what .ci/run runs)
 
 deploy-local: install terraform-config ## deploy to the local AWS emulator and print the outputs (safe to rerun)
 	$(RUN) python tools/local_aws/pipeline.py deploy

@@ -1,0 +1,326 @@
+"""Operator faults against a real deployment on the emulator (make chaos-local).
+
+What an operator does by accident - Ctrl-C in the middle of a deploy, a redeploy or a destroy,
+a forgotten variable, a killed drill, a crashed emulator, two runs on one port - and after each:
+the state is valid, a rerun converges (a plan shows no changes), no stored payment is lost,
+nothing is left running. One deployment in .local-aws/chaos on its own port, faults in order;
+every wait is bounded, and the module stops its emulator whatever happens.
+
+    make chaos-local            # CHAOS_SEED=<n> replays the same interrupt points
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tools.terraform_runner import state_problem
+
+ROOT = Path(__file__).resolve().parents[2]
+STATE = ROOT / ".local-aws" / "chaos"
+PORT = os.environ.get("CHAOS_EMULATOR_PORT", "4591")
+SEED = int(os.environ.get("CHAOS_SEED") or time.time())
+STACK = "TapStackchaos"
+TFSTATE = STATE / f"terraform.{STACK}.tfstate"
+OUTPUTS = STATE / "flat-outputs.json"
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+EMULATOR = str(ROOT / "tools" / "local_aws" / "emulator.sh")
+STEP_TIMEOUT = 600  # seconds: no fault may hang a run
+
+pytestmark = pytest.mark.chaos
+rng = random.Random(SEED)  # noqa: S311 - reproducible interrupt points, not secrets
+
+
+def env(**extra: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ENVIRONMENT", "TERRAFORM_"))}
+    return {
+        **base,
+        "ENVIRONMENT_SUFFIX": "chaos",
+        "EMULATOR_PORT": PORT,
+        "EMULATOR_STATE_DIR": str(STATE),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **extra,
+    }
+
+
+STARTED: list[subprocess.Popen[str]] = []  # killed after each test if a failed assertion left them
+
+
+def pipeline(command: str, **extra: str) -> subprocess.Popen[str]:
+    """The local pipeline in a session of its own, as a terminal runs it (so that a signal to
+    its process group is what Ctrl-C sends). Terraform's logs of earlier runs are removed first,
+    so that ``wait_for_log`` sees only this run's."""
+    shutil.rmtree(STATE / "logs", ignore_errors=True)
+    proc = subprocess.Popen(
+        [PYTHON, "tools/local_aws/pipeline.py", command, "--state-dir", str(STATE)],
+        cwd=ROOT,
+        env=env(**extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    STARTED.append(proc)
+    return proc
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = STEP_TIMEOUT) -> tuple[int, str]:
+    out, _ = proc.communicate(timeout=timeout)
+    return proc.returncode, out
+
+
+def run(command: str, **extra: str) -> tuple[int, str]:
+    return finish(pipeline(command, **extra))
+
+
+def wait_for_log(name: str, pattern: str, timeout: float = 300) -> None:
+    """Until Terraform's log says it is working (``pattern``)."""
+    deadline = time.monotonic() + timeout
+    log = STATE / "logs" / name
+    while time.monotonic() < deadline:
+        if log.exists() and re.search(pattern, log.read_text(errors="replace")):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"{log} never showed {pattern!r} within {timeout:.0f} s")
+
+
+def ctrl_c(proc: subprocess.Popen[str]) -> None:
+    os.killpg(proc.pid, signal.SIGINT)
+
+
+def emulator_running() -> bool:
+    return subprocess.run([EMULATOR, "status"], env=env(), capture_output=True, check=False).returncode == 0
+
+
+def terraform_plan_exit() -> int:
+    """terraform plan -detailed-exitcode on the chaos deployment (0: converged)."""
+    emulator_env = subprocess.run(
+        [EMULATOR, "env"], env=env(), capture_output=True, text=True, check=True
+    ).stdout
+    plan_env = {**env(), **dict(re.findall(r"^export (\w+)=(.*)$", emulator_env, flags=re.MULTILINE))}
+    plan_env["TF_CLI_CONFIG_FILE"] = str(ROOT / ".cache" / "terraform.rc")
+    stack_dir = STATE / "cdktf.out" / "stacks" / STACK
+    return subprocess.run(
+        ["terraform", f"-chdir={stack_dir}", "plan", "-detailed-exitcode", "-input=false", "-no-color"],
+        env=plan_env,
+        capture_output=True,
+        timeout=STEP_TIMEOUT,
+        check=False,
+    ).returncode
+
+
+def call_api(method: str, path: str, body: str | None = None) -> tuple[int, str]:
+    args = [
+        PYTHON,
+        "tools/local_aws/call_api.py",
+        method,
+        path,
+        *([body] if body else []),
+        "--outputs",
+        str(OUTPUTS),
+    ]
+    proc = subprocess.run(args, cwd=ROOT, env=env(), capture_output=True, text=True, timeout=120, check=False)
+    return proc.returncode, proc.stdout
+
+
+def managed_resources() -> int:
+    state = json.loads(TFSTATE.read_text())
+    return sum(len(r["instances"]) for r in state["resources"] if r["mode"] == "managed")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def chaos_deployment() -> Iterator[None]:
+    subprocess.run([EMULATOR, "stop"], env=env(), capture_output=True, check=False)
+    shutil.rmtree(STATE, ignore_errors=True)
+    try:
+        yield
+    finally:  # nothing left running, whatever failed
+        subprocess.run([EMULATOR, "stop"], env=env(), capture_output=True, check=False)
+        shutil.rmtree(STATE, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_running() -> Iterator[None]:
+    """A test that failed half-way must not leave its pipeline running into the next one."""
+    yield
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate(timeout=30)
+
+
+def test_ctrl_c_during_the_first_deploy_keeps_a_valid_state_and_a_rerun_converges():
+    proc = pipeline("deploy")
+    wait_for_log("apply.log", r"Creating\.\.\.")
+    time.sleep(rng.uniform(2, 30))
+    ctrl_c(proc)
+    code, out = finish(proc, timeout=180)
+    assert code != 0 and "interrupted (SIGINT)" in out and "saved its state" in out, out[-2000:]
+    assert state_problem(TFSTATE) is None, TFSTATE.read_text()[:200]
+    assert emulator_running()  # the deployment was not thrown away
+
+    code, out = run("deploy")
+    assert code == 0, out[-3000:]
+    assert terraform_plan_exit() == 0
+
+
+def test_ctrl_c_during_a_redeploy_loses_no_payment_and_a_rerun_converges():
+    status, created = call_api(
+        "POST", "/payments", json.dumps({"amount": "10.50", "currency": "EUR", "customer_id": "chaos"})
+    )
+    assert status == 0, created
+    payment_id = json.loads(created)["payment_id"]
+    author = f"chaos-{SEED}"  # a new default tag: every resource is updated
+    proc = pipeline("deploy", COMMIT_AUTHOR=author)
+    wait_for_log("apply.log", r"Modifying\.\.\.")
+    time.sleep(rng.uniform(1, 10))
+    ctrl_c(proc)
+    code, out = finish(proc, timeout=180)
+    assert code != 0 and "saved its state" in out, out[-2000:]
+    assert state_problem(TFSTATE) is None
+
+    code, out = run("deploy", COMMIT_AUTHOR=author)
+    assert code == 0, out[-3000:]
+    status, read = call_api("GET", f"/payments/{payment_id}")
+    assert status == 0 and json.loads(read)["payment_id"] == payment_id
+    run("deploy")  # back to the default author for the tests below
+    assert terraform_plan_exit() == 0
+
+
+@pytest.mark.parametrize(
+    ("variables", "difference"),
+    [
+        ({"ENVIRONMENT": "staging"}, "profile 'dev' (deployed) != 'staging' (now)"),
+        ({"PRIMARY_REGION": "us-east-2"}, "primary_region 'us-east-1' (deployed) != 'us-east-2' (now)"),
+        ({"MANAGE_ACCOUNT_SETTINGS": "false"}, "manages_account_settings True (deployed) != False (now)"),
+    ],
+)
+@pytest.mark.parametrize("command", ["deploy", "destroy"])
+def test_another_configuration_is_refused_before_anything_changes(command, variables, difference):
+    before, serial = managed_resources(), json.loads(TFSTATE.read_text())["serial"]
+    code, out = run(command, **variables)
+    assert code == 1 and f"{STACK} was deployed with another configuration: {difference}" in out, out[-2000:]
+    assert (managed_resources(), json.loads(TFSTATE.read_text())["serial"]) == (before, serial)
+    assert emulator_running()
+
+
+def _drill(*args: str) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [PYTHON, "tools/dr_drill.py", "--target", "local", "--outputs", str(OUTPUTS), *args],
+        cwd=ROOT,
+        env=env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    STARTED.append(proc)
+    return proc
+
+
+def _primary_inverted() -> bool:
+    outputs = json.loads(OUTPUTS.read_text())
+    probe = (
+        "import boto3, sys; r = boto3.client('route53', region_name='us-east-1');"
+        f"print(r.get_health_check(HealthCheckId='{outputs['primary_health_check_id']}')"
+        "['HealthCheck']['HealthCheckConfig'].get('Inverted', False))"
+    )
+    emulator_env = subprocess.run(
+        [EMULATOR, "env"], env=env(), capture_output=True, text=True, check=True
+    ).stdout
+    probe_env = {**env(), **dict(re.findall(r"^export (\w+)=(.*)$", emulator_env, flags=re.MULTILINE))}
+    return (
+        subprocess.run(
+            [PYTHON, "-c", probe], env=probe_env, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        == "True"
+    )
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_an_interrupted_drill_never_leaves_the_primary_down(how):
+    """SIGTERM: the drill restores on the way out. SIGKILL cannot be caught: the next drill
+    finds its marker and repairs first."""
+    proc = _drill("--hold", "60")  # the primary stays down long enough to be caught down
+    deadline = time.monotonic() + 60
+    while not _primary_inverted():
+        assert time.monotonic() < deadline and proc.poll() is None, "the drill never inverted the primary"
+        time.sleep(0.05)
+    os.killpg(proc.pid, getattr(signal, how))
+    code, out = finish(proc, timeout=60)
+    if how == "SIGTERM":
+        assert code == 1 and "drill interrupted (SIGTERM): what it changed is restored" in out, out
+        assert not _primary_inverted()
+    else:
+        assert _primary_inverted()  # what a SIGKILL leaves behind...
+    code, out = finish(_drill())
+    assert code == 0, out
+    assert ("repair: un-invert the primary health check" in out) is (how == "SIGKILL")
+    assert not _primary_inverted()
+
+
+def test_ctrl_c_during_destroy_keeps_a_valid_state_and_a_rerun_finishes():
+    proc = pipeline("destroy")
+    wait_for_log("destroy.log", r"Destroying\.\.\.")
+    time.sleep(rng.uniform(1, 20))
+    ctrl_c(proc)
+    code, out = finish(proc, timeout=180)
+    assert code != 0 and "saved its state" in out, out[-2000:]
+    assert state_problem(TFSTATE) is None
+    assert emulator_running()  # what was not destroyed is still deployed and in the state
+
+    code, out = run("destroy")
+    assert code == 0, out[-3000:]
+    assert "leftovers: 0" in out
+    assert not emulator_running() and not TFSTATE.exists() and not OUTPUTS.exists()
+
+
+def test_a_crashed_emulator_is_reported_at_once():
+    proc = pipeline("deploy")
+    wait_for_log("apply.log", r"Creating\.\.\.")
+    pid = int((STATE / "moto.pid").read_text())
+    os.kill(pid, signal.SIGKILL)
+    killed = time.monotonic()
+    code, out = finish(proc, timeout=180)
+    assert code == 1 and "the emulator died while Terraform was running" in out, out[-2000:]
+    assert time.monotonic() - killed < 30  # not after Terraform's own retries
+    assert state_problem(TFSTATE) is None
+
+
+def test_two_starts_on_one_port_never_share_an_emulator():
+    starts = [
+        subprocess.Popen(
+            [EMULATOR, "start"],
+            env={**env(), "EMULATOR_STATE_DIR": str(STATE / f"race-{n}")},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for n in range(2)
+    ]
+    results = [finish(start, timeout=60) for start in starts]
+    try:
+        assert sorted(code for code, _ in results) == [0, 1], results
+        loser = next(out for code, out in results if code == 1)
+        assert ("port" in loser and "in use" in loser) or "another emulator" in loser, loser
+    finally:
+        for n in range(2):
+            subprocess.run(
+                [EMULATOR, "stop"], env={**env(), "EMULATOR_STATE_DIR": str(STATE / f"race-{n}")}, check=False
+            )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(pytest.main([__file__, "-v"]))
