@@ -56,12 +56,19 @@ class PipelineError(RunError):
 
 class Pipeline(TimedSteps):
     def __init__(
-        self, state_dir: Path, *, overrides: dict[str, str] | None = None, flat_outputs: Path = FLAT_OUTPUTS
+        self,
+        state_dir: Path,
+        *,
+        overrides: dict[str, str] | None = None,
+        flat_outputs: Path = FLAT_OUTPUTS,
+        emulator_dir: Path | None = None,
     ) -> None:
         """``overrides``: configuration for this deployment on top of the environment (a second
-        environment in the same emulator); ``flat_outputs``: where its outputs go."""
+        environment in the same emulator); ``flat_outputs``: where its outputs go;
+        ``emulator_dir``: the state directory of the emulator it uses (default: its own)."""
         super().__init__()
         self.state_dir = state_dir
+        self.emulator_dir = emulator_dir or state_dir
         self.outdir = state_dir / "cdktf.out"
         self.flat_outputs = flat_outputs
         base = {k: v for k, v in os.environ.items() if k not in REAL_AWS_ONLY + AWS_SESSION_VARS}
@@ -70,7 +77,7 @@ class Pipeline(TimedSteps):
         base.update(
             # The project's CLI config (written by preflight), whatever the machine presets.
             TF_CLI_CONFIG_FILE=str(ROOT / ".cache" / "terraform.rc"),
-            EMULATOR_STATE_DIR=str(state_dir),
+            EMULATOR_STATE_DIR=str(self.emulator_dir),
             CHECKPOINT_DISABLE="1",
             JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
             PYTHONDONTWRITEBYTECODE="1",
@@ -145,11 +152,11 @@ class Pipeline(TimedSteps):
 
     def emulator_died(self) -> str | None:
         """A reason when the emulator this run talks to is gone (polled while Terraform runs)."""
-        pid_file = self.state_dir / "moto.pid"
+        pid_file = self.emulator_dir / "moto.pid"
         try:
             os.kill(int(pid_file.read_text().strip()), 0)
         except (OSError, ValueError):
-            log = (self.state_dir / "moto.log").relative_to(ROOT)
+            log = (self.emulator_dir / "moto.log").relative_to(ROOT)
             return f"the emulator died while Terraform was running (its pid is gone; see {log}); rerun to start a new one"
         return None
 
@@ -440,6 +447,7 @@ def second_environment(owner: Pipeline) -> None:
             "MANAGE_ACCOUNT_SETTINGS": "false",
         },
         flat_outputs=owner.state_dir / "peer" / "flat-outputs.json",
+        emulator_dir=owner.emulator_dir,  # the owner's emulator: watched through its pid file
     )
     try:
         with owner.step(f"second environment {peer.stack}: deploy (uses the account settings)"):
