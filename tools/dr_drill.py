@@ -58,6 +58,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tools.outputs_file import OutputsError, load_outputs, missing_outputs, region_of  # noqa: E402
 from tools.steps import TimedSteps  # noqa: E402
 
 DEFAULT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
@@ -79,12 +80,11 @@ REQUIRED_OUTPUTS = (
         )
     ),
 )
-REGION_RE = re.compile(r"^[a-z]{2}(?:-gov)?-[a-z]+-\d$")
 # Route 53 considers an endpoint healthy when more than 18 % of its checkers see it healthy.
 HEALTHY_SHARE = 0.18
 
 
-class DrillInputError(Exception):
+class DrillInputError(OutputsError):
     """The drill cannot start: one line for the user; nothing was changed."""
 
 
@@ -109,17 +109,8 @@ class Deployment:
 
     @classmethod
     def load(cls, path: Path) -> Deployment:
-        if not path.is_file():
-            raise DrillInputError(f"{path} not found: deploy first (make deploy-local or make deploy)")
-        try:
-            outputs = json.loads(path.read_text())
-        except (OSError, UnicodeDecodeError) as error:
-            raise DrillInputError(f"{path} cannot be read ({error}): redeploy to rewrite it") from None
-        except json.JSONDecodeError as error:
-            raise DrillInputError(f"{path} is not JSON ({error.msg})") from None
-        if not isinstance(outputs, dict):
-            raise DrillInputError(f"{path} must hold a JSON object of outputs")
-        missing = [name for name in REQUIRED_OUTPUTS if not outputs.get(name)]
+        outputs = load_outputs(path)
+        missing = missing_outputs(outputs, REQUIRED_OUTPUTS)
         if missing:
             raise DrillInputError(
                 f"{path} lacks outputs: {', '.join(missing)}"
@@ -140,14 +131,6 @@ class Deployment:
                 "description": "failover drill",
             }
         )
-
-
-def region_of(arn: str) -> str:
-    parts = str(arn).split(":")
-    region = parts[3] if len(parts) > 5 and parts[0] == "arn" else ""
-    if not REGION_RE.match(region):
-        raise DrillInputError(f"cannot read a region name from {arn!r}")
-    return region
 
 
 @dataclass(frozen=True)
@@ -507,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         deployment = Deployment.load(args.outputs)
         target = LocalTarget(deployment) if local else AwsTarget(deployment)
-    except DrillInputError as error:
+    except OutputsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     drill = Drill(

@@ -29,6 +29,8 @@ from typing import Any, NoReturn
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from tools.outputs_file import OutputsError, load_outputs, region_of
+
 ROOT = Path(__file__).resolve().parents[1]
 HANDLER = ROOT / "lib" / "lambda" / "handler.py"
 DEFAULT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
@@ -52,30 +54,6 @@ def load_handler() -> ModuleType:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
-
-
-def read_outputs(path: Path) -> dict[str, Any]:
-    try:
-        outputs = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise InputError(f"{path} not found: deploy first (make deploy-local or make deploy)") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{path} cannot be read ({error})") from None
-    except json.JSONDecodeError as error:
-        raise InputError(f"{path} is not JSON ({error.msg}): redeploy to rewrite it") from None
-    if not isinstance(outputs, dict):
-        raise InputError(f"{path} must hold a JSON object of outputs")
-    missing = [name for name in NEEDED if not isinstance(outputs.get(name), str) or not outputs.get(name)]
-    if missing:
-        raise InputError(f"{path} lacks outputs {', '.join(missing)}: is it this stack's?")
-    return outputs
-
-
-def region_of(arn: str) -> str:
-    parts = arn.split(":")
-    if len(parts) < 6 or parts[0] != "arn" or not parts[3]:
-        raise InputError(f"cannot read a region from {arn!r}")
-    return parts[3]
 
 
 def reconcile(outputs: dict[str, Any], *, fix: bool, handler: ModuleType | None = None) -> list[str]:
@@ -123,8 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fix", action="store_true", help="write the missing receipts")
     args = parser.parse_args(argv)
     try:
-        missing = reconcile(read_outputs(args.outputs), fix=args.fix)
-    except InputError as error:
+        missing = reconcile(load_outputs(args.outputs, NEEDED), fix=args.fix)
+    except (InputError, OutputsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except (BotoCoreError, ClientError) as error:

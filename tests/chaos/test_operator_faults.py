@@ -62,8 +62,13 @@ def pipeline(command: str, **extra: str) -> subprocess.Popen[str]:
     its process group is what Ctrl-C sends). Terraform's logs of earlier runs are removed first,
     so that ``wait_for_log`` sees only this run's."""
     shutil.rmtree(STATE / "logs", ignore_errors=True)
+    return spawn(["tools/local_aws/pipeline.py", command, "--state-dir", str(STATE)], **extra)
+
+
+def spawn(args: list[str], **extra: str) -> subprocess.Popen[str]:
+    """A project script in a session of its own, killed after the test if still running."""
     proc = subprocess.Popen(
-        [PYTHON, "tools/local_aws/pipeline.py", command, "--state-dir", str(STATE)],
+        [PYTHON, *args],
         cwd=ROOT,
         env=env(**extra),
         stdout=subprocess.PIPE,
@@ -217,17 +222,7 @@ def test_another_configuration_is_refused_before_anything_changes(command, varia
 
 
 def _drill(*args: str) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(
-        [PYTHON, "tools/dr_drill.py", "--target", "local", "--outputs", str(OUTPUTS), *args],
-        cwd=ROOT,
-        env=env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    STARTED.append(proc)
-    return proc
+    return spawn(["tools/dr_drill.py", "--target", "local", "--outputs", str(OUTPUTS), *args])
 
 
 def _primary_inverted() -> bool:

@@ -10,7 +10,8 @@ import json
 import pytest
 
 from tools import dr_drill
-from tools.dr_drill import Deployment, DrillInputError, ExpectationFailed, FailoverRecord, failover_answer
+from tools.dr_drill import Deployment, ExpectationFailed, FailoverRecord, failover_answer
+from tools.outputs_file import OutputsError
 
 RECORDS = [
     FailoverRecord("primary", "hc-p", "d-p.execute-api.us-east-1.amazonaws.com"),
@@ -78,14 +79,14 @@ def test_deployment_reads_the_regions_from_the_outputs(tmp_path):
     ],
 )
 def test_bad_outputs_are_one_clear_error(tmp_path, outputs, message):
-    with pytest.raises(DrillInputError, match=message):
+    with pytest.raises(OutputsError, match=message):
         Deployment.load(write(tmp_path, outputs))
 
 
 def test_an_unreadable_outputs_file_is_one_clear_error(tmp_path):
     path = tmp_path / "flat-outputs.json"
     path.write_bytes(b"\xff\xfe{}")
-    with pytest.raises(DrillInputError, match=r"cannot be read .*redeploy to rewrite it"):
+    with pytest.raises(OutputsError, match=r"cannot be read .*redeploy to rewrite it"):
         Deployment.load(path)
 
 

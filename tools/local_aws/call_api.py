@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.handler_loader import load_handler  # noqa: E402
+from tools.outputs_file import OutputsError, load_outputs, region_of  # noqa: E402
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -37,22 +38,8 @@ NEEDED = ("dynamodb_table_name", "{role}_bucket_name", "{role}_kms_key_arn")
 def read_outputs(path: Path, role: str) -> tuple[dict[str, str], str]:
     """The outputs of a deployment of this stack and the region of ``role``: one-line errors for
     an empty, truncated, non-UTF-8, foreign or stale file."""
-    try:
-        outputs = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError) as error:
-        raise ValueError(f"{path} cannot be read ({error}): redeploy to rewrite it") from None
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not JSON ({error.msg}): redeploy to rewrite it") from None
-    if not isinstance(outputs, dict):
-        raise ValueError(f"{path} must hold a JSON object of outputs")
-    names = [name.format(role=role) for name in NEEDED]
-    missing = [name for name in names if not isinstance(outputs.get(name), str) or not outputs[name]]
-    if missing:
-        raise ValueError(f"{path} lacks outputs {', '.join(missing)}: is it this stack's?")
-    parts = outputs[f"{role}_kms_key_arn"].split(":")
-    if len(parts) < 6 or parts[0] != "arn" or not parts[3]:
-        raise ValueError(f"{path}: cannot read a region from {role}_kms_key_arn")
-    return outputs, parts[3]
+    outputs = load_outputs(path, [name.format(role=role) for name in NEEDED])
+    return outputs, region_of(outputs[f"{role}_kms_key_arn"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         outputs, region = read_outputs(args.outputs, args.region)
-    except ValueError as error:
+    except OutputsError as error:
         parser.error(str(error))
     env_text = subprocess.run([str(emulator), "env"], capture_output=True, text=True, check=True).stdout
     os.environ.update(re.findall(r"^export (\w+)=(.*)$", env_text, flags=re.MULTILINE))
