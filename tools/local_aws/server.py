@@ -50,6 +50,13 @@ def serve_identity(token: str) -> None:
             body = token.encode()
             start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
             return [body]
+        attempt = environ.get("HTTP_AMZ_SDK_REQUEST", "")  # "attempt=2; max=25" on an SDK retry
+        if attempt and not attempt.startswith("attempt=1;"):
+            print(
+                f"local_aws: retried by the client ({attempt}): {environ.get('REQUEST_METHOD')} "
+                f"{environ.get('PATH_INFO')}",
+                flush=True,
+            )
         return original(self, environ, start_response)
 
     DomainDispatcherApplication.__call__ = __call__

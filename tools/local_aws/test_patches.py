@@ -351,6 +351,23 @@ def test_lambda_dead_letter_config_is_stored_returned_and_removable(client):
     assert "DeadLetterConfig" not in aws_lambda.get_function_configuration(FunctionName="fn")
 
 
+def test_a_second_lambda_permission_with_one_statement_id_is_refused(client):
+    """An aws_lambda_permission created again (a stopped apply, a retried request) must fail as on
+    AWS, not add a second statement with the same id."""
+    aws_lambda = _create_function(client)
+    grant = {"FunctionName": "fn", "Action": "lambda:InvokeFunction", "Principal": "apigateway.amazonaws.com"}
+    aws_lambda.add_permission(StatementId="AllowApi", **grant)
+    with pytest.raises(ClientError) as error:
+        aws_lambda.add_permission(StatementId="AllowApi", **grant)
+    assert error.value.response["Error"]["Code"] == "ResourceConflictException"
+    assert "The statement id (AllowApi) provided already exists" in error.value.response["Error"]["Message"]
+    aws_lambda.add_permission(StatementId="AllowOther", **grant)  # another id is fine
+    statements = json.loads(aws_lambda.get_policy(FunctionName="fn")["Policy"])["Statement"]
+    assert [s["Sid"] for s in statements] == ["AllowApi", "AllowOther"]
+    aws_lambda.remove_permission(FunctionName="fn", StatementId="AllowApi")
+    aws_lambda.add_permission(StatementId="AllowApi", **grant)  # removed, so free again
+
+
 def test_lambda_logging_config_is_stored_and_returned(client):
     aws_lambda = _create_function(client, LoggingConfig={"LogFormat": "Text", "LogGroup": "/payments/fn"})
     config = aws_lambda.get_function(FunctionName="fn")["Configuration"]
@@ -993,6 +1010,27 @@ def test_api_gateway_tags_any_taggable_resource(client):
     assert error.value.response["Error"]["Code"] == "NotFoundException"
 
 
+def test_a_second_resource_with_the_same_path_under_one_parent_is_refused(client):
+    """A CreateResource retried after its lost response must not leave two /payments/{payment_id}."""
+    apigw = client("apigateway", EAST)
+    api = apigw.create_rest_api(name="api")["id"]
+    root = next(r["id"] for r in apigw.get_resources(restApiId=api)["items"] if r["path"] == "/")
+    payments = apigw.create_resource(restApiId=api, parentId=root, pathPart="payments")["id"]
+    apigw.create_resource(restApiId=api, parentId=payments, pathPart="{payment_id}")
+    with pytest.raises(ClientError) as error:
+        apigw.create_resource(restApiId=api, parentId=payments, pathPart="{payment_id}")
+    assert error.value.response["Error"]["Code"] == "ConflictException"
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+    assert "{payment_id}" in error.value.response["Error"]["Message"]
+    # The same path part under another parent, and another API, are still fine.
+    apigw.create_resource(restApiId=api, parentId=root, pathPart="{payment_id}")
+    other = apigw.create_rest_api(name="other")["id"]
+    other_root = next(r["id"] for r in apigw.get_resources(restApiId=other)["items"] if r["path"] == "/")
+    apigw.create_resource(restApiId=other, parentId=other_root, pathPart="payments")
+    paths = sorted(r["path"] for r in apigw.get_resources(restApiId=api)["items"])
+    assert paths == ["/", "/payments", "/payments/{payment_id}", "/{payment_id}"]
+
+
 def test_the_server_answers_its_own_start_token_and_everything_else_as_before(endpoint, client, monkeypatch):
     """emulator.sh start succeeds only when *its* server answers its token (two starts racing for
     one port must not share an emulator)."""
@@ -1002,3 +1040,19 @@ def test_the_server_answers_its_own_start_token_and_everything_else_as_before(en
     with urllib.request.urlopen(f"{endpoint}{server.IDENTITY_PATH}") as answer:
         assert answer.read() == b"start-token-1"
     assert client("sts", EAST).get_caller_identity()["Account"] == "123456789012"  # AWS unchanged
+
+
+def test_requests_an_sdk_retried_are_logged(endpoint, client, monkeypatch, capfd):
+    """A retried create is how a duplicate or an "already exists" appears: the log names it."""
+    monkeypatch.setattr(DomainDispatcherApplication, "__call__", DomainDispatcherApplication.__call__)
+    _load_server_module().serve_identity("t")
+    sts = client("sts", EAST)
+    sts.get_caller_identity()  # a first attempt: not logged
+
+    def as_retry(request, **_):
+        request.headers["amz-sdk-request"] = "attempt=2; max=3"
+
+    sts.meta.events.register_last("before-send.sts.GetCallerIdentity", as_retry)
+    sts.get_caller_identity()
+    logged = [line for line in capfd.readouterr().out.splitlines() if "retried by the client" in line]
+    assert logged == ["local_aws: retried by the client (attempt=2; max=3): POST /"]
