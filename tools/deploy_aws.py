@@ -5,10 +5,12 @@
     python -m tools.deploy_aws destroy    # preflight, synth, terraform destroy, outputs removed
 
 The same steps as the local pipeline (tools/local_aws/pipeline.py), with credentials instead of
-the emulator: Ctrl-C lets Terraform stop gracefully and save its state; a local state is checked
-and backed up first; the deployment's identity (suffix, profile, regions, account-settings
-owner) must match the one recorded at deploy time, or nothing runs. Exit 1 with one line on
-any failure; the deployment stays as Terraform left it, and a rerun converges.
+the emulator: the first Ctrl-C lets the apply finish (a stopped create can be left in AWS but
+not in the state), a second one or SIGTERM stops Terraform gracefully; creates an earlier apply
+left unfinished are adopted; a local state is checked and backed up first; the deployment's
+identity (suffix, profile, regions, account-settings owner) must match the one recorded at
+deploy time, or nothing runs. Exit 1 with one line on any failure; the deployment stays as
+Terraform left it, and a rerun converges.
 """
 
 from __future__ import annotations

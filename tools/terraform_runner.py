@@ -4,10 +4,15 @@ Why not ``cdktf deploy``: cdktf runs Terraform in a pseudo-terminal session of i
 Ctrl-C, aborts it while it may be writing the state (an interrupted redeploy left a 0-byte
 state in 3 of 4 trials: every resource orphaned). Here:
 
-- Terraform runs in its own process group, so a terminal's Ctrl-C reaches only this driver,
-  which forwards ONE interrupt (Terraform's graceful stop: it finishes the in-flight calls and
-  writes the state) and waits for it. SIGTERM and SIGHUP are forwarded the same way. A second
-  interrupt is not forwarded (Terraform would exit at once, "data loss may have occurred").
+- Terraform runs in its own process group, so a terminal's Ctrl-C reaches only this driver.
+  Terraform's graceful stop writes the state but cancels the provider's in-flight calls: a
+  create AWS already carried out is then in AWS and not in the state (tools/orphans.py). So the
+  first Ctrl-C during an apply lets the apply finish (nothing is orphaned); a second Ctrl-C, a
+  SIGTERM or a SIGHUP (a cancelled CI job, a closed terminal) forwards ONE interrupt, Terraform's
+  graceful stop, and waits for it; a further one is not forwarded (Terraform would exit at once,
+  "data loss may have occurred"). Any other command is stopped gracefully at the first signal.
+- The creates an apply started and never finished are recorded; the next apply adopts those AWS
+  completed (import blocks), and an apply refused with "already exists" adopts and retries once.
 - A local state file is checked before Terraform touches it: an empty or unreadable state is
   never used (the error names the newest good backup and the command that restores it), and
   every good state is copied to ``backups/`` before an apply or destroy (the last 10 kept).
@@ -25,11 +30,20 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from tools.orphans import (
+    ADOPTABLE,
+    adoption_document,
+    conflicting_creates,
+    import_blocks,
+    missing_objects,
+    unfinished_creates,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKUPS_KEPT = 10
@@ -56,12 +70,16 @@ def run_forwarding_signals(
     cwd: Path = ROOT,
     log: Path | None = None,
     watch: Callable[[], str | None] | None = None,
+    finish_first: bool = False,
 ) -> int:
     """Run ``cmd`` in its own process group; forward the first SIGINT/SIGTERM/SIGHUP to it as
     SIGINT and wait for it to exit. Returns its exit code; raises ``Interrupted`` afterwards if
-    a signal arrived. ``watch`` is polled twice a second: when it returns a reason (say, the
-    emulator died), the command is interrupted the same way and ``RunError(reason)`` raised."""
+    a signal arrived. ``finish_first``: the first SIGINT (Ctrl-C) is not forwarded, the command
+    runs to its end, and the next signal is forwarded. ``watch`` is polled twice a second: when
+    it returns a reason (say, the emulator died), the command is interrupted the same way and
+    ``RunError(reason)`` raised."""
     received: list[int] = []
+    forwarded: list[int] = []
     stopped_because: list[str] = []
     handle = log.open("a") if log is not None else None
     try:
@@ -75,15 +93,25 @@ def run_forwarding_signals(
         )
 
         def forward(signum: int, _frame: Any) -> None:
-            if not received:
-                proc.send_signal(signal.SIGINT)
+            received.append(signum)
+            name = signal.Signals(signum).name
+            if finish_first and signum == signal.SIGINT and len(received) == 1:
                 print(
-                    f"\n    {signal.Signals(signum).name}: asked {Path(cmd[0]).name} to stop; waiting "
-                    "for it to save its state (interrupting again does not stop it sooner)",
+                    f"\n    {name}: letting {Path(cmd[0]).name} finish, so that nothing it is creating "
+                    "is left in AWS but not in the state; Ctrl-C again to stop it now (creates in "
+                    "flight may then be orphaned: the next deploy adopts them)",
                     file=sys.stderr,
                     flush=True,
                 )
-            received.append(signum)
+            elif not forwarded:
+                forwarded.append(signum)
+                proc.send_signal(signal.SIGINT)
+                print(
+                    f"\n    {name}: asked {Path(cmd[0]).name} to stop; waiting for it to save its "
+                    "state (interrupting again does not stop it sooner)",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
         previous = {s: signal.signal(s, forward) for s in FORWARDED}
         try:
@@ -104,10 +132,15 @@ def run_forwarding_signals(
             handle.close()
     if stopped_because:
         raise RunError(stopped_because[0])
+    if forwarded:
+        raise Interrupted(
+            f"interrupted ({signal.Signals(forwarded[0]).name}): {Path(cmd[0]).name} stopped "
+            f"gracefully (exit {returncode}) and saved its state; rerun to continue"
+        )
     if received:
         raise Interrupted(
-            f"interrupted ({signal.Signals(received[0]).name}): {Path(cmd[0]).name} stopped "
-            f"gracefully (exit {returncode}) and saved its state; rerun to continue"
+            f"interrupted ({signal.Signals(received[0]).name}): {Path(cmd[0]).name} finished first "
+            f"(exit {returncode}) and saved its state, so nothing was orphaned; rerun to continue"
         )
     return returncode
 
@@ -209,13 +242,25 @@ class Runner:
     def stack_dir(self) -> Path:
         return self.outdir / "stacks" / self.stack
 
+    @property
+    def unfinished_record(self) -> Path:
+        """Creates an apply left unfinished, kept until a later apply adopts or makes them."""
+        return self.logs.parent / f"unfinished-creates.{self.stack}.json"
+
     def _logged(
-        self, name: str, cmd: list[str], ok_codes: tuple[int, ...] = (0,), env: dict[str, str] | None = None
+        self,
+        name: str,
+        cmd: list[str],
+        ok_codes: tuple[int, ...] = (0,),
+        env: dict[str, str] | None = None,
+        finish_first: bool = False,
     ) -> tuple[int, str]:
         log = self.logs / name
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text("")
-        returncode = run_forwarding_signals(cmd, env=env or self.env, log=log, watch=self.watch)
+        returncode = run_forwarding_signals(
+            cmd, env=env or self.env, log=log, watch=self.watch, finish_first=finish_first
+        )
         output = log.read_text(errors="replace")
         if returncode not in ok_codes:
             tail = output.strip().splitlines()[-LOG_TAIL:]
@@ -234,7 +279,9 @@ class Runner:
         if not (self.stack_dir / "cdk.tf.json").exists():
             raise RunError(f"synth wrote no {self.stack_dir / 'cdk.tf.json'}")
 
-    def terraform(self, name: str, *args: str, ok_codes: tuple[int, ...] = (0,)) -> tuple[int, str]:
+    def terraform(
+        self, name: str, *args: str, ok_codes: tuple[int, ...] = (0,), finish_first: bool = False
+    ) -> tuple[int, str]:
         interactive = args[0] in ("init", "plan", "apply", "destroy", "import", "refresh")
         cmd = [
             "terraform",
@@ -243,7 +290,7 @@ class Runner:
             "-no-color",
             *(["-input=false"] if interactive else []),
         ]
-        return self._logged(name, cmd, ok_codes)
+        return self._logged(name, cmd, ok_codes, finish_first=finish_first)
 
     def init(self) -> None:
         self.terraform("init.log", "init")
@@ -267,15 +314,125 @@ class Runner:
                 "Nothing was changed: set the variables it was deployed with"
             )
 
-    def guarded(self, name: str, *args: str, ok_codes: tuple[int, ...] = (0,)) -> tuple[int, str]:
+    def guarded(
+        self, name: str, *args: str, ok_codes: tuple[int, ...] = (0,), finish_first: bool = False
+    ) -> tuple[int, str]:
         """An apply/destroy: the local state checked and backed up first."""
         if self.local_state is not None:
             self.local_state.check()
             self.local_state.backup()
-        return self.terraform(name, *args, ok_codes=ok_codes)
+        return self.terraform(name, *args, ok_codes=ok_codes, finish_first=finish_first)
 
     def apply(self) -> str:
-        return self.guarded("apply.log", "apply", "-auto-approve", "-lock-timeout=60s")[1]
+        """``terraform apply``: first adopting what an earlier apply left in flight; if AWS
+        answers "already exists" for a create, adopting it and applying once more."""
+        for attempt in (1, 2):
+            self.adopt_unfinished()
+            try:
+                output = self.guarded(
+                    "apply.log", "apply", "-auto-approve", "-lock-timeout=60s", finish_first=True
+                )[1]
+            except Interrupted:
+                self.record_unfinished()
+                raise
+            except RunError:
+                log = (self.logs / "apply.log").read_text(errors="replace")
+                conflicts = [a for a in conflicting_creates(log) if a.partition(".")[0] in ADOPTABLE]
+                self.record_unfinished(conflicts)
+                if attempt == 2 or not conflicts:
+                    raise
+                print(
+                    f"    already in AWS, not in the state: {', '.join(conflicts)}: adopting them", flush=True
+                )
+                continue
+            finally:
+                self.adopt_file.unlink(missing_ok=True)
+            self.unfinished_record.unlink(missing_ok=True)
+            return output
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @property
+    def adopt_file(self) -> Path:
+        return self.stack_dir / "adopt-unfinished.tf.json"
+
+    def state_addresses(self) -> set[str]:
+        returncode, output = self.terraform("state-list.log", "state", "list", ok_codes=(0, 1))
+        return set(output.split()) if returncode == 0 else set()
+
+    def _recorded(self) -> list[str]:
+        try:
+            recorded = json.loads(self.unfinished_record.read_text())
+        except (OSError, ValueError):
+            return []
+        return [a for a in recorded if isinstance(a, str)] if isinstance(recorded, list) else []
+
+    def record_unfinished(self, also: Iterable[str] = ()) -> None:
+        """After a failed or interrupted apply: the creates it left unfinished that are not in
+        the state (with those still recorded from before), for the next apply to adopt."""
+        log_file = self.logs / "apply.log"
+        log = log_file.read_text(errors="replace") if log_file.exists() else ""
+        candidates = dict.fromkeys([*self._recorded(), *unfinished_creates(log), *also])
+        in_state = self.state_addresses() if candidates else set()
+        pending = [a for a in candidates if a not in in_state]
+        if not pending:
+            self.unfinished_record.unlink(missing_ok=True)
+            return
+        self.unfinished_record.parent.mkdir(parents=True, exist_ok=True)
+        self.unfinished_record.write_text(json.dumps(pending, indent=2) + "\n")
+        print(
+            f"    {len(pending)} create(s) did not finish and are not in the state; if AWS completed "
+            f"them, the next deploy adopts them: {', '.join(pending)}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def adopt_unfinished(self) -> list[str]:
+        """Import blocks for the recorded creates AWS completed (a plan proves each object
+        exists); returns the adopted addresses. The blocks live in ``adopt_file`` for the apply."""
+        recorded = self._recorded()
+        if not recorded:
+            return []
+        in_state = self.state_addresses()
+        pending = [a for a in recorded if a not in in_state]
+        if not pending:
+            self.unfinished_record.unlink(missing_ok=True)
+            return []
+        print(f"    looking for what an earlier apply left unfinished: {', '.join(pending)}", flush=True)
+        plan_file = "adopt.tfplan"
+        try:
+            self.terraform("adopt-plan.log", "plan", f"-out={plan_file}", "-lock-timeout=60s")
+            _, shown = self.terraform("adopt-show.log", "show", "-json", plan_file)
+        finally:
+            (self.stack_dir / plan_file).unlink(missing_ok=True)
+        config = json.loads((self.stack_dir / "cdk.tf.json").read_text())
+        blocks, others = import_blocks(_json_in(shown), pending, config)
+        if others:
+            print(
+                f"    cannot be found by name (if AWS created them, they are duplicates; the leftover "
+                f"check after a destroy lists them): {', '.join(others)}",
+                file=sys.stderr,
+                flush=True,
+            )
+        for _ in range(len(blocks)):
+            if not blocks:
+                break
+            self.adopt_file.write_text(json.dumps(adoption_document(blocks), indent=2) + "\n")
+            returncode, output = self.terraform(
+                "adopt-check.log", "plan", "-lock-timeout=60s", ok_codes=(0, 1)
+            )
+            if returncode == 0:
+                break
+            missing = missing_objects(output, blocks)
+            if not missing:  # another problem: the apply will show it
+                blocks = []
+                break
+            blocks = [b for b in blocks if b["to"] not in missing]  # never created: the apply will
+        if not blocks:
+            self.adopt_file.unlink(missing_ok=True)
+            return []
+        adopted = [b["to"] for b in blocks]
+        print(f"    adopting {len(adopted)} (import, no change): {', '.join(adopted)}", flush=True)
+        return adopted
 
     def destroy(self) -> str:
         return self.guarded("destroy.log", "destroy", "-auto-approve", "-lock-timeout=60s")[1]

@@ -61,6 +61,43 @@ def test_a_signal_reaches_the_child_once_as_an_interrupt_and_is_waited_for(tmp_p
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
 
 
+# A stand-in for an apply: it runs to its end whatever it receives, counting interrupts.
+FINISHING = """
+import signal, sys, time
+received = []
+signal.signal(signal.SIGINT, lambda *a: received.append(1))
+time.sleep(1.5)
+open(sys.argv[1], "w").write(f"finished after {len(received)} interrupt(s)")
+"""
+
+
+def test_the_first_ctrl_c_of_an_apply_lets_it_finish(tmp_path, capsys):
+    """Terraform's graceful stop cancels in-flight creates (they may be left in AWS and not in
+    the state): the first Ctrl-C is held back and the apply finishes."""
+    marker = tmp_path / "state"
+    _signal_self_later(signal.SIGINT, after=0.3)
+    with pytest.raises(Interrupted, match=r"\(SIGINT\): .* finished first .* nothing was orphaned"):
+        run_forwarding_signals(
+            [sys.executable, "-c", FINISHING, str(marker)], env=dict(os.environ), finish_first=True
+        )
+    assert marker.read_text() == "finished after 0 interrupt(s)"
+    assert "Ctrl-C again to stop it now" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("signals", "first"), [([signal.SIGINT] * 3, "SIGINT"), ([signal.SIGTERM], "SIGTERM")]
+)
+def test_a_second_ctrl_c_or_a_sigterm_stops_an_apply_gracefully_now(tmp_path, signals, first):
+    marker = tmp_path / "state"
+    for n, signum in enumerate(signals):
+        _signal_self_later(signum, after=0.3 + 0.2 * n)
+    with pytest.raises(Interrupted, match=rf"interrupted \({first}\): .* stopped gracefully"):
+        run_forwarding_signals(
+            [sys.executable, "-c", FINISHING, str(marker)], env=dict(os.environ), finish_first=True
+        )
+    assert marker.read_text() == "finished after 1 interrupt(s)"  # forwarded exactly once
+
+
 def test_without_a_signal_the_exit_code_is_returned(tmp_path):
     log = tmp_path / "log"
     code = run_forwarding_signals(

@@ -196,10 +196,14 @@ class Pipeline(TimedSteps):
         runner.init()
         runner.check_identity(self.config.identity)
         log = runner.apply()
-        applied = re.findall(r"Apply complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed", log)
+        applied = re.findall(
+            r"Apply complete! Resources: (?:(\d+) imported, )?(\d+) added, (\d+) changed, (\d+) destroyed",
+            log,
+        )
         if applied:
-            added, changed, destroyed = applied[-1]
-            self.facts["apply"] = f"{added} added, {changed} changed, {destroyed} destroyed"
+            imported, added, changed, destroyed = applied[-1]
+            adopted = f"{imported} imported, " if imported else ""
+            self.facts["apply"] = f"{adopted}{added} added, {changed} changed, {destroyed} destroyed"
         flat = runner.outputs()
         self.flat_outputs.parent.mkdir(parents=True, exist_ok=True)
         self.flat_outputs.write_text(json.dumps(flat, indent=2, sort_keys=True) + "\n")
@@ -315,7 +319,9 @@ class Pipeline(TimedSteps):
         """Set aside a state that refers to an emulator that is no longer running (its
         resources died with it): kept in backups/, never silently deleted."""
         kept = LocalState(self.tfstate).backup()
-        for path in (self.tfstate, self.tfstate.with_suffix(".tfstate.backup"), self.flat_outputs):
+        # The record of unfinished creates goes too: what they created died with the emulator.
+        stale = (self.tfstate, self.tfstate.with_suffix(".tfstate.backup"), self.flat_outputs)
+        for path in (*stale, self.runner.unfinished_record):
             path.unlink(missing_ok=True)
         if kept:
             print(f"    the previous state is kept in {kept.relative_to(ROOT)}")
