@@ -14,6 +14,9 @@ def main() -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    from lib.fast_provider_import import install  # noqa: PLC0415 - before the provider's import
+
+    install()
     from cdktf import App  # noqa: PLC0415 - the slow jsii import, only for a valid configuration
 
     from lib.tap_stack import TapStack  # noqa: PLC0415

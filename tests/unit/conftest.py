@@ -18,8 +18,11 @@ from typing import Any
 
 import pytest
 
+from lib.fast_provider_import import install
+
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 ROOT = Path(__file__).resolve().parents[2]
+install()  # before anything imports the provider: only the modules lib/ uses are loaded
 
 DEV_ENV: dict[str, str] = {}
 PROD_ENV = {
