@@ -12,9 +12,10 @@ Each measurement is a fresh process, and the cheap ones are interleaved round by
   D  `terraform validate` of the synthesized stack (after one untimed `terraform init`)
   E  `make deploy-local` (apply on the emulator) and `make destroy-local`, once each
 
-Goals: B/A <= 1.3 (our code adds little to the import), C/B <= 2.5 (the suite pays the
-import about once); stretch B/A <= 0.7. Writes every sample, the medians, the ratios and the
-machine to --out. No test asserts timings: performance lives here.
+Every goal is a ratio to A, measured in the same run, so machine noise cancels: B/A <= 0.4
+(the synth imports only the provider modules lib/ uses: lib/fast_provider_import.py),
+C/A <= 2, E_deploy/A <= 4, E_destroy/A <= 2.5. Writes every sample, the medians, the ratios
+and the machine to --out. No test asserts timings: performance lives here.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
 STACK_JSON = ROOT / "cdktf.out" / "stacks" / "TapStackdev" / "cdk.tf.json"
-GOALS = {"B/A": 1.3, "C/B": 2.5}
-STRETCH = {"B/A": 0.7}
+GOALS = {"B/A": 0.4, "C/A": 2.0, "E_deploy/A": 4.0, "E_destroy/A": 2.5}
+STRETCH: dict[str, float] = {}
 
 
 def environment() -> dict[str, str]:
@@ -120,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name} {samples[name][0]:7.2f} s", flush=True)
 
     medians = {name: statistics.median(values) for name, values in samples.items()}
-    ratios = {"B/A": medians["B"] / medians["A"], "C/B": medians["C"] / medians["B"]}
+    ratios = {
+        name: medians[name.split("/")[0]] / medians["A"] for name in GOALS if name.split("/")[0] in medians
+    }
     results = {
         "machine": {
             "cpus": os.cpu_count(),
@@ -131,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         "samples_seconds": samples,
         "median_seconds": medians,
         "ratios": ratios,
-        "goals": {k: {"goal": v, "met": ratios[k] <= v} for k, v in GOALS.items()},
+        "goals": {k: {"goal": v, "met": ratios[k] <= v} for k, v in GOALS.items() if k in ratios},
         "stretch": {k: {"goal": v, "met": ratios[k] <= v} for k, v in STRETCH.items()},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
