@@ -34,13 +34,24 @@ usage() {
 
 die() { echo "emulator: $*" >&2; exit 1; }
 
+# The process exists and has not exited. An exited server stays a zombie until whoever
+# adopted it (init, or a container's subreaper) reaps it, which can take seconds; `kill -0`
+# succeeds on a zombie, so it alone would keep `stop` waiting for a process long gone.
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0  # no procfs: trust kill -0
+  stat="${stat##*) }"
+  [[ "${stat%% *}" != Z ]]
+}
+
 # The pid from the pid file, if that process is alive and is our launcher.
 running_pid() {
   [[ -f "$PID_FILE" ]] || return 1
   local pid
   pid="$(cat "$PID_FILE" 2>/dev/null || true)"
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
+  alive "$pid" || return 1
   # Guard against a recycled pid: the process must be running our server.py.
   if [[ -r "/proc/$pid/cmdline" ]]; then
     local cmdline
@@ -81,12 +92,12 @@ kill_and_wait() {
   local pid="$1" i
   kill -TERM "$pid" 2>/dev/null || return 0
   for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
+    alive "$pid" || return 0
     sleep 0.1
   done
   kill -KILL "$pid" 2>/dev/null || true
   for ((i = 0; i < 20; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
+    alive "$pid" || return 0
     sleep 0.1
   done
 }
@@ -117,7 +128,7 @@ cmd_start() {
 
   local deadline=$((SECONDS + START_TIMEOUT)) why=""
   while :; do
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! alive "$pid"; then
       why="exited during startup"
       [[ -n "$(served_token)" ]] && why="port $PORT was taken by another emulator starting at the same time"
       break
@@ -143,7 +154,7 @@ cmd_stop() {
   local pid
   if pid="$(running_pid)"; then
     kill_and_wait "$pid"
-    if kill -0 "$pid" 2>/dev/null; then
+    if alive "$pid"; then
       die "could not stop pid $pid"
     fi
     echo "emulator: stopped (pid $pid)"

@@ -1,0 +1,47 @@
+"""tools/local_aws/emulator.sh: how it tells a running server from one that has exited."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = (ROOT / "tools" / "local_aws" / "emulator.sh").read_text()
+ALIVE = SCRIPT[SCRIPT.index("alive() {") : SCRIPT.index("\n}\n", SCRIPT.index("alive() {")) + 3]
+
+
+def _alive(pid: int) -> bool:
+    result = subprocess.run(["bash", "-c", f'{ALIVE}\nalive "$1"', "alive", str(pid)], check=False)
+    assert result.returncode in (0, 1)
+    return result.returncode == 0
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()[0]
+
+
+def test_an_exited_server_that_nobody_has_reaped_yet_is_not_alive():
+    # Until it is reaped, an exited process is a zombie: `kill -0` still succeeds on it, so a
+    # stop that polled with `kill -0` waited until init got round to reaping the server.
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        for _ in range(500):
+            if _state(child.pid) == "Z":
+                break
+            time.sleep(0.01)
+        assert _state(child.pid) == "Z"
+        assert _alive(child.pid) is False
+    finally:
+        child.wait()
+    assert _alive(child.pid) is False  # reaped: gone
+
+
+def test_a_running_process_is_alive():
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        assert _alive(child.pid) is True
+    finally:
+        child.kill()
+        child.wait()
