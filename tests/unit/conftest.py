@@ -11,6 +11,8 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,6 +185,77 @@ class Validations:
             if run.poll() is None:
                 run.kill()
                 run.communicate()
+
+
+class BothWays:
+    """The dev and prod stacks synthesized by two fresh processes, one through the fast
+    provider import and one through the package's full ``__init__`` (FAST_PROVIDER_IMPORT=0),
+    started in the background as soon as collection selects the identity test: the full
+    import's ~A seconds overlap the other tests instead of adding to them."""
+
+    SCRIPT = """
+import sys
+from lib.fast_provider_import import install
+print("fast" if install() else "full", file=sys.stderr)
+from cdktf import App
+from lib.config import StackConfig
+from lib.tap_stack import TapStack
+app = App(outdir=sys.argv[1])
+for env in ({{}}, {prod}):
+    config = StackConfig.from_env(env)
+    TapStack(app, f"TapStack{{config.suffix}}", config)
+app.synth()
+"""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.runs: dict[str, tuple[Path, subprocess.Popen[str]]] = {}
+        for way, flag in (("fast", "1"), ("full", "0")):
+            outdir = workdir / way
+            env = {**os.environ, "FAST_PROVIDER_IMPORT": flag}
+            env.pop("CDKTF_OUTDIR", None)
+            script = self.SCRIPT.format(prod=repr(PROD_ENV))
+            run = subprocess.Popen(
+                [sys.executable, "-c", script, str(outdir)],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            self.runs[way] = (outdir, run)
+
+    def result(self, way: str) -> tuple[str, dict[str, bytes]]:
+        """(the path the process took, per stack: its cdk.tf.json bytes)"""
+        outdir, run = self.runs[way]
+        _, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+        stacks = {p.parent.name: p.read_bytes() for p in sorted(outdir.glob("stacks/*/cdk.tf.json"))}
+        return err.splitlines()[0], stacks
+
+    def close(self) -> None:
+        for _, run in self.runs.values():
+            if run.poll() is None:
+                run.kill()
+                run.communicate()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+IDENTITY_TEST = "::test_the_fast_path_synthesizes_the_same_bytes_as_the_full_import"
+_both_ways: list[BothWays] = []
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if any(item.nodeid.endswith(IDENTITY_TEST) for item in session.items):
+        _both_ways.append(BothWays(Path(tempfile.mkdtemp(prefix="synth-both-ways-"))))
+
+
+@pytest.fixture(scope="session")
+def both_ways() -> Iterator[BothWays]:
+    if not _both_ways:  # not started after collection (e.g. requested by another test)
+        _both_ways.append(BothWays(Path(tempfile.mkdtemp(prefix="synth-both-ways-"))))
+    yield _both_ways[0]
+    _both_ways.pop().close()
 
 
 @pytest.fixture(scope="session")

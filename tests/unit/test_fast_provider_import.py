@@ -6,56 +6,20 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
-import subprocess
-import sys
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 
 from lib import fast_provider_import as fast
-from tests.unit.conftest import PROD_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = importlib.util.find_spec(fast.PACKAGE)
 
-# One app, the dev and the prod stacks: what main.py does, once per profile.
-SYNTH_BOTH = """
-import os, sys
-from lib.fast_provider_import import install
-print("fast" if install() else "full", file=sys.stderr)
-from cdktf import App
-from lib.config import StackConfig
-from lib.tap_stack import TapStack
-app = App(outdir=sys.argv[1])
-for env in ({{}}, {prod}):
-    config = StackConfig.from_env(env)
-    TapStack(app, f"TapStack{{config.suffix}}", config)
-app.synth()
-"""
 
-
-def _synth_both(outdir: Path, fast_path: bool) -> dict[str, bytes]:
-    env = {**os.environ, "FAST_PROVIDER_IMPORT": "1" if fast_path else "0"}
-    env.pop("CDKTF_OUTDIR", None)
-    result = subprocess.run(
-        [sys.executable, "-c", SYNTH_BOTH.format(prod=repr(PROD_ENV)), str(outdir)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    assert ("fast" if fast_path else "full") in result.stderr.splitlines()
-    return {p.parent.name: p.read_bytes() for p in sorted(outdir.glob("stacks/*/cdk.tf.json"))}
-
-
-def test_the_fast_path_synthesizes_the_same_bytes_as_the_full_import(tmp_path):
-    outdir = tmp_path / "cdktf.out"  # the same directory both times: paths in the JSON agree
-    full = _synth_both(outdir, fast_path=False)
-    for stack in outdir.glob("stacks/*/cdk.tf.json"):
-        stack.unlink()
-    quick = _synth_both(outdir, fast_path=True)
+def test_the_fast_path_synthesizes_the_same_bytes_as_the_full_import(both_ways):
+    # Both processes ran in the background since collection (conftest.BothWays).
+    full_path, full = both_ways.result("full")
+    fast_path, quick = both_ways.result("fast")
+    assert (full_path, fast_path) == ("full", "fast")
     assert sorted(full) == ["TapStackdev", "TapStackprod"]
     assert quick == full
 
