@@ -297,6 +297,8 @@ class Runner:
 
     def recorded_identity(self) -> dict[str, Any] | None:
         """The identity output recorded in the state (None: nothing deployed yet)."""
+        if self.local_state is not None and not self.local_state.path.exists():
+            return None  # no local state at all: nothing to ask Terraform
         returncode, output = self.terraform("identity.log", "output", "-json", ok_codes=(0, 1))
         if returncode != 0:
             return None

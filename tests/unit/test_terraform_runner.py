@@ -247,6 +247,10 @@ def test_nothing_deployed_yet_has_no_identity_to_match(tmp_path):
     runner = _runner(tmp_path, None)
     assert runner.recorded_identity() is None
     runner.check_identity({**IDENTITY, "profile": "dev"})
+    assert not (tmp_path / "logs" / "identity.log").exists()  # no state file: Terraform not asked
+    runner.local_state.path.write_text(json.dumps(STATE))  # a state without the output
+    assert runner.recorded_identity() is None
+    assert (tmp_path / "logs" / "identity.log").exists()
 
 
 def test_a_failing_terraform_command_is_one_line_with_its_log(tmp_path, capsys):
