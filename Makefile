@@ -73,8 +73,8 @@ policy: synth ## checkov on the synthesized dev stack and the prod profile: 0 un
 test-unit: install terraform-config ## unit tests in two parallel lanes, 100 % line + branch coverage of lib/ enforced
 	$(RUN) python tools/unit_tests.py
 
-bench: install terraform-config ## benchmark import, synth, unit suite, validate, emulator deploy/destroy -> bench/results.json
-	$(RUN) python bench/bench.py
+bench: install terraform-config ## benchmark import, synth, unit suite, validate, emulator deploy/destroy -> bench/results.json (BENCH_ARGS=--stages adds F: make test's stages)
+	$(RUN) python bench/bench.py $(BENCH_ARGS)
 
 test-harness: install ## tests of the emulator harness's patches (in-process moto server)
 	$(RUN) pytest tools/local_aws/test_patches.py -q
@@ -85,7 +85,10 @@ test-e2e: install terraform-config ## emulator: deploy -> integration tests -> d
 chaos-local: install terraform-config ## operator faults on the emulator: Ctrl-C mid deploy/redeploy/destroy, wrong config, killed drill, crashed emulator, port race
 	$(RUN) pytest tests/chaos -q -p no:cacheprovider -rA
 
-test: lint test-unit test-harness test-e2e chaos-local ## the full suite (what .ci/run runs)
+TEST_STAGES := lint test-unit test-harness test-e2e chaos-local
+
+test: ## the full suite (what .ci/run runs): each stage timed, stops at the first failure
+	$(HOST_PYTHON) -m tools.make_stages $(TEST_STAGES)
 
 deploy-local: install terraform-config ## deploy to the local AWS emulator and print the outputs (safe to rerun)
 	$(RUN) python tools/local_aws/pipeline.py deploy

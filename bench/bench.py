@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark the development loop and print medians and ratios measured in ONE run.
 
-    bench/bench.py [--repeat N] [--suite-repeat N] [--no-emulator] [--out bench/results.json]
+    bench/bench.py [--repeat N] [--suite-repeat N] [--no-emulator] [--stages] [--out bench/results.json]
 
 Each measurement is a fresh process, and the cheap ones are interleaved round by round
 (A B D C, A B D C, ...) so that machine noise spreads over all of them alike:
@@ -11,6 +11,8 @@ Each measurement is a fresh process, and the cheap ones are interleaved round by
   C  the unit suite as `make test-unit` runs it (tools/unit_tests.py: coverage, two lanes)
   D  `terraform validate` of the synthesized stack (after one untimed `terraform init`)
   E  `make deploy-local` (apply on the emulator) and `make destroy-local`, once each
+  F  with --stages: each stage of `make test` (TEST_STAGES in the Makefile), once, through
+     tools/make_stages.py as `make test` runs them (about half an hour on 2 cores)
 
 Every goal is a ratio to A, measured in the same run, so machine noise cancels: B/A <= 0.4
 (the synth imports only the provider modules lib/ uses: lib/fast_provider_import.py),
@@ -24,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -31,12 +34,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
 STACK_JSON = ROOT / "cdktf.out" / "stacks" / "TapStackdev" / "cdk.tf.json"
 GOALS = {"B/A": 0.4, "C/A": 2.0, "E_deploy/A": 4.0, "E_destroy/A": 2.5}
-STRETCH: dict[str, float] = {}
+MAKE_TEST_GOAL_SECONDS = 240  # issue 12: `make test`, warm, all stages, under 4 minutes
 
 
 def environment() -> dict[str, str]:
@@ -67,6 +71,24 @@ def timed(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> float:
     return elapsed
 
 
+def test_stages() -> list[str]:
+    """`make test`'s stages, as the Makefile lists them."""
+    match = re.search(r"^TEST_STAGES := (.+)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    if not match:
+        raise SystemExit("error: no TEST_STAGES line in the Makefile")
+    return match.group(1).split()
+
+
+def stage_times(env: dict[str, str], work: Path) -> dict[str, float]:
+    """F: each stage once, output streamed (a failure stops the bench with its status)."""
+    out = work / "stages.json"
+    cmd = ["python3", "-m", "tools.make_stages", "--json", str(out), *test_stages()]
+    status = subprocess.run(cmd, cwd=ROOT, env=env, check=False).returncode
+    if status != 0:
+        raise SystemExit(f"error: make test's stages failed (exit {status}); F not measured")
+    return json.loads(out.read_text())["stages"]
+
+
 def node_version(env: dict[str, str]) -> str:
     node = env.get("JSII_NODE") or shutil.which("node", path=env["PATH"]) or "node"
     return subprocess.run([node, "--version"], capture_output=True, text=True, check=False).stdout.strip()
@@ -80,23 +102,18 @@ def _init_validation(directory: Path, env: dict[str, str]) -> None:
     timed(["terraform", "init", "-backend=false", "-input=false", "-no-color"], env, directory)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="rounds of A, B and D (default 3)")
-    parser.add_argument("--suite-repeat", type=int, default=2, help="runs of C, interleaved (default 2)")
-    parser.add_argument("--no-emulator", action="store_true", help="skip E (deploy/destroy)")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
-    args = parser.parse_args(argv)
-    if not 1 <= args.repeat <= 20 or not 1 <= args.suite_repeat <= args.repeat:
-        parser.error("need 1 <= --suite-repeat <= --repeat <= 20")
-    if not PYTHON.is_file():
-        parser.error(f"{PYTHON} missing: run `make install` first")
-    if not shutil.which("terraform"):
-        parser.error("terraform is not on PATH")
-    env = environment()
-    if not Path(env["TF_CLI_CONFIG_FILE"]).is_file():
-        parser.error("the Terraform CLI config is missing: run `make terraform-config` first")
+LABELS = {
+    "A": "bare provider import",
+    "B": "synth (python main.py)",
+    "C": "unit suite",
+    "D": "terraform validate",
+    "E_deploy": "make deploy-local",
+    "E_destroy": "make destroy-local",
+    "F_total": "make test (all stages)",
+}
 
+
+def measure(args: argparse.Namespace, env: dict[str, str]) -> dict[str, list[float]]:
     samples: dict[str, list[float]] = {"A": [], "B": [], "C": [], "D": []}
     commands = {
         "A": [str(PYTHON), "-c", "import cdktf_cdktf_provider_aws.s3_bucket"],
@@ -120,11 +137,30 @@ def main(argv: list[str] | None = None) -> int:
             samples[name] = [timed(["make", "-s", target], env)]
             print(f"  {name} {samples[name][0]:7.2f} s", flush=True)
 
+    if args.stages:
+        with tempfile.TemporaryDirectory(prefix="tap-bench-") as work:
+            stages = stage_times(env, Path(work))
+        for stage, seconds in stages.items():
+            samples[f"F_{stage}"] = [seconds]
+        samples["F_total"] = [sum(stages.values())]
+    return samples
+
+
+def summarize(samples: dict[str, list[float]], env: dict[str, str]) -> dict[str, Any]:
     medians = {name: statistics.median(values) for name, values in samples.items()}
     ratios = {
         name: medians[name.split("/")[0]] / medians["A"] for name in GOALS if name.split("/")[0] in medians
     }
-    results = {
+    goals: dict[str, dict[str, Any]] = {
+        k: {"goal": v, "met": ratios[k] <= v} for k, v in GOALS.items() if k in ratios
+    }
+    if "F_total" in medians:
+        ratios["F_total/A"] = medians["F_total"] / medians["A"]
+        goals["F_total"] = {
+            "goal_seconds": MAKE_TEST_GOAL_SECONDS,
+            "met": medians["F_total"] < MAKE_TEST_GOAL_SECONDS,
+        }
+    return {
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
@@ -134,28 +170,48 @@ def main(argv: list[str] | None = None) -> int:
         "samples_seconds": samples,
         "median_seconds": medians,
         "ratios": ratios,
-        "goals": {k: {"goal": v, "met": ratios[k] <= v} for k, v in GOALS.items() if k in ratios},
-        "stretch": {k: {"goal": v, "met": ratios[k] <= v} for k, v in STRETCH.items()},
+        "goals": goals,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
 
-    labels = {
-        "A": "bare provider import",
-        "B": "synth (python main.py)",
-        "C": "unit suite",
-        "D": "terraform validate",
-        "E_deploy": "make deploy-local",
-        "E_destroy": "make destroy-local",
-    }
+
+def report(results: dict[str, Any]) -> None:
+    samples, medians = results["samples_seconds"], results["median_seconds"]
     print("\nmedian of each (seconds)")
     for name, value in medians.items():
-        print(f"  {name:<10} {labels[name]:<26} {value:7.2f}   (n={len(samples[name])})")
+        label = LABELS.get(name, f"make {name[2:]}")
+        print(f"  {name:<16} {label:<26} {value:7.2f}   (n={len(samples[name])})")
     print("ratios")
-    for name, value in ratios.items():
-        goal = GOALS[name]
-        stretch = f", stretch <= {STRETCH[name]}" if name in STRETCH else ""
-        print(f"  {name:<5} {value:5.2f}   goal <= {goal}{stretch}: {'met' if value <= goal else 'NOT met'}")
+    for name, value in results["ratios"].items():
+        goal = GOALS.get(name)
+        verdict = f"   goal <= {goal}: {'met' if value <= goal else 'NOT met'}" if goal else ""
+        print(f"  {name:<12} {value:5.2f}{verdict}")
+    if "F_total" in medians:
+        met = "met" if results["goals"]["F_total"]["met"] else "NOT met"
+        print(f"  make test {medians['F_total']:.0f} s   goal < {MAKE_TEST_GOAL_SECONDS} s: {met}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of A, B and D (default 3)")
+    parser.add_argument("--suite-repeat", type=int, default=2, help="runs of C, interleaved (default 2)")
+    parser.add_argument("--no-emulator", action="store_true", help="skip E (deploy/destroy)")
+    parser.add_argument("--stages", action="store_true", help="also F: each stage of make test, once")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    args = parser.parse_args(argv)
+    if not 1 <= args.repeat <= 20 or not 1 <= args.suite_repeat <= args.repeat:
+        parser.error("need 1 <= --suite-repeat <= --repeat <= 20")
+    if not PYTHON.is_file():
+        parser.error(f"{PYTHON} missing: run `make install` first")
+    if not shutil.which("terraform"):
+        parser.error("terraform is not on PATH")
+    env = environment()
+    if not Path(env["TF_CLI_CONFIG_FILE"]).is_file():
+        parser.error("the Terraform CLI config is missing: run `make terraform-config` first")
+
+    results = summarize(measure(args, env), env)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    report(results)
     print(f"wrote {args.out.relative_to(ROOT)}")
     return 0 if all(g["met"] for g in results["goals"].values()) else 1
 

@@ -40,12 +40,27 @@ sys.exit(1 if received else 0)
 
 
 def _signal_self_later(signum: int, *, after: float, times: int = 1) -> None:
+    """Send ``signum`` to this process ``after`` seconds once run_forwarding_signals handles it.
+
+    Counted from the handler's installation, not from now: on a loaded machine starting the
+    child can take longer than ``after``, and a signal that arrives before the handler (or
+    after it is restored) would interrupt pytest itself. Never sent while unhandled."""
+    default = signal.getsignal(signum)
+
+    def handled() -> bool:
+        return signal.getsignal(signum) is not default
+
     def send() -> None:
+        deadline = time.monotonic() + 30
+        while not handled() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(after)
         for _ in range(times):
-            os.kill(os.getpid(), signum)
+            if handled():
+                os.kill(os.getpid(), signum)
             time.sleep(0.1)
 
-    threading.Timer(after, send).start()
+    threading.Thread(target=send, daemon=True).start()
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
