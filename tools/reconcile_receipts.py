@@ -8,9 +8,9 @@ table. If that write fails (or there is no time left for it), the client gets 50
 Retry-After and its retry, idempotent on payment_id or Idempotency-Key, finds the payment and
 writes the missing receipt. A client that never retries leaves a payment without a receipt:
 this scan finds those. A receipt belongs in the bucket of the region that accepted the payment
-(replication copies it to the other). The receipt written is the handler's own
-(``_public_record``, loaded from lib/lambda/handler.py), so a healed receipt is byte-identical
-to one written on time.
+(replication copies it to the other). The check and the write are the handler's own
+(``_receipt_missing``, ``_public_record``, ``_put_receipt``, loaded from lib/lambda/handler.py),
+so a healed receipt is byte-identical to one written on time.
 
 Exit 0 when every payment has its receipt (or --fix wrote the missing ones), 1 when some are
 missing, 2 on bad input.
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -57,12 +56,22 @@ def load_handler() -> ModuleType:
 
 
 def reconcile(outputs: dict[str, Any], *, fix: bool, handler: ModuleType | None = None) -> list[str]:
-    """The payment ids without a receipt (written when ``fix``)."""
+    """The payment ids without a receipt (written when ``fix``): the handler's own head and put
+    (``_receipt_missing``, ``_put_receipt``), so key, body and content type are the handler's."""
     handler = handler or load_handler()
-    buckets = {region_of(outputs[f"{role}_kms_key_arn"]): outputs[f"{role}_bucket_name"] for role in ROLES}
     primary_region = region_of(outputs["primary_kms_key_arn"])
+    settings = {}
+    for role in ROLES:
+        region = region_of(outputs[f"{role}_kms_key_arn"])
+        settings[region] = handler.Settings(
+            table=None,  # the scan below reads the table; the receipt calls use only S3
+            s3=boto3.client("s3", region_name=region),
+            bucket=outputs[f"{role}_bucket_name"],
+            table_name=outputs["dynamodb_table_name"],
+            region=region,
+            role=role,
+        )
     dynamodb = boto3.client("dynamodb", region_name=primary_region)  # raw items, deserialized below
-    s3 = {region: boto3.client("s3", region_name=region) for region in buckets}
     missing: list[str] = []
     pages = dynamodb.get_paginator("scan").paginate(
         TableName=outputs["dynamodb_table_name"], ConsistentRead=True
@@ -70,23 +79,12 @@ def reconcile(outputs: dict[str, Any], *, fix: bool, handler: ModuleType | None 
     for page in pages:
         for raw in page.get("Items", []):
             item = {k: handler._DESERIALIZER.deserialize(v) for k, v in raw.items()}
-            region = item.get("region") if item.get("region") in buckets else primary_region
-            key = f"receipts/{item['payment_id']}.json"
-            try:
-                s3[region].head_object(Bucket=buckets[region], Key=key)
+            cfg = settings.get(item.get("region"), settings[primary_region])
+            if not handler._receipt_missing(cfg, item["payment_id"]):
                 continue
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") not in handler.MISSING_OBJECT_CODES:
-                    raise
             missing.append(item["payment_id"])
             if fix:
-                record = handler._public_record(item)
-                s3[region].put_object(
-                    Bucket=buckets[region],
-                    Key=key,
-                    Body=json.dumps(record, sort_keys=True).encode("utf-8"),
-                    ContentType="application/json",
-                )
+                handler._put_receipt(cfg, handler._public_record(item))
     return sorted(missing)
 
 

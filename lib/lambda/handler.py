@@ -435,23 +435,34 @@ def _fingerprint(payment: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def _receipt_key(payment_id: str) -> str:
+    return f"receipts/{payment_id}.json"
+
+
 def _put_receipt(cfg: Settings, record: dict[str, Any]) -> None:
+    """The receipt of ``record`` (its public fields) in this region's bucket."""
     _aws(
         cfg.s3.put_object,
         Bucket=cfg.bucket,
-        Key=f"receipts/{record['payment_id']}.json",
+        Key=_receipt_key(record["payment_id"]),
         Body=json.dumps(record, sort_keys=True).encode("utf-8"),
         ContentType="application/json",
     )
 
 
-def _ensure_receipt(cfg: Settings, record: dict[str, Any]) -> None:
-    """Heal a request that failed between the DynamoDB write and the S3 write."""
+def _receipt_missing(cfg: Settings, payment_id: str) -> bool:
     try:
-        _aws(cfg.s3.head_object, Bucket=cfg.bucket, Key=f"receipts/{record['payment_id']}.json")
+        _aws(cfg.s3.head_object, Bucket=cfg.bucket, Key=_receipt_key(payment_id))
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") not in MISSING_OBJECT_CODES:
             raise
+        return True
+    return False
+
+
+def _ensure_receipt(cfg: Settings, record: dict[str, Any]) -> None:
+    """Heal a request that failed between the DynamoDB write and the S3 write."""
+    if _receipt_missing(cfg, record["payment_id"]):
         _put_receipt(cfg, record)
 
 
