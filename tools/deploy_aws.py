@@ -53,14 +53,8 @@ def run(mode: str, env: dict[str, str], flat_outputs: Path = FLAT_OUTPUTS) -> No
     except ConfigError as error:  # the preflight already said so; kept for direct callers
         raise RunError(" ".join(str(error).split())) from None
     runner = runner_for(config, env)
-    if runner.stack_dir.exists():  # before the synth overwrites it: another configuration changes nothing
-        runner.init()
-        runner.check_identity(config.identity)
-    print(f"==> synth {runner.stack}", flush=True)
-    runner.synth()
-    print("==> terraform init", flush=True)
-    runner.init()
-    runner.check_identity(config.identity)
+    print(f"==> synth {runner.stack}, terraform init", flush=True)
+    runner.synth_checked(config.identity, deployed=runner.stack_dir.exists())
     if mode == "deploy":
         print("==> terraform apply", flush=True)
         runner.apply()

@@ -148,27 +148,33 @@ def run_forwarding_signals(
 # --- local state -------------------------------------------------------------------------------
 
 
-def state_problem(path: Path) -> str | None:
-    """Why ``path`` must not be used as a Terraform state (None: absent or usable)."""
+def load_state(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """``(state, None)`` for a usable state, ``(None, why)`` for one that must not be used,
+    ``(None, None)`` when there is none: read and parsed once."""
     if not path.exists():
-        return None
+        return None, None
     try:
         text = path.read_text()
     except OSError as error:
-        return f"cannot be read ({error.strerror})"
+        return None, f"cannot be read ({error.strerror})"
     if not text.strip():
-        return "is empty"
+        return None, "is empty"
     try:
         state = json.loads(text)
     except ValueError:
-        return "is not valid JSON (a write was cut short?)"
+        return None, "is not valid JSON (a write was cut short?)"
     if (
         not isinstance(state, dict)
         or "version" not in state
         or not isinstance(state.get("resources", []), list)
     ):
-        return "is not a Terraform state"
-    return None
+        return None, "is not a Terraform state"
+    return state, None
+
+
+def state_problem(path: Path) -> str | None:
+    """Why ``path`` must not be used as a Terraform state (None: absent or usable)."""
+    return load_state(path)[1]
 
 
 @dataclass
@@ -185,11 +191,12 @@ class LocalState:
         found = sorted(self.backups.glob(f"{self.path.stem}.*.tfstate"), reverse=True)
         return [p for p in found if state_problem(p) is None]
 
-    def check(self) -> None:
-        """Refuse a state that Terraform would read as 'nothing deployed' or choke on."""
-        problem = state_problem(self.path)
+    def check(self) -> dict[str, Any] | None:
+        """Refuse a state that Terraform would read as 'nothing deployed' or choke on; returns
+        the state (None: there is none yet)."""
+        state, problem = load_state(self.path)
         if problem is None:
-            return
+            return state
         newest = next(iter(self.good_backups()), None)
         restore = (
             f"restore the newest good copy: cp {newest} {self.path}"
@@ -198,11 +205,12 @@ class LocalState:
         )
         raise RunError(f"the state {self.path} {problem}: nothing was run; {restore}")
 
-    def backup(self) -> Path | None:
-        """Copy a usable, non-empty state to backups/ (keeps the newest ``BACKUPS_KEPT``)."""
-        if not self.path.exists() or state_problem(self.path) is not None:
-            return None
-        if not json.loads(self.path.read_text()).get("resources"):
+    def backup(self, state: dict[str, Any] | None = None) -> Path | None:
+        """Copy a usable, non-empty state to backups/ (keeps the newest ``BACKUPS_KEPT``);
+        ``state``: the file's content, already loaded by ``check``."""
+        if state is None:
+            state = load_state(self.path)[0]
+        if state is None or not state.get("resources"):
             return None
         self.backups.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -247,7 +255,7 @@ class Runner:
         """Creates an apply left unfinished, kept until a later apply adopts or makes them."""
         return self.logs.parent / f"unfinished-creates.{self.stack}.json"
 
-    def _logged(
+    def logged(
         self,
         name: str,
         cmd: list[str],
@@ -255,6 +263,8 @@ class Runner:
         env: dict[str, str] | None = None,
         finish_first: bool = False,
     ) -> tuple[int, str]:
+        """Run ``cmd`` with its output in ``logs/name`` (signals forwarded, the emulator watched);
+        an exit code outside ``ok_codes`` prints the log's tail and raises ``RunError``."""
         log = self.logs / name
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text("")
@@ -273,7 +283,7 @@ class Runner:
         """``python main.py`` (it validates the configuration before the provider import)."""
         python = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
         env = {**self.env, "CDKTF_OUTDIR": str(self.outdir)}
-        _, output = self._logged("synth.log", [python, str(ROOT / "main.py")], ok_codes=(0, 2), env=env)
+        _, output = self.logged("synth.log", [python, str(ROOT / "main.py")], ok_codes=(0, 2), env=env)
         if "error: Invalid stack configuration" in output:
             raise RunError(" ".join(output.split("error: ", 1)[1].split()))
         if not (self.stack_dir / "cdk.tf.json").exists():
@@ -290,7 +300,7 @@ class Runner:
             "-no-color",
             *(["-input=false"] if interactive else []),
         ]
-        return self._logged(name, cmd, ok_codes, finish_first=finish_first)
+        return self.logged(name, cmd, ok_codes, finish_first=finish_first)
 
     def init(self) -> None:
         self.terraform("init.log", "init")
@@ -316,13 +326,23 @@ class Runner:
                 "Nothing was changed: set the variables it was deployed with"
             )
 
+    def synth_checked(self, identity: dict[str, Any], *, deployed: bool) -> None:
+        """Synthesize and initialise the stack for ``identity``, refusing another configuration:
+        checked against the recorded identity before the synth overwrites the directory of what
+        is ``deployed`` (a different configuration then changes nothing), and after."""
+        if deployed:
+            self.init()
+            self.check_identity(identity)
+        self.synth()
+        self.init()
+        self.check_identity(identity)
+
     def guarded(
         self, name: str, *args: str, ok_codes: tuple[int, ...] = (0,), finish_first: bool = False
     ) -> tuple[int, str]:
         """An apply/destroy: the local state checked and backed up first."""
         if self.local_state is not None:
-            self.local_state.check()
-            self.local_state.backup()
+            self.local_state.backup(self.local_state.check())
         return self.terraform(name, *args, ok_codes=ok_codes, finish_first=finish_first)
 
     def apply(self) -> str:
@@ -368,16 +388,23 @@ class Runner:
             return []
         return [a for a in recorded if isinstance(a, str)] if isinstance(recorded, list) else []
 
+    def _not_in_state(self, addresses: Iterable[str]) -> list[str]:
+        """``addresses`` (deduplicated, in order) that the state does not hold; when none is
+        left, the record of unfinished creates has nothing more to say and is removed."""
+        candidates = list(dict.fromkeys(addresses))
+        in_state = self.state_addresses() if candidates else set()
+        pending = [a for a in candidates if a not in in_state]
+        if not pending:
+            self.unfinished_record.unlink(missing_ok=True)
+        return pending
+
     def record_unfinished(self, also: Iterable[str] = ()) -> None:
         """After a failed or interrupted apply: the creates it left unfinished that are not in
         the state (with those still recorded from before), for the next apply to adopt."""
         log_file = self.logs / "apply.log"
         log = log_file.read_text(errors="replace") if log_file.exists() else ""
-        candidates = dict.fromkeys([*self._recorded(), *unfinished_creates(log), *also])
-        in_state = self.state_addresses() if candidates else set()
-        pending = [a for a in candidates if a not in in_state]
+        pending = self._not_in_state([*self._recorded(), *unfinished_creates(log), *also])
         if not pending:
-            self.unfinished_record.unlink(missing_ok=True)
             return
         self.unfinished_record.parent.mkdir(parents=True, exist_ok=True)
         self.unfinished_record.write_text(json.dumps(pending, indent=2) + "\n")
@@ -391,13 +418,8 @@ class Runner:
     def adopt_unfinished(self) -> list[str]:
         """Import blocks for the recorded creates AWS completed (a plan proves each object
         exists); returns the adopted addresses. The blocks live in ``adopt_file`` for the apply."""
-        recorded = self._recorded()
-        if not recorded:
-            return []
-        in_state = self.state_addresses()
-        pending = [a for a in recorded if a not in in_state]
+        pending = self._not_in_state(self._recorded())
         if not pending:
-            self.unfinished_record.unlink(missing_ok=True)
             return []
         print(f"    looking for what an earlier apply left unfinished: {', '.join(pending)}", flush=True)
         plan_file = "adopt.tfplan"

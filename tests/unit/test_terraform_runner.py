@@ -273,3 +273,26 @@ def test_a_failing_terraform_command_is_one_line_with_its_log(tmp_path, capsys):
     with pytest.raises(RunError, match=r"^terraform plan exited 1 \(full log: .*plan\.log\)$"):
         runner.terraform("plan.log", "plan", "-var=nope=1")
     assert "|" in capsys.readouterr().err  # the log's tail, for the cause
+
+
+@pytest.mark.parametrize(
+    ("deployed", "calls"),
+    [(True, ["init", "identity", "synth", "init", "identity"]), (False, ["synth", "init", "identity"])],
+)
+def test_synth_checked_checks_what_is_deployed_before_the_synth_overwrites_it(tmp_path, deployed, calls):
+    runner = Runner("TapStackprod", tmp_path / "out", env={}, logs=tmp_path / "logs")
+    seen: list[str] = []
+    runner.init = lambda: seen.append("init")
+    runner.synth = lambda: seen.append("synth")
+    runner.check_identity = lambda identity: seen.append("identity")
+    runner.synth_checked(IDENTITY, deployed=deployed)
+    assert seen == calls
+
+
+def test_another_configuration_is_refused_before_the_synth(tmp_path):
+    runner = _runner(tmp_path, IDENTITY)
+    synthesized: list[bool] = []
+    runner.synth = lambda: synthesized.append(True)
+    with pytest.raises(RunError, match="deployed with another configuration"):
+        runner.synth_checked({**IDENTITY, "profile": "dev"}, deployed=True)
+    assert synthesized == []  # the deployed stack's directory was left as it was

@@ -47,7 +47,6 @@ FLAT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
 REAL_AWS_ONLY = ("TERRAFORM_STATE_BUCKET", "TERRAFORM_STATE_BUCKET_REGION", "HOSTED_ZONE_ID")
 # Would send the SDKs somewhere other than the emulator, or pick real credentials.
 AWS_SESSION_VARS = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONFIG_FILE")
-LOG_TAIL = 25
 
 
 class PipelineError(RunError):
@@ -104,23 +103,12 @@ class Pipeline(TimedSteps):
         return {**self.base_env, **emulator}
 
     def _run(
-        self,
-        cmd: list[str],
-        *,
-        env: dict[str, str],
-        log: Path | None = None,
-        capture: bool = False,
-        ok_codes: tuple[int, ...] = (0,),
+        self, cmd: list[str], *, env: dict[str, str], capture: bool = False, ok_codes: tuple[int, ...] = (0,)
     ) -> str:
-        """Run ``cmd``; with ``log`` its output goes there and its tail into the error."""
-        if log is not None:
-            log.parent.mkdir(parents=True, exist_ok=True)
-            with log.open("w") as handle:
-                proc = subprocess.run(
-                    cmd, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, check=False
-                )
-            output = log.read_text(errors="replace")
-        elif capture:
+        """Run ``cmd`` (a short tool such as emulator.sh, or pytest printing to the terminal);
+        a captured tool's last line is the reason of the error. Long, logged commands (synth,
+        Terraform, the drill) run through ``Runner.logged``."""
+        if capture:
             proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
             output = proc.stdout + proc.stderr
         else:
@@ -129,12 +117,8 @@ class Pipeline(TimedSteps):
         self.last_returncode = proc.returncode
         if proc.returncode not in ok_codes:
             what = f"{Path(cmd[0]).name} {' '.join(cmd[1:3])}".strip()
-            if log is None:  # a short tool message (e.g. emulator.sh): it is the reason
-                reason = output.strip().splitlines()[-1] if output.strip() else f"exit {proc.returncode}"
-                raise PipelineError(f"{what}: {reason}")
-            tail = output.strip().splitlines()[-LOG_TAIL:]
-            print("\n".join(f"    | {line}" for line in tail), file=sys.stderr)
-            raise PipelineError(f"{what} exited {proc.returncode} (full log: {log.relative_to(ROOT)})")
+            reason = output.strip().splitlines()[-1] if output.strip() else f"exit {proc.returncode}"
+            raise PipelineError(f"{what}: {reason}")
         return output
 
     @functools.cached_property
@@ -188,13 +172,7 @@ class Pipeline(TimedSteps):
     def deploy(self) -> None:
         """Synth, then plain Terraform: the same steps a real deploy runs, pointed at the emulator."""
         runner = self.runner
-        if self.tfstate.exists() and self.stack_dir.exists():
-            # Before the synth overwrites what is deployed: another configuration changes nothing.
-            runner.init()
-            runner.check_identity(self.config.identity)
-        runner.synth()
-        runner.init()
-        runner.check_identity(self.config.identity)
+        runner.synth_checked(self.config.identity, deployed=self.tfstate.exists() and self.stack_dir.exists())
         log = runner.apply()
         applied = re.findall(
             r"Apply complete! Resources: (?:(\d+) imported, )?(\d+) added, (\d+) changed, (\d+) destroyed",
@@ -238,10 +216,9 @@ class Pipeline(TimedSteps):
         """The failover drill (tools/dr_drill.py) against this deployment; the drift check
         that follows proves the drill restored everything it changed."""
         python = str(ROOT / ".venv" / "bin" / "python")
-        out = self._run(
+        _, out = self.runner.logged(
+            "drill.log",
             [python, "tools/dr_drill.py", "--target", "local", "--outputs", str(self.flat_outputs)],
-            env=self.env,
-            log=self.state_dir / "logs" / "drill.log",
         )
         summary = out.split("\nFailover drill\n", 1)[-1]  # the drill's own timing table
         print("\n".join(f"    | {line}" for line in summary.splitlines() if line.startswith("  ")))
