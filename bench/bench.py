@@ -38,6 +38,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
+FAILURE_LOG = ROOT / ".cache" / "bench-failure.log"
 STACK_JSON = ROOT / "cdktf.out" / "stacks" / "TapStackdev" / "cdk.tf.json"
 GOALS = {"B/A": 0.4, "C/A": 2.0, "E_deploy/A": 4.0, "E_destroy/A": 2.5}
 MAKE_TEST_GOAL_SECONDS = 240  # issue 12: `make test`, warm, all stages, under 4 minutes
@@ -66,8 +67,13 @@ def timed(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> float:
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-        raise SystemExit(f"error: {' '.join(cmd[:4])} exited {proc.returncode}:\n{tail}")
+        output = proc.stdout + proc.stderr
+        FAILURE_LOG.write_text(output)
+        failures = [line for line in output.splitlines() if line.startswith(("FAILED ", "ERROR "))]
+        tail = "\n".join([*failures, *output.strip().splitlines()[-15:]])
+        raise SystemExit(
+            f"error: {' '.join(cmd[:4])} exited {proc.returncode} (full output: {FAILURE_LOG}):\n{tail}"
+        )
     return elapsed
 
 

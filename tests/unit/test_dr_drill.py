@@ -209,12 +209,13 @@ def test_a_signal_after_the_inversion_restores_the_primary(tmp_path, capsys, sig
             target.on_resolve = None
             os.kill(os.getpid(), getattr(signal, signum))
 
+    before = signal.getsignal(signal.SIGTERM)
     drill, target = _drill(tmp_path, lambda d: FakeTarget(d, cancel_once_inverted))
     assert dr_drill.run_drill(drill) == 1
     assert target.inverted_checks == set()  # restored
     assert target.tags["hc-primary"] == {}  # and the drill's marker removed
     assert f"drill interrupted ({signum}): what it changed is restored" in capsys.readouterr().err
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers put back
+    assert signal.getsignal(signal.SIGTERM) is before  # handlers put back
 
 
 def test_a_leftover_of_a_killed_drill_is_repaired_before_the_next(tmp_path):
