@@ -38,10 +38,8 @@ import contextlib
 import io
 import json
 import os
-import re
 import signal
 import socket
-import subprocess
 import sys
 import time
 import urllib.error
@@ -58,11 +56,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tools.local_aws import emulator  # noqa: E402
 from tools.outputs_file import OutputsError, load_outputs, missing_outputs, region_of  # noqa: E402
 from tools.steps import TimedSteps  # noqa: E402
 
 DEFAULT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
-EMULATOR = ROOT / "tools" / "local_aws" / "emulator.sh"
 ROLES = ("primary", "secondary")
 REQUIRED_OUTPUTS = (
     "dynamodb_table_name",
@@ -216,10 +214,9 @@ class LocalTarget(Target):
     """The emulator: the handler runs in-process against the deployed table and bucket."""
 
     def __init__(self, deployment: Deployment) -> None:
-        if subprocess.run([str(EMULATOR), "status"], capture_output=True, check=False).returncode != 0:
+        if not emulator.running():
             raise DrillInputError("the local emulator is not running: run `make deploy-local` first")
-        env = subprocess.run([str(EMULATOR), "env"], capture_output=True, text=True, check=True).stdout
-        os.environ.update(re.findall(r"^export (\w+)=(.*)$", env, flags=re.MULTILINE))
+        os.environ.update(emulator.endpoint_env())
         super().__init__(deployment)
         from tests.handler_loader import load_handler  # noqa: PLC0415
 

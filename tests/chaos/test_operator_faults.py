@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from tools.local_aws import emulator
 from tools.terraform_runner import state_problem
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,17 +110,14 @@ def interrupted_run(proc: subprocess.Popen[str], signum: int = signal.SIGINT) ->
 
 
 def emulator_running() -> bool:
-    return subprocess.run([EMULATOR, "status"], env=env(), capture_output=True, check=False).returncode == 0
+    return emulator.running(env())
 
 
 def terraform_env() -> dict[str, str]:
     """The emulator's endpoint and credentials and the project's Terraform CLI config."""
-    emulator_env = subprocess.run(
-        [EMULATOR, "env"], env=env(), capture_output=True, text=True, check=True
-    ).stdout
     return {
         **env(),
-        **dict(re.findall(r"^export (\w+)=(.*)$", emulator_env, flags=re.MULTILINE)),
+        **emulator.endpoint_env(env()),
         "TF_CLI_CONFIG_FILE": str(ROOT / ".cache" / "terraform.rc"),
     }
 

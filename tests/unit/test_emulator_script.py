@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -45,3 +46,18 @@ def test_a_running_process_is_alive():
     finally:
         child.kill()
         child.wait()
+
+
+def test_the_env_lines_are_read_in_one_place(tmp_path):
+    from tools.local_aws import emulator
+
+    text = "export AWS_ENDPOINT_URL=http://127.0.0.1:4599\nexport AWS_REGION=us-east-1\n# note\nno export\n"
+    assert emulator.parse_exports(text) == {
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:4599",
+        "AWS_REGION": "us-east-1",
+    }
+    env = {"PATH": os.environ["PATH"], "EMULATOR_PORT": "4599", "EMULATOR_STATE_DIR": str(tmp_path)}
+    selected = emulator.endpoint_env(env)  # what the script prints for this port
+    assert selected["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4599"
+    assert selected["AWS_ACCESS_KEY_ID"] == "test" and selected["AWS_EC2_METADATA_DISABLED"] == "true"
+    assert emulator.running(env) is False  # nothing started on that port

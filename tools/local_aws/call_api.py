@@ -16,8 +16,6 @@ import argparse
 import contextlib
 import json
 import os
-import re
-import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -27,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.handler_loader import load_handler  # noqa: E402
+from tools.local_aws import emulator  # noqa: E402
 from tools.outputs_file import OutputsError, load_outputs, region_of  # noqa: E402
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -54,16 +53,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("PATH must start with '/'")
     if not args.outputs.is_file():
         parser.error(f"{args.outputs} does not exist: run `make deploy-local` first")
-    emulator = ROOT / "tools" / "local_aws" / "emulator.sh"
-    if subprocess.run([str(emulator), "status"], capture_output=True, check=False).returncode != 0:
+    if not emulator.running():
         parser.error("the local emulator is not running: run `make deploy-local` first")
 
     try:
         outputs, region = read_outputs(args.outputs, args.region)
     except OutputsError as error:
         parser.error(str(error))
-    env_text = subprocess.run([str(emulator), "env"], capture_output=True, text=True, check=True).stdout
-    os.environ.update(re.findall(r"^export (\w+)=(.*)$", env_text, flags=re.MULTILINE))
+    os.environ.update(emulator.endpoint_env())
     handler = load_handler(
         TABLE_NAME=outputs["dynamodb_table_name"],
         BUCKET_NAME=outputs[f"{args.region}_bucket_name"],

@@ -38,10 +38,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from lib.config import ConfigError, StackConfig  # noqa: E402
+from tools.local_aws.emulator import SCRIPT, parse_exports  # noqa: E402
 from tools.steps import TimedSteps  # noqa: E402
 from tools.terraform_runner import LocalState, RunError, Runner  # noqa: E402
 
-EMULATOR = ROOT / "tools" / "local_aws" / "emulator.sh"
+EMULATOR = SCRIPT
 FLAT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
 # Point at real AWS resources: meaningless (and harmful) against the emulator.
 REAL_AWS_ONLY = ("TERRAFORM_STATE_BUCKET", "TERRAFORM_STATE_BUCKET_REGION", "HOSTED_ZONE_ID")
@@ -99,7 +100,7 @@ class Pipeline(TimedSteps):
     def env(self) -> dict[str, str]:
         """The base environment plus the emulator's endpoint and dummy credentials."""
         out = self._run([str(EMULATOR), "env"], env=self.base_env, capture=True)
-        emulator = dict(re.findall(r"^export (\w+)=(.*)$", out, flags=re.MULTILINE))
+        emulator = parse_exports(out)
         return {**self.base_env, **emulator}
 
     def _run(
