@@ -1,11 +1,15 @@
-"""Every stack output: flat names, each with a description."""
+"""Every stack output: flat names, each with a description.
+
+``OUTPUTS`` is the one list of outputs: the tools and the integration tests read it too, so
+importing this module loads nothing else (cdktf, whose jsii load takes seconds, is imported
+by ``define_outputs`` itself)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cdktf import TerraformOutput
-from constructs import Construct
+if TYPE_CHECKING:  # pragma: no cover - annotations only
+    from constructs import Construct
 
 OUTPUTS: dict[str, str] = {
     "primary_api_endpoint": "Invoke URL of the primary region's API stage",
@@ -37,6 +41,7 @@ OUTPUTS: dict[str, str] = {
 
 def define_outputs(scope: Construct, values: dict[str, Any]) -> None:
     """One ``TerraformOutput`` per entry of ``OUTPUTS``; ``values`` must match it exactly."""
+    from cdktf import TerraformOutput  # noqa: PLC0415 - see the module docstring
     if set(values) != set(OUTPUTS):
         raise ValueError(
             f"outputs mismatch: missing {sorted(set(OUTPUTS) - set(values))}, "

@@ -447,10 +447,7 @@ class Drill(TimedSteps):
                 target.mark(primary_check, None)
 
     def summary(self) -> None:
-        print("\nFailover drill")
-        for name, elapsed, status in self.timings:
-            print(f"  {name:<78} {elapsed:6.1f} s  {status}")
-        print(f"  {'total':<78} {sum(t for _, t, _ in self.timings):6.1f} s")
+        self.print_timings("Failover drill", width=78)
 
 
 def main(argv: list[str] | None = None) -> int:

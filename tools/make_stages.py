@@ -14,8 +14,9 @@ import json
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from tools.steps import TimedSteps
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_LINE = re.compile(r"^([a-z][a-z0-9-]*):(?!=)", re.MULTILINE)
@@ -25,29 +26,23 @@ def makefile_targets() -> set[str]:
     return set(TARGET_LINE.findall((ROOT / "Makefile").read_text()))
 
 
-def run(targets: list[str]) -> tuple[list[tuple[str, float, int]], int]:
-    """Each target's (name, seconds, exit status), up to and including the first failure."""
-    timings: list[tuple[str, float, int]] = []
+class StageFailed(Exception):
+    pass
+
+
+def run(targets: list[str]) -> tuple[TimedSteps, int]:
+    """Each target timed (``make <target>``), up to and including the first failure; the steps
+    and the exit status of the failed one (0: all passed)."""
+    steps = TimedSteps()
     for target in targets:
-        print(f"==> make {target}", flush=True)
-        started = time.monotonic()
-        status = subprocess.run(["make", target], cwd=ROOT, check=False).returncode
-        timings.append((target, time.monotonic() - started, status))
-        if status != 0:
-            return timings, status
-    return timings, 0
-
-
-def summary(timings: list[tuple[str, float, int]], skipped: list[str]) -> str:
-    width = max(len(name) for name, _, _ in timings) if timings else 0
-    lines = ["stages (seconds)"]
-    lines += [
-        f"  {name:<{width}}  {seconds:8.1f}  {'ok' if status == 0 else f'FAILED (exit {status})'}"
-        for name, seconds, status in timings
-    ]
-    lines += [f"  {name:<{width}}  {'':>8}  not run" for name in skipped]
-    lines.append(f"  {'total':<{width}}  {sum(s for _, s, _ in timings):8.1f}")
-    return "\n".join(lines)
+        try:
+            with steps.step(f"make {target}"):
+                status = subprocess.run(["make", target], cwd=ROOT, check=False).returncode
+                if status != 0:
+                    raise StageFailed(f"exit {status}")
+        except StageFailed:
+            return steps, status
+    return steps, 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,13 +55,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"not a Makefile target: {', '.join(unknown)}")
     if len(set(args.targets)) != len(args.targets):
         parser.error("a target is listed twice")
-    timings, status = run(args.targets)
-    print(summary(timings, args.targets[len(timings) :]), flush=True)
+    steps, status = run(args.targets)
+    steps.print_timings(
+        "make test stages", width=24, not_run=tuple(f"make {t}" for t in args.targets[len(steps.timings) :])
+    )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        stages = {name: seconds for name, seconds, _ in timings}
-        failed = next((name for name, _, code in timings if code != 0), None)
-        args.json.write_text(json.dumps({"stages": stages, "failed": failed}, indent=2) + "\n")
+        stages = {name.removeprefix("make "): seconds for name, seconds, _ in steps.timings}
+        failed = next((name for name, _, result in steps.timings if result != "ok"), None)
+        record = {"stages": stages, "failed": failed and failed.removeprefix("make ")}
+        args.json.write_text(json.dumps(record, indent=2) + "\n")
     return status
 
 

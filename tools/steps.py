@@ -1,4 +1,5 @@
-"""Named, timed steps for the command-line flows (the emulator pipeline, the failover drill)."""
+"""Named, timed steps for the command-line flows (the emulator pipeline, the failover drill,
+`make test`'s stages), and the one summary table they all end with."""
 
 from __future__ import annotations
 
@@ -28,3 +29,12 @@ class TimedSteps:
         elapsed = time.monotonic() - started
         self.timings.append((name, elapsed, "ok"))
         print(f"    ok ({elapsed:.1f} s)", flush=True)
+
+    def print_timings(self, title: str, width: int = 52, not_run: tuple[str, ...] = ()) -> None:
+        """``title``, then each step's time and status, the steps ``not_run``, and the total."""
+        print(f"\n{title}")
+        for name, elapsed, status in self.timings:
+            print(f"  {name:<{width}} {elapsed:7.1f} s  {status}")
+        for name in not_run:
+            print(f"  {name:<{width}} {'':>9}  not run")
+        print(f"  {'total':<{width}} {sum(elapsed for _, elapsed, _ in self.timings):7.1f} s", flush=True)

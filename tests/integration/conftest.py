@@ -22,31 +22,13 @@ import pytest
 from botocore.config import Config
 
 from lib.config import PROFILES, PROJECT, Profile, resource_name
+from lib.outputs import OUTPUTS
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
 ROLES = ("primary", "secondary")
-# Every output the stack defines (lib/outputs.py; not imported: that would load jsii).
-REQUIRED_OUTPUTS = (
-    "account_settings",
-    "dns_delegation",
-    "dynamodb_table_name",
-    "failover_domain_name",
-    "hosted_zone_id",
-    "name_servers",
-    *(
-        f"{role}_{name}"
-        for role in ROLES
-        for name in (
-            "api_endpoint",
-            "api_key_id",
-            "bucket_name",
-            "health_check_id",
-            "kms_key_arn",
-            "lambda_function_name",
-        )
-    ),
-)
+# Every output the stack defines.
+REQUIRED_OUTPUTS = tuple(OUTPUTS)
 # Adaptive client-side rate limiting and retries: real AWS throttles control-plane reads.
 BOTO_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10}, connect_timeout=5, read_timeout=30)
 

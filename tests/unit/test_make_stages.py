@@ -32,8 +32,10 @@ def test_each_stage_runs_in_order_and_is_timed(project, capsys):
     assert make_stages.main(["ok", "later", "--json", str(out)]) == 0
     assert (project / "log").read_text() == "ran ok\nran later\n"
     printed = capsys.readouterr().out
-    assert "==> make ok" in printed and "stages (seconds)" in printed
-    assert [line.split()[0] for line in printed.splitlines()[-3:]] == ["ok", "later", "total"]
+    assert "==> make ok" in printed and "\nmake test stages\n" in printed
+    rows = [line.split() for line in printed.splitlines()[-3:]]
+    assert [row[:2] for row in rows] == [["make", "ok"], ["make", "later"], ["total", rows[2][1]]]
+    assert rows[0][-1] == rows[1][-1] == "ok"
     recorded = json.loads(out.read_text())
     assert list(recorded["stages"]) == ["ok", "later"] and recorded["failed"] is None
     assert all(seconds >= 0 for seconds in recorded["stages"].values())
@@ -41,16 +43,12 @@ def test_each_stage_runs_in_order_and_is_timed(project, capsys):
 
 def test_the_first_failure_stops_the_run_with_its_status(project, capsys):
     out = project / "stages.json"
-    assert (
-        make_stages.main(["ok", "bad", "later", "--json", str(out)]) == 2
-    )  # make exits 2 when a recipe fails
+    assert make_stages.main(["ok", "bad", "later", "--json", str(out)]) == 2  # make's status
     assert (project / "log").read_text() == "ran ok\nran bad\n"  # "later" never ran
     printed = capsys.readouterr().out
-    assert "FAILED (exit 2)" in printed and printed.rstrip().splitlines()[-2].split() == [
-        "later",
-        "not",
-        "run",
-    ]
+    assert "FAILED after" in printed and ": exit 2" in printed
+    assert printed.rstrip().splitlines()[-3].split()[-1] == "FAILED"
+    assert printed.rstrip().splitlines()[-2].split() == ["make", "later", "not", "run"]
     assert json.loads(out.read_text())["failed"] == "bad"
 
 

@@ -83,3 +83,10 @@ def test_the_deployment_identity_is_recorded_as_an_output(dev, prod):
         "manages_account_settings": True,
     }
     assert json.loads(prod.output("deployment_identity")["value"])["profile"] == "prod"
+
+
+def test_the_tools_need_only_outputs_the_stack_defines():
+    from tools.dr_drill import REQUIRED_OUTPUTS as drill_needs
+    from tools.reconcile_receipts import NEEDED as reconcile_needs
+
+    assert set(drill_needs) <= set(OUTPUTS) and set(reconcile_needs) <= set(OUTPUTS)

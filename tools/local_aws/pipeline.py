@@ -305,11 +305,7 @@ class Pipeline(TimedSteps):
             print(f"    the previous state is kept in {kept.relative_to(ROOT)}")
 
     def print_summary(self, title: str) -> None:
-        total = sum(elapsed for _, elapsed, _ in self.timings)
-        print(f"\n{title}")
-        for name, elapsed, status in self.timings:
-            print(f"  {name:<52} {elapsed:7.1f} s  {status}")
-        print(f"  {'total':<52} {total:7.1f} s")
+        self.print_timings(title)
         for key, value in self.facts.items():
             print(f"  {key}: {value}")
 
