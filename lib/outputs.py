@@ -42,6 +42,7 @@ OUTPUTS: dict[str, str] = {
 def define_outputs(scope: Construct, values: dict[str, Any]) -> None:
     """One ``TerraformOutput`` per entry of ``OUTPUTS``; ``values`` must match it exactly."""
     from cdktf import TerraformOutput  # noqa: PLC0415 - see the module docstring
+
     if set(values) != set(OUTPUTS):
         raise ValueError(
             f"outputs mismatch: missing {sorted(set(OUTPUTS) - set(values))}, "
