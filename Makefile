@@ -97,10 +97,10 @@ destroy-local: install terraform-config ## destroy the local deployment and stop
 	$(RUN) python tools/local_aws/pipeline.py destroy
 
 dr-report: synth ## RTO/RPO/strategy computed from the synthesized stack -> cfn-outputs/dr-report.json
-	$(RUN) python tools/dr_report.py $(STACK_JSON) --out cfn-outputs/dr-report.json
+	$(RUN) python -m tools.dr_report $(STACK_JSON) --out cfn-outputs/dr-report.json
 
 diagram: synth ## regenerate docs/architecture.mmd and the README diagram from the synthesized stack
-	$(RUN) python tools/diagram.py $(STACK_JSON) --out docs/architecture.mmd --readme README.md
+	$(RUN) python -m tools.diagram $(STACK_JSON) --out docs/architecture.mmd --readme README.md
 
 drill-local: install ## failover drill against the local deployment (after make deploy-local)
 	$(RUN) python tools/dr_drill.py --target local

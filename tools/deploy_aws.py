@@ -15,24 +15,18 @@ Terraform left it, and a rerun converges.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 import boto3
 
 from lib.config import ConfigError, StackConfig
 from tools import preflight_aws
+from tools.cli import ArgumentParser
 from tools.terraform_runner import ROOT, LocalState, RunError, Runner, clean_env
 
 FLAT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"error: {message}\n")
 
 
 def runner_for(config: StackConfig, env: dict[str, str], root: Path = ROOT) -> Runner:
@@ -68,7 +62,7 @@ def run(mode: str, env: dict[str, str], flat_outputs: Path = FLAT_OUTPUTS) -> No
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(description=__doc__.splitlines()[0])
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mode", choices=("deploy", "destroy"))
     args = parser.parse_args(argv)
     try:

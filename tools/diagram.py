@@ -8,7 +8,7 @@ replication per direction with its RTC window). Writes docs/architecture.mmd and
 --readme, the ```mermaid block between the README's diagram markers; --check only compares
 (exit 1 when a file is out of date, for CI).
 
-    tools/diagram.py cdktf.out/stacks/TapStackdev/cdk.tf.json [--out docs/architecture.mmd]
+    python -m tools.diagram cdktf.out/stacks/TapStackdev/cdk.tf.json [--out docs/architecture.mmd]
         [--readme README.md] [--check]
 """
 
@@ -22,13 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tools.dr_report import (  # noqa: E402
-    ArgumentParser,
-    ReportError,
+from tools.cli import ArgumentParser
+from tools.synthesized_stack import (
     Stack,
+    StackError,
     block,
     blocks,
     failover_records,
@@ -39,6 +36,7 @@ from tools.dr_report import (  # noqa: E402
     short_name,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 START_MARKER = "<!-- diagram:start -->"
 END_MARKER = "<!-- diagram:end -->"
 HEADER = "%% Generated from the synthesized stack by tools/diagram.py (make diagram): do not edit."
@@ -365,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     except json.JSONDecodeError as error:
         parser.error(f"{args.stack_file} is not JSON: {error}")
-    except (ReportError, DiagramError) as error:
+    except (StackError, DiagramError) as error:
         parser.error(str(error))
     if args.check:
         stale = [

@@ -20,12 +20,11 @@ the fix, and all of them are reported at once (exit 1). What is checked:
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -33,6 +32,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from lib.config import APIGATEWAY_CLOUDWATCH_ROLE, PROJECT, QUERY_LOG_POLICY, ConfigError, StackConfig
 from lib.region import ROUTE53_HOME_REGION
+from tools.cli import ArgumentParser
 
 # "leave at least 100 simultaneous executions unreserved for functions that aren't configured
 # with a per-function limit" (https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionConcurrency.html)
@@ -327,13 +327,8 @@ def run(
     return report
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"error: {message}\n")
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(description=__doc__.splitlines()[0])
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mode", choices=("deploy", "destroy", "drill"))
     args = parser.parse_args(argv)
     report = run(

@@ -18,16 +18,16 @@ missing, 2 on bad input.
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any, NoReturn
+from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from tools.cli import ArgumentParser
 from tools.outputs_file import OutputsError, load_outputs, region_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,13 +88,8 @@ def reconcile(outputs: dict[str, Any], *, fix: bool, handler: ModuleType | None 
     return sorted(missing)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"error: {message}\n")
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(description=__doc__.splitlines()[0])
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--outputs", type=Path, default=DEFAULT_OUTPUTS)
     parser.add_argument("--fix", action="store_true", help="write the missing receipts")
     args = parser.parse_args(argv)

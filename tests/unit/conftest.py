@@ -6,9 +6,9 @@ test. Tests read the synthesized JSON through ``Synth`` and assert concrete valu
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from lib.fast_provider_import import install
+from tools.synthesized_stack import Stack
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,18 +66,14 @@ class Synth:
     def resources(self, type_: str) -> dict[str, dict[str, Any]]:
         return self.json.get("resource", {}).get(type_, {})
 
+    @functools.cached_property
+    def stack(self) -> Stack:
+        """The same reader the DR report and the diagram use (tools/synthesized_stack.py)."""
+        return Stack.parse(self.json)
+
     def logical_id(self, type_: str, path: str) -> str:
         """Logical id of the resource at construct ``path`` (e.g. ``api-primary/function``)."""
-        # cdktf (like AWS CDK) drops a component that the previous one ends with:
-        # "payments-table/table" -> "payments-table_<hash>".
-        parts: list[str] = []
-        for part in path.split("/"):
-            if not parts or not parts[-1].endswith(part):
-                parts.append(part)
-        pattern = re.compile(re.escape("_".join(parts)) + r"_[0-9A-F]{8}")
-        matches = [name for name in self.resources(type_) if pattern.fullmatch(name)]
-        assert len(matches) == 1, f"{type_} at {path!r}: found {matches}"
-        return matches[0]
+        return self.stack.logical_id_at(type_, path)
 
     def get(self, type_: str, path: str) -> dict[str, Any]:
         return self.resources(type_)[self.logical_id(type_, path)]
@@ -196,6 +193,7 @@ class BothWays:
     SCRIPT = """
 import sys
 from lib.fast_provider_import import install
+from tools.synthesized_stack import Stack
 print("fast" if install() else "full", file=sys.stderr)
 from cdktf import App
 from lib.config import StackConfig

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tools.dr_report import GENERIC_REASON, build_report, main, references, render
+from tools.dr_report import GENERIC_REASON, build_report, main, render
+from tools.synthesized_stack import references
 
 SECONDARY_BUCKET = re.compile(r"aws_s3_bucket\.(receipts-secondary_bucket_[0-9A-F]{8})")
 PRIMARY_BUCKET = re.compile(r"aws_s3_bucket\.(receipts-primary_bucket_[0-9A-F]{8})")
