@@ -48,13 +48,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-.venv-policy/.installed: tools/requirements-policy.txt
+.venv-policy/.installed: scripts/requirements-policy.txt
 	$(HOST_PYTHON) -m venv .venv-policy
-	.venv-policy/bin/pip install --quiet -r tools/requirements-policy.txt
+	.venv-policy/bin/pip install --quiet -r scripts/requirements-policy.txt
 	@touch $@
 
 terraform-config: ## write the Terraform CLI config (TF_PROVIDER_MIRROR overrides the mirror)
-	@tools/terraform-cli-config.sh >/dev/null
+	@scripts/terraform-cli-config.sh >/dev/null
 
 synth: install terraform-config ## synthesize cdktf.out/stacks/TapStack$$ENVIRONMENT_SUFFIX/cdk.tf.json
 	$(CDKTF) synth
@@ -65,22 +65,22 @@ lint: policy ## ruff (lint + format) and the policy scan
 	$(RUN) ruff format --check .
 
 policy: synth ## checkov on the synthesized dev stack and the prod profile: 0 unexplained failures
-	.venv-policy/bin/python tools/policy_scan.py $(STACK_JSON) --checkov .venv-policy/bin/checkov
+	.venv-policy/bin/python scripts/policy_scan.py $(STACK_JSON) --checkov .venv-policy/bin/checkov
 	ENVIRONMENT=prod ENVIRONMENT_SUFFIX=prod CDKTF_OUTDIR=$(PROD_OUT) $(RUN) python main.py
-	.venv-policy/bin/python tools/policy_scan.py $(PROD_OUT)/stacks/TapStackprod/cdk.tf.json \
+	.venv-policy/bin/python scripts/policy_scan.py $(PROD_OUT)/stacks/TapStackprod/cdk.tf.json \
 		--checkov .venv-policy/bin/checkov
 
 test-unit: install terraform-config ## unit tests in two parallel lanes, 100 % line + branch coverage of lib/ enforced
-	$(RUN) python tools/unit_tests.py
+	$(RUN) python scripts/unit_tests.py
 
 bench: install terraform-config ## benchmark import, synth, unit suite, validate, emulator deploy/destroy -> bench/results.json (BENCH_ARGS=--stages adds F: make test's stages)
 	$(RUN) python bench/bench.py $(BENCH_ARGS)
 
 test-harness: install ## tests of the emulator harness's patches (in-process moto server)
-	$(RUN) pytest tools/local_aws/test_patches.py -q
+	$(RUN) pytest tests/harness -q
 
 test-e2e: install terraform-config ## emulator: deploy -> integration tests -> drift check -> destroy -> leftover check
-	$(RUN) python tools/local_aws/pipeline.py test
+	$(RUN) python -m local_aws.pipeline test
 
 chaos-local: install terraform-config ## operator faults on the emulator: Ctrl-C mid deploy/redeploy/destroy, wrong config, killed drill, crashed emulator, port race
 	$(RUN) pytest tests/chaos -q -p no:cacheprovider -rA
@@ -88,33 +88,33 @@ chaos-local: install terraform-config ## operator faults on the emulator: Ctrl-C
 TEST_STAGES := lint test-unit test-harness test-e2e chaos-local
 
 test: ## the full suite (what .ci/run runs): each stage timed, stops at the first failure
-	$(HOST_PYTHON) -m tools.make_stages $(TEST_STAGES)
+	$(HOST_PYTHON) -m scripts.make_stages $(TEST_STAGES)
 
 deploy-local: install terraform-config ## deploy to the local AWS emulator and print the outputs (safe to rerun)
-	$(RUN) python tools/local_aws/pipeline.py deploy
+	$(RUN) python -m local_aws.pipeline deploy
 
 destroy-local: install terraform-config ## destroy the local deployment and stop the emulator
-	$(RUN) python tools/local_aws/pipeline.py destroy
+	$(RUN) python -m local_aws.pipeline destroy
 
 dr-report: synth ## RTO/RPO/strategy computed from the synthesized stack -> cfn-outputs/dr-report.json
-	$(RUN) python -m tools.dr_report $(STACK_JSON) --out cfn-outputs/dr-report.json
+	$(RUN) python -m dr.report $(STACK_JSON) --out cfn-outputs/dr-report.json
 
 diagram: synth ## regenerate docs/architecture.mmd and the README diagram from the synthesized stack
-	$(RUN) python -m tools.diagram $(STACK_JSON) --out docs/architecture.mmd --readme README.md
+	$(RUN) python -m dr.diagram $(STACK_JSON) --out docs/architecture.mmd --readme README.md
 
 drill-local: install ## failover drill against the local deployment (after make deploy-local)
-	$(RUN) python tools/dr_drill.py --target local
+	$(RUN) python -m dr.drill --target local
 
 drill: install ## failover drill against the REAL AWS deployment (credentials; restores what it changes)
-	$(RUN) python -m tools.preflight_aws drill
-	$(RUN) python tools/dr_drill.py --target aws
+	$(RUN) python -m deploy.preflight_aws drill
+	$(RUN) python -m dr.drill --target aws
 
 deploy: install terraform-config ## deploy to REAL AWS (checks the account, then synth + terraform apply); writes cfn-outputs/flat-outputs.json
-	$(RUN) python -m tools.deploy_aws deploy
+	$(RUN) python -m deploy.aws deploy
 
 destroy: install terraform-config ## destroy the REAL AWS deployment of TapStack$$ENVIRONMENT_SUFFIX (checks first; refuses another configuration)
-	$(RUN) python -m tools.deploy_aws destroy
+	$(RUN) python -m deploy.aws destroy
 
 clean: ## remove build outputs (keeps the installed environments; stops a local emulator)
-	-@tools/local_aws/emulator.sh stop >/dev/null 2>&1
+	-@local_aws/emulator.sh stop >/dev/null 2>&1
 	rm -rf cdktf.out cfn-outputs .cache .local-aws .coverage .coverage.* .pytest_cache .ruff_cache

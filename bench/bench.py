@@ -8,11 +8,11 @@ Each measurement is a fresh process, and the cheap ones are interleaved round by
 
   A  bare `import cdktf_cdktf_provider_aws.s3_bucket` (the jsii load every synth pays)
   B  full synth of TapStack: `python main.py`
-  C  the unit suite as `make test-unit` runs it (tools/unit_tests.py: coverage, two lanes)
+  C  the unit suite as `make test-unit` runs it (scripts/unit_tests.py: coverage, two lanes)
   D  `terraform validate` of the synthesized stack (after one untimed `terraform init`)
   E  `make deploy-local` (apply on the emulator) and `make destroy-local`, once each
   F  with --stages: each stage of `make test` (TEST_STAGES in the Makefile), once, through
-     tools/make_stages.py as `make test` runs them (about half an hour on 2 cores)
+     scripts/make_stages.py as `make test` runs them (about half an hour on 2 cores)
 
 Every goal is a ratio to A, measured in the same run, so machine noise cancels: B/A <= 0.4
 (the synth imports only the provider modules lib/ uses: lib/fast_provider_import.py),
@@ -88,7 +88,7 @@ def test_stages() -> list[str]:
 def stage_times(env: dict[str, str], work: Path) -> dict[str, float]:
     """F: each stage once, output streamed (a failure stops the bench with its status)."""
     out = work / "stages.json"
-    cmd = ["python3", "-m", "tools.make_stages", "--json", str(out), *test_stages()]
+    cmd = ["python3", "-m", "scripts.make_stages", "--json", str(out), *test_stages()]
     status = subprocess.run(cmd, cwd=ROOT, env=env, check=False).returncode
     if status != 0:
         raise SystemExit(f"error: make test's stages failed (exit {status}); F not measured")
@@ -124,7 +124,7 @@ def measure(args: argparse.Namespace, env: dict[str, str]) -> dict[str, list[flo
     commands = {
         "A": [str(PYTHON), "-c", "import cdktf_cdktf_provider_aws.s3_bucket"],
         "B": [str(PYTHON), "main.py"],
-        "C": [str(PYTHON), "tools/unit_tests.py"],  # what `make test-unit` runs
+        "C": [str(PYTHON), "scripts/unit_tests.py"],  # what `make test-unit` runs
         "D": ["terraform", "validate", "-no-color"],
     }
     print(f"bench: {args.repeat} rounds (suite {args.suite_repeat}x), node {node_version(env)}", flush=True)

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.local_aws import emulator
-from tools.terraform_runner import state_problem
+from deploy.terraform_runner import state_problem
+from local_aws import emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = ROOT / ".local-aws" / "chaos"
@@ -36,7 +36,7 @@ STACK = "TapStackchaos"
 TFSTATE = STATE / f"terraform.{STACK}.tfstate"
 OUTPUTS = STATE / "flat-outputs.json"
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
-EMULATOR = str(ROOT / "tools" / "local_aws" / "emulator.sh")
+EMULATOR = str(ROOT / "local_aws" / "emulator.sh")
 STEP_TIMEOUT = 600  # seconds: no fault may hang a run
 
 pytestmark = pytest.mark.chaos
@@ -63,7 +63,7 @@ def pipeline(command: str, **extra: str) -> subprocess.Popen[str]:
     its process group is what Ctrl-C sends). Terraform's logs of earlier runs are removed first,
     so that ``wait_for_log`` sees only this run's."""
     shutil.rmtree(STATE / "logs", ignore_errors=True)
-    return spawn(["tools/local_aws/pipeline.py", command, "--state-dir", str(STATE)], **extra)
+    return spawn(["-m", "local_aws.pipeline", command, "--state-dir", str(STATE)], **extra)
 
 
 def spawn(args: list[str], **extra: str) -> subprocess.Popen[str]:
@@ -137,7 +137,8 @@ def terraform_plan_exit() -> int:
 def call_api(method: str, path: str, body: str | None = None) -> tuple[int, str]:
     args = [
         PYTHON,
-        "tools/local_aws/call_api.py",
+        "-m",
+        "local_aws.call_api",
         method,
         path,
         *([body] if body else []),
@@ -296,7 +297,7 @@ def test_another_configuration_is_refused_before_anything_changes(command, varia
 
 
 def _drill(*args: str) -> subprocess.Popen[str]:
-    return spawn(["tools/dr_drill.py", "--target", "local", "--outputs", str(OUTPUTS), *args])
+    return spawn(["-m", "dr.drill", "--target", "local", "--outputs", str(OUTPUTS), *args])
 
 
 def _primary_inverted() -> bool:

@@ -1,7 +1,7 @@
 """Fixtures for the integration tests: the deployed stack, read from its flat outputs.
 
 The tests run unchanged against the local emulator (``AWS_ENDPOINT_URL`` set, see
-``tools/local_aws``) and against real AWS (no endpoint). Nothing is hard-coded: regions,
+``local_aws``) and against real AWS (no endpoint). Nothing is hard-coded: regions,
 account, partition and every name derive from the outputs file (``$FLAT_OUTPUTS``, default
 ``cfn-outputs/flat-outputs.json``) and the project's naming convention
 (``tap-<purpose>-<region role>-<suffix>``, ``lib/config.py``).

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.handler_loader import load_handler
+from local_aws.handler_loader import load_handler
 from tests.integration.conftest import ClientFactory, Deployment
 from tests.integration.support import eventually
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
+from dr.stack import Stack
 from lib.fast_provider_import import install
-from tools.synthesized_stack import Stack
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +68,7 @@ class Synth:
 
     @functools.cached_property
     def stack(self) -> Stack:
-        """The same reader the DR report and the diagram use (tools/synthesized_stack.py)."""
+        """The same reader the DR report and the diagram use (dr/stack.py)."""
         return Stack.parse(self.json)
 
     def logical_id(self, type_: str, path: str) -> str:
@@ -145,7 +145,7 @@ class Validations:
         self.workdir = workdir
         config = workdir / "terraform.rc"
         made = subprocess.run(
-            [str(ROOT / "tools" / "terraform-cli-config.sh")],
+            [str(ROOT / "scripts" / "terraform-cli-config.sh")],
             env={**os.environ, "TF_CLI_CONFIG_OUT": str(config)},
             capture_output=True,
             text=True,
@@ -193,7 +193,7 @@ class BothWays:
     SCRIPT = """
 import sys
 from lib.fast_provider_import import install
-from tools.synthesized_stack import Stack
+from dr.stack import Stack
 print("fast" if install() else "full", file=sys.stderr)
 from cdktf import App
 from lib.config import StackConfig

@@ -1,4 +1,4 @@
-"""tools/local_aws/call_api.py: stale, truncated or foreign outputs are one line, not a traceback."""
+"""local_aws/call_api.py: stale, truncated or foreign outputs are one line, not a traceback."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tools.local_aws.call_api import read_outputs
+from local_aws.call_api import read_outputs
 
 GOOD = {
     "dynamodb_table_name": "tap-payments-dev",

@@ -1,4 +1,4 @@
-"""tools/diagram.py: the Mermaid architecture comes from the synthesized stack, and follows it."""
+"""dr/diagram.py: the Mermaid architecture comes from the synthesized stack, and follows it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tools.diagram import END_MARKER, START_MARKER, DiagramError, main, render, replace_block
+from dr.diagram import END_MARKER, START_MARKER, DiagramError, main, render, replace_block
 
 NODE = re.compile(r"^\s+(\w+)(\[\(|\(\[|\{\{|\[)\"")
 EDGE = re.compile(r"^\s+(\w+) (-->|-\.->|==>|<==>)(?:\|\"[^\"]*\"\|)? (\w+)$")
@@ -46,7 +46,7 @@ def _stack_file(tmp_path: Path, data: dict[str, Any]) -> Path:
 
 def test_dev_diagram_is_a_flowchart_with_a_subgraph_per_region(dev_diagram):
     lines = dev_diagram.splitlines()
-    assert lines[0].startswith("%% Generated from the synthesized stack by tools/diagram.py")
+    assert lines[0].startswith("%% Generated from the synthesized stack by dr/diagram.py")
     assert lines[1] == "flowchart TB"
     subgraphs = [line.strip() for line in lines if line.strip().startswith("subgraph ")]
     assert subgraphs == [

@@ -1,6 +1,6 @@
-"""tools/dr_drill.py: the failover evaluation and the drill's input validation.
+"""dr/drill.py: the failover evaluation and the drill's input validation.
 
-The drill itself runs against a deployment inside `make test` (tools/local_aws/pipeline.py).
+The drill itself runs against a deployment inside `make test` (local_aws/pipeline.py).
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from tools import dr_drill
-from tools.dr_drill import Deployment, ExpectationFailed, FailoverRecord, failover_answer
-from tools.outputs_file import OutputsError
+from dr import drill as dr_drill
+from dr.drill import Deployment, ExpectationFailed, FailoverRecord, failover_answer
+from dr.outputs_file import OutputsError
 
 RECORDS = [
     FailoverRecord("primary", "hc-p", "d-p.execute-api.us-east-1.amazonaws.com"),

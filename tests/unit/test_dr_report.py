@@ -1,4 +1,4 @@
-"""tools/dr_report.py: the DR figures come from the synthesized stack, and follow it."""
+"""dr/report.py: the DR figures come from the synthesized stack, and follow it."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tools.dr_report import GENERIC_REASON, build_report, main, render
-from tools.synthesized_stack import references
+from dr.report import GENERIC_REASON, build_report, main, render
+from dr.stack import references
 
 SECONDARY_BUCKET = re.compile(r"aws_s3_bucket\.(receipts-secondary_bucket_[0-9A-F]{8})")
 PRIMARY_BUCKET = re.compile(r"aws_s3_bucket\.(receipts-primary_bucket_[0-9A-F]{8})")

@@ -1,4 +1,4 @@
-"""tools/local_aws/emulator.sh: how it tells a running server from one that has exited."""
+"""local_aws/emulator.sh: how it tells a running server from one that has exited."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = (ROOT / "tools" / "local_aws" / "emulator.sh").read_text()
+SCRIPT = (ROOT / "local_aws" / "emulator.sh").read_text()
 ALIVE = SCRIPT[SCRIPT.index("alive() {") : SCRIPT.index("\n}\n", SCRIPT.index("alive() {")) + 3]
 
 
@@ -49,7 +49,7 @@ def test_a_running_process_is_alive():
 
 
 def test_the_env_lines_are_read_in_one_place(tmp_path):
-    from tools.local_aws import emulator
+    from local_aws import emulator
 
     text = "export AWS_ENDPOINT_URL=http://127.0.0.1:4599\nexport AWS_REGION=us-east-1\n# note\nno export\n"
     assert emulator.parse_exports(text) == {

@@ -23,7 +23,7 @@ from botocore.exceptions import (
 )
 from moto import mock_aws
 
-from tests.handler_loader import load_handler
+from local_aws.handler_loader import load_handler
 
 REGION = "us-east-1"
 TABLE = "payments-test"

@@ -1,4 +1,4 @@
-"""tools/make_stages.py: `make test`'s stages in order, each timed, stopping at a failure."""
+"""scripts/make_stages.py: `make test`'s stages in order, each timed, stopping at a failure."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tools import make_stages
+from scripts import make_stages
 
 
 @pytest.fixture

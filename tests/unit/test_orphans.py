@@ -1,9 +1,9 @@
-"""tools/orphans.py: what an interrupted or failed apply left in AWS but not in the state, and
+"""deploy/orphans.py: what an interrupted or failed apply left in AWS but not in the state, and
 the import blocks that adopt it."""
 
 from __future__ import annotations
 
-from tools.orphans import (
+from deploy.orphans import (
     ADOPTABLE,
     IMPORT_IDS,
     account_of,

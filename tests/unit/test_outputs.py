@@ -72,7 +72,7 @@ def test_define_outputs_refuses_missing_or_unknown_names():
 
 
 def test_the_deployment_identity_is_recorded_as_an_output(dev, prod):
-    """Compared before every later deploy or destroy (tools/terraform_runner.py)."""
+    """Compared before every later deploy or destroy (deploy/terraform_runner.py)."""
     import json
 
     assert json.loads(dev.output("deployment_identity")["value"]) == {
@@ -86,7 +86,7 @@ def test_the_deployment_identity_is_recorded_as_an_output(dev, prod):
 
 
 def test_the_tools_need_only_outputs_the_stack_defines():
-    from tools.dr_drill import REQUIRED_OUTPUTS as drill_needs
-    from tools.reconcile_receipts import NEEDED as reconcile_needs
+    from dr.drill import REQUIRED_OUTPUTS as drill_needs
+    from dr.reconcile_receipts import NEEDED as reconcile_needs
 
     assert set(drill_needs) <= set(OUTPUTS) and set(reconcile_needs) <= set(OUTPUTS)

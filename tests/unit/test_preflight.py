@@ -1,4 +1,4 @@
-"""tools/preflight_aws.py: what `make deploy` / `make destroy` check in the account first.
+"""deploy/preflight_aws.py: what `make deploy` / `make destroy` check in the account first.
 
 Each bad account state is played against moto (with the harness's Lambda account-settings
 patch, which moto lacks) and must be refused with ONE line that names the fix.
@@ -15,9 +15,9 @@ from botocore.exceptions import NoCredentialsError
 from moto import mock_aws
 from moto.route53 import models as route53_models
 
-from tools import preflight_aws
-from tools.local_aws.patches import lambda_concurrency
-from tools.preflight_aws import DnsLookupError, main, run
+from deploy import preflight_aws
+from deploy.preflight_aws import DnsLookupError, main, run
+from local_aws.patches import lambda_concurrency
 
 EAST, WEST = "us-east-1", "us-west-2"
 DOMAIN = "payments.acme-corp.io"

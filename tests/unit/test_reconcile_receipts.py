@@ -1,4 +1,4 @@
-"""tools/reconcile_receipts.py: every accepted payment gets its receipt (the rest is found here)."""
+"""dr/reconcile_receipts.py: every accepted payment gets its receipt (the rest is found here)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from dr import reconcile_receipts
 from tests.unit.test_handler import BUCKET, REGION, TABLE, VALID, make_event, mocked_aws
-from tools import reconcile_receipts
 
 OUTPUTS = {
     "dynamodb_table_name": TABLE,

@@ -1,4 +1,4 @@
-"""tools/terraform_runner.py: interrupts let Terraform save its state; a broken state is never
+"""deploy/terraform_runner.py: interrupts let Terraform save its state; a broken state is never
 used; every later deploy or destroy must match the deployment's recorded identity."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.terraform_runner import (
+from deploy.terraform_runner import (
     BACKUPS_KEPT,
     Interrupted,
     LocalState,

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from tools.flatten_outputs import OutputsError, flatten
-from tools.flatten_outputs import main as flatten_main
-from tools.policy_scan import suppressions
+from scripts.flatten_outputs import OutputsError, flatten
+from scripts.flatten_outputs import main as flatten_main
+from scripts.policy_scan import suppressions
 
 
 def test_flattens_cdktf_outputs_nested_by_stack():

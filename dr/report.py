@@ -14,7 +14,7 @@ the report follows the stack: change a health check's interval and the RTO chang
 - RPO objects = the S3 Replication Time Control window (15 min) per direction, null without
   RTC (S3 replication without RTC has no time bound).
 
-    python -m tools.dr_report cdktf.out/stacks/TapStackdev/cdk.tf.json [--out cfn-outputs/dr-report.json]
+    python -m dr.report cdktf.out/stacks/TapStackdev/cdk.tf.json [--out cfn-outputs/dr-report.json]
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tools.cli import ArgumentParser
-from tools.synthesized_stack import (
+from cli.args import ArgumentParser
+from dr.stack import (
     Stack,
     StackError,
     failover_records,

@@ -1,20 +1,18 @@
-"""Tests for the moto patches of the local AWS emulator (tools/local_aws/patches).
+"""Tests for the moto patches of the local AWS emulator (local_aws/patches).
 
 Starts the patched moto server in-process on a free port and talks to it
 with boto3, as Terraform and the application would:
 
-    .venv/bin/python -m pytest tools/local_aws/test_patches.py -p no:cacheprovider
+    .venv/bin/python -m pytest tests/harness -p no:cacheprovider   (make test-harness)
 """
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import socket
 import urllib.request
 import zipfile
-from pathlib import Path
 
 import boto3
 import pytest
@@ -24,10 +22,10 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.server import ThreadedMotoServer
 
 from lib.config import StackConfig
-from tools.local_aws.leftovers import find_leftovers
-from tools.local_aws.patches.apigateway_regional_domains import zone_id_for
-from tools.local_aws.patches.s3_bucket_policy_conditions import statement_applies
-from tools.local_aws.patches.s3_object_replication import matching_rule
+from local_aws.leftovers import find_leftovers
+from local_aws.patches.apigateway_regional_domains import zone_id_for
+from local_aws.patches.s3_bucket_policy_conditions import statement_applies
+from local_aws.patches.s3_object_replication import matching_rule
 
 EAST, WEST = "us-east-1", "us-west-2"
 TABLE = "payments"
@@ -35,11 +33,9 @@ INDEX = "customer_id-created_at-index"
 
 
 def _load_server_module():
-    path = Path(__file__).with_name("server.py")
-    spec = importlib.util.spec_from_file_location("local_aws_server", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from local_aws import server
+
+    return server
 
 
 def _free_port() -> int:
@@ -69,7 +65,7 @@ def _boto(service: str, region: str, endpoint: str, config: Config | None = None
         region_name=region,
         endpoint_url=endpoint,
         aws_access_key_id="test",
-        aws_secret_access_key="test",  # noqa: S106 - the emulator's dummy credentials
+        aws_secret_access_key="test",
         config=config,
     )
 

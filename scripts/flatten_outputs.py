@@ -5,7 +5,7 @@ Accepts either shape:
   - `cdktf deploy --outputs-file`:   {"TapStackdev": {"primary_api_endpoint": "...", ...}}
   - `terraform output -json`:        {"primary_api_endpoint": {"value": "...", "type": ...}, ...}
 
-    tools/flatten_outputs.py INPUT [--stack TapStackdev] [-o cfn-outputs/flat-outputs.json]
+    scripts/flatten_outputs.py INPUT [--stack TapStackdev] [-o cfn-outputs/flat-outputs.json]
 """
 
 from __future__ import annotations

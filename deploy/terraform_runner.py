@@ -6,7 +6,7 @@ state in 3 of 4 trials: every resource orphaned). Here:
 
 - Terraform runs in its own process group, so a terminal's Ctrl-C reaches only this driver.
   Terraform's graceful stop writes the state but cancels the provider's in-flight calls: a
-  create AWS already carried out is then in AWS and not in the state (tools/orphans.py). So the
+  create AWS already carried out is then in AWS and not in the state (deploy/orphans.py). So the
   first Ctrl-C during an apply lets the apply finish (nothing is orphaned); a second Ctrl-C, a
   SIGTERM or a SIGHUP (a cancelled CI job, a closed terminal) forwards ONE interrupt, Terraform's
   graceful stop, and waits for it; a further one is not forwarded (Terraform would exit at once,
@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tools.orphans import (
+from deploy.orphans import (
     ADOPTABLE,
     adoption_document,
     conflicting_creates,

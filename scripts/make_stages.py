@@ -1,6 +1,6 @@
 """Run `make` targets in order, each timed, and print how long each took (bench F).
 
-    python3 -m tools.make_stages [--json OUT] TARGET...
+    python3 -m scripts.make_stages [--json OUT] TARGET...
 
 `make test` runs its stages through this, so every CI log ends with the time of each stage,
 and `make bench --stages` records the same figures. Stops at the first stage that fails and
@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tools.steps import TimedSteps
+from cli.steps import TimedSteps
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_LINE = re.compile(r"^([a-z][a-z0-9-]*):(?!=)", re.MULTILINE)

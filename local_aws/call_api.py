@@ -21,12 +21,11 @@ import uuid
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from dr.outputs_file import OutputsError, load_outputs, region_of
+from local_aws import emulator
+from local_aws.handler_loader import load_handler
 
-from tests.handler_loader import load_handler  # noqa: E402
-from tools.local_aws import emulator  # noqa: E402
-from tools.outputs_file import OutputsError, load_outputs, region_of  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

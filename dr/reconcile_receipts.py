@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Find (and with --fix, write) the receipts of accepted payments that have none.
 
-    python -m tools.reconcile_receipts [--outputs cfn-outputs/flat-outputs.json] [--fix]
+    python -m dr.reconcile_receipts [--outputs cfn-outputs/flat-outputs.json] [--fix]
 
 How every accepted payment gets its receipt: the handler writes the receipt right after the
 table. If that write fails (or there is no time left for it), the client gets 503 with
@@ -27,8 +27,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from tools.cli import ArgumentParser
-from tools.outputs_file import OutputsError, load_outputs, region_of
+from cli.args import ArgumentParser
+from dr.outputs_file import OutputsError, load_outputs, region_of
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLER = ROOT / "lib" / "lambda" / "handler.py"

@@ -30,9 +30,9 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from cli.args import ArgumentParser
 from lib.config import APIGATEWAY_CLOUDWATCH_ROLE, PROJECT, QUERY_LOG_POLICY, ConfigError, StackConfig
 from lib.region import ROUTE53_HOME_REGION
-from tools.cli import ArgumentParser
 
 # "leave at least 100 simultaneous executions unreserved for functions that aren't configured
 # with a per-function limit" (https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionConcurrency.html)

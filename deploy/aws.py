@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """`make deploy` / `make destroy` on REAL AWS: the account checked, then plain Terraform.
 
-    python -m tools.deploy_aws deploy     # preflight, synth, terraform apply, cfn-outputs/flat-outputs.json
-    python -m tools.deploy_aws destroy    # preflight, synth, terraform destroy, outputs removed
+    python -m deploy.aws deploy     # preflight, synth, terraform apply, cfn-outputs/flat-outputs.json
+    python -m deploy.aws destroy    # preflight, synth, terraform destroy, outputs removed
 
-The same steps as the local pipeline (tools/local_aws/pipeline.py), with credentials instead of
+The same steps as the local pipeline (local_aws/pipeline.py), with credentials instead of
 the emulator: the first Ctrl-C lets the apply finish (a stopped create can be left in AWS but
 not in the state), a second one or SIGTERM stops Terraform gracefully; creates an earlier apply
 left unfinished are adopted; a local state is checked and backed up first; the deployment's
@@ -21,10 +21,10 @@ from pathlib import Path
 
 import boto3
 
+from cli.args import ArgumentParser
+from deploy import preflight_aws
+from deploy.terraform_runner import ROOT, LocalState, RunError, Runner, clean_env
 from lib.config import ConfigError, StackConfig
-from tools import preflight_aws
-from tools.cli import ArgumentParser
-from tools.terraform_runner import ROOT, LocalState, RunError, Runner, clean_env
 
 FLAT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
 

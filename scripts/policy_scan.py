@@ -7,7 +7,7 @@ the synthesized JSON itself: ``lib/policy.py::skip_checks`` writes
 script runs checkov and fails on any failed check that the resource does not skip with a
 reason, and on any skip that no longer matches a failure (stale suppressions rot).
 
-    tools/policy_scan.py cdktf.out/stacks/TapStackdev/cdk.tf.json [--checkov PATH]
+    scripts/policy_scan.py cdktf.out/stacks/TapStackdev/cdk.tf.json [--checkov PATH]
 """
 
 from __future__ import annotations

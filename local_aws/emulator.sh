@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Local AWS emulator (moto server + harness patches) for applying the
-# Terraform stack without an AWS account.  See tools/local_aws/README.md.
+# Terraform stack without an AWS account.  See local_aws/README.md.
 #
-#   tools/local_aws/emulator.sh start|stop|reset|status|env
+#   local_aws/emulator.sh start|stop|reset|status|env
 #
 # Settings (environment):
 #   EMULATOR_PORT           port on 127.0.0.1            (default 4566)
@@ -11,7 +11,7 @@
 #   PYTHON                  interpreter with moto[server] (default .venv/bin/python)
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."   # repo root
+cd "$(dirname "${BASH_SOURCE[0]}")/.."   # repo root
 
 PORT="${EMULATOR_PORT:-4566}"
 STATE_DIR="${EMULATOR_STATE_DIR:-.local-aws}"
@@ -21,7 +21,7 @@ PID_FILE="$STATE_DIR/moto.pid"
 TOKEN_FILE="$STATE_DIR/moto.token"
 LOG_FILE="$STATE_DIR/moto.log"
 URL="http://127.0.0.1:$PORT"
-SERVER="tools/local_aws/server.py"
+SERVER="local_aws.server"  # run as a module from the repo root
 
 usage() {
   echo "usage: $0 start|stop|reset|status|env" >&2
@@ -122,7 +122,7 @@ cmd_start() {
   echo "$token" >"$TOKEN_FILE"
   # A session of its own: Ctrl-C in the terminal that started it (SIGINT to the foreground
   # process group) interrupts the deploy, never the emulator that holds the deployment's data.
-  EMULATOR_PORT="$PORT" EMULATOR_TOKEN="$token" nohup setsid "$PYTHON" "$SERVER" >"$LOG_FILE" 2>&1 </dev/null &
+  EMULATOR_PORT="$PORT" EMULATOR_TOKEN="$token" nohup setsid "$PYTHON" -m "$SERVER" >"$LOG_FILE" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$PID_FILE"
 

@@ -34,13 +34,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from cli.steps import TimedSteps
+from deploy.terraform_runner import LocalState, RunError, Runner
+from lib.config import ConfigError, StackConfig
+from local_aws.emulator import SCRIPT, parse_exports
 
-from lib.config import ConfigError, StackConfig  # noqa: E402
-from tools.local_aws.emulator import SCRIPT, parse_exports  # noqa: E402
-from tools.steps import TimedSteps  # noqa: E402
-from tools.terraform_runner import LocalState, RunError, Runner  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 EMULATOR = SCRIPT
 FLAT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
@@ -151,7 +150,7 @@ class Pipeline(TimedSteps):
         if not (ROOT / ".venv" / "bin" / "python").exists():
             raise PipelineError("the project environment is missing: run `make install`")
         config = {**self.base_env, "TF_CLI_CONFIG_OUT": self.base_env["TF_CLI_CONFIG_FILE"]}
-        self._run([str(ROOT / "tools" / "terraform-cli-config.sh")], env=config, capture=True)
+        self._run([str(ROOT / "scripts" / "terraform-cli-config.sh")], env=config, capture=True)
         ignored = [name for name in REAL_AWS_ONLY if os.environ.get(name)]
         if ignored:
             print(f"    note: ignoring {', '.join(ignored)} (real AWS only) for the local emulator")
@@ -214,12 +213,12 @@ class Pipeline(TimedSteps):
             raise PipelineError(f"integration tests failed (pytest exit {self.last_returncode})") from None
 
     def drill(self) -> None:
-        """The failover drill (tools/dr_drill.py) against this deployment; the drift check
+        """The failover drill (dr/drill.py) against this deployment; the drift check
         that follows proves the drill restored everything it changed."""
         python = str(ROOT / ".venv" / "bin" / "python")
         _, out = self.runner.logged(
             "drill.log",
-            [python, "tools/dr_drill.py", "--target", "local", "--outputs", str(self.flat_outputs)],
+            [python, "-m", "dr.drill", "--target", "local", "--outputs", str(self.flat_outputs)],
         )
         summary = out.split("\nFailover drill\n", 1)[-1]  # the drill's own timing table
         print("\n".join(f"    | {line}" for line in summary.splitlines() if line.startswith("  ")))
@@ -261,7 +260,7 @@ class Pipeline(TimedSteps):
 
     def destroy_order(self) -> None:
         """The environment owning the account-level settings goes last (as `make destroy`)."""
-        from tools.preflight_aws import Report, check_destroy_order  # noqa: PLC0415 - emulator env
+        from deploy.preflight_aws import Report, check_destroy_order  # noqa: PLC0415 - emulator env
 
         report = Report()
         with _environ(self.env):
@@ -270,7 +269,7 @@ class Pipeline(TimedSteps):
             raise PipelineError(report.errors[0])
 
     def leftovers(self, api_ids: list[str] | None = None) -> None:
-        from tools.local_aws.leftovers import find_leftovers  # noqa: PLC0415 - needs the emulator env
+        from local_aws.leftovers import find_leftovers  # noqa: PLC0415 - needs the emulator env
 
         with _environ(self.env):
             left = find_leftovers(self.config, api_ids=api_ids or [])
@@ -399,7 +398,7 @@ def cmd_test(p: Pipeline) -> int:
             second_environment(p)
             with p.step("integration tests"):
                 p.integration_tests()
-            with p.step("failover drill (tools/dr_drill.py --target local)"):
+            with p.step("failover drill (dr/drill.py --target local)"):
                 p.drill()
             with p.step("drift check (terraform plan -detailed-exitcode)"):
                 p.drift_check()
@@ -449,9 +448,9 @@ Call the API
   The emulator holds every resource, but it cannot run Lambda code (moto needs Docker for
   that). Locally, the deployed handler code runs in-process against the deployed table and
   bucket, exactly as the function would:
-    .venv/bin/python tools/local_aws/call_api.py POST /payments '{{"amount": "10.50", "currency": "EUR", "customer_id": "c-1"}}'
-    .venv/bin/python tools/local_aws/call_api.py GET /customers/c-1/payments
-    .venv/bin/python tools/local_aws/call_api.py GET /health --region secondary
+    .venv/bin/python -m local_aws.call_api POST /payments '{{"amount": "10.50", "currency": "EUR", "customer_id": "c-1"}}'
+    .venv/bin/python -m local_aws.call_api GET /customers/c-1/payments
+    .venv/bin/python -m local_aws.call_api GET /health --region secondary
   On real AWS (make deploy), with the same outputs:
     KEY=$(aws apigateway get-api-key --api-key {outputs["primary_api_key_id"]} --include-value --query value --output text)
     curl -H "x-api-key: $KEY" -H 'content-type: application/json' \\

@@ -1,8 +1,8 @@
 """Launcher for the local AWS emulator: moto server plus the harness patches.
 
-Usage (normally via ``tools/local_aws/emulator.sh start``)::
+Usage (normally via ``local_aws/emulator.sh start``)::
 
-    EMULATOR_PORT=4566 .venv/bin/python tools/local_aws/server.py
+    EMULATOR_PORT=4566 .venv/bin/python -m local_aws.server
 
 Listens on ``127.0.0.1:$EMULATOR_PORT`` (default 4566).  Every emulator gap
 is filled by a module in ``patches/``; nothing in the Terraform stack is
@@ -12,17 +12,11 @@ changed to suit the emulator.
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
 # moto.settings reads this once, at import time: it must be set before any
 # moto import.  ACM marks an AMAZON_ISSUED certificate ISSUED once it is older
 # than this many seconds (default 60), so 0 means "ISSUED on the next describe".
 os.environ.setdefault("MOTO_ACM_VALIDATION_WAIT", "0")
-
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
@@ -30,7 +24,7 @@ DEFAULT_PORT = 4566
 
 def apply_patches() -> list[str]:
     """Apply every harness patch to moto (idempotent); return their names."""
-    from patches import apply_all  # noqa: PLC0415 - moto must not load before the env is set
+    from local_aws.patches import apply_all  # noqa: PLC0415 - moto must not load before the env is set
 
     return apply_all()
 

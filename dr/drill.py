@@ -53,12 +53,11 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from cli.steps import TimedSteps
+from dr.outputs_file import OutputsError, load_outputs, missing_outputs, region_of
+from local_aws import emulator
 
-from tools.local_aws import emulator  # noqa: E402
-from tools.outputs_file import OutputsError, load_outputs, missing_outputs, region_of  # noqa: E402
-from tools.steps import TimedSteps  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
 ROLES = ("primary", "secondary")
@@ -218,7 +217,7 @@ class LocalTarget(Target):
             raise DrillInputError("the local emulator is not running: run `make deploy-local` first")
         os.environ.update(emulator.endpoint_env())
         super().__init__(deployment)
-        from tests.handler_loader import load_handler  # noqa: PLC0415
+        from local_aws.handler_loader import load_handler  # noqa: PLC0415
 
         self._handlers = {role: load_handler(**self._env(role)) for role in ROLES}
 

@@ -8,7 +8,7 @@ replication per direction with its RTC window). Writes docs/architecture.mmd and
 --readme, the ```mermaid block between the README's diagram markers; --check only compares
 (exit 1 when a file is out of date, for CI).
 
-    python -m tools.diagram cdktf.out/stacks/TapStackdev/cdk.tf.json [--out docs/architecture.mmd]
+    python -m dr.diagram cdktf.out/stacks/TapStackdev/cdk.tf.json [--out docs/architecture.mmd]
         [--readme README.md] [--check]
 """
 
@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.cli import ArgumentParser
-from tools.synthesized_stack import (
+from cli.args import ArgumentParser
+from dr.stack import (
     Stack,
     StackError,
     block,
@@ -39,7 +39,7 @@ from tools.synthesized_stack import (
 ROOT = Path(__file__).resolve().parent.parent
 START_MARKER = "<!-- diagram:start -->"
 END_MARKER = "<!-- diagram:end -->"
-HEADER = "%% Generated from the synthesized stack by tools/diagram.py (make diagram): do not edit."
+HEADER = "%% Generated from the synthesized stack by dr/diagram.py (make diagram): do not edit."
 MERMAID_KEYWORDS = {"end", "graph", "subgraph", "flowchart", "style", "class", "classDef", "click", "default"}
 
 
