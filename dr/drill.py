@@ -56,6 +56,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from cli.steps import TimedSteps
 from dr.outputs_file import OutputsError, load_outputs, missing_outputs, region_of
 from local_aws import emulator
+from local_aws.handler_loader import load_handler, proxy_event
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -217,7 +218,6 @@ class LocalTarget(Target):
             raise DrillInputError("the local emulator is not running: run `make deploy-local` first")
         os.environ.update(emulator.endpoint_env())
         super().__init__(deployment)
-        from local_aws.handler_loader import load_handler  # noqa: PLC0415
 
         self._handlers = {role: load_handler(**self._env(role)) for role in ROLES}
 
@@ -232,15 +232,7 @@ class LocalTarget(Target):
         }
 
     def call(self, role: str, method: str, path: str, body: str | None = None) -> tuple[int, Any]:
-        event = {
-            "httpMethod": method,
-            "path": path,
-            "headers": {"Content-Type": "application/json"} if body is not None else {},
-            "queryStringParameters": None,
-            "body": body,
-            "isBase64Encoded": False,
-            "requestContext": {"requestId": f"drill-{uuid.uuid4()}", "stage": "v1"},
-        }
+        event = proxy_event(method, path, body=body, request_id=f"drill-{uuid.uuid4()}")
         saved = {k: os.environ.get(k) for k in self._env(role)}
         os.environ.update(self._env(role))  # the handler reads its settings per request
         try:

@@ -17,13 +17,12 @@ import contextlib
 import json
 import os
 import sys
-import uuid
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from dr.outputs_file import OutputsError, load_outputs, region_of
 from local_aws import emulator
-from local_aws.handler_loader import load_handler
+from local_aws.handler_loader import load_handler, proxy_event
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,15 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         AWS_DEFAULT_REGION=region,
     )
     url = urlsplit(args.path)
-    event = {
-        "httpMethod": args.method,
-        "path": url.path,
-        "headers": {"Content-Type": "application/json"} if args.body is not None else {},
-        "queryStringParameters": dict(parse_qsl(url.query)) or None,
-        "body": args.body,
-        "isBase64Encoded": False,
-        "requestContext": {"requestId": str(uuid.uuid4()), "stage": "v1"},
-    }
+    event = proxy_event(args.method, url.path, body=args.body, query=dict(parse_qsl(url.query)))
     with contextlib.redirect_stdout(sys.stderr):  # the handler's log lines are not the answer
         response = handler.handler(event, None)
     print(f"HTTP {response['statusCode']} ({args.region}, {region})", file=sys.stderr)

@@ -1,4 +1,6 @@
-"""Import a fresh copy of the Lambda handler (lib/lambda/handler.py) for tests.
+"""Import a fresh copy of the Lambda handler (lib/lambda/handler.py), and the API Gateway proxy
+event (REST, v1) it is called with, for running it in-process: the tests, the local drill and
+``call_api`` build their events here.
 
 ``lib/lambda`` is zipped as the Lambda package and ``lambda`` is a Python keyword, so the
 handler is loaded from its file path rather than imported as a package. Each call executes
@@ -11,8 +13,10 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import uuid
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 HANDLER_PATH = Path(__file__).resolve().parent.parent / "lib" / "lambda" / "handler.py"
 MODULE_NAME = "payments_handler"
@@ -38,3 +42,27 @@ def load_handler(**env: str | None) -> ModuleType:
     sys.modules[MODULE_NAME] = module  # dataclasses resolve annotations via sys.modules
     spec.loader.exec_module(module)
     return module
+
+
+def proxy_event(
+    method: str,
+    path: str,
+    *,
+    body: str | None = None,
+    query: dict[str, str] | None = None,
+    resource: str | None = None,
+    request_id: str | None = None,
+) -> dict[str, Any]:
+    """The REST API (v1) proxy event API Gateway sends for ``method path`` on stage ``v1``
+    (``resource``: the route template, e.g. ``/payments/{payment_id}``; default the path)."""
+    return {
+        "resource": resource or path,
+        "path": path,
+        "httpMethod": method,
+        "headers": {"Content-Type": "application/json"} if body is not None else {},
+        "queryStringParameters": query or None,
+        "pathParameters": None,
+        "body": body,
+        "isBase64Encoded": False,
+        "requestContext": {"requestId": request_id or str(uuid.uuid4()), "stage": "v1", "httpMethod": method},
+    }

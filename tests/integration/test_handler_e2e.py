@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from local_aws.handler_loader import load_handler
+from local_aws.handler_loader import load_handler, proxy_event
 from tests.integration.conftest import ClientFactory, Deployment
 from tests.integration.support import eventually
 
@@ -55,17 +55,8 @@ class RegionalHandler:
     ) -> Response:
         resource = next((t for p, t in ROUTE_TEMPLATES if p.fullmatch(path)), path)
         request_id = str(uuid.uuid4())
-        event = {
-            "resource": resource,
-            "path": path,
-            "httpMethod": method,
-            "headers": {"Content-Type": "application/json"} if body is not None else {},
-            "queryStringParameters": query,
-            "pathParameters": None,
-            "body": json.dumps(body) if body is not None else None,
-            "isBase64Encoded": False,
-            "requestContext": {"requestId": request_id, "stage": "v1", "httpMethod": method},
-        }
+        payload = json.dumps(body) if body is not None else None
+        event = proxy_event(method, path, body=payload, query=query, resource=resource, request_id=request_id)
         # The handler reads its configuration per request: keep it set only for the call.
         with pytest.MonkeyPatch.context() as patch:
             for name, value in self.env.items():
