@@ -218,7 +218,6 @@ class LocalTarget(Target):
             raise DrillInputError("the local emulator is not running: run `make deploy-local` first")
         os.environ.update(emulator.endpoint_env())
         super().__init__(deployment)
-
         self._handlers = {role: load_handler(**self._env(role)) for role in ROLES}
 
     def _env(self, role: str) -> dict[str, str]:
