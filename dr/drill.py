@@ -53,8 +53,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from cli.outputs_file import OutputsError, load_outputs, missing_outputs, region_of
 from cli.steps import TimedSteps
-from dr.outputs_file import OutputsError, load_outputs, missing_outputs, region_of
 from local_aws import emulator
 from local_aws.handler_loader import load_handler, proxy_event
 

@@ -28,7 +28,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cli.args import ArgumentParser
-from dr.outputs_file import OutputsError, load_outputs, region_of
+from cli.outputs_file import OutputsError, load_outputs, region_of
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLER = ROOT / "lib" / "lambda" / "handler.py"

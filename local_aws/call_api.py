@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from dr.outputs_file import OutputsError, load_outputs, region_of
+from cli.outputs_file import OutputsError, load_outputs, region_of
 from local_aws import emulator
 from local_aws.handler_loader import load_handler, proxy_event
 

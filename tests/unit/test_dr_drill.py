@@ -9,9 +9,9 @@ import json
 
 import pytest
 
+from cli.outputs_file import OutputsError
 from dr import drill as dr_drill
 from dr.drill import Deployment, ExpectationFailed, FailoverRecord, failover_answer
-from dr.outputs_file import OutputsError
 
 RECORDS = [
     FailoverRecord("primary", "hc-p", "d-p.execute-api.us-east-1.amazonaws.com"),
