@@ -1,4 +1,4 @@
-"""tools/: outputs flattening and the policy-scan suppression rules."""
+"""scripts/: outputs flattening and the policy-scan suppression rules."""
 
 from __future__ import annotations
 
