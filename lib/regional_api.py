@@ -53,12 +53,12 @@ from cdktf_cdktf_provider_aws.lambda_function import (
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
+from lib.api_contract import CREATE_PAYMENT_SCHEMA, RECEIPTS_PREFIX, ROUTES
 from lib.config import Profile
 from lib.logs import encrypted_log_group
 from lib.policy import skip_checks, statement
 from lib.region import Region
 from lib.service_role import ServiceRole
-from lib.storage import RECEIPTS_PREFIX
 
 LAMBDA_SOURCE = Path(__file__).parent / "lambda"
 LAMBDA_RUNTIME = "python3.12"
@@ -70,26 +70,10 @@ HEALTH_PATH = "/health"
 # only form (https://docs.aws.amazon.com/xray/latest/devguide/security_iam_service-with-iam.html).
 XRAY_WRITE_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
 
-# Mirrors the handler's validation so API Gateway rejects bad bodies before a Lambda
-# runs; the handler stays the source of truth (a unit test keeps the two in step).
-PAYMENT_ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$"
-CUSTOMER_ID_PATTERN = "^[A-Za-z0-9_-]{1,128}$"
-CURRENCY_PATTERN = "^[A-Z]{3}$"
-DESCRIPTION_MAX = 1024
-CREATE_PAYMENT_SCHEMA = {
-    "$schema": "http://json-schema.org/draft-04/schema#",
-    "title": "CreatePayment",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["amount", "currency", "customer_id"],
-    "properties": {
-        "payment_id": {"type": "string", "pattern": PAYMENT_ID_PATTERN},
-        "amount": {"type": ["number", "string"]},
-        "currency": {"type": "string", "pattern": CURRENCY_PATTERN},
-        "customer_id": {"type": "string", "pattern": CUSTOMER_ID_PATTERN},
-        "description": {"type": "string", "maxLength": DESCRIPTION_MAX},
-    },
-}
+# The request model and the routes come from the API contract (lib/lambda/contract.json).
+PAYMENT_ID_PATTERN = CREATE_PAYMENT_SCHEMA["properties"]["payment_id"]["pattern"]
+CUSTOMER_ID_PATTERN = CREATE_PAYMENT_SCHEMA["properties"]["customer_id"]["pattern"]
+CURRENCY_PATTERN = CREATE_PAYMENT_SCHEMA["properties"]["currency"]["pattern"]
 
 ACCESS_LOG_FORMAT = json.dumps(
     {
@@ -108,15 +92,6 @@ ACCESS_LOG_FORMAT = json.dumps(
 
 
 @dataclass(frozen=True)
-class Route:
-    method: str
-    path: str
-    api_key_required: bool
-    parameters: tuple[tuple[str, bool], ...] = ()
-    validate_body: bool = False
-
-
-@dataclass(frozen=True)
 class ApiNames:
     function: str
     function_role: str
@@ -132,34 +107,16 @@ def execution_log_group_name(rest_api_id: str, stage_name: str = STAGE_NAME) -> 
     return f"API-Gateway-Execution-Logs_{rest_api_id}/{stage_name}"
 
 
-ROUTES = (
-    Route("POST", "/payments", True, validate_body=True),
-    Route(
-        "GET",
-        "/payments/{payment_id}",
-        True,
-        (("method.request.path.payment_id", True),),
-    ),
-    Route(
-        "GET",
-        "/customers/{customer_id}/payments",
-        True,
-        (("method.request.path.customer_id", True), ("method.request.querystring.limit", False)),
-    ),
-    # Route 53 health checks cannot send an API key: /health is the one open route.
-    Route("GET", HEALTH_PATH, False),
-)
-
-
 def lambda_asset(scope: Construct) -> TerraformAsset:
     """The handler package, zipped at synth.
 
-    Only ``*.py`` sources are staged: a ``__pycache__`` left by tests would otherwise change
-    both the zip and cdktf's content hash, and with it the deployed function.
+    Only the ``*.py`` sources and the ``*.json`` data (the API contract) are staged: a
+    ``__pycache__`` left by tests would otherwise change both the zip and cdktf's content hash,
+    and with it the deployed function.
     """
     staging = Path(tempfile.mkdtemp(prefix="tap-lambda-"))
     atexit.register(shutil.rmtree, staging, ignore_errors=True)
-    for source in sorted(LAMBDA_SOURCE.glob("*.py")):
+    for source in sorted([*LAMBDA_SOURCE.glob("*.py"), *LAMBDA_SOURCE.glob("*.json")]):
         shutil.copy2(source, staging / source.name)
     return TerraformAsset(scope, "lambda-package", path=str(staging), type=AssetType.ARCHIVE)
 

@@ -45,11 +45,11 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 )
 from constructs import Construct
 
+from lib.api_contract import RECEIPTS_PREFIX
 from lib.policy import document, skip_checks, statement
 from lib.region import Region
 from lib.service_role import ServiceRole
 
-RECEIPTS_PREFIX = "receipts/"
 ACCESS_LOG_PREFIX = "access-logs/"
 REPLICATION_MINUTES = 15
 NONCURRENT_IA_DAYS = 30

@@ -25,10 +25,10 @@ from cdktf_cdktf_provider_aws.dynamodb_table_replica import (
 )
 from constructs import Construct
 
+from lib.api_contract import CUSTOMER_INDEX
 from lib.region import Region
 
 HASH_KEY = "payment_id"
-CUSTOMER_INDEX = "customer_id-created_at-index"
 
 
 class GlobalTable(Construct):

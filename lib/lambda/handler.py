@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -43,31 +44,28 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-GSI_NAME = "customer_id-created_at-index"
+# The API contract (routes, fields, limits, names) ships in this package: contract.json, which
+# the stack also builds the API Gateway routes and request model from.
+CONTRACT = json.loads((Path(__file__).parent / "contract.json").read_text())
+_BODY = CONTRACT["create_payment"]
+GSI_NAME = CONTRACT["customer_index"]
+RECEIPTS_PREFIX = CONTRACT["receipts_prefix"]
 # The WAF in front of the API blocks bodies over 8 KB (AWSManagedRulesCommonRuleSet,
 # SizeRestrictions_BODY): the handler enforces the same limit for any other caller.
-MAX_BODY_BYTES = 8 * 1024
-MAX_AMOUNT = Decimal(1000000)
+MAX_BODY_BYTES = CONTRACT["max_body_bytes"]
+MAX_AMOUNT = Decimal(_BODY["amount_max"])
 CENT = Decimal("0.01")
-DEFAULT_LIMIT, MAX_LIMIT = 20, 100
-ID_RE = re.compile(r"[A-Za-z0-9_-]+")
-PAYMENT_ID_MAX, CUSTOMER_ID_MAX = 64, 128
-CURRENCY_RE = re.compile(r"[A-Z]{3}")
-AMOUNT_STRING_RE = re.compile(r"[0-9]+(\.[0-9]+)?")
-LIMIT_RE = re.compile(r"[0-9]{1,3}")
-ALLOWED_FIELDS = frozenset({"payment_id", "amount", "currency", "customer_id", "description"})
-REQUIRED_FIELDS = ("amount", "currency", "customer_id")
+DEFAULT_LIMIT, MAX_LIMIT = CONTRACT["limit"]["default"], CONTRACT["limit"]["max"]
+ID_RE = re.compile(_BODY["id_characters"] + "+")
+PAYMENT_ID_MAX, CUSTOMER_ID_MAX = _BODY["payment_id_max"], _BODY["customer_id_max"]
+DESCRIPTION_MAX = _BODY["description_max"]
+CURRENCY_RE = re.compile(_BODY["currency_pattern"])
+AMOUNT_STRING_RE = re.compile(_BODY["amount_string_pattern"])
+LIMIT_RE = re.compile(CONTRACT["limit"]["pattern"])
+ALLOWED_FIELDS = frozenset(_BODY["required"] + _BODY["optional"])
+REQUIRED_FIELDS = tuple(_BODY["required"])
 # What clients (and S3 receipts) see; the request_fingerprint attribute stays internal.
-PUBLIC_FIELDS = (
-    "payment_id",
-    "customer_id",
-    "amount",
-    "currency",
-    "description",
-    "status",
-    "created_at",
-    "region",
-)
+PUBLIC_FIELDS = tuple(CONTRACT["public_fields"])
 THROTTLING_CODES = frozenset(
     {
         "ProvisionedThroughputExceededException",  # DynamoDB
@@ -104,7 +102,7 @@ BOTO_CONFIG = Config(
     connect_timeout=CONNECT_TIMEOUT,
     read_timeout=READ_TIMEOUT,
 )
-IDEMPOTENCY_KEY_RE = re.compile(r"[A-Za-z0-9_.:-]{8,128}")
+IDEMPOTENCY_KEY_RE = re.compile(CONTRACT["idempotency_key_pattern"])
 
 
 def _log(level: str, kind: str, **fields: Any) -> None:
@@ -411,8 +409,8 @@ def _validate_payment(body: Any) -> dict[str, Any]:
         description = body["description"]
         if not isinstance(description, str):
             raise ApiError(400, "description must be a string")
-        if len(description) > 1024:
-            raise ApiError(400, "description must be at most 1024 characters")
+        if len(description) > DESCRIPTION_MAX:
+            raise ApiError(400, f"description must be at most {DESCRIPTION_MAX} characters")
         try:
             description.encode("utf-8")
         except UnicodeEncodeError as exc:
@@ -436,7 +434,7 @@ def _fingerprint(payment: dict[str, Any]) -> str:
 
 
 def _receipt_key(payment_id: str) -> str:
-    return f"receipts/{payment_id}.json"
+    return f"{RECEIPTS_PREFIX}{payment_id}.json"
 
 
 def _put_receipt(cfg: Settings, record: dict[str, Any]) -> None:
@@ -556,20 +554,28 @@ def health(request: Request) -> dict[str, Any]:
 
 
 RouteFn = Callable[[Request], dict[str, Any]]
-ROUTES: tuple[tuple[re.Pattern[str], str, dict[str, RouteFn]], ...] = (
-    (re.compile(r"/payments"), "/payments", {"POST": create_payment}),
-    (
-        re.compile(r"/payments/(?P<payment_id>[^/]+)"),
-        "/payments/{payment_id}",
-        {"GET": get_payment},
-    ),
-    (
-        re.compile(r"/customers/(?P<customer_id>[^/]+)/payments"),
-        "/customers/{customer_id}/payments",
-        {"GET": list_customer_payments},
-    ),
-    (re.compile(r"/health"), "/health", {"GET": health}),
-)
+# What serves each route of the contract (a contract route without a function fails the import).
+ROUTE_FUNCTIONS: dict[tuple[str, str], RouteFn] = {
+    ("POST", "/payments"): create_payment,
+    ("GET", "/payments/{payment_id}"): get_payment,
+    ("GET", "/customers/{customer_id}/payments"): list_customer_payments,
+    ("GET", "/health"): health,
+}
+
+
+def _routes() -> tuple[tuple[re.Pattern[str], str, dict[str, RouteFn]], ...]:
+    """(path pattern, route template, functions by method), in the contract's order."""
+    by_template: dict[str, dict[str, RouteFn]] = {}
+    for route in CONTRACT["routes"]:
+        key = (route["method"], route["path"])
+        by_template.setdefault(route["path"], {})[route["method"]] = ROUTE_FUNCTIONS[key]
+    return tuple(
+        (re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)), template, methods)
+        for template, methods in by_template.items()
+    )
+
+
+ROUTES = _routes()
 
 
 # --------------------------------------------------------------------------- entry point

@@ -6,28 +6,17 @@ import json
 
 import pytest
 
+from lib.api_contract import ROUTES as CONTRACT_ROUTES
 from lib.config import Profile
 from tests.integration.conftest import ClientFactory, Deployment
 from tests.integration.support import log_group as find_log_group
 
 pytestmark = pytest.mark.integration
 
-# (method, path) -> API key required. /health is open: Route 53 cannot send a key.
-ROUTES = {
-    ("POST", "/payments"): True,
-    ("GET", "/payments/{payment_id}"): True,
-    ("GET", "/customers/{customer_id}/payments"): True,
-    ("GET", "/health"): False,
-}
-REQUEST_PARAMETERS = {
-    ("POST", "/payments"): None,
-    ("GET", "/payments/{payment_id}"): {"method.request.path.payment_id": True},
-    ("GET", "/customers/{customer_id}/payments"): {
-        "method.request.path.customer_id": True,
-        "method.request.querystring.limit": False,
-    },
-    ("GET", "/health"): None,
-}
+# (method, path) -> API key required, as the API contract says. /health is open: Route 53
+# cannot send a key.
+ROUTES = {(route.method, route.path): route.api_key_required for route in CONTRACT_ROUTES}
+REQUEST_PARAMETERS = {(route.method, route.path): dict(route.parameters) or None for route in CONTRACT_ROUTES}
 RESOURCE_PATHS = [
     "/",
     "/customers",

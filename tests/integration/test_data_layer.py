@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 
 import pytest
 
+from lib.api_contract import CUSTOMER_INDEX
 from lib.config import Profile
 from tests.integration.conftest import ROLES, ClientFactory, Deployment
 from tests.integration.support import as_list, attached_policy_document, eventually, policy_document
 
 pytestmark = pytest.mark.integration
 
-GSI_NAME = "customer_id-created_at-index"
+GSI_NAME = CUSTOMER_INDEX
 
 
 # --------------------------------------------------------------------------- KMS

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from lib.api_contract import PUBLIC_FIELDS, RECEIPTS_PREFIX
 from local_aws.handler_loader import load_handler, proxy_event
 from tests.integration.conftest import ClientFactory, Deployment
 from tests.integration.support import eventually
@@ -93,7 +94,7 @@ def created_ids(deployment: Deployment, client: ClientFactory) -> Iterator[list[
     dynamodb, s3 = client("dynamodb", region), client("s3", region)
     for payment_id in ids:
         dynamodb.delete_item(TableName=deployment.table_name, Key={"payment_id": {"S": payment_id}})
-        s3.delete_object(Bucket=deployment.bucket("primary"), Key=f"receipts/{payment_id}.json")
+        s3.delete_object(Bucket=deployment.bucket("primary"), Key=f"{RECEIPTS_PREFIX}{payment_id}.json")
 
 
 @pytest.fixture(scope="module")
@@ -138,16 +139,7 @@ def test_create_returns_201_with_the_public_record(
     assert response.status == 201
     assert response.headers["Content-Type"] == "application/json"
     record = response.body
-    assert set(record) == {
-        "payment_id",
-        "customer_id",
-        "amount",
-        "currency",
-        "description",
-        "status",
-        "created_at",
-        "region",
-    }
+    assert set(record) == set(PUBLIC_FIELDS)
     assert record["payment_id"] == request["payment_id"]
     assert record["customer_id"] == request["customer_id"]
     assert record["amount"] == "10.50"
@@ -166,7 +158,7 @@ def test_create_writes_a_kms_encrypted_receipt(
 ) -> None:
     _, response = created
     s3 = client("s3", primary_region)
-    key = f"receipts/{response.body['payment_id']}.json"
+    key = f"{RECEIPTS_PREFIX}{response.body['payment_id']}.json"
     head = s3.head_object(Bucket=deployment.bucket("primary"), Key=key)
     assert head["ServerSideEncryption"] == "aws:kms"
     assert head["SSEKMSKeyId"] == deployment.key_arn("primary")
@@ -194,7 +186,7 @@ def test_receipt_replicates_to_the_secondary_bucket_with_its_key(
     created: tuple[dict[str, Any], Response], deployment: Deployment, client: ClientFactory
 ) -> None:
     _, response = created
-    key = f"receipts/{response.body['payment_id']}.json"
+    key = f"{RECEIPTS_PREFIX}{response.body['payment_id']}.json"
     source_s3 = client("s3", deployment.region("primary"))
     replica_s3 = client("s3", deployment.region("secondary"))
     replica = eventually(

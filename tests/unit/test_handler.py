@@ -23,12 +23,13 @@ from botocore.exceptions import (
 )
 from moto import mock_aws
 
+from lib.api_contract import CUSTOMER_INDEX
 from local_aws.handler_loader import load_handler
 
 REGION = "us-east-1"
 TABLE = "payments-test"
 BUCKET = "payments-receipts-test"
-GSI = "customer_id-created_at-index"
+GSI = CUSTOMER_INDEX
 REQUEST_ID = "req-123"
 ENV = {
     "AWS_ACCESS_KEY_ID": "testing",

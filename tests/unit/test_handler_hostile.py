@@ -33,6 +33,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 from moto.s3.models import s3_backends
 
+from lib.api_contract import CONTRACT
 from local_aws.handler_loader import MODULE_NAME
 from tests.unit.test_handler import (
     BUCKET,
@@ -51,10 +52,10 @@ NEAR_VALID_EXAMPLES = 120
 ROUTE_EXAMPLES = 150
 MALFORMED_EVENT_EXAMPLES = 150
 
-MAX_BODY = 8 * 1024
+MAX_BODY = CONTRACT["max_body_bytes"]
 MIB = 1024 * 1024
 CLIENT_STATUSES = frozenset({200, 201, 400, 404, 405, 409, 413, 415})
-ROUTES = ("/payments", "/payments/{payment_id}", "/customers/{customer_id}/payments", "/health", "unmatched")
+ROUTES = (*dict.fromkeys(route["path"] for route in CONTRACT["routes"]), "unmatched")
 INTERNALS = (
     "Traceback",
     'File "',

@@ -156,7 +156,8 @@ def test_asset_stages_only_python_sources(tmp_path, monkeypatch):
 
 
 def test_deployed_hash_is_the_handler_source_hash(dev):
-    sources = sorted(Path(regional_api.LAMBDA_SOURCE).glob("*.py"))
+    source = Path(regional_api.LAMBDA_SOURCE)
+    sources = sorted([*source.glob("*.py"), *source.glob("*.json")])  # what is shipped
     digest = hashlib.md5(b"".join(p.read_bytes() for p in sources), usedforsecurity=False).hexdigest().upper()
     for role, _ in REGIONS:
         assert dev.get("aws_lambda_function", f"api-{role}/function")["source_code_hash"] == digest

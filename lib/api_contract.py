@@ -1,0 +1,72 @@
+"""The payments API's contract, read from ``lib/lambda/contract.json``: the one place that names
+the routes, the request body's fields and limits, the customer index and the receipts prefix.
+
+The handler reads the same file from its own package (the zip stays self-contained); the stack
+builds the API Gateway routes and the request model from it here; tools and tests import this
+module (it loads no jsii).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CONTRACT_FILE = Path(__file__).parent / "lambda" / "contract.json"
+CONTRACT: dict[str, Any] = json.loads(CONTRACT_FILE.read_text())
+
+CUSTOMER_INDEX: str = CONTRACT["customer_index"]
+RECEIPTS_PREFIX: str = CONTRACT["receipts_prefix"]
+PUBLIC_FIELDS: tuple[str, ...] = tuple(CONTRACT["public_fields"])
+_BODY = CONTRACT["create_payment"]
+_PATH_PARAMETER = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    api_key_required: bool
+    parameters: tuple[tuple[str, bool], ...] = ()  # (API Gateway request parameter, required)
+    validate_body: bool = False
+
+
+def _route(entry: dict[str, Any]) -> Route:
+    path_parameters = [
+        (f"method.request.path.{name}", True) for name in _PATH_PARAMETER.findall(entry["path"])
+    ]
+    query_parameters = [(f"method.request.querystring.{name}", False) for name in entry.get("query", [])]
+    return Route(
+        entry["method"],
+        entry["path"],
+        entry["api_key"],
+        tuple(path_parameters + query_parameters),
+        validate_body="body" in entry,
+    )
+
+
+ROUTES: tuple[Route, ...] = tuple(_route(entry) for entry in CONTRACT["routes"])
+
+
+def _id_pattern(max_length: int) -> str:
+    return f"^{_BODY['id_characters']}{{1,{max_length}}}$"
+
+
+# The API Gateway model of POST /payments (JSON Schema draft 4): API Gateway rejects a bad body
+# before the function runs; the handler checks the same rules (and more: amounts, Unicode).
+CREATE_PAYMENT_SCHEMA: dict[str, Any] = {
+    "$schema": "http://json-schema.org/draft-04/schema#",
+    "title": "CreatePayment",
+    "type": "object",
+    "additionalProperties": False,
+    "required": list(_BODY["required"]),
+    "properties": {
+        "payment_id": {"type": "string", "pattern": _id_pattern(_BODY["payment_id_max"])},
+        "amount": {"type": ["number", "string"]},
+        "currency": {"type": "string", "pattern": f"^{_BODY['currency_pattern']}$"},
+        "customer_id": {"type": "string", "pattern": _id_pattern(_BODY["customer_id_max"])},
+        "description": {"type": "string", "maxLength": _BODY["description_max"]},
+    },
+}

@@ -1,0 +1,57 @@
+"""lib/lambda/contract.json: the one API contract the handler, the stack and the tools read."""
+
+from __future__ import annotations
+
+import json
+
+from lib import api_contract, regional_api
+from lib.api_contract import CONTRACT, CREATE_PAYMENT_SCHEMA, CUSTOMER_INDEX, RECEIPTS_PREFIX, ROUTES
+from local_aws.handler_loader import load_handler
+
+
+def test_every_contract_route_is_served_by_the_handler_and_built_by_the_stack():
+    handler = load_handler(AWS_REGION="us-east-1", AWS_DEFAULT_REGION="us-east-1")
+    contract = {(route["method"], route["path"]) for route in CONTRACT["routes"]}
+    assert set(handler.ROUTE_FUNCTIONS) == contract  # no route without a function, nor the reverse
+    assert regional_api.ROUTES is api_contract.ROUTES
+    assert {(route.method, route.path) for route in ROUTES} == contract
+    served = {(method, template) for _, template, methods in handler.ROUTES for method in methods}
+    assert served == contract
+
+
+def test_the_handler_reads_the_same_contract_the_stack_builds_from():
+    handler = load_handler(AWS_REGION="us-east-1", AWS_DEFAULT_REGION="us-east-1")
+    assert handler.CONTRACT == CONTRACT
+    assert handler.GSI_NAME == CUSTOMER_INDEX and handler.RECEIPTS_PREFIX == RECEIPTS_PREFIX
+    assert handler.PUBLIC_FIELDS == api_contract.PUBLIC_FIELDS
+    body = CONTRACT["create_payment"]
+    assert handler.REQUIRED_FIELDS == tuple(CREATE_PAYMENT_SCHEMA["required"]) == tuple(body["required"])
+    assert set(CREATE_PAYMENT_SCHEMA["properties"]) == handler.ALLOWED_FIELDS
+
+
+def test_path_parameters_are_required_and_query_parameters_optional():
+    by_path = {route.path: dict(route.parameters) for route in ROUTES}
+    assert by_path["/payments/{payment_id}"] == {"method.request.path.payment_id": True}
+    assert by_path["/customers/{customer_id}/payments"] == {
+        "method.request.path.customer_id": True,
+        "method.request.querystring.limit": False,
+    }
+    assert [route.path for route in ROUTES if route.validate_body] == ["/payments"]
+    assert [route.path for route in ROUTES if not route.api_key_required] == ["/health"]
+
+
+def test_the_deployed_model_and_index_and_prefix_come_from_the_contract(dev):
+    model = dev.get("aws_api_gateway_model", "api-primary/create-payment-model")
+    assert json.loads(model["schema"]) == CREATE_PAYMENT_SCHEMA
+    table = dev.get("aws_dynamodb_table", "payments-table/table")
+    assert [index["name"] for index in table["global_secondary_index"]] == [CUSTOMER_INDEX]
+    configuration = dev.get(
+        "aws_s3_bucket_replication_configuration", "receipts-replication-primary/configuration"
+    )
+    (rule,) = configuration["rule"]
+    assert rule["filter"] == {"prefix": RECEIPTS_PREFIX}
+
+
+def test_the_contract_ships_in_the_lambda_package():
+    shipped = sorted(p.name for p in regional_api.LAMBDA_SOURCE.iterdir() if p.suffix in (".py", ".json"))
+    assert shipped == ["contract.json", "handler.py"]
