@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
@@ -148,3 +150,7 @@ class RegionalKey(Construct):
     @property
     def arn(self) -> str:
         return self.key.arn
+
+    def encrypt_decrypt_statement(self) -> dict[str, Any]:
+        """What a consumer needs to read and write data this key protects."""
+        return statement("RegionKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [self.arn])

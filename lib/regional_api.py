@@ -53,12 +53,15 @@ from cdktf_cdktf_provider_aws.lambda_function import (
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
-from lib.api_contract import CREATE_PAYMENT_SCHEMA, RECEIPTS_PREFIX, ROUTES
+from lib.api_contract import CREATE_PAYMENT_SCHEMA, ROUTES
 from lib.config import Profile
+from lib.keys import RegionalKey
 from lib.logs import encrypted_log_group
 from lib.policy import skip_checks, statement
 from lib.region import Region
 from lib.service_role import ServiceRole
+from lib.storage import ReceiptBucket
+from lib.table import GlobalTable
 
 LAMBDA_SOURCE = Path(__file__).parent / "lambda"
 LAMBDA_RUNTIME = "python3.12"
@@ -142,19 +145,20 @@ class RegionalApi(Construct):
         profile: Profile,
         account_id: str,
         asset: TerraformAsset,
-        kms_key_arn: str,
-        table_name: str,
-        table_arn: str,
-        bucket_name: str,
-        bucket_arn: str,
+        key: RegionalKey,
+        table: GlobalTable,
+        bucket: ReceiptBucket,
         logging_account: ApiGatewayAccount | None,
         api_key_value: str | None = None,
     ) -> None:
-        """``logging_account``: the account's API Gateway CloudWatch setting when this stack
-        manages it (the stage must wait for it); None when another environment does."""
+        """``key``, ``table``, ``bucket``: what the function reads and writes (their constructs
+        grant it: ``read_write_statement`` and the like); ``logging_account``: the account's API
+        Gateway CloudWatch setting when this stack manages it (the stage must wait for it); None
+        when another environment does."""
         super().__init__(scope, id)
         self.region = region
         provider = region.provider
+        kms_key_arn = key.arn
 
         # --- Lambda -------------------------------------------------------------------
         def log_group(id: str, name: str) -> CloudwatchLogGroup:
@@ -177,28 +181,9 @@ class RegionalApi(Construct):
             source_account=account_id,
             description=f"Payments API Lambda in {region.name}: its table, bucket, key and logs",
             statements=[
-                statement(
-                    "PaymentsTable",
-                    [
-                        "dynamodb:DescribeTable",
-                        "dynamodb:GetItem",
-                        "dynamodb:PutItem",
-                        "dynamodb:Query",
-                    ],
-                    [table_arn, f"{table_arn}/index/*"],
-                ),
-                statement(
-                    "ReceiptObjects",
-                    ["s3:GetObject", "s3:PutObject"],
-                    [f"{bucket_arn}/{RECEIPTS_PREFIX}*"],
-                ),
-                # head_bucket (health check) and 404-instead-of-403 on missing receipts.
-                statement("ReceiptBucket", ["s3:ListBucket"], [bucket_arn]),
-                statement(
-                    "RegionKey",
-                    ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
-                    [kms_key_arn],
-                ),
+                table.read_write_statement(region),
+                *bucket.read_write_statements(),
+                key.encrypt_decrypt_statement(),
                 statement(
                     "OwnLogs",
                     ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -224,8 +209,8 @@ class RegionalApi(Construct):
             kms_key_arn=kms_key_arn,
             environment=LambdaFunctionEnvironment(
                 variables={
-                    "TABLE_NAME": table_name,
-                    "BUCKET_NAME": bucket_name,
+                    "TABLE_NAME": table.name,
+                    "BUCKET_NAME": bucket.name,
                     "REGION_ROLE": region.role,
                 }
             ),

@@ -282,6 +282,15 @@ class ReceiptBucket(PrivateBucket):
             depends_on=[access_logs.policy],
         )
 
+    def read_write_statements(self) -> list[dict[str, Any]]:
+        """What a consumer needs to read and write receipts: the objects under the receipts
+        prefix, and ``s3:ListBucket`` on the bucket (``head_bucket``, and a 404 rather than a
+        403 for a missing receipt)."""
+        return [
+            statement("ReceiptObjects", ["s3:GetObject", "s3:PutObject"], [f"{self.arn}/{RECEIPTS_PREFIX}*"]),
+            statement("ReceiptBucket", ["s3:ListBucket"], [self.arn]),
+        ]
+
 
 class BucketReplication(Construct):
     """Replicates receipts from ``source`` to ``destination`` with RTC (15 min) and metrics.

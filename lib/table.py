@@ -10,6 +10,8 @@ ignores changes to ``replica`` while the replica resource manages it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.dynamodb_table import (
     DynamodbTable,
@@ -26,6 +28,7 @@ from cdktf_cdktf_provider_aws.dynamodb_table_replica import (
 from constructs import Construct
 
 from lib.api_contract import CUSTOMER_INDEX
+from lib.policy import statement
 from lib.region import Region
 
 HASH_KEY = "payment_id"
@@ -94,6 +97,14 @@ class GlobalTable(Construct):
             timeouts=DynamodbTableReplicaTimeouts(create="30m", update="30m", delete="30m"),
             lifecycle=TerraformResourceLifecycle(prevent_destroy=prevent_destroy),
         )
+
+    def read_write_statement(self, region: Region) -> dict[str, Any]:
+        """What a consumer in ``region`` needs to read and write items (the handler's calls):
+        the table (or replica) there and its indexes (as AWS CDK's ``grantReadWriteData``, but
+        only the actions the API uses)."""
+        arn = self.arn_in(region)
+        actions = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]
+        return statement("PaymentsTable", actions, [arn, f"{arn}/index/*"])
 
     def arn_in(self, region: Region) -> str:
         """The table's ARN in ``region`` (the replica has an ARN of its own)."""
