@@ -1,7 +1,8 @@
-"""ONE region's API: Lambda + log groups + REST API + stage + key + usage plan.
+"""ONE region's API: the function (lib/regional_function.py) + the REST API (routes and
+validation from the API contract, stage, logs, key, usage plan).
 
-The stack calls ``RegionalApi`` once per region with that region's provider, key,
-bucket and table ARN: both regions are built by exactly this code.
+The stack calls ``RegionalApi`` once per region with that region's provider, key, bucket and
+table constructs: both regions are built by exactly this code.
 """
 
 from __future__ import annotations
@@ -44,12 +45,6 @@ from cdktf_cdktf_provider_aws.api_gateway_usage_plan import (
 )
 from cdktf_cdktf_provider_aws.api_gateway_usage_plan_key import ApiGatewayUsagePlanKey
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.lambda_function import (
-    LambdaFunction,
-    LambdaFunctionEnvironment,
-    LambdaFunctionLoggingConfig,
-    LambdaFunctionTracingConfig,
-)
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
@@ -57,21 +52,21 @@ from lib.api_contract import CREATE_PAYMENT_SCHEMA, ROUTES
 from lib.config import Profile
 from lib.keys import RegionalKey
 from lib.logs import encrypted_log_group
-from lib.policy import skip_checks, statement
+from lib.policy import skip_checks
 from lib.region import Region
-from lib.service_role import ServiceRole
+from lib.regional_function import (  # noqa: F401 - re-exported: the stack and tests read them here
+    LAMBDA_HANDLER,
+    LAMBDA_RUNTIME,
+    LAMBDA_TIMEOUT_SECONDS,
+    XRAY_WRITE_ACTIONS,
+    RegionalFunction,
+)
 from lib.storage import ReceiptBucket
 from lib.table import GlobalTable
 
 LAMBDA_SOURCE = Path(__file__).parent / "lambda"
-LAMBDA_RUNTIME = "python3.12"
-LAMBDA_HANDLER = "handler.handler"
-LAMBDA_TIMEOUT_SECONDS = 10  # the handler's AWS retry budget is sized to finish inside it
 STAGE_NAME = "v1"
 HEALTH_PATH = "/health"
-# X-Ray's write API has no resource-level permissions: AWS documents Resource "*" as the
-# only form (https://docs.aws.amazon.com/xray/latest/devguide/security_iam_service-with-iam.html).
-XRAY_WRITE_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
 
 # The request model and the routes come from the API contract (lib/lambda/contract.json).
 PAYMENT_ID_PATTERN = CREATE_PAYMENT_SCHEMA["properties"]["payment_id"]["pattern"]
@@ -158,9 +153,7 @@ class RegionalApi(Construct):
         super().__init__(scope, id)
         self.region = region
         provider = region.provider
-        kms_key_arn = key.arn
 
-        # --- Lambda -------------------------------------------------------------------
         def log_group(id: str, name: str) -> CloudwatchLogGroup:
             return encrypted_log_group(
                 self,
@@ -168,74 +161,24 @@ class RegionalApi(Construct):
                 provider=provider,
                 name=name,
                 retention_days=profile.log_retention_days,
-                kms_key_arn=kms_key_arn,
+                kms_key_arn=key.arn,
             )
 
-        self.function_log_group = log_group("function-logs", f"/aws/lambda/{names.function}")
-        function_role = ServiceRole(
+        # --- the function: its logs, role and code (lib/regional_function.py) ------------
+        fn = RegionalFunction(
             self,
-            "function-role",
-            provider=provider,
-            name=names.function_role,
-            service="lambda.amazonaws.com",
-            source_account=account_id,
-            description=f"Payments API Lambda in {region.name}: its table, bucket, key and logs",
-            statements=[
-                table.read_write_statement(region),
-                *bucket.read_write_statements(),
-                key.encrypt_decrypt_statement(),
-                statement(
-                    "OwnLogs",
-                    ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    [f"{self.function_log_group.arn}:*"],
-                ),
-                statement("XRayTraces", XRAY_WRITE_ACTIONS, ["*"]),
-            ],
+            region=region,
+            name=names.function,
+            role_name=names.function_role,
+            profile=profile,
+            account_id=account_id,
+            asset=asset,
+            key=key,
+            table=table,
+            bucket=bucket,
         )
-        self.function = LambdaFunction(
-            self,
-            "function",
-            provider=provider,
-            function_name=names.function,
-            description=f"Payments API ({region.role}, {region.name})",
-            role=function_role.arn,
-            runtime=LAMBDA_RUNTIME,
-            handler=LAMBDA_HANDLER,
-            filename=asset.path,
-            source_code_hash=asset.asset_hash,
-            memory_size=256,
-            timeout=LAMBDA_TIMEOUT_SECONDS,
-            reserved_concurrent_executions=profile.reserved_concurrency,
-            kms_key_arn=kms_key_arn,
-            environment=LambdaFunctionEnvironment(
-                variables={
-                    "TABLE_NAME": table.name,
-                    "BUCKET_NAME": bucket.name,
-                    "REGION_ROLE": region.role,
-                }
-            ),
-            logging_config=LambdaFunctionLoggingConfig(
-                log_format="Text", log_group=self.function_log_group.name
-            ),
-            tracing_config=LambdaFunctionTracingConfig(mode="Active"),
-            depends_on=[self.function_log_group, function_role.attachment],
-        )
-        skips = {
-            "CKV_AWS_116": "API Gateway invokes the function synchronously: a dead-letter "
-            "queue only ever receives failed asynchronous invocations, so it would stay empty "
-            "(errors go back to the client as 5xx and to the Errors alarm)",
-            "CKV_AWS_117": "talks only to regional AWS APIs (DynamoDB, S3, KMS); a VPC "
-            "would add NAT/endpoints and cold-start cost with no resource to reach",
-            "CKV_AWS_272": "code signing needs a Signer profile outside this stack; the "
-            "package is built from this repository at synth",
-        }
-        if profile.reserved_concurrency is None:
-            skips["CKV_AWS_115"] = (
-                "no reservation in this profile: AWS keeps at least 100 of the account's concurrency "
-                "unreserved and new accounts have 10, so any reservation fails there; the usage plan "
-                "and stage throttling bound the load (staging and prod reserve, checked by make deploy)"
-            )
-        skip_checks(self.function, skips)
+        self.function_log_group = fn.log_group
+        self.function = fn.function
 
         # --- REST API ------------------------------------------------------------------
         self.rest_api = ApiGatewayRestApi(
