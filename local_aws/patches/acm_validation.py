@@ -7,6 +7,10 @@ That setting is read from ``MOTO_ACM_VALIDATION_WAIT`` once, when
 ``aws_acm_certificate_validation`` would sit for a minute.  server.py sets
 the variable to 0 before importing moto; this patch sets the parsed setting
 too, so it also holds when moto was imported first (e.g. under pytest).
+
+AWS: ACM issues a DNS-validated certificate once it finds the validation CNAME, typically within
+minutes; the emulator has no DNS to wait for, so it issues at once:
+https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html
 """
 
 from __future__ import annotations

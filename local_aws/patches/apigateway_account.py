@@ -7,6 +7,10 @@ account's CloudWatch role on destroy with the patch operation
 provider's SDK retries the 500 with backoff 25 times, so ``terraform
 destroy`` hangs for many minutes.  This patch treats a missing value (or a
 ``remove``) as clearing the role, as AWS does.
+
+AWS: UpdateAccount takes patch operations on ``/cloudwatchRoleArn``; an empty value clears the
+role: https://docs.aws.amazon.com/apigateway/latest/api/API_UpdateAccount.html and
+https://docs.aws.amazon.com/apigateway/latest/api/patch-operations.html
 """
 
 from __future__ import annotations

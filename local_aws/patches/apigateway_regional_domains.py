@@ -9,6 +9,10 @@ regions' targets apart.
 This patch reports each region's API Gateway hosted zone (values from the AWS General
 Reference, API Gateway endpoints; regions not listed get a stable synthetic id) and no
 CloudFront distribution for a REGIONAL-only domain.
+
+AWS: a REGIONAL domain name has ``regionalDomainName`` and ``regionalHostedZoneId`` and no
+distribution fields: https://docs.aws.amazon.com/apigateway/latest/api/API_DomainName.html;
+hosted zone ids per region: https://docs.aws.amazon.com/general/latest/gr/apigateway.html
 """
 
 from __future__ import annotations

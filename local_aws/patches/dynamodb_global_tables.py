@@ -33,6 +33,11 @@ single item store, so:
   removes them so nothing is left behind).
 * a failed ``TransactWriteItems`` rolls back the shared item store in place
   (moto swaps in a deep copy of the table, which would split the store).
+
+AWS: global tables version 2019.11.21, replicas created with UpdateTable ``ReplicaUpdates`` and
+reported in DescribeTable ``Replicas``:
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html
+and https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTable.html
 """
 
 from __future__ import annotations

@@ -8,6 +8,10 @@ value replaces the old one.  Terraform changes a tag value with a plain
 stack the provider could read back the stale value and plan a perpetual diff.
 This also covers the replica ARN (``propagate_tags``), which is a table in its
 own region's backend.
+
+AWS: TagResource sets each given key to the given value; a key holds one value (tag keys are
+unique per resource): https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TagResource.html
+and https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Tagging.html
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ crash with HTTP 501 instead (not retried by any AWS SDK), error code
 ``EmulatorInternalError`` and the Python exception as the message, and
 prints the traceback to the emulator log, so the apply fails in a second and
 says which gap it hit.
+
+AWS: SDKs retry 500/502/503/504 as transient and do not retry 501 Not Implemented:
+https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
 """
 
 from __future__ import annotations

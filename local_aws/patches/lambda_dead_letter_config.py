@@ -5,6 +5,11 @@ never returns it from GetFunction, so an ``aws_lambda_function`` with a
 ``dead_letter_config { target_arn }`` block plans an in-place update on every run
 (perpetual diff). This patch stores it and returns it as AWS does: only when a target is
 set; an empty ``TargetArn`` in an update removes it.
+
+AWS: ``DeadLetterConfig`` (``TargetArn``) is stored with the function and returned by
+GetFunctionConfiguration:
+https://docs.aws.amazon.com/lambda/latest/api/API_DeadLetterConfig.html and
+https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html
 """
 
 from __future__ import annotations

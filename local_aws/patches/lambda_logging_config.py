@@ -6,6 +6,10 @@ and never returns it from GetFunction, so an ``aws_lambda_function`` with a
 every run (perpetual diff).  This patch stores it and returns it with AWS's
 defaults: ``LogFormat: Text`` and ``LogGroup: /aws/lambda/<function name>``,
 plus ``ApplicationLogLevel``/``SystemLogLevel`` ``INFO`` for the JSON format.
+
+AWS: ``LoggingConfig`` and its defaults (Text, ``/aws/lambda/<function name>``, INFO levels for
+JSON): https://docs.aws.amazon.com/lambda/latest/api/API_LoggingConfig.html and
+https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html
 """
 
 from __future__ import annotations

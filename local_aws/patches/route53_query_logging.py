@@ -9,6 +9,9 @@ and stores the ARN exactly as given (Terraform reads it back and compares).
 ``ListQueryLoggingConfigs`` with a ``HostedZoneId`` also compares it with the zone's
 ``/hostedzone/<id>`` path (never equal to a bare id, so it always answers NoSuchHostedZone)
 and, given a zone, returns every zone's configs; the patch filters by the zone, as AWS does.
+
+AWS: https://docs.aws.amazon.com/Route53/latest/APIReference/API_CreateQueryLoggingConfig.html
+and https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListQueryLoggingConfigs.html
 """
 
 from __future__ import annotations

@@ -14,6 +14,11 @@ the TLS every SDK uses). ``Bool``, ``StringEquals``, ``StringNotEquals``, ``Stri
 them); a statement whose condition does not hold does not apply. Any other operator is never
 read in this emulator's favour: it holds for a Deny (the deny applies) and fails for an Allow
 (the grant does not), so the patch is never more lenient than AWS.
+
+AWS: condition operators and ``aws:SecureTransport``:
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+and
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-securetransport
 """
 
 from __future__ import annotations

@@ -9,6 +9,10 @@ Terraform destroys ``aws_s3_bucket_versioning`` (suspending it) before the bucke
 deleted (a delete marker, replicated or not) makes the destroy fail. AWS has no such
 failure. The patch gives delete markers the no-op ``dispose`` they need (they hold no
 buffer to release).
+
+AWS: deleting objects (including keys with delete markers) in a bucket with versioning
+suspended:
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectsfromVersioningSuspendedBuckets.html
 """
 
 from __future__ import annotations

@@ -16,6 +16,11 @@ This patch replicates, synchronously, what S3 replication (V2 rules) does for th
   ``DeleteMarkerReplication`` enabled; deleting a specific version never is, as on AWS.
 
 Not modelled: RTC timing, replication metrics, copies/multipart uploads, failures.
+
+AWS: what S3 replication copies (objects, metadata, SSE-KMS with ``SseKmsEncryptedObjects``,
+delete markers) and rule priority:
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html
+and https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-add-config.html
 """
 
 from __future__ import annotations

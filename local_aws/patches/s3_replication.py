@@ -8,6 +8,9 @@ An ``aws_s3_bucket_replication_configuration`` with a filter prefix,
 ``source_selection_criteria`` therefore plans an update on every run
 (perpetual diff).  This patch returns the stored rules as they were put,
 with moto's defaults only for the fields the request left out.
+
+AWS: GetBucketReplication returns the configuration as put:
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketReplication.html
 """
 
 from __future__ import annotations

@@ -8,11 +8,13 @@ with boto3, as Terraform and the application would:
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import socket
 import urllib.request
 import zipfile
+from pathlib import Path
 
 import boto3
 import pytest
@@ -1052,3 +1054,15 @@ def test_requests_an_sdk_retried_are_logged(endpoint, client, monkeypatch, capfd
     sts.get_caller_identity()
     logged = [line for line in capfd.readouterr().out.splitlines() if "retried by the client" in line]
     assert logged == ["local_aws: retried by the client (attempt=2; max=3): POST /"]
+
+
+def test_every_patch_cites_the_aws_documentation_it_models():
+    """A patch models documented AWS behaviour, so its docstring names the page it follows."""
+    patches = Path(__file__).resolve().parents[2] / "local_aws" / "patches"
+    docstrings = {
+        path.name: ast.get_docstring(ast.parse(path.read_text())) or ""
+        for path in sorted(patches.glob("*.py"))
+        if not path.name.startswith("_")
+    }
+    assert len(docstrings) >= 20
+    assert [name for name, doc in docstrings.items() if "https://docs.aws.amazon.com/" not in doc] == []
