@@ -55,7 +55,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from cli.outputs_file import OutputsError, load_outputs, missing_outputs, region_of
 from cli.steps import TimedSteps
-from lib.api_contract import RECEIPTS_PREFIX
+from lib.api_contract import receipt_key
 from local_aws import emulator
 from local_aws.handler_loader import load_handler, proxy_event
 
@@ -338,7 +338,7 @@ class Drill(TimedSteps):
         s3 = self.target.client("s3", self.deployment.regions[role])
         try:
             bucket = self.deployment.outputs[f"{role}_bucket_name"]
-            s3.head_object(Bucket=bucket, Key=f"{RECEIPTS_PREFIX}{payment_id}.json")
+            s3.head_object(Bucket=bucket, Key=receipt_key(payment_id))
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return False

@@ -18,9 +18,18 @@ CONTRACT_FILE = Path(__file__).parent / "lambda" / "contract.json"
 CONTRACT: dict[str, Any] = json.loads(CONTRACT_FILE.read_text())
 
 CUSTOMER_INDEX: str = CONTRACT["customer_index"]
-RECEIPTS_PREFIX: str = CONTRACT["receipts_prefix"]
+RECEIPT_KEY: str = CONTRACT["receipt_key"]  # "receipts/{payment_id}.json"
+# What the receipts' IAM grant and replication rule match: the key up to the payment id.
+RECEIPTS_PREFIX: str = RECEIPT_KEY.partition("{payment_id}")[0]
 PUBLIC_FIELDS: tuple[str, ...] = tuple(CONTRACT["public_fields"])
 _BODY = CONTRACT["create_payment"]
+
+
+def receipt_key(payment_id: str) -> str:
+    """Where the handler writes a payment's receipt in its region's bucket."""
+    return RECEIPT_KEY.format(payment_id=payment_id)
+
+
 _PATH_PARAMETER = re.compile(r"\{(\w+)\}")
 
 

@@ -36,6 +36,7 @@ from cdktf_cdktf_provider_aws.route53_zone import Route53Zone
 from constructs import Construct
 
 from lib.account import query_log_group_name
+from lib.keys import RegionalKey
 from lib.logs import encrypted_log_group
 from lib.policy import skip_checks
 from lib.region import ROUTE53_HOME_REGION, Region
@@ -54,10 +55,13 @@ class QueryLogging:
     key. ``policy`` is the account's resource policy letting Route 53 write there, when this
     stack manages it (the query log must wait for it); None when another environment does."""
 
-    region: Region
-    kms_key_arn: str
+    key: RegionalKey  # the log group is in the key's region
     retention_days: int
     policy: CloudwatchLogResourcePolicy | None
+
+    @property
+    def region(self) -> Region:
+        return self.key.region
 
 
 class HostedZone(Construct):
@@ -108,10 +112,9 @@ class HostedZone(Construct):
         group = encrypted_log_group(
             self,
             "query-logs",
-            provider=provider,
+            key=settings.key,
             name=query_log_group_name(domain_name),
             retention_days=settings.retention_days,
-            kms_key_arn=settings.kms_key_arn,
         )
         Route53QueryLog(
             self,

@@ -24,6 +24,7 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
 )
 from constructs import Construct
 
+from lib.keys import RegionalKey
 from lib.logs import encrypted_log_group
 from lib.region import Region
 
@@ -89,7 +90,7 @@ class RegionalFirewall(Construct):
         *,
         region: Region,
         settings: FirewallSettings,
-        kms_key_arn: str,
+        key: RegionalKey,
         stage_arn: str,
     ) -> None:
         super().__init__(scope, id)
@@ -138,10 +139,9 @@ class RegionalFirewall(Construct):
         self.log_group = encrypted_log_group(
             self,
             "logs",
-            provider=provider,
+            key=key,
             name=f"aws-waf-logs-{settings.name}",
             retention_days=settings.log_retention_days,
-            kms_key_arn=kms_key_arn,
         )
         Wafv2WebAclLoggingConfiguration(
             self,

@@ -83,6 +83,7 @@ class RegionalKey(Construct):
         purpose: str,
     ) -> None:
         super().__init__(scope, id)
+        self.region = region
         root = f"arn:aws:iam::{account_id}:root"
         policy = document(
             statement(
@@ -150,6 +151,18 @@ class RegionalKey(Construct):
     @property
     def arn(self) -> str:
         return self.key.arn
+
+    def arn_for(self, region: Region) -> str:
+        """The key's ARN, for a resource in ``region``. A single-Region key encrypts only in its
+        region, and the services take a key of the resource's own region ("The key must be
+        created in the same region as the replica":
+        https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-dynamodb-globaltable-replicassespecification.html)."""
+        if region.name != self.region.name:
+            raise ValueError(
+                f"the KMS key of {self.region.name} cannot encrypt a resource in {region.name}: "
+                "keys are regional"
+            )
+        return self.arn
 
     def encrypt_decrypt_statement(self) -> dict[str, Any]:
         """What a consumer needs to read and write data this key protects."""

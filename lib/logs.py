@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformProvider
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from constructs import Construct
 
 from lib.config import AUDIT_LOG_RETENTION_DAYS
+from lib.keys import RegionalKey
 from lib.policy import skip_checks
 
 
@@ -14,13 +14,18 @@ def encrypted_log_group(
     scope: Construct,
     id: str,
     *,
-    provider: TerraformProvider,
+    key: RegionalKey,
     name: str,
     retention_days: int,
-    kms_key_arn: str,
 ) -> CloudwatchLogGroup:
+    """A log group in ``key``'s region (CloudWatch Logs takes only a key of its own region)."""
     group = CloudwatchLogGroup(
-        scope, id, provider=provider, name=name, retention_in_days=retention_days, kms_key_id=kms_key_arn
+        scope,
+        id,
+        provider=key.region.provider,
+        name=name,
+        retention_in_days=retention_days,
+        kms_key_id=key.arn,
     )
     if retention_days < AUDIT_LOG_RETENTION_DAYS:  # dev and staging
         skip_checks(

@@ -18,6 +18,7 @@ from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
+from lib.keys import RegionalKey
 from lib.region import ROUTE53_HOME_REGION, Region
 from lib.regional_api import RegionalApi
 from lib.storage import REPLICATION_MINUTES, BucketReplication
@@ -31,13 +32,17 @@ class AlarmTopic(Construct):
     """An SNS topic encrypted with the region's key, and the alarms that notify it."""
 
     def __init__(
-        self, scope: Construct, id: str, *, region: Region, topic_name: str, kms_key_arn: str
+        self, scope: Construct, id: str, *, region: Region, topic_name: str, key: RegionalKey
     ) -> None:
         super().__init__(scope, id)
         self.region = region
         self._topic_name = topic_name
         self.topic = SnsTopic(
-            self, "alarm-topic", provider=region.provider, name=topic_name, kms_master_key_id=kms_key_arn
+            self,
+            "alarm-topic",
+            provider=region.provider,
+            name=topic_name,
+            kms_master_key_id=key.arn_for(region),
         )
 
     def health_check_alarms(self, health_check_ids: dict[str, str]) -> list[CloudwatchMetricAlarm]:
@@ -105,7 +110,7 @@ class RegionalMonitoring(AlarmTopic):
         region: Region,
         topic_name: str,
         parameter_prefix: str,
-        kms_key_arn: str,
+        key: RegionalKey,
         api: RegionalApi,
         table_name: str,
         replica_region: str,
@@ -113,7 +118,7 @@ class RegionalMonitoring(AlarmTopic):
         incoming: BucketReplication,
         health_check_ids: dict[str, str],
     ) -> None:
-        super().__init__(scope, id, region=region, topic_name=topic_name, kms_key_arn=kms_key_arn)
+        super().__init__(scope, id, region=region, topic_name=topic_name, key=key)
         if outgoing.source.region.name != region.name or incoming.destination.region.name != region.name:
             raise ValueError(f"{id}: replication rules must leave and enter {region.name}")
         function = {"FunctionName": api.function.function_name}
@@ -153,18 +158,19 @@ class RegionalMonitoring(AlarmTopic):
             ),
             *self.health_check_alarms(health_check_ids),
         ]
+        parameter_key = key.arn_for(region)
         self.parameters = [
             SsmParameter(
                 self,
-                f"parameter-{key}",
+                f"parameter-{name}",
                 provider=region.provider,
-                name=f"{parameter_prefix}/{key}",
+                name=f"{parameter_prefix}/{name}",
                 description=description,
                 type="SecureString",
-                key_id=kms_key_arn,
+                key_id=parameter_key,
                 value=value,
             )
-            for key, value, description in (
+            for name, value, description in (
                 ("api-endpoint", api.stage.invoke_url, f"Payments API endpoint in {region.name}"),
                 ("table-name", table_name, f"Payments table name in {region.name}"),
             )
@@ -181,10 +187,10 @@ class HealthCheckMonitoring(AlarmTopic):
         *,
         region: Region,
         topic_name: str,
-        kms_key_arn: str,
+        key: RegionalKey,
         health_check_ids: dict[str, str],
     ) -> None:
-        super().__init__(scope, id, region=region, topic_name=topic_name, kms_key_arn=kms_key_arn)
+        super().__init__(scope, id, region=region, topic_name=topic_name, key=key)
         self.alarms = self.health_check_alarms(health_check_ids)
 
 

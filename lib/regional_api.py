@@ -44,7 +44,6 @@ from cdktf_cdktf_provider_aws.api_gateway_usage_plan import (
     ApiGatewayUsagePlanThrottleSettings,
 )
 from cdktf_cdktf_provider_aws.api_gateway_usage_plan_key import ApiGatewayUsagePlanKey
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
@@ -153,16 +152,6 @@ class RegionalApi(Construct):
         super().__init__(scope, id)
         self.region = region
         provider = region.provider
-
-        def log_group(id: str, name: str) -> CloudwatchLogGroup:
-            return encrypted_log_group(
-                self,
-                id,
-                provider=provider,
-                name=name,
-                retention_days=profile.log_retention_days,
-                kms_key_arn=key.arn,
-            )
 
         # --- the function: its logs, role and code (lib/regional_function.py) ------------
         fn = RegionalFunction(
@@ -302,11 +291,22 @@ class RegionalApi(Construct):
         )
 
         # --- Stage, logging ------------------------------------------------------------
-        self.access_log_group = log_group("access-logs", f"/aws/apigateway/{names.api}/access")
+        retention_days = profile.log_retention_days
+        self.access_log_group = encrypted_log_group(
+            self,
+            "access-logs",
+            key=key,
+            name=f"/aws/apigateway/{names.api}/access",
+            retention_days=retention_days,
+        )
         # Declared here so that it is encrypted, kept as long as the profile says and destroyed
         # with the stack; otherwise API Gateway creates it on the first error it logs.
-        self.execution_log_group = log_group(
-            "execution-logs", execution_log_group_name(self.rest_api.id, STAGE_NAME)
+        self.execution_log_group = encrypted_log_group(
+            self,
+            "execution-logs",
+            key=key,
+            name=execution_log_group_name(self.rest_api.id, STAGE_NAME),
+            retention_days=retention_days,
         )
         self.stage = ApiGatewayStage(
             self,

@@ -55,10 +55,9 @@ class RegionalFunction:
         self.log_group = encrypted_log_group(
             scope,
             "function-logs",
-            provider=provider,
+            key=key,
             name=f"/aws/lambda/{name}",
             retention_days=profile.log_retention_days,
-            kms_key_arn=key.arn,
         )
         role = ServiceRole(
             scope,
@@ -94,7 +93,7 @@ class RegionalFunction:
             memory_size=256,
             timeout=LAMBDA_TIMEOUT_SECONDS,
             reserved_concurrent_executions=profile.reserved_concurrency,
-            kms_key_arn=key.arn,
+            kms_key_arn=key.arn_for(region),
             environment=LambdaFunctionEnvironment(
                 variables={
                     "TABLE_NAME": table.name,

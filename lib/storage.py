@@ -46,6 +46,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 from constructs import Construct
 
 from lib.api_contract import RECEIPTS_PREFIX
+from lib.keys import RegionalKey
 from lib.policy import document, skip_checks, statement
 from lib.region import Region
 from lib.service_role import ServiceRole
@@ -67,14 +68,14 @@ class BucketSettings:
 
     region: Region
     name: str
-    kms_key_arn: str | None  # None: SSE-S3 (AES256), for buckets AWS services write to
+    key: RegionalKey | None  # None: SSE-S3 (AES256), for buckets AWS services write to
     force_destroy: bool  # dev/staging: destroy empties it
     prevent_destroy: bool  # prod: Terraform refuses any plan that destroys it
 
 
 class PrivateBucket(Construct):
     """A private, versioned, TLS-only bucket encrypted with the region's customer-managed key
-    (or with SSE-S3 when ``settings.kms_key_arn`` is None).
+    (or with SSE-S3 when ``settings.key`` is None).
 
     ``lifecycle_rule`` is the bucket's one lifecycle rule; ``policy_statements`` are added to
     the TLS-only deny; ``skips`` are the justified policy-scanner suppressions.
@@ -92,7 +93,7 @@ class PrivateBucket(Construct):
     ) -> None:
         super().__init__(scope, id)
         self.region = settings.region
-        self.kms_key_arn = kms_key_arn = settings.kms_key_arn
+        self.key = key = settings.key
         provider = self.region.provider
         self.bucket = S3Bucket(
             self,
@@ -129,12 +130,12 @@ class PrivateBucket(Construct):
                 S3BucketServerSideEncryptionConfigurationRuleA(
                     apply_server_side_encryption_by_default=(
                         S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                            sse_algorithm="aws:kms", kms_master_key_id=kms_key_arn
+                            sse_algorithm="aws:kms", kms_master_key_id=key.arn_for(self.region)
                         )
                     ),
                     bucket_key_enabled=True,
                 )
-                if kms_key_arn
+                if key
                 else S3BucketServerSideEncryptionConfigurationRuleA(
                     apply_server_side_encryption_by_default=(
                         S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
@@ -199,7 +200,7 @@ class AccessLogBucket(PrivateBucket):
         account_id: str,
         retention_days: int,
     ) -> None:
-        if settings.kms_key_arn is not None:
+        if settings.key is not None:
             raise ValueError(f"{id}: S3 server access logs cannot be delivered into an SSE-KMS bucket")
         arn = f"arn:aws:s3:::{settings.name}"
         super().__init__(
@@ -249,6 +250,8 @@ class ReceiptBucket(PrivateBucket):
         settings: BucketSettings,
         access_logs: AccessLogBucket,
     ) -> None:
+        if settings.key is None:
+            raise ValueError(f"{id}: receipts are encrypted with the region's customer-managed key")
         super().__init__(
             scope,
             id,
@@ -343,13 +346,13 @@ class BucketReplication(Construct):
                 statement(
                     "DecryptSourceObjects",
                     ["kms:Decrypt"],
-                    [source.kms_key_arn],
+                    [source.key.arn],
                     condition={"StringEquals": {"kms:ViaService": f"s3.{source.region.name}.amazonaws.com"}},
                 ),
                 statement(
                     "EncryptReplicas",
                     ["kms:Encrypt", "kms:GenerateDataKey"],
-                    [destination.kms_key_arn],
+                    [destination.key.arn],
                     condition={
                         "StringEquals": {"kms:ViaService": f"s3.{destination.region.name}.amazonaws.com"}
                     },
@@ -385,7 +388,7 @@ class BucketReplication(Construct):
                         storage_class="STANDARD",
                         encryption_configuration=(
                             S3BucketReplicationConfigurationRuleDestinationEncryptionConfiguration(
-                                replica_kms_key_id=destination.kms_key_arn
+                                replica_kms_key_id=destination.key.arn
                             )
                         ),
                         replication_time=S3BucketReplicationConfigurationRuleDestinationReplicationTime(

@@ -28,6 +28,7 @@ from cdktf_cdktf_provider_aws.dynamodb_table_replica import (
 from constructs import Construct
 
 from lib.api_contract import CUSTOMER_INDEX
+from lib.keys import RegionalKey
 from lib.policy import statement
 from lib.region import Region
 
@@ -44,9 +45,9 @@ class GlobalTable(Construct):
         *,
         name: str,
         primary: Region,
-        primary_key_arn: str,
+        primary_key: RegionalKey,
         replica: Region,
-        replica_key_arn: str,
+        replica_key: RegionalKey,
         deletion_protection: bool,
         prevent_destroy: bool,
     ) -> None:
@@ -76,7 +77,7 @@ class GlobalTable(Construct):
             stream_enabled=True,
             stream_view_type="NEW_AND_OLD_IMAGES",
             server_side_encryption=DynamodbTableServerSideEncryption(
-                enabled=True, kms_key_arn=primary_key_arn
+                enabled=True, kms_key_arn=primary_key.arn_for(primary)
             ),
             point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
             deletion_protection_enabled=deletion_protection,
@@ -91,7 +92,7 @@ class GlobalTable(Construct):
             "replica",
             provider=replica.provider,
             global_table_arn=self.table.arn,
-            kms_key_arn=replica_key_arn,
+            kms_key_arn=replica_key.arn_for(replica),
             point_in_time_recovery=True,
             deletion_protection_enabled=deletion_protection,
             timeouts=DynamodbTableReplicaTimeouts(create="30m", update="30m", delete="30m"),

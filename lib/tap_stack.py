@@ -75,25 +75,25 @@ class TapStack(TerraformStack):
             "payments-table",
             name=config.name("payments"),
             primary=primary,
-            primary_key_arn=keys[primary.role].arn,
+            primary_key=keys[primary.role],
             replica=secondary,
-            replica_key_arn=keys[secondary.role].arn,
+            replica_key=keys[secondary.role],
             deletion_protection=profile.deletion_protection,
             prevent_destroy=profile.prevent_destroy,
         )
 
-        def bucket_settings(r: Region, purpose: str, kms_key_arn: str | None) -> BucketSettings:
+        def bucket_settings(r: Region, purpose: str, key: RegionalKey | None) -> BucketSettings:
             return BucketSettings(
                 region=r,
                 name=f"{config.name(purpose, r.role)}-{account_id}",  # account id: globally unique
-                kms_key_arn=kms_key_arn,
+                key=key,
                 force_destroy=profile.force_destroy,
                 prevent_destroy=profile.prevent_destroy,
             )
 
         buckets = {}
         for r in regions:
-            receipts = bucket_settings(r, "receipts", keys[r.role].arn)
+            receipts = bucket_settings(r, "receipts", keys[r.role])
             buckets[r.role] = ReceiptBucket(
                 self,
                 f"receipts-{r.role}",
@@ -153,7 +153,7 @@ class TapStack(TerraformStack):
                     requests_per_ip=profile.waf_requests_per_ip,
                     log_retention_days=profile.log_retention_days,
                 ),
-                kms_key_arn=keys[r.role].arn,
+                key=keys[r.role],
                 stage_arn=apis[r.role].stage.arn,
             )
 
@@ -165,8 +165,7 @@ class TapStack(TerraformStack):
             hosted_zone_id=config.hosted_zone_id,
             force_destroy=profile.force_destroy,
             query_logging=QueryLogging(
-                region=us_east_1,
-                kms_key_arn=keys[us_east_1.role].arn,
+                key=keys[us_east_1.role],
                 retention_days=profile.log_retention_days,
                 policy=account.query_log_policy if account else None,
             ),
@@ -192,7 +191,7 @@ class TapStack(TerraformStack):
                 region=r,
                 topic_name=config.name("alarms", r.role),
                 parameter_prefix=f"/{config.name('payments')}/{r.role}",
-                kms_key_arn=keys[r.role].arn,
+                key=keys[r.role],
                 api=apis[r.role],
                 table_name=table.name,
                 replica_region=other.name,
@@ -206,7 +205,7 @@ class TapStack(TerraformStack):
                 f"monitoring-{us_east_1.role}",
                 region=us_east_1,
                 topic_name=config.name("alarms", us_east_1.role),
-                kms_key_arn=keys[us_east_1.role].arn,
+                key=keys[us_east_1.role],
                 health_check_ids=health_check_ids,
             )
 

@@ -49,7 +49,7 @@ from botocore.exceptions import (
 CONTRACT = json.loads((Path(__file__).parent / "contract.json").read_text())
 _BODY = CONTRACT["create_payment"]
 GSI_NAME = CONTRACT["customer_index"]
-RECEIPTS_PREFIX = CONTRACT["receipts_prefix"]
+RECEIPT_KEY = CONTRACT["receipt_key"]  # "receipts/{payment_id}.json"
 # The WAF in front of the API blocks bodies over 8 KB (AWSManagedRulesCommonRuleSet,
 # SizeRestrictions_BODY): the handler enforces the same limit for any other caller.
 MAX_BODY_BYTES = CONTRACT["max_body_bytes"]
@@ -434,7 +434,7 @@ def _fingerprint(payment: dict[str, Any]) -> str:
 
 
 def _receipt_key(payment_id: str) -> str:
-    return f"{RECEIPTS_PREFIX}{payment_id}.json"
+    return RECEIPT_KEY.format(payment_id=payment_id)
 
 
 def _put_receipt(cfg: Settings, record: dict[str, Any]) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from lib.api_contract import PUBLIC_FIELDS, RECEIPTS_PREFIX
+from lib.api_contract import PUBLIC_FIELDS, receipt_key
 from local_aws.handler_loader import load_handler, proxy_event
 from tests.integration.conftest import ClientFactory, Deployment
 from tests.integration.support import eventually
@@ -94,7 +94,7 @@ def created_ids(deployment: Deployment, client: ClientFactory) -> Iterator[list[
     dynamodb, s3 = client("dynamodb", region), client("s3", region)
     for payment_id in ids:
         dynamodb.delete_item(TableName=deployment.table_name, Key={"payment_id": {"S": payment_id}})
-        s3.delete_object(Bucket=deployment.bucket("primary"), Key=f"{RECEIPTS_PREFIX}{payment_id}.json")
+        s3.delete_object(Bucket=deployment.bucket("primary"), Key=receipt_key(payment_id))
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +158,7 @@ def test_create_writes_a_kms_encrypted_receipt(
 ) -> None:
     _, response = created
     s3 = client("s3", primary_region)
-    key = f"{RECEIPTS_PREFIX}{response.body['payment_id']}.json"
+    key = receipt_key(response.body["payment_id"])
     head = s3.head_object(Bucket=deployment.bucket("primary"), Key=key)
     assert head["ServerSideEncryption"] == "aws:kms"
     assert head["SSEKMSKeyId"] == deployment.key_arn("primary")
@@ -186,7 +186,7 @@ def test_receipt_replicates_to_the_secondary_bucket_with_its_key(
     created: tuple[dict[str, Any], Response], deployment: Deployment, client: ClientFactory
 ) -> None:
     _, response = created
-    key = f"{RECEIPTS_PREFIX}{response.body['payment_id']}.json"
+    key = receipt_key(response.body["payment_id"])
     source_s3 = client("s3", deployment.region("primary"))
     replica_s3 = client("s3", deployment.region("secondary"))
     replica = eventually(

@@ -306,3 +306,19 @@ def policy_of(body: dict[str, Any], key: str = "policy") -> dict[str, Any]:
 
 
 REGIONS = (("primary", "us-east-1"), ("secondary", "us-west-2"))
+
+
+def regional_key(stack: Any, region: Any, id: str = "key") -> Any:
+    """A customer-managed key in ``region`` of a test stack, for constructs built alone."""
+    from lib.keys import RegionalKey
+
+    return RegionalKey(
+        stack,
+        id,
+        region=region,
+        alias_name=f"test-{region.name}",
+        account_id="123456789012",
+        deletion_window_days=7,
+        prevent_destroy=False,
+        purpose="a unit test",
+    )

@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 
 from lib import api_contract, regional_api
-from lib.api_contract import CONTRACT, CREATE_PAYMENT_SCHEMA, CUSTOMER_INDEX, RECEIPTS_PREFIX, ROUTES
+from lib.api_contract import (
+    CONTRACT,
+    CREATE_PAYMENT_SCHEMA,
+    CUSTOMER_INDEX,
+    RECEIPTS_PREFIX,
+    ROUTES,
+    receipt_key,
+)
 from local_aws.handler_loader import load_handler
 
 
@@ -22,7 +29,7 @@ def test_every_contract_route_is_served_by_the_handler_and_built_by_the_stack():
 def test_the_handler_reads_the_same_contract_the_stack_builds_from():
     handler = load_handler(AWS_REGION="us-east-1", AWS_DEFAULT_REGION="us-east-1")
     assert handler.CONTRACT == CONTRACT
-    assert handler.GSI_NAME == CUSTOMER_INDEX and handler.RECEIPTS_PREFIX == RECEIPTS_PREFIX
+    assert handler.GSI_NAME == CUSTOMER_INDEX and handler._receipt_key("pay_1") == receipt_key("pay_1")
     assert handler.PUBLIC_FIELDS == api_contract.PUBLIC_FIELDS
     body = CONTRACT["create_payment"]
     assert handler.REQUIRED_FIELDS == tuple(CREATE_PAYMENT_SCHEMA["required"]) == tuple(body["required"])
@@ -55,3 +62,11 @@ def test_the_deployed_model_and_index_and_prefix_come_from_the_contract(dev):
 def test_the_contract_ships_in_the_lambda_package():
     shipped = sorted(p.name for p in regional_api.LAMBDA_SOURCE.iterdir() if p.suffix in (".py", ".json"))
     assert shipped == ["contract.json", "handler.py"]
+
+
+def test_every_receipt_key_is_under_the_prefix_the_grant_and_replication_match():
+    """The grant (s3:PutObject on <prefix>*) and the replication filter use the prefix; a
+    template whose payment id came first would write receipts the role may not write."""
+    assert RECEIPTS_PREFIX == "receipts/"
+    assert receipt_key("pay_001") == "receipts/pay_001.json"
+    assert receipt_key("pay_001").startswith(RECEIPTS_PREFIX)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.unit.conftest import REGIONS
+from tests.unit.conftest import REGIONS, regional_key
 
 ZONE_REF = "${aws_route53_zone.zone_6E295601.zone_id}"
 
@@ -193,7 +193,7 @@ def test_query_logging_outside_us_east_1_is_refused():
             domain_name="dr.acme-corp.io",
             hosted_zone_id=None,
             force_destroy=True,
-            query_logging=QueryLogging(region=region, kms_key_arn="k", retention_days=7, policy=None),
+            query_logging=QueryLogging(key=regional_key(stack, region), retention_days=7, policy=None),
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.conftest import REGIONS, policy_of
+from tests.unit.conftest import REGIONS, policy_of, regional_key
 
 ACCOUNT = "${data.aws_caller_identity.caller.account_id}"
 CRYPTO = {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"}
@@ -111,3 +111,21 @@ def test_no_grant_is_conditioned_on_a_context_its_action_never_carries(each_prof
             if any(k.startswith("kms:EncryptionContext:") for k in keys):
                 dead = set(stmt["Action"]) - ENCRYPTION_CONTEXT_OPERATIONS
                 assert not dead, f"{stmt['Sid']}: {sorted(dead)} never carry an encryption context"
+
+
+def test_a_key_refuses_to_encrypt_a_resource_of_another_region():
+    """KMS keys are regional: a replica, bucket, topic or parameter given the other region's key
+    synthesizes, and fails on AWS when created ("The key must be created in the same region as
+    the replica": AWS::DynamoDB::GlobalTable ReplicaSSESpecification)."""
+    from cdktf import TerraformStack, Testing
+    from cdktf_cdktf_provider_aws.provider import AwsProvider
+
+    from lib.region import Region
+
+    stack = TerraformStack(Testing.app(), "keys")
+    east, west = (Region(r, name, AwsProvider(stack, r, region=name, alias=r)) for r, name in REGIONS)
+    key = regional_key(stack, east)
+    # The same-region case is what the synthesized stacks use: test_table, test_storage and
+    # test_monitoring assert each resource references its own region's key.
+    with pytest.raises(ValueError, match="KMS key of us-east-1 cannot encrypt a resource in us-west-2"):
+        key.arn_for(west)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.conftest import REGIONS
+from tests.unit.conftest import REGIONS, regional_key
 
 ALARMS = {
     "lambda-errors": ("AWS/Lambda", "Errors"),
@@ -185,7 +185,8 @@ def test_health_check_alarms_are_refused_outside_us_east_1():
     from lib.monitoring import AlarmTopic
 
     stack = TerraformStack(Testing.app(), "alarms")
-    topic = AlarmTopic(stack, "topic", region=_region(stack, "eu-west-1"), topic_name="t", kms_key_arn="k")
+    region = _region(stack, "eu-west-1")
+    topic = AlarmTopic(stack, "topic", region=region, topic_name="t", key=regional_key(stack, region))
     with pytest.raises(ValueError, match="exist only in us-east-1"):
         topic.health_check_alarms({"primary": "hc-1"})
     assert topic.health_check_alarms({}) == []
@@ -207,14 +208,15 @@ def test_replication_alarms_are_refused_in_a_region_the_rules_do_not_touch():
         )
 
     stack = TerraformStack(Testing.app(), "alarms")
+    region = _region(stack, "us-east-1")
     with pytest.raises(ValueError, match="must leave and enter us-east-1"):
         RegionalMonitoring(
             stack,
             "monitoring",
-            region=_region(stack, "us-east-1"),
+            region=region,
             topic_name="t",
             parameter_prefix="/p",
-            kms_key_arn="k",
+            key=regional_key(stack, region),
             api=None,
             table_name="t",
             replica_region="us-west-2",

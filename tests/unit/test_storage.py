@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.conftest import REGIONS, policy_of
+from tests.unit.conftest import REGIONS, policy_of, regional_key
 
 ACCOUNT = "${data.aws_caller_identity.caller.account_id}"
 
@@ -237,9 +237,25 @@ def test_an_access_log_bucket_with_a_kms_key_is_refused():
     stack = TerraformStack(Testing.app(), "logs")
     region = Region("primary", "us-east-1", AwsProvider(stack, "aws", region="us-east-1", alias="primary"))
     settings = BucketSettings(
-        region=region, name="logs", kms_key_arn="arn:aws:kms:k", force_destroy=True, prevent_destroy=False
+        region=region, name="logs", key=regional_key(stack, region), force_destroy=True, prevent_destroy=False
     )
     with pytest.raises(ValueError, match="cannot be delivered into an SSE-KMS bucket"):
         AccessLogBucket(
             stack, "logs", settings=settings, source_bucket="receipts", account_id="1", retention_days=7
         )
+
+
+def test_a_receipt_bucket_without_the_region_key_is_refused():
+    """Receipts are payment data: SSE-S3 would leave them outside the customer-managed key's
+    policy and rotation (and the replication rule decrypts and re-encrypts with the keys)."""
+    from cdktf import TerraformStack, Testing
+    from cdktf_cdktf_provider_aws.provider import AwsProvider
+
+    from lib.region import Region
+    from lib.storage import BucketSettings, ReceiptBucket
+
+    stack = TerraformStack(Testing.app(), "receipts")
+    region = Region("primary", "us-east-1", AwsProvider(stack, "aws", region="us-east-1", alias="primary"))
+    settings = BucketSettings(region=region, name="r", key=None, force_destroy=True, prevent_destroy=False)
+    with pytest.raises(ValueError, match="receipts are encrypted with the region's customer-managed key"):
+        ReceiptBucket(stack, "receipts", settings=settings, access_logs=None)
