@@ -32,7 +32,7 @@ RUN := pipenv run
 CDKTF := CI=1 cdktf
 
 .PHONY: help install terraform-config synth lint policy test-unit test-harness test-e2e chaos-local test \
-	deploy-local destroy-local dr-report diagram drill-local drill bench deploy destroy clean
+	deploy-local destroy-local outage-local restore-local dr-report diagram drill-local drill bench deploy destroy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -95,6 +95,12 @@ deploy-local: install terraform-config ## deploy to the local AWS emulator and p
 
 destroy-local: install terraform-config ## destroy the local deployment and stop the emulator
 	$(RUN) python -m local_aws.pipeline destroy
+
+outage-local: install ## take a region of the local emulator out: REGION=us-east-1 (its APIs refuse connections, its services answer 503)
+	$(RUN) python -m local_aws.outage down "$(REGION)"
+
+restore-local: install ## bring a region of the local emulator back: REGION=us-east-1 (nothing it held is lost)
+	$(RUN) python -m local_aws.outage up "$(REGION)"
 
 dr-report: synth ## RTO/RPO/strategy computed from the synthesized stack -> cfn-outputs/dr-report.json
 	$(RUN) python -m dr.report $(STACK_JSON) --out cfn-outputs/dr-report.json

@@ -8,6 +8,7 @@
 #   EMULATOR_PORT           port on 127.0.0.1            (default 4566)
 #   EMULATOR_STATE_DIR      pid file + moto.log          (default .local-aws, repo-relative)
 #   EMULATOR_START_TIMEOUT  seconds to wait for ready    (default 30)
+#   EMULATOR_TIME_SCALE     health-check intervals and DNS TTLs run this many times faster (default 1)
 #   PYTHON                  interpreter with moto[server] (default .venv/bin/python)
 set -euo pipefail
 
@@ -92,14 +93,20 @@ kill_and_wait() {
   local pid="$1" i
   kill -TERM "$pid" 2>/dev/null || return 0
   for ((i = 0; i < 50; i++)); do
-    alive "$pid" || return 0
+    alive "$pid" || { reap_group "$pid"; return 0; }
     sleep 0.1
   done
   kill -KILL "$pid" 2>/dev/null || true
   for ((i = 0; i < 20; i++)); do
-    alive "$pid" || return 0
+    alive "$pid" || { reap_group "$pid"; return 0; }
     sleep 0.1
   done
+}
+
+# The server runs in a session (and process group) of its own, started by setsid: whatever
+# it started and left behind (a Lambda worker of a killed server) goes with it.
+reap_group() {
+  kill -KILL -- "-$1" 2>/dev/null || true
 }
 
 cmd_start() {
@@ -122,7 +129,8 @@ cmd_start() {
   echo "$token" >"$TOKEN_FILE"
   # A session of its own: Ctrl-C in the terminal that started it (SIGINT to the foreground
   # process group) interrupts the deploy, never the emulator that holds the deployment's data.
-  EMULATOR_PORT="$PORT" EMULATOR_TOKEN="$token" nohup setsid "$PYTHON" -m "$SERVER" >"$LOG_FILE" 2>&1 </dev/null &
+  EMULATOR_PORT="$PORT" EMULATOR_TOKEN="$token" EMULATOR_STATE_DIR="$STATE_DIR" \
+    nohup setsid "$PYTHON" -m "$SERVER" >"$LOG_FILE" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$PID_FILE"
 

@@ -4,14 +4,26 @@ Usage (normally via ``local_aws/emulator.sh start``)::
 
     EMULATOR_PORT=4566 .venv/bin/python -m local_aws.server
 
-Listens on ``127.0.0.1:$EMULATOR_PORT`` (default 4566).  Every emulator gap
-is filled by a module in ``patches/``; nothing in the Terraform stack is
-changed to suit the emulator.
+Listens on ``127.0.0.1:$EMULATOR_PORT`` (default 4566), with the data plane
+(local_aws/dataplane/plane.py: API Gateway stages, Lambda, Route 53 health checks and DNS)
+on the same port. Every emulator gap is filled by a module in ``patches/`` or the data
+plane; nothing in the Terraform stack is changed to suit the emulator.
 """
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
+import sys
+from http import HTTPStatus
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from local_aws.dataplane.regions import time_scale
+
+if TYPE_CHECKING:
+    from local_aws.dataplane.plane import DataPlane
 
 # moto.settings reads this once, at import time: it must be set before any
 # moto import.  ACM marks an AMAZON_ISSUED certificate ISSUED once it is older
@@ -32,17 +44,28 @@ def apply_patches() -> list[str]:
 IDENTITY_PATH = "/_local_aws/token"
 
 
-def serve_identity(token: str) -> None:
+def serve_identity(token: str, plane: DataPlane | None = None) -> None:
     """Answer ``GET /_local_aws/token`` with this server's start token, so that the one who
-    started it can tell it apart from another run's emulator on the same port (emulator.sh)."""
+    started it can tell it apart from another run's emulator on the same port (emulator.sh);
+    let the data plane answer its own endpoints and refuse calls into a region that is out."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # noqa: PLC0415
 
     original = DomainDispatcherApplication.__call__
 
-    def __call__(self: DomainDispatcherApplication, environ: dict, start_response: object) -> object:
+    def __call__(self: DomainDispatcherApplication, environ: dict, start_response: Any) -> object:
         if environ.get("PATH_INFO") == IDENTITY_PATH:
             body = token.encode()
             start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+            return [body]
+        answer = plane.intercept(environ) if plane else None
+        if answer is not None:
+            status, document = answer
+            body = json.dumps(document).encode()
+            reason = HTTPStatus(status).phrase
+            start_response(
+                f"{status} {reason}",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            )
             return [body]
         attempt = environ.get("HTTP_AMZ_SDK_REQUEST", "")  # "attempt=2; max=25" on an SDK retry
         if attempt and not attempt.startswith("attempt=1;"):
@@ -59,10 +82,28 @@ def serve_identity(token: str) -> None:
 def main() -> None:
     port = int(os.environ.get("EMULATOR_PORT", DEFAULT_PORT))
     host = os.environ.get("EMULATOR_HOST", DEFAULT_HOST)
+    try:
+        scale = time_scale()
+    except ValueError as error:
+        sys.exit(f"local_aws: {error}")
     applied = apply_patches()
-    serve_identity(os.environ.get("EMULATOR_TOKEN", ""))
+    from local_aws.dataplane.plane import DataPlane  # noqa: PLC0415 - moto must not load before the env is set
+
+    plane = DataPlane(
+        port=port, state_dir=Path(os.environ.get("EMULATOR_STATE_DIR", ".local-aws")), scale=scale
+    )
+    serve_identity(os.environ.get("EMULATOR_TOKEN", ""), plane)
+    try:
+        plane.start()
+    except OSError as error:  # another emulator holds this port on a region's address
+        plane.stop()
+        sys.exit(
+            f"local_aws: the data plane cannot listen on port {port} ({error}): is another emulator using it?"
+        )
+    atexit.register(plane.stop)  # moto's SIGTERM handler exits through sys.exit: workers stop
     print(f"local_aws: patches applied: {', '.join(applied)}", flush=True)
     print(f"local_aws: moto server on http://{host}:{port}", flush=True)
+    print(f"local_aws: data plane: {json.dumps(plane.status())}", flush=True)
 
     from moto.server import main as moto_main  # noqa: PLC0415 - after the patches
 

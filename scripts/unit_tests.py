@@ -36,6 +36,7 @@ STACKLESS = [
     "tests/unit/test_call_api.py",
     "tests/unit/test_dr_drill.py",
     "tests/unit/test_emulator_script.py",
+    "tests/unit/test_local_endpoints.py",
     "tests/unit/test_reconcile_receipts.py",
     "tests/unit/test_terraform_runner.py",
     "tests/unit/test_tools.py",

@@ -1,0 +1,110 @@
+"""The data plane, started and stopped with the emulator (local_aws/server.py).
+
+One port for everything, as the emulator's (``EMULATOR_PORT``, default 4566):
+
+- 127.0.0.1:<port> TCP: moto (the control plane) and the data plane's own endpoints below;
+- 127.0.0.1:<port> UDP: the DNS server (the hosted zones, failover by the checkers' verdicts);
+- 127.0.0.2:<port>, 127.0.0.3:<port>, ...: each region's API Gateway stages (regions.py).
+
+Endpoints on the control port: ``GET /_local_aws/dataplane`` (what is served, which regions
+are out, the health checkers' verdicts) and ``POST /_local_aws/outage`` with
+``{"region": "us-east-1", "down": true}`` (``make outage-local`` / ``make restore-local``).
+While a region is out its API addresses refuse connections and every AWS API call signed for
+that region answers 503 ``ServiceUnavailable``, from clients and from the other region's
+functions alike; nothing stored is touched, so restoring loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+from local_aws.dataplane import health_checks, regions
+from local_aws.dataplane.apigateway import Gateway, Listeners
+from local_aws.dataplane.control import OUTAGE_PATH, STATUS_PATH
+from local_aws.dataplane.dns_server import DnsServer
+from local_aws.dataplane.health_checks import HealthCheckers
+from local_aws.dataplane.lambda_runtime import LambdaRuntime
+
+# SigV4: "Credential=<key>/<date>/<region>/<service>/aws4_request" names the region called.
+_SIGNED_REGION = re.compile(r"Credential=[^/,\s]+/\d{8}/(?P<region>[a-z0-9-]+)/(?P<service>[a-z0-9-]+)/")
+
+
+class DataPlane:
+    def __init__(self, *, port: int, state_dir: Path, scale: float) -> None:
+        self.port, self.scale = port, scale
+        self.runtime = LambdaRuntime(endpoint_url=f"http://127.0.0.1:{port}", work_dir=state_dir / "lambda")
+        self.gateway = Gateway(invoke=self.runtime.invoke)
+        self.listeners = Listeners(self.gateway, port, regions.REGIONS)
+        # Each needs the other: DNS answers by the checkers' verdicts; the checkers find their
+        # targets through DNS (UDP only: moto holds TCP on this port).
+        self.dns = DnsServer(host="127.0.0.1", port=port, health=self._healthy, scale=scale)
+        self.checkers = HealthCheckers(port=port, resolve=self.dns.lookup, scale=scale)
+        self._lock = threading.Lock()
+
+    def _healthy(self, health_check_id: str) -> bool:
+        return self.checkers.is_healthy(health_check_id)
+
+    def start(self) -> None:
+        self.listeners.start()
+        self.dns.start()
+        self.checkers.start()
+        health_checks.apply(self.checkers)  # GetHealthCheckStatus answers what they saw
+
+    def stop(self) -> None:
+        health_checks.apply(None)
+        self.checkers.stop()
+        self.dns.stop()
+        self.listeners.stop()
+        self.runtime.close()
+
+    def set_outage(self, region: str, down: bool) -> None:
+        with self._lock:
+            regions.OUTAGES.set(region, down)
+            if down:
+                self.listeners.stop(region)
+            else:
+                self.listeners.start(region)
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "port": self.port,
+            "time_scale": self.scale,
+            "dns": f"127.0.0.1:{self.port}/udp",
+            "regions_out": regions.OUTAGES.down(),
+            "api_addresses": {r: regions.address_of(r) for r in self.listeners.serving()},
+        }
+
+    # --- the control port's hooks (server.py) ----------------------------------------
+    def intercept(self, environ: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        """An answer for this control-port request, or None to let moto handle it."""
+        path = environ.get("PATH_INFO", "")
+        if path == STATUS_PATH:
+            return 200, self.status()
+        if path == OUTAGE_PATH:
+            return self._outage_request(environ)
+        match = _SIGNED_REGION.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if match and regions.OUTAGES.is_down(match["region"]):
+            service, region = match["service"], match["region"]
+            return 503, {
+                "__type": "ServiceUnavailable",
+                "message": f"{service} in {region} is unavailable (emulated regional outage)",
+            }
+        return None
+
+    def _outage_request(self, environ: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if environ.get("REQUEST_METHOD") != "POST":
+            return 405, {"error": 'POST {"region": ..., "down": true|false}'}
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            document = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            region, down = document["region"], document["down"]
+            if not isinstance(down, bool):
+                raise TypeError("down must be true or false")
+            self.set_outage(region, down)
+        except (ValueError, KeyError, TypeError) as error:
+            return 400, {"error": f"bad outage request: {error}"}
+        return 200, self.status()

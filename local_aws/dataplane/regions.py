@@ -1,0 +1,112 @@
+"""Where each region's data plane answers, which regions are out, and how fast time runs.
+
+Each AWS region's APIs answer on a loopback address of their own, all on one port (the
+emulator's), so that what DNS answers decides where a client's request goes, as on AWS:
+us-east-1 on 127.0.0.2, us-west-2 on 127.0.0.3, and so on in the order of ``REGIONS``.
+127.0.0.1 stays moto's control plane.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+
+# The commercial regions, in a fixed order: a region's address never depends on the stack.
+REGIONS = (
+    "us-east-1",
+    "us-west-2",
+    "us-east-2",
+    "us-west-1",
+    "ca-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-east-1",
+    "sa-east-1",
+    "me-south-1",
+    "me-central-1",
+    "af-south-1",
+    "il-central-1",
+    "ca-west-1",
+    "mx-central-1",
+)
+FIRST_HOST = 2  # 127.0.0.1 is moto's control plane
+
+# {api-id}.execute-api.{region}.amazonaws.com (an API's default endpoint) and
+# d-{id}.execute-api.{region}.amazonaws.com (a regional custom domain's target).
+EXECUTE_API_HOST = re.compile(r"^(?P<id>[a-z0-9-]+)\.execute-api\.(?P<region>[a-z0-9-]+)\.amazonaws\.com\.?$")
+
+
+def address_of(region: str) -> str:
+    """The loopback address that serves ``region``'s data plane."""
+    if region not in REGIONS:
+        raise ValueError(f"no loopback address for region {region!r}")
+    return f"127.0.0.{FIRST_HOST + REGIONS.index(region)}"
+
+
+def region_at(address: str) -> str | None:
+    """The region whose data plane answers on ``address`` (None: not a region's address)."""
+    prefix, _, host = address.rpartition(".")
+    if prefix != "127.0.0" or not host.isdigit():
+        return None
+    index = int(host) - FIRST_HOST
+    return REGIONS[index] if 0 <= index < len(REGIONS) else None
+
+
+def execute_api_region(host: str) -> str | None:
+    """The region of an execute-api host name (None for any other name)."""
+    match = EXECUTE_API_HOST.match(host.lower())
+    return match["region"] if match and match["region"] in REGIONS else None
+
+
+class Outages:
+    """The regions switched off (``make outage-local``): thread-safe, nothing else changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._down: set[str] = set()
+
+    def set(self, region: str, down: bool) -> None:
+        if region not in REGIONS:
+            raise ValueError(f"unknown region {region!r}")
+        with self._lock:
+            (self._down.add if down else self._down.discard)(region)
+
+    def is_down(self, region: str | None) -> bool:
+        with self._lock:
+            return region in self._down
+
+    def down(self) -> list[str]:
+        with self._lock:
+            return sorted(self._down)
+
+
+OUTAGES = Outages()
+
+
+def time_scale(environ: dict[str, str] | None = None) -> float:
+    """``EMULATOR_TIME_SCALE``: how many times faster than AWS the emulator's clocks run
+    (health-check intervals, DNS TTLs). 1 (AWS's own pace) unless set; CI sets more."""
+    raw = (os.environ if environ is None else environ).get("EMULATOR_TIME_SCALE", "1")
+    try:
+        scale = float(raw)
+    except ValueError:
+        raise ValueError(f"EMULATOR_TIME_SCALE must be a number >= 1, got {raw!r}") from None
+    if not 1 <= scale <= 1000:
+        raise ValueError(f"EMULATOR_TIME_SCALE must be between 1 and 1000, got {raw!r}")
+    return scale

@@ -1,0 +1,161 @@
+"""Where the locally deployed API answers, and how to call it from this machine.
+
+    python -m local_aws.endpoints write      cfn-outputs/local-endpoints.json, and curl commands
+    python -m local_aws.endpoints resolve N  the address the emulator's DNS server answers for N
+    python -m local_aws.endpoints api-key    the client API key's value (from the emulator)
+
+``make deploy-local`` runs ``write``. Each region's stage answers on its own loopback address
+(local_aws/dataplane/regions.py) at the emulator's port; the failover name resolves through
+the emulator's DNS server (UDP, same port) to whichever region Route 53's records and health
+checks choose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from cli.outputs_file import OutputsError, load_outputs, region_of
+from local_aws import emulator
+from local_aws.dataplane import regions
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
+LOCAL_ENDPOINTS = ROOT / "cfn-outputs" / "local-endpoints.json"
+ROLES = ("primary", "secondary")
+NEEDED = (
+    *(f"{role}_{name}" for role in ROLES for name in ("api_endpoint", "kms_key_arn", "api_key_id")),
+    "failover_domain_name",
+)
+STAGE_URL_PATH = "/restapis/{api}/{stage}/_user_request_"
+
+
+def emulator_port(env: dict[str, str] | None = None) -> int:
+    """The emulator's port (its endpoint URL, as ``emulator.sh env`` prints it)."""
+    url = emulator.endpoint_env(env)["AWS_ENDPOINT_URL"]
+    port = urlsplit(url).port
+    if port is None:
+        raise ValueError(f"the emulator's endpoint {url} names no port")
+    return port
+
+
+def local_endpoints(outputs: dict[str, Any], port: int) -> dict[str, Any]:
+    """The stage base URLs reachable from this machine, the failover URL and the DNS server."""
+    endpoints: dict[str, Any] = {}
+    for role in ROLES:
+        url = urlsplit(outputs[f"{role}_api_endpoint"])  # https://{api}.execute-api.{region}.amazonaws.com/v1
+        api = (url.hostname or "").split(".", 1)[0]
+        stage = url.path.strip("/")
+        region = region_of(outputs[f"{role}_kms_key_arn"])
+        address = regions.address_of(region)
+        stage_path = STAGE_URL_PATH.format(api=api, stage=stage)
+        endpoints[f"{role}_api_url"] = f"http://{address}:{port}{stage_path}"
+        endpoints[f"{role}_region"] = region
+        endpoints[f"{role}_address"] = address
+    name = outputs.get("failover_domain_name") or ""
+    endpoints["failover_api_url"] = f"http://{name}:{port}" if name else ""
+    endpoints["dns_server"] = f"127.0.0.1:{port}"
+    return endpoints
+
+
+def curl_commands(endpoints: dict[str, Any]) -> str:
+    python = ".venv/bin/python -m local_aws.endpoints"
+    body = '{"amount": "10.50", "currency": "EUR", "customer_id": "c-1"}'
+    lines = [
+        "Call the API (each region's stage on its own loopback address; the failover name through",
+        f"the emulator's DNS server, UDP {endpoints['dns_server']}):",
+        f"  KEY=$({python} api-key)",
+    ]
+    for role in ROLES:
+        url = endpoints[f"{role}_api_url"]
+        lines.append(f"  curl {url}/health")
+    primary = endpoints["primary_api_url"]
+    lines += [
+        f"  curl -H \"x-api-key: $KEY\" -H 'content-type: application/json' -d '{body}' {primary}/payments",
+        f'  curl -H "x-api-key: $KEY" {endpoints["secondary_api_url"]}/customers/c-1/payments',
+    ]
+    failover = endpoints["failover_api_url"]
+    if failover:
+        host = urlsplit(failover).hostname
+        port = urlsplit(failover).port
+        lines += [
+            "  # the failover name: where DNS sends it now",
+            f'  curl --resolve "{host}:{port}:$({python} resolve {host})" {failover}/health',
+        ]
+    return "\n".join(lines)
+
+
+def resolve(name: str, port: int, record_type: str = "A") -> list[str]:
+    """Ask the emulator's DNS server (UDP) for ``name``."""
+    import dns.message  # noqa: PLC0415 - only for this command
+    import dns.query  # noqa: PLC0415
+    import dns.rcode  # noqa: PLC0415
+
+    query = dns.message.make_query(name, record_type)
+    answer = dns.query.udp(query, "127.0.0.1", port=port, timeout=3)
+    if answer.rcode() != dns.rcode.NOERROR:
+        raise LookupError(f"{name}: {dns.rcode.to_text(answer.rcode())} from the emulator's DNS server")
+    addresses = [item.to_text() for rrset in answer.answer for item in rrset if rrset.rdtype == 1]
+    if not addresses:
+        raise LookupError(f"{name}: no {record_type} record")
+    return addresses
+
+
+def api_key_value(outputs: dict[str, Any], env: dict[str, str]) -> str:
+    import boto3  # noqa: PLC0415
+
+    region = region_of(outputs["primary_kms_key_arn"])
+    client = boto3.client(
+        "apigateway",
+        region_name=region,
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+    return client.get_api_key(apiKey=outputs["primary_api_key_id"], includeValue=True)["value"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    write = commands.add_parser("write", help="write local-endpoints.json and print curl commands")
+    write.add_argument("--outputs", type=Path, default=FLAT_OUTPUTS)
+    write.add_argument("--out", type=Path, default=LOCAL_ENDPOINTS)
+    lookup = commands.add_parser("resolve", help="the address the emulator's DNS server answers for NAME")
+    lookup.add_argument("name")
+    key = commands.add_parser("api-key", help="the client API key's value, from the emulator")
+    key.add_argument("--outputs", type=Path, default=FLAT_OUTPUTS)
+    args = parser.parse_args(argv)
+    if not emulator.running():
+        parser.error("the local emulator is not running: run `make deploy-local` first")
+    env = emulator.endpoint_env()
+    port = emulator_port()
+    try:
+        if args.command == "resolve":
+            print(resolve(args.name, port)[0])
+            return 0
+        outputs = load_outputs(args.outputs, list(NEEDED))
+        if args.command == "api-key":
+            print(api_key_value(outputs, {**os.environ, **env}))
+            return 0
+        endpoints = local_endpoints(outputs, port)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(endpoints, indent=2, sort_keys=True) + "\n")
+        print(f"Local endpoints ({args.out}):")
+        for name in ("primary_api_url", "secondary_api_url", "failover_api_url", "dns_server"):
+            print(f"  {name:<20} {endpoints[name]}")
+        print()
+        print(curl_commands(endpoints))
+    except (OutputsError, LookupError, ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

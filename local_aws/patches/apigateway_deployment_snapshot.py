@@ -1,0 +1,154 @@
+"""Gap: a moto deployment records nothing of the API it deploys.
+
+On AWS, ``CreateDeployment`` takes a snapshot of the REST API's resources, methods,
+integrations, models, validators and gateway responses, and a stage serves the snapshot of
+the deployment it points at: "After creating your API, you must deploy it to make it callable
+by your users ... each time you update the API you must redeploy it"
+(https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-deploy-api.html) and
+gateway responses "take effect after you deploy"
+(https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-gatewayResponse-definition.html).
+moto 5.2.5 keeps only an id and a description, so a data plane reading the live API would
+serve a route changed after the last deployment: the mistake (a method added without a new
+deployment, Terraform's ``triggers`` forgotten) would pass locally and 403 on AWS. With this
+patch each deployment carries ``snapshot``: what its stage serves (local_aws/dataplane).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.apigateway.models import Deployment, RestAPI
+
+
+@dataclass(frozen=True)
+class Integration:
+    type: str  # AWS_PROXY, AWS, HTTP, HTTP_PROXY, MOCK
+    uri: str
+    http_method: str | None
+    timeout_ms: int
+
+
+@dataclass(frozen=True)
+class Method:
+    http_method: str
+    authorization_type: str
+    api_key_required: bool
+    request_parameters: dict[str, bool]  # "method.request.querystring.limit": required
+    request_models: dict[str, str]  # content type -> model name
+    validate_body: bool
+    validate_parameters: bool
+    integration: Integration | None
+
+
+@dataclass(frozen=True)
+class Resource:
+    id: str
+    path: str  # "/payments/{payment_id}"
+    methods: dict[str, Method]  # "GET" (or "ANY") -> method
+
+
+@dataclass(frozen=True)
+class GatewayResponse:
+    status_code: int | None
+    parameters: dict[str, str]
+    templates: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ApiSnapshot:
+    api_id: str
+    account_id: str
+    region: str
+    api_key_source: str
+    resources: tuple[Resource, ...]
+    models: dict[str, dict[str, Any]]  # name -> JSON schema
+    gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)
+
+
+# API Gateway's default integration timeout for REST APIs: 29 s
+# (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html).
+DEFAULT_TIMEOUT_MS = 29_000
+
+
+def _integration(method: Any) -> Integration | None:
+    integration = method.method_integration
+    if integration is None:
+        return None
+    timeout = integration.timeout_in_millis
+    return Integration(
+        type=integration.integration_type,
+        uri=integration.uri or "",
+        http_method=integration.http_method,
+        timeout_ms=int(timeout) if timeout else DEFAULT_TIMEOUT_MS,
+    )
+
+
+def _method(api: RestAPI, method: Any) -> Method:
+    validator = api.request_validators.get(method.request_validator_id or "")
+    return Method(
+        http_method=method.http_method,
+        authorization_type=method.authorization_type or "NONE",
+        api_key_required=bool(method.api_key_required),
+        request_parameters={
+            name: bool(required) for name, required in (method.request_parameters or {}).items()
+        },
+        request_models=dict(method.request_models or {}),
+        validate_body=bool(validator and validator.validate_request_body),
+        validate_parameters=bool(validator and validator.validate_request_parameters),
+        integration=_integration(method),
+    )
+
+
+def _schema(model: Any) -> dict[str, Any]:
+    try:
+        return json.loads(model.schema or "{}")
+    except ValueError:
+        return {}
+
+
+def _status(value: Any) -> int | None:
+    return int(value) if value not in (None, "") else None
+
+
+def snapshot(api: RestAPI) -> ApiSnapshot:
+    """What a deployment of ``api`` made now would serve."""
+    return ApiSnapshot(
+        api_id=api.id,
+        account_id=api.account_id,
+        region=api.region_name,
+        api_key_source=api.api_key_source or "HEADER",
+        resources=tuple(
+            Resource(
+                id=resource.id,
+                path=resource.get_path(),
+                methods={verb: _method(api, m) for verb, m in resource.resource_methods.items()},
+            )
+            for resource in list(api.resources.values())
+        ),
+        models={name: _schema(model) for name, model in api.models.items()},
+        gateway_responses={
+            kind: GatewayResponse(
+                status_code=_status(response.status_code),
+                parameters=dict(response.response_parameters or {}),
+                templates=dict(response.response_templates or {}),
+            )
+            for kind, response in api.gateway_responses.items()
+        },
+    )
+
+
+def apply() -> None:
+    original = RestAPI.create_deployment
+
+    @functools.wraps(original)
+    def create_deployment(
+        self: RestAPI, name: str, description: str, stage_variables: Any = None
+    ) -> Deployment:
+        deployment = original(self, name, description, stage_variables)
+        deployment.snapshot = snapshot(self)
+        return deployment
+
+    RestAPI.create_deployment = create_deployment

@@ -1,0 +1,59 @@
+"""local_aws/endpoints.py and local_aws/outage.py: what `make deploy-local` prints and writes,
+and the outage switch's argument checks (no emulator needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from local_aws import outage
+from local_aws.endpoints import curl_commands, local_endpoints
+
+OUTPUTS = {
+    "primary_api_endpoint": "https://abc123.execute-api.us-east-1.amazonaws.com/v1",
+    "secondary_api_endpoint": "https://def456.execute-api.us-west-2.amazonaws.com/v1",
+    "primary_kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k",
+    "secondary_kms_key_arn": "arn:aws:kms:us-west-2:123456789012:key/k",
+    "failover_domain_name": "api.tap-dev.payments-dr.net",
+}
+
+
+def test_each_stage_is_reached_on_its_regions_address_and_the_emulators_port():
+    endpoints = local_endpoints(OUTPUTS, 4599)
+    assert endpoints["primary_api_url"] == "http://127.0.0.2:4599/restapis/abc123/v1/_user_request_"
+    assert endpoints["secondary_api_url"] == "http://127.0.0.3:4599/restapis/def456/v1/_user_request_"
+    assert endpoints["failover_api_url"] == "http://api.tap-dev.payments-dr.net:4599"
+    assert endpoints["dns_server"] == "127.0.0.1:4599"
+    assert (endpoints["primary_region"], endpoints["secondary_region"]) == ("us-east-1", "us-west-2")
+
+
+def test_without_a_custom_domain_there_is_no_failover_url_and_no_curl_for_it():
+    endpoints = local_endpoints({**OUTPUTS, "failover_domain_name": ""}, 4566)
+    assert endpoints["failover_api_url"] == ""
+    assert "--resolve" not in curl_commands(endpoints)
+
+
+def test_the_curl_commands_call_each_stage_and_the_failover_name_through_dns():
+    commands = curl_commands(local_endpoints(OUTPUTS, 4566))
+    assert "curl http://127.0.0.2:4566/restapis/abc123/v1/_user_request_/health" in commands
+    assert "curl http://127.0.0.3:4566/restapis/def456/v1/_user_request_/health" in commands
+    assert '-H "x-api-key: $KEY"' in commands and "local_aws.endpoints api-key" in commands
+    assert (
+        'curl --resolve "api.tap-dev.payments-dr.net:4566:'
+        '$(.venv/bin/python -m local_aws.endpoints resolve api.tap-dev.payments-dr.net)" '
+        "http://api.tap-dev.payments-dr.net:4566/health"
+    ) in commands
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["down", "us-east-9"], "unknown region 'us-east-9'"),
+        (["sideways", "us-east-1"], "invalid choice: 'sideways'"),
+        (["down"], "the following arguments are required: region"),
+    ],
+)
+def test_the_outage_switch_refuses_bad_arguments_in_one_line(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        outage.main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
