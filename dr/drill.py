@@ -24,26 +24,23 @@ the tag is a deliberate failover (runbook step 6) and the drill refuses to start
 every expectation held, 1 when one failed or it was interrupted, 2 on bad input (nothing is
 changed then).
 
-How the name is resolved: on AWS, with DNS (the failover name's addresses against each
-region's API Gateway domain). The emulator has no resolver and no health checkers, so there
-the drill evaluates the failover records as Route 53 does: a region is healthy when its
-/health answers 200 (the handler runs in-process, as `call_api.py` does), inverted if its
-health check is inverted; PRIMARY answers while healthy, else SECONDARY while healthy.
+How the drill reaches the deployment is the same on both targets: HTTP to each region's stage
+with the client key, Route 53's GetHealthCheckStatus for the health checks' verdicts, DNS for
+the failover name (its addresses against each record's alias target's). On AWS the stages are
+the outputs' URLs and the system resolver answers; locally the emulator's data plane serves the
+stages on loopback addresses, its health checkers probe them and its DNS server answers
+(local-endpoints.json beside the outputs; timeouts shrink with EMULATOR_TIME_SCALE).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import os
 import signal
 import socket
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,13 +48,15 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import dns.exception
 from botocore.exceptions import BotoCoreError, ClientError
 
+from cli.api_client import Endpoint, local_endpoints, resolve
 from cli.outputs_file import OutputsError, load_outputs, missing_outputs, region_of
 from cli.steps import TimedSteps
 from lib.api_contract import receipt_key
 from local_aws import emulator
-from local_aws.handler_loader import load_handler, proxy_event
+from local_aws.dataplane import control
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,6 +80,8 @@ REQUIRED_OUTPUTS = (
 )
 # Route 53 considers an endpoint healthy when more than 18 % of its checkers see it healthy.
 HEALTHY_SHARE = 0.18
+# How long DNS may take to fail over on the emulator at EMULATOR_TIME_SCALE=1, in AWS seconds.
+LOCAL_FAILOVER_SECONDS = 60
 
 
 class DrillInputError(OutputsError):
@@ -139,30 +140,33 @@ class FailoverRecord:
     alias_target: str
 
 
-def failover_answer(records: list[FailoverRecord], healthy: Callable[[FailoverRecord], bool]) -> str:
-    """The region a Route 53 failover pair answers with: the primary while it is healthy,
-    else the secondary while it is healthy, else the primary (all unhealthy = all healthy)."""
-    by_role = {record.role: record for record in records}
-    if set(by_role) != set(ROLES):
-        raise ExpectationFailed(f"expected one PRIMARY and one SECONDARY record, found {sorted(by_role)}")
-    if healthy(by_role["primary"]):
-        return "primary"
-    return "secondary" if healthy(by_role["secondary"]) else "primary"
-
-
 # --------------------------------------------------------------------------- targets
 
 
 class Target:
-    """Where the drill runs: the emulator or AWS. Subclasses say how to call the API,
-    how healthy a region looks and what the failover name resolves to."""
+    """Where the drill runs: the emulator or AWS, reached the same way: HTTP to each region's
+    stage with the client key, Route 53's health-check status, DNS for the failover name.
+    Subclasses say where the stages answer and which DNS server to ask."""
 
     def __init__(self, deployment: Deployment) -> None:
         self.deployment = deployment
         self.route53 = self.client("route53", deployment.regions["primary"])
+        try:
+            key = self.client("apigateway", deployment.regions["primary"]).get_api_key(
+                apiKey=deployment.outputs["primary_api_key_id"], includeValue=True
+            )["value"]
+        except (BotoCoreError, ClientError) as error:
+            raise DrillInputError(f"cannot read the API key: {error}") from None
+        self.stages = {role: Endpoint(self.stage_url(role), key) for role in ROLES}
 
     def client(self, service: str, region: str) -> Any:
         return boto3.client(service, region_name=region)
+
+    def stage_url(self, role: str) -> str:
+        return self.deployment.outputs[f"{role}_api_endpoint"]
+
+    def addresses(self, name: str) -> set[str]:
+        raise NotImplementedError
 
     def records(self) -> list[FailoverRecord]:
         name = self.deployment.outputs["failover_domain_name"].rstrip(".") + "."
@@ -202,87 +206,9 @@ class Target:
             )
 
     def call(self, role: str, method: str, path: str, body: str | None = None) -> tuple[int, Any]:
-        raise NotImplementedError
-
-    def healthy(self, record: FailoverRecord) -> bool:
-        raise NotImplementedError
-
-    def resolve(self, records: list[FailoverRecord]) -> str:
-        raise NotImplementedError
-
-
-class LocalTarget(Target):
-    """The emulator: the handler runs in-process against the deployed table and bucket."""
-
-    def __init__(self, deployment: Deployment) -> None:
-        if not emulator.running():
-            raise DrillInputError("the local emulator is not running: run `make deploy-local` first")
-        os.environ.update(emulator.endpoint_env())
-        super().__init__(deployment)
-        self._handlers = {role: load_handler(**self._env(role)) for role in ROLES}
-
-    def _env(self, role: str) -> dict[str, str]:
-        region = self.deployment.regions[role]
-        return {
-            "TABLE_NAME": self.deployment.outputs["dynamodb_table_name"],
-            "BUCKET_NAME": self.deployment.outputs[f"{role}_bucket_name"],
-            "REGION_ROLE": role,
-            "AWS_REGION": region,
-            "AWS_DEFAULT_REGION": region,
-        }
-
-    def call(self, role: str, method: str, path: str, body: str | None = None) -> tuple[int, Any]:
-        event = proxy_event(method, path, body=body, request_id=f"drill-{uuid.uuid4()}")
-        saved = {k: os.environ.get(k) for k in self._env(role)}
-        os.environ.update(self._env(role))  # the handler reads its settings per request
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):  # its log lines are not the answer
-                response = self._handlers[role].handler(event, None)
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-        return response["statusCode"], json.loads(response["body"])
-
-    def healthy(self, record: FailoverRecord) -> bool:
-        seen_healthy = self.call(record.role, "GET", "/health")[0] == 200
-        return seen_healthy != self.inverted(record.health_check_id)
-
-    def resolve(self, records: list[FailoverRecord]) -> str:
-        return failover_answer(records, self.healthy)
-
-
-class AwsTarget(Target):
-    """Real AWS: HTTPS to each region's API with its key; DNS for the failover name."""
-
-    def __init__(self, deployment: Deployment) -> None:
-        if os.environ.get("AWS_ENDPOINT_URL"):
-            raise DrillInputError("AWS_ENDPOINT_URL is set: use --target local for the emulator")
-        super().__init__(deployment)
-        try:
-            self._keys = {
-                role: self.client("apigateway", deployment.regions[role]).get_api_key(
-                    apiKey=deployment.outputs[f"{role}_api_key_id"], includeValue=True
-                )["value"]
-                for role in ROLES
-            }
-        except (BotoCoreError, ClientError) as error:
-            raise DrillInputError(f"cannot read the API keys: {error}") from None
-
-    def call(self, role: str, method: str, path: str, body: str | None = None) -> tuple[int, Any]:
-        request = urllib.request.Request(
-            self.deployment.outputs[f"{role}_api_endpoint"].rstrip("/") + path,
-            data=body.encode() if body is not None else None,
-            method=method,
-            headers={"x-api-key": self._keys[role], "Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=15) as response:
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
+        raw = body.encode() if body is not None else None
+        response = self.stages[role].call(method, path, raw=raw, headers={"Content-Type": "application/json"})
+        return response.status, response.body
 
     def healthy(self, record: FailoverRecord) -> bool:
         observations = self.route53.get_health_check_status(HealthCheckId=record.health_check_id)
@@ -290,19 +216,56 @@ class AwsTarget(Target):
         return bool(reports) and sum(r.startswith("Success") for r in reports) / len(reports) > HEALTHY_SHARE
 
     def resolve(self, records: list[FailoverRecord]) -> str:
+        """Which record the failover name answers with now (its addresses against each
+        record's alias target's)."""
         name = self.deployment.outputs["failover_domain_name"]
-        answer = _addresses(name)
+        answer = self.addresses(name)
         for record in records:
-            if answer and answer <= _addresses(record.alias_target):
+            if answer and answer <= self.addresses(record.alias_target):
                 return record.role
         return f"unknown ({name} -> {sorted(answer) or 'no answer'})"
 
 
-def _addresses(name: str) -> set[str]:
-    try:
-        return {info[4][0] for info in socket.getaddrinfo(name, 443, proto=socket.IPPROTO_TCP)}
-    except socket.gaierror:
-        return set()
+class LocalTarget(Target):
+    """The emulator: its data plane serves the stages on loopback addresses and answers DNS
+    (local-endpoints.json, written by `make deploy-local` beside the outputs)."""
+
+    def __init__(self, deployment: Deployment, outputs_path: Path) -> None:
+        if not emulator.running():
+            raise DrillInputError("the local emulator is not running: run `make deploy-local` first")
+        os.environ.update(emulator.endpoint_env())
+        try:
+            self.local = local_endpoints(outputs_path)
+        except (OSError, ValueError) as error:
+            raise DrillInputError(f"no local endpoints: {error}") from None
+        host, _, port = self.local["dns_server"].partition(":")
+        self.dns_server = (host, int(port))
+        self.time_scale = float(control.status(os.environ["AWS_ENDPOINT_URL"])["time_scale"])
+        super().__init__(deployment)
+
+    def stage_url(self, role: str) -> str:
+        return self.local[f"{role}_api_url"]
+
+    def addresses(self, name: str) -> set[str]:
+        try:
+            return set(resolve(name, *self.dns_server))
+        except (OSError, dns.exception.DNSException):
+            return set()
+
+
+class AwsTarget(Target):
+    """Real AWS: HTTPS to each region's API with its key; the system resolver for names."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        if os.environ.get("AWS_ENDPOINT_URL"):
+            raise DrillInputError("AWS_ENDPOINT_URL is set: use --target local for the emulator")
+        super().__init__(deployment)
+
+    def addresses(self, name: str) -> set[str]:
+        try:
+            return {info[4][0] for info in socket.getaddrinfo(name, 443, proto=socket.IPPROTO_TCP)}
+        except socket.gaierror:
+            return set()
 
 
 # --------------------------------------------------------------------------- the drill
@@ -448,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
         "--failover-timeout",
         type=float,
         default=None,
-        help="seconds to wait for DNS to fail over (local 5, aws 300)",
+        help="seconds to wait for DNS to fail over (local 60 / EMULATOR_TIME_SCALE + 10, aws 300)",
     )
     parser.add_argument(
         "--replication-timeout",
@@ -473,13 +436,15 @@ def main(argv: list[str] | None = None) -> int:
     local = args.target == "local"
     try:
         deployment = Deployment.load(args.outputs)
-        target = LocalTarget(deployment) if local else AwsTarget(deployment)
+        target = LocalTarget(deployment, args.outputs) if local else AwsTarget(deployment)
     except OutputsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    # Locally: the health checks' detection (3 x 10 s) twice over, at the emulator's pace.
+    local_failover = LOCAL_FAILOVER_SECONDS / getattr(target, "time_scale", 1) + 10
     drill = Drill(
         target,
-        failover_timeout=args.failover_timeout or (5 if local else 300),
+        failover_timeout=args.failover_timeout or (local_failover if local else 300),
         replication_timeout=args.replication_timeout or (5 if local else 900),
         hold=args.hold,
     )

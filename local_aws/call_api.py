@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Call the locally deployed API: the deployed handler code, run in-process.
+"""Call the locally deployed API over HTTP: the emulator's stage of a region, as a client would.
 
-moto stores the Lambda functions but cannot execute them without Docker, so this builds the
-API Gateway proxy event the function would receive and runs `lib/lambda/handler.py` (the
-code that was zipped) against the deployed table and bucket in the emulator.
+The emulator's data plane serves each region's deployed stage on a loopback address
+(local-endpoints.json, written by `make deploy-local` beside the outputs); this sends the
+request there with the client API key (read from the emulator) and prints the answer.
 
     call_api.py METHOD PATH [BODY] [--region primary|secondary]
     call_api.py POST /payments '{"amount": "10.50", "currency": "EUR", "customer_id": "c-1"}'
@@ -13,23 +13,25 @@ code that was zipped) against the deployed table and bucket in the emulator.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from cli.api_client import Endpoint, local_endpoints
 from cli.outputs_file import OutputsError, load_outputs, region_of
 from local_aws import emulator
-from local_aws.handler_loader import load_handler, proxy_event
 
 ROOT = Path(__file__).resolve().parents[1]
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
-NEEDED = ("dynamodb_table_name", "{role}_bucket_name", "{role}_kms_key_arn")
+NEEDED = ("{role}_api_key_id", "{role}_kms_key_arn")
 
 
 def read_outputs(path: Path, role: str) -> tuple[dict[str, str], str]:
@@ -40,7 +42,7 @@ def read_outputs(path: Path, role: str) -> tuple[dict[str, str], str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Call the locally deployed payments API.")
+    parser = argparse.ArgumentParser(description="Call the locally deployed payments API over HTTP.")
     parser.add_argument("method", type=str.upper, choices=METHODS)
     parser.add_argument("path", help="e.g. /payments or '/customers/c-1/payments?limit=5'")
     parser.add_argument("body", nargs="?", help="JSON request body")
@@ -53,26 +55,30 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{args.outputs} does not exist: run `make deploy-local` first")
     if not emulator.running():
         parser.error("the local emulator is not running: run `make deploy-local` first")
-
     try:
         outputs, region = read_outputs(args.outputs, args.region)
-    except OutputsError as error:
-        parser.error(str(error))
+        stage_url = local_endpoints(args.outputs)[f"{args.region}_api_url"]
+    except (OutputsError, OSError, ValueError, KeyError) as error:
+        parser.error(f"{error}")
     os.environ.update(emulator.endpoint_env())
-    handler = load_handler(
-        TABLE_NAME=outputs["dynamodb_table_name"],
-        BUCKET_NAME=outputs[f"{args.region}_bucket_name"],
-        REGION_ROLE=args.region,
-        AWS_REGION=region,
-        AWS_DEFAULT_REGION=region,
-    )
+    try:
+        key = boto3.client("apigateway", region_name=region).get_api_key(
+            apiKey=outputs[f"{args.region}_api_key_id"], includeValue=True
+        )["value"]
+    except (BotoCoreError, ClientError) as error:
+        print(f"error: cannot read the API key from the emulator: {error}", file=sys.stderr)
+        return 1
     url = urlsplit(args.path)
-    event = proxy_event(args.method, url.path, body=args.body, query=dict(parse_qsl(url.query)))
-    with contextlib.redirect_stdout(sys.stderr):  # the handler's log lines are not the answer
-        response = handler.handler(event, None)
-    print(f"HTTP {response['statusCode']} ({args.region}, {region})", file=sys.stderr)
-    print(json.dumps(json.loads(response["body"]), indent=2))
-    return 0 if response["statusCode"] < 400 else 1
+    response = Endpoint(stage_url, key).call(
+        args.method,
+        url.path,
+        raw=args.body.encode() if args.body is not None else None,
+        query=dict(parse_qsl(url.query)) or None,
+        headers={"Content-Type": "application/json"} if args.body is not None else None,
+    )
+    print(f"HTTP {response.status} ({args.region}, {region})", file=sys.stderr)
+    print(json.dumps(response.body, indent=2))
+    return 0 if response.status < 400 else 1
 
 
 if __name__ == "__main__":

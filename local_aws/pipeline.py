@@ -34,10 +34,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from cli.outputs_file import load_outputs
 from cli.steps import TimedSteps
 from deploy.terraform_runner import LocalState, RunError, Runner
 from lib.config import ConfigError, StackConfig
 from local_aws.emulator import SCRIPT, parse_exports
+from local_aws.endpoints import LOCAL_ENDPOINTS, curl_commands, emulator_port, local_endpoints
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,6 +47,8 @@ EMULATOR = SCRIPT
 FLAT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
 # Point at real AWS resources: meaningless (and harmful) against the emulator.
 REAL_AWS_ONLY = ("TERRAFORM_STATE_BUCKET", "TERRAFORM_STATE_BUCKET_REGION", "HOSTED_ZONE_ID")
+# make test-e2e's emulator runs health checks and TTLs this many times faster than AWS.
+E2E_TIME_SCALE = "10"
 # Would send the SDKs somewhere other than the emulator, or pick real credentials.
 AWS_SESSION_VARS = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONFIG_FILE")
 
@@ -352,6 +356,7 @@ def cmd_deploy(p: Pipeline) -> int:
         ) from None
     p.print_summary("deploy-local finished")
     print_outputs(p)
+    write_endpoints(p)
     return 0
 
 
@@ -386,13 +391,16 @@ def cmd_test(p: Pipeline) -> int:
                 f"an emulator is already running for {p.state_dir.relative_to(ROOT)}: stop it first"
             )
         shutil.rmtree(p.state_dir, ignore_errors=True)
-    with p.step("start emulator"):
+    with p.step(
+        f"start emulator (time scale {p.base_env.setdefault('EMULATOR_TIME_SCALE', E2E_TIME_SCALE)})"
+    ):
         p.start_emulator()
     failure: RunError | None = None
     try:
         try:
             with p.step(f"deploy {p.stack} (synth + terraform apply)"):
                 p.deploy()
+                write_endpoints(p, quiet=True)
             with p.step("synth identity (no emulator settings vs deployed)"):
                 p.synth_identity()
             second_environment(p)
@@ -444,21 +452,31 @@ def print_outputs(p: Pipeline) -> None:
         print(f"  {name:<32} {json.dumps(value) if isinstance(value, list) else value}")
     print(
         f"""
-Call the API
-  The emulator holds every resource, but it cannot run Lambda code (moto needs Docker for
-  that). Locally, the deployed handler code runs in-process against the deployed table and
-  bucket, exactly as the function would:
-    .venv/bin/python -m local_aws.call_api POST /payments '{{"amount": "10.50", "currency": "EUR", "customer_id": "c-1"}}'
-    .venv/bin/python -m local_aws.call_api GET /customers/c-1/payments
-    .venv/bin/python -m local_aws.call_api GET /health --region secondary
-  On real AWS (make deploy), with the same outputs:
+On real AWS (make deploy), with the same outputs:
     KEY=$(aws apigateway get-api-key --api-key {outputs["primary_api_key_id"]} --include-value --query value --output text)
     curl -H "x-api-key: $KEY" -H 'content-type: application/json' \\
       -d '{{"amount": "10.50", "currency": "EUR", "customer_id": "c-1"}}' {outputs["primary_api_endpoint"]}/payments
-    curl https://{outputs["failover_domain_name"] or "<failover domain>"}/health   # after DNS delegation
-
-Tear it down with: make destroy-local"""
+    curl https://{outputs["failover_domain_name"] or "<failover domain>"}/health   # after DNS delegation"""
     )
+
+
+def write_endpoints(p: Pipeline, *, quiet: bool = False) -> None:
+    """cfn-outputs/local-endpoints.json (beside the outputs) and the curl commands that reach
+    the local stages."""
+    endpoints = local_endpoints(load_outputs(p.flat_outputs), emulator_port(p.base_env))
+    out = p.flat_outputs.parent / LOCAL_ENDPOINTS.name
+    out.write_text(json.dumps(endpoints, indent=2, sort_keys=True) + "\n")
+    if quiet:
+        return
+    print(f"\nLocal endpoints ({out.relative_to(ROOT)}):")
+    for name in ("primary_api_url", "secondary_api_url", "failover_api_url", "dns_server"):
+        print(f"  {name:<20} {endpoints[name]}")
+    print()
+    print(curl_commands(endpoints))
+    print(
+        "\nTake a region out and back: make outage-local REGION=us-east-1 / make restore-local REGION=us-east-1"
+    )
+    print("Tear it down with: make destroy-local")
 
 
 def main(argv: list[str] | None = None) -> int:

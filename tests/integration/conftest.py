@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from cli.api_client import Endpoint, local_endpoints, resolve
 from lib.config import PROFILES, PROJECT, Profile, resource_name
 from lib.outputs import OUTPUTS
 
@@ -205,3 +207,41 @@ def profile(deployment: Deployment, client: ClientFactory) -> Profile:
     assert tags.get("Environment") in PROFILES, tags
     assert tags.get("EnvironmentSuffix") == deployment.suffix, tags
     return PROFILES[tags["Environment"]]
+
+
+def _outputs_path() -> Path:
+    path = Path(os.environ.get("FLAT_OUTPUTS") or DEFAULT_OUTPUTS)
+    return path if path.is_absolute() else ROOT / path
+
+
+@pytest.fixture(scope="session")
+def api_key_value(deployment: Deployment, client: ClientFactory) -> str:
+    """The client API key's value (the same in both regions)."""
+    return client("apigateway", deployment.region("primary")).get_api_key(
+        apiKey=deployment.outputs["primary_api_key_id"], includeValue=True
+    )["value"]
+
+
+@pytest.fixture(scope="session")
+def endpoints(deployment: Deployment, api_key_value: str) -> dict[str, Endpoint]:
+    """Each region's stage over HTTP (``primary``, ``secondary``) and the failover name
+    (``failover``), as a client reaches them: see tests/integration/http_api.py."""
+    try:
+        local = local_endpoints(_outputs_path()) if os.environ.get("AWS_ENDPOINT_URL") else None
+    except FileNotFoundError as error:
+        pytest.fail(str(error), pytrace=False)
+    stages = {
+        role: Endpoint(local[f"{role}_api_url"] if local else deployment.endpoint(role), api_key_value)
+        for role in ROLES
+    }
+    if local:
+        dns_host, _, dns_port = local["dns_server"].partition(":")
+        failover_url = local["failover_api_url"]
+        name = urlsplit(failover_url).hostname or ""
+        address = resolve(name, dns_host, int(dns_port))
+    else:
+        failover_url = f"https://{deployment.domain_name}"
+        name_server = socket.gethostbyname(deployment.outputs["name_servers"][0])
+        address = resolve(deployment.domain_name, name_server)
+    assert address, f"no A record for {failover_url}"
+    return {**stages, "failover": Endpoint(failover_url, api_key_value, connect_to=address[0])}

@@ -1,10 +1,9 @@
-"""The API handler (lib/lambda/handler.py) run against the DEPLOYED table and buckets.
+"""The payments API over HTTP, as clients call it: each region's deployed stage (API Gateway,
+the deployed function, its table, bucket and key) and, at the end, the failover name.
 
-The function's code is imported and called with API Gateway REST proxy events, with the
-environment the deployed function has (its table, its region's bucket, its role). That
-exercises the real data path in both regions (global table replication included) on the
-emulator, which cannot run Lambda without Docker, and on real AWS alike. Every run uses
-fresh ids, so re-runs against the same deployment pass; the items are removed afterwards.
+On the emulator the data plane serves the stages (local_aws/dataplane); on real AWS the same
+tests call the real stages. Every run uses fresh ids, so re-runs against the same deployment
+pass; the items are removed afterwards.
 """
 
 from __future__ import annotations
@@ -13,76 +12,25 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
-from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
+from cli.api_client import Endpoint, Response
 from lib.api_contract import PUBLIC_FIELDS, receipt_key
-from local_aws.handler_loader import load_handler, proxy_event
 from tests.integration.conftest import ClientFactory, Deployment
 from tests.integration.support import eventually
 
 pytestmark = pytest.mark.integration
 
-ROUTE_TEMPLATES = (
-    (re.compile(r"/payments"), "/payments"),
-    (re.compile(r"/payments/[^/]+"), "/payments/{payment_id}"),
-    (re.compile(r"/customers/[^/]+/payments"), "/customers/{customer_id}/payments"),
-    (re.compile(r"/health"), "/health"),
-)
 CREATED_AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
-
-
-@dataclass(frozen=True)
-class Response:
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str]
-
-
-@dataclass(frozen=True)
-class RegionalHandler:
-    """The handler module of one region and the environment its function runs with."""
-
-    module: ModuleType
-    env: dict[str, str]
-
-    def call(
-        self, method: str, path: str, body: dict[str, Any] | None = None, query: dict[str, str] | None = None
-    ) -> Response:
-        resource = next((t for p, t in ROUTE_TEMPLATES if p.fullmatch(path)), path)
-        request_id = str(uuid.uuid4())
-        payload = json.dumps(body) if body is not None else None
-        event = proxy_event(method, path, body=payload, query=query, resource=resource, request_id=request_id)
-        # The handler reads its configuration per request: keep it set only for the call.
-        with pytest.MonkeyPatch.context() as patch:
-            for name, value in self.env.items():
-                patch.setenv(name, value)
-            result = self.module.handler(event, SimpleNamespace(aws_request_id=request_id))
-        return Response(result["statusCode"], json.loads(result["body"]), result["headers"])
 
 
 def _until(call: Callable[[], Response], ok: Callable[[Response], bool], what: str) -> Response:
     """Repeat ``call`` until its response satisfies ``ok`` (bounded: replication, GSIs)."""
     return eventually(lambda: response if ok(response := call()) else None, what)
-
-
-def _handler_for(deployment: Deployment, role: str) -> RegionalHandler:
-    env = {
-        "TABLE_NAME": deployment.table_name,
-        "BUCKET_NAME": deployment.bucket(role),
-        "REGION_ROLE": role,
-        "AWS_REGION": deployment.region(role),
-    }
-    with pytest.MonkeyPatch.context() as patch:  # undoes what load_handler sets
-        for name, value in env.items():
-            patch.setenv(name, value)
-        module = load_handler(**env)
-    return RegionalHandler(module, env)
 
 
 @pytest.fixture(scope="module")
@@ -98,13 +46,13 @@ def created_ids(deployment: Deployment, client: ClientFactory) -> Iterator[list[
 
 
 @pytest.fixture(scope="module")
-def primary(deployment: Deployment) -> RegionalHandler:
-    return _handler_for(deployment, "primary")
+def primary(endpoints: dict[str, Endpoint]) -> Endpoint:
+    return endpoints["primary"]
 
 
 @pytest.fixture(scope="module")
-def secondary(deployment: Deployment) -> RegionalHandler:
-    return _handler_for(deployment, "secondary")
+def secondary(endpoints: dict[str, Endpoint]) -> Endpoint:
+    return endpoints["secondary"]
 
 
 def _new_payment(created_ids: list[str], customer_id: str | None = None, **fields: Any) -> dict[str, Any]:
@@ -120,13 +68,13 @@ def _new_payment(created_ids: list[str], customer_id: str | None = None, **field
 
 
 @pytest.fixture(scope="module")
-def created(primary: RegionalHandler, created_ids: list[str]) -> tuple[dict[str, Any], Response]:
-    """One payment created through the primary region's handler: (request body, response)."""
+def created(primary: Endpoint, created_ids: list[str]) -> tuple[dict[str, Any], Response]:
+    """One payment created through the primary region's stage: (request body, response)."""
     request = _new_payment(created_ids, description="integration test")
     return request, primary.call("POST", "/payments", request)
 
 
-def test_health_is_ok_in_the_primary(primary: RegionalHandler, primary_region: str) -> None:
+def test_health_is_ok_in_the_primary(primary: Endpoint, primary_region: str) -> None:
     response = primary.call("GET", "/health")
     assert response.status == 200
     assert response.body == {"status": "ok", "region": primary_region, "role": "primary"}
@@ -233,7 +181,7 @@ def test_create_stores_the_item_in_the_table(
 
 
 def test_replay_of_the_same_request_returns_200_and_the_same_record(
-    created: tuple[dict[str, Any], Response], primary: RegionalHandler
+    created: tuple[dict[str, Any], Response], primary: Endpoint
 ) -> None:
     request, first = created
     replay = primary.call("POST", "/payments", request)
@@ -242,7 +190,7 @@ def test_replay_of_the_same_request_returns_200_and_the_same_record(
 
 
 def test_same_id_with_a_different_request_is_a_conflict(
-    created: tuple[dict[str, Any], Response], primary: RegionalHandler
+    created: tuple[dict[str, Any], Response], primary: Endpoint
 ) -> None:
     request, _ = created
     response = primary.call("POST", "/payments", {**request, "amount": "99.99"})
@@ -251,7 +199,7 @@ def test_same_id_with_a_different_request_is_a_conflict(
 
 
 def test_invalid_amount_is_rejected_without_a_write(
-    primary: RegionalHandler, deployment: Deployment, client: ClientFactory, primary_region: str
+    primary: Endpoint, deployment: Deployment, client: ClientFactory, primary_region: str
 ) -> None:
     payment_id = f"it-{uuid.uuid4().hex}"
     request = {"payment_id": payment_id, "amount": "10.001", "currency": "EUR", "customer_id": "it-c"}
@@ -264,9 +212,7 @@ def test_invalid_amount_is_rejected_without_a_write(
     assert "Item" not in stored
 
 
-def test_get_returns_the_payment_or_404(
-    created: tuple[dict[str, Any], Response], primary: RegionalHandler
-) -> None:
+def test_get_returns_the_payment_or_404(created: tuple[dict[str, Any], Response], primary: Endpoint) -> None:
     _, first = created
     found = primary.call("GET", f"/payments/{first.body['payment_id']}")
     assert found.status == 200
@@ -276,9 +222,7 @@ def test_get_returns_the_payment_or_404(
     assert missing.body == {"error": "Payment not found"}
 
 
-def test_list_returns_a_customers_payments_newest_first(
-    primary: RegionalHandler, created_ids: list[str]
-) -> None:
+def test_list_returns_a_customers_payments_newest_first(primary: Endpoint, created_ids: list[str]) -> None:
     customer_id = f"it-customer-{uuid.uuid4().hex}"
     records = []
     for amount in ("1.00", "2.00", "3.00"):
@@ -304,7 +248,7 @@ def test_list_returns_a_customers_payments_newest_first(
 
 
 def test_secondary_reads_the_payment_created_in_the_primary(
-    created: tuple[dict[str, Any], Response], secondary: RegionalHandler
+    created: tuple[dict[str, Any], Response], secondary: Endpoint
 ) -> None:
     """Failover readiness: the global table replicates the primary's write."""
     _, first = created
@@ -318,7 +262,7 @@ def test_secondary_reads_the_payment_created_in_the_primary(
 
 
 def test_secondary_lists_the_replicated_payment(
-    created: tuple[dict[str, Any], Response], secondary: RegionalHandler
+    created: tuple[dict[str, Any], Response], secondary: Endpoint
 ) -> None:
     _, first = created
     response = _until(
@@ -330,7 +274,7 @@ def test_secondary_lists_the_replicated_payment(
     assert response.body == {"items": [first.body]}
 
 
-def test_health_is_ok_in_the_secondary(secondary: RegionalHandler, secondary_region: str) -> None:
+def test_health_is_ok_in_the_secondary(secondary: Endpoint, secondary_region: str) -> None:
     response = secondary.call("GET", "/health")
     assert response.status == 200
     assert response.body == {"status": "ok", "region": secondary_region, "role": "secondary"}

@@ -9,8 +9,7 @@ import pytest
 from local_aws.call_api import read_outputs
 
 GOOD = {
-    "dynamodb_table_name": "tap-payments-dev",
-    "primary_bucket_name": "b",
+    "primary_api_key_id": "k1",
     "primary_kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k",
 }
 
@@ -22,7 +21,7 @@ GOOD = {
         (b'{"dynamodb_table_name": ', "is not JSON"),
         (b"\xff\xfe{}", "cannot be read"),
         (b"[]", "must hold a JSON object"),
-        (json.dumps({"other": "stack"}).encode(), "lacks outputs dynamodb_table_name"),
+        (json.dumps({"other": "stack"}).encode(), "lacks outputs primary_api_key_id"),
         (json.dumps({**GOOD, "primary_kms_key_arn": 7}).encode(), "lacks outputs primary_kms_key_arn"),
         (json.dumps({**GOOD, "primary_kms_key_arn": "key/k"}).encode(), "cannot read a region"),
     ],

@@ -1,4 +1,4 @@
-"""dr/drill.py: the failover evaluation and the drill's input validation.
+"""dr/drill.py: how a target reads Route 53 and DNS, and the drill's input validation.
 
 The drill itself runs against a deployment inside `make test` (local_aws/pipeline.py).
 """
@@ -11,7 +11,7 @@ import pytest
 
 from cli.outputs_file import OutputsError
 from dr import drill as dr_drill
-from dr.drill import Deployment, ExpectationFailed, FailoverRecord, failover_answer
+from dr.drill import Deployment, ExpectationFailed, FailoverRecord
 
 RECORDS = [
     FailoverRecord("primary", "hc-p", "d-p.execute-api.us-east-1.amazonaws.com"),
@@ -35,23 +35,55 @@ OUTPUTS = {
 }
 
 
+class Observed(dr_drill.Target):
+    """A target whose DNS answers and health-check reports are given."""
+
+    def __init__(self, answers, reports=()):
+        from types import SimpleNamespace
+
+        self.deployment = Deployment(OUTPUTS, {"primary": "us-east-1", "secondary": "us-west-2"})
+        self.answers = answers
+        self.route53 = SimpleNamespace(
+            get_health_check_status=lambda **_: {
+                "HealthCheckObservations": [{"StatusReport": {"Status": r}} for r in reports]
+            }
+        )
+
+    def addresses(self, name):
+        return set(self.answers.get(name, ()))
+
+
 @pytest.mark.parametrize(
-    ("primary_healthy", "secondary_healthy", "answer"),
+    ("name_answer", "expected"),
     [
-        (True, True, "primary"),
-        (True, False, "primary"),
-        (False, True, "secondary"),
-        (False, False, "primary"),
+        ({"127.0.0.2"}, "primary"),
+        ({"127.0.0.3"}, "secondary"),
+        (set(), "unknown (api.tap-dev.payments-dr.net -> no answer)"),
+        ({"10.0.0.9"}, "unknown (api.tap-dev.payments-dr.net -> ['10.0.0.9'])"),
     ],
 )
-def test_failover_answer_follows_route53_rules(primary_healthy, secondary_healthy, answer):
-    health = {"primary": primary_healthy, "secondary": secondary_healthy}
-    assert failover_answer(RECORDS, lambda record: health[record.role]) == answer
+def test_the_failover_name_is_matched_against_each_records_alias_target(name_answer, expected):
+    target = Observed(
+        {
+            OUTPUTS["failover_domain_name"]: name_answer,
+            RECORDS[0].alias_target: {"127.0.0.2"},
+            RECORDS[1].alias_target: {"127.0.0.3"},
+        }
+    )
+    assert target.resolve(RECORDS) == expected
 
 
-def test_failover_answer_needs_both_records():
-    with pytest.raises(ExpectationFailed, match="one PRIMARY and one SECONDARY"):
-        failover_answer(RECORDS[:1], lambda record: True)
+@pytest.mark.parametrize(
+    ("reports", "healthy"),
+    [
+        (["Success: HTTP Status Code 200, OK"] * 2, True),
+        (["Success: HTTP Status Code 200, OK"] + ["Failure: Connection refused"] * 4, True),  # 20 %
+        (["Success: HTTP Status Code 200, OK"] + ["Failure: Connection refused"] * 5, False),  # 16.7 %
+        ([], False),
+    ],
+)
+def test_a_region_is_healthy_when_more_than_18_percent_of_checkers_say_so(reports, healthy):
+    assert Observed({}, reports).healthy(RECORDS[0]) is healthy
 
 
 def write(tmp_path, outputs):
@@ -190,7 +222,8 @@ class FakeTarget(dr_drill.Target):
     def resolve(self, records):
         if self.on_resolve is not None:
             self.on_resolve(self)
-        return failover_answer(records, self.healthy)
+        primary, secondary = records  # Route 53's failover pair, as the emulator's DNS answers it
+        return "secondary" if not self.healthy(primary) and self.healthy(secondary) else "primary"
 
 
 def _drill(tmp_path, target_factory):

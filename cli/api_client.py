@@ -1,0 +1,111 @@
+"""A client of the deployed API over HTTP: each region's stage, and the failover name through DNS.
+
+On the emulator the stages answer on the loopback addresses ``make deploy-local`` wrote to
+``local-endpoints.json`` (beside the flat outputs, or ``$LOCAL_ENDPOINTS``) and the failover
+name resolves through the emulator's DNS server; on real AWS the stage URLs are the outputs'
+and a name is resolved at a DNS server of the caller's choice (the hosted zone's own name
+servers answer without delegation). The drill and the integration tests use it.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import dns.message
+import dns.query
+import dns.rdatatype
+
+TIMEOUT_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: Any  # the decoded JSON body (None when empty)
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A stage base URL (``http(s)://host[:port]/base/path``), reached at ``connect_to`` if given
+    (an address chosen by DNS, as ``curl --resolve`` does) with the URL's host as Host / SNI."""
+
+    base_url: str
+    api_key: str | None = None
+    connect_to: str | None = None
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        query: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+        with_key: bool = True,
+    ) -> Response:
+        url = urlsplit(self.base_url)
+        host = url.hostname or ""
+        port = url.port or (443 if url.scheme == "https" else 80)
+        address = self.connect_to or host
+        if url.scheme == "https":
+            context = ssl.create_default_context()
+            connection: http.client.HTTPConnection = _TlsTo(address, host, port, context)
+        else:
+            connection = http.client.HTTPConnection(address, port, timeout=TIMEOUT_SECONDS)
+        sent = {"Host": f"{host}:{port}" if url.port else host, **(headers or {})}
+        if with_key and self.api_key:
+            sent.setdefault("x-api-key", self.api_key)
+        payload = raw
+        if payload is None and body is not None:
+            payload = json.dumps(body).encode()
+            sent.setdefault("Content-Type", "application/json")
+        target = url.path.rstrip("/") + path + (f"?{urlencode(query)}" if query else "")
+        try:
+            connection.request(method, target, body=payload, headers=sent)
+            reply = connection.getresponse()
+            data = reply.read()
+        finally:
+            connection.close()
+        text = data.decode("utf-8", "replace")
+        try:
+            decoded = json.loads(text) if text else None
+        except ValueError:
+            decoded = text
+        return Response(reply.status, decoded, dict(reply.getheaders()))
+
+
+class _TlsTo(http.client.HTTPSConnection):
+    """HTTPS to ``address`` with ``server_hostname`` for SNI and certificate checks."""
+
+    def __init__(self, address: str, server_hostname: str, port: int, context: ssl.SSLContext) -> None:
+        super().__init__(address, port, timeout=TIMEOUT_SECONDS, context=context)
+        self._server_hostname = server_hostname
+
+    def connect(self) -> None:
+        http.client.HTTPConnection.connect(self)
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self._server_hostname)
+
+
+def local_endpoints(flat_outputs: Path) -> dict[str, Any]:
+    """The emulator's endpoints file of a local deployment (beside its outputs, or
+    ``$LOCAL_ENDPOINTS``): the stage URLs, the failover URL, the DNS server."""
+    path = Path(os.environ.get("LOCAL_ENDPOINTS") or flat_outputs.parent / "local-endpoints.json")
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: `make deploy-local` writes it")
+    return json.loads(path.read_text())
+
+
+def resolve(name: str, server: str, port: int = 53) -> list[str]:
+    """A records for ``name`` asked of one DNS server (the emulator's, or the zone's own)."""
+    query = dns.message.make_query(name, dns.rdatatype.A)
+    answer = dns.query.udp(query, server, port=port, timeout=5)
+    return [item.to_text() for rrset in answer.answer if rrset.rdtype == dns.rdatatype.A for item in rrset]
