@@ -38,8 +38,10 @@ from cli.outputs_file import load_outputs
 from cli.steps import TimedSteps
 from deploy.terraform_runner import LocalState, RunError, Runner
 from lib.config import ConfigError, StackConfig
+from local_aws.dataplane.control import switch
 from local_aws.emulator import SCRIPT, parse_exports
 from local_aws.endpoints import LOCAL_ENDPOINTS, curl_commands, emulator_port, local_endpoints
+from local_aws.outage import time_to_serve_from
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -229,6 +231,38 @@ class Pipeline(TimedSteps):
         total = re.findall(r"^  total\s+([\d.]+) s", out, flags=re.MULTILINE)
         self.facts["failover drill"] = f"passed ({total[-1] if total else '?'} s)"
 
+    def regional_outage(self) -> None:
+        """The primary region out (the emulator's switch), then back: the failover name must
+        answer from the secondary, then from the primary, through DNS and HTTP as a client
+        reaches it. Measured, and given in AWS seconds next to what the health check implies."""
+        endpoints = json.loads((self.flat_outputs.parent / LOCAL_ENDPOINTS.name).read_text())
+        outputs = json.loads(self.flat_outputs.read_text())
+        endpoint, scale = self.env["AWS_ENDPOINT_URL"], float(self.base_env.get("EMULATOR_TIME_SCALE", "1"))
+        with _environ(self.env):
+            config = _client("route53", "us-east-1").get_health_check(
+                HealthCheckId=outputs["primary_health_check_id"]
+            )["HealthCheck"]["HealthCheckConfig"]
+        detection = config["RequestInterval"] * config["FailureThreshold"]
+        host, _, port = endpoints["dns_server"].partition(":")
+        dns_server, url = (host, int(port)), endpoints["failover_api_url"]
+        timeout = 3 * detection / scale + 10
+        primary = endpoints["primary_region"]
+        switch(endpoint, primary, down=True)
+        try:
+            failover = time_to_serve_from(
+                url, dns_server, endpoints["secondary_address"], "secondary", timeout=timeout
+            )
+        finally:
+            switch(endpoint, primary, down=False)
+        failback = time_to_serve_from(
+            url, dns_server, endpoints["primary_address"], "primary", timeout=timeout
+        )
+        self.facts["regional outage"] = (
+            f"{primary} out: the failover name served from the secondary after {failover * scale:.0f} AWS s "
+            f"({failover:.1f} s at time scale {scale:g}; the health check implies {detection} s), "
+            f"from the primary {failback * scale:.0f} AWS s after the restore"
+        )
+
     def drift_check(self) -> None:
         returncode, out = self.runner.terraform(
             "drift-plan.log", "plan", "-detailed-exitcode", "-lock-timeout=60s", ok_codes=(0, 2)
@@ -408,6 +442,8 @@ def cmd_test(p: Pipeline) -> int:
                 p.integration_tests()
             with p.step("failover drill (dr/drill.py --target local)"):
                 p.drill()
+            with p.step("regional outage: the primary out, then back (make outage-local)"):
+                p.regional_outage()
             with p.step("drift check (terraform plan -detailed-exitcode)"):
                 p.drift_check()
         except RunError as error:

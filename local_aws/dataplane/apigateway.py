@@ -618,14 +618,19 @@ class Listeners:
                 self._servers[name] = (server, thread)
 
     def stop(self, region: str | None = None) -> None:
-        for name in [region] if region else list(self._servers):
-            with self._lock:
-                entry = self._servers.pop(name, None)
-            if entry:
-                server, thread = entry
-                server.shutdown()
-                server.server_close()
-                thread.join(timeout=5)
+        """Close ``region``'s listener (all when None), the listeners side by side: each
+        ``shutdown`` waits up to werkzeug's 0.5 s poll."""
+        with self._lock:
+            names = [region] if region else list(self._servers)
+            entries = [self._servers.pop(name) for name in names if name in self._servers]
+        closers = [threading.Thread(target=server.shutdown) for server, _ in entries]
+        for closer in closers:
+            closer.start()
+        for closer in closers:
+            closer.join()
+        for server, thread in entries:
+            server.server_close()
+            thread.join(timeout=5)
 
     def serving(self) -> list[str]:
         with self._lock:
