@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from botocore.config import Config
+
 from cli.outputs_file import OutputsError, load_outputs, region_of
 from local_aws import emulator
 from local_aws.dataplane import regions
@@ -66,26 +68,27 @@ def local_endpoints(outputs: dict[str, Any], port: int) -> dict[str, Any]:
 def curl_commands(endpoints: dict[str, Any]) -> str:
     python = ".venv/bin/python -m local_aws.endpoints"
     body = '{"amount": "10.50", "currency": "EUR", "customer_id": "c-1"}'
+    key, json_type = '-H "x-api-key: $KEY"', "-H 'content-type: application/json'"
+    primary, secondary = endpoints["primary_api_url"], endpoints["secondary_api_url"]
     lines = [
         "Call the API (each region's stage on its own loopback address; the failover name through",
         f"the emulator's DNS server, UDP {endpoints['dns_server']}):",
         f"  KEY=$({python} api-key)",
-    ]
-    for role in ROLES:
-        url = endpoints[f"{role}_api_url"]
-        lines.append(f"  curl {url}/health")
-    primary = endpoints["primary_api_url"]
-    lines += [
-        f"  curl -H \"x-api-key: $KEY\" -H 'content-type: application/json' -d '{body}' {primary}/payments",
-        f'  curl -H "x-api-key: $KEY" {endpoints["secondary_api_url"]}/customers/c-1/payments',
+        f"  curl {primary}/health",
+        f"  curl {secondary}/health",
+        f"  curl {key} {json_type} -d '{body}' {primary}/payments      # create in the primary",
+        f"  curl {key} {secondary}/customers/c-1/payments               # read it in the secondary",
     ]
     failover = endpoints["failover_api_url"]
     if failover:
         host = urlsplit(failover).hostname
         port = urlsplit(failover).port
         lines += [
-            "  # the failover name: where DNS sends it now",
-            f'  curl --resolve "{host}:{port}:$({python} resolve {host})" {failover}/health',
+            "  # the failover name, wherever DNS sends it now (make outage-local REGION=... moves it)",
+            f"  AT={host}:{port}:$({python} resolve {host})",
+            f'  curl --resolve "$AT" {failover}/health',
+            f"  curl --resolve \"$AT\" {key} {json_type} -d '{body}' {failover}/payments",
+            f'  curl --resolve "$AT" {key} {failover}/customers/c-1/payments',
         ]
     return "\n".join(lines)
 
@@ -107,17 +110,26 @@ def resolve(name: str, port: int, record_type: str = "A") -> list[str]:
 
 
 def api_key_value(outputs: dict[str, Any], env: dict[str, str]) -> str:
+    """The client key's value, from the first region that answers: both hold the same value,
+    and in a regional outage the surviving region's API Gateway still does."""
     import boto3  # noqa: PLC0415
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
-    region = region_of(outputs["primary_kms_key_arn"])
-    client = boto3.client(
-        "apigateway",
-        region_name=region,
-        endpoint_url=env["AWS_ENDPOINT_URL"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
-    return client.get_api_key(apiKey=outputs["primary_api_key_id"], includeValue=True)["value"]
+    errors = []
+    for role in ROLES:
+        client = boto3.client(
+            "apigateway",
+            region_name=region_of(outputs[f"{role}_kms_key_arn"]),
+            endpoint_url=env["AWS_ENDPOINT_URL"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            config=Config(retries={"max_attempts": 1}),
+        )
+        try:
+            return client.get_api_key(apiKey=outputs[f"{role}_api_key_id"], includeValue=True)["value"]
+        except (BotoCoreError, ClientError) as error:
+            errors.append(f"{role}: {error}")
+    raise LookupError(f"no region gave the API key ({'; '.join(errors)})")
 
 
 def main(argv: list[str] | None = None) -> int:

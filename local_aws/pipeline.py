@@ -335,7 +335,8 @@ class Pipeline(TimedSteps):
         resources died with it): kept in backups/, never silently deleted."""
         kept = LocalState(self.tfstate).backup()
         # The record of unfinished creates goes too: what they created died with the emulator.
-        stale = (self.tfstate, self.tfstate.with_suffix(".tfstate.backup"), self.flat_outputs)
+        endpoints = self.flat_outputs.parent / LOCAL_ENDPOINTS.name
+        stale = (self.tfstate, self.tfstate.with_suffix(".tfstate.backup"), self.flat_outputs, endpoints)
         for path in (*stale, self.runner.unfinished_record):
             path.unlink(missing_ok=True)
         if kept:

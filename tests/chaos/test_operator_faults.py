@@ -351,6 +351,7 @@ def test_ctrl_c_during_destroy_keeps_a_valid_state_and_a_rerun_finishes():
     assert code == 0, out[-3000:]
     assert "leftovers: 0" in out
     assert not emulator_running() and not TFSTATE.exists() and not OUTPUTS.exists()
+    assert not (STATE / "local-endpoints.json").exists()  # nothing points at the stopped emulator
 
 
 def test_a_crashed_emulator_is_reported_at_once():

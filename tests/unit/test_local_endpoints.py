@@ -38,10 +38,11 @@ def test_the_curl_commands_call_each_stage_and_the_failover_name_through_dns():
     assert "curl http://127.0.0.3:4566/restapis/def456/v1/_user_request_/health" in commands
     assert '-H "x-api-key: $KEY"' in commands and "local_aws.endpoints api-key" in commands
     assert (
-        'curl --resolve "api.tap-dev.payments-dr.net:4566:'
-        '$(.venv/bin/python -m local_aws.endpoints resolve api.tap-dev.payments-dr.net)" '
-        "http://api.tap-dev.payments-dr.net:4566/health"
+        "AT=api.tap-dev.payments-dr.net:4566:"
+        "$(.venv/bin/python -m local_aws.endpoints resolve api.tap-dev.payments-dr.net)"
     ) in commands
+    assert 'curl --resolve "$AT" http://api.tap-dev.payments-dr.net:4566/health' in commands
+    assert "-d '{" in commands.split("AT=")[1]  # a payment created through the failover name
 
 
 @pytest.mark.parametrize(
