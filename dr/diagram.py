@@ -250,6 +250,18 @@ def _routing(diagram: Diagram) -> None:
         stages_by_alias.setdefault(stack.alias_of(stage), []).append(stage_id)
     for check_id, check in stack.resources("aws_route53_health_check"):
         facts = health_check_facts(stack, check_id, check)
+        if facts["type"] == "CALCULATED":  # needs its children: edges to them, no probe
+            needed, children = check.get("child_health_threshold"), len(facts["children"])
+            label = f"health check CALCULATED<br/>{needed} of {children} healthy"
+            diagram.node(node_id(check_id), "route53", label)
+            for child in facts["children"]:
+                diagram.edge(node_id(check_id), node_id(child), "needs", "-.->")
+            continue
+        if facts["type"] == "CLOUDWATCH_METRIC":  # follows an alarm (the failover switch)
+            alarm = facts.get("alarm") or {}
+            label = f"failover switch<br/>alarm on {alarm.get('namespace')}/{alarm.get('metric')}"
+            diagram.node(node_id(check_id), "route53", label)
+            continue
         path = resolve(stack, check.get("resource_path", ""))
         label = f"health check {facts['type']} {path}".rstrip()
         if facts["detection_seconds"] is not None:

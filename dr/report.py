@@ -129,6 +129,120 @@ def rto(records: list[dict[str, Any]], checks: dict[str, dict[str, Any]]) -> dic
     return result
 
 
+def failover_switch(
+    records: list[dict[str, Any]], checks: dict[str, dict[str, Any]], dns_seconds: int | None
+) -> dict[str, Any] | None:
+    """The data-plane switch on the PRIMARY record (a CALCULATED check with a CLOUDWATCH_METRIC
+    child), how to flip it, and how long a manual failover takes: the alarm's state change, then
+    the DNS cache. None when the PRIMARY record has no switch."""
+    primary = next((r for r in records if r["role"] == "PRIMARY"), None)
+    check = checks.get(primary["health_check"]) if primary and primary["health_check"] else None
+    switches = check.get("switches", []) if check else []
+    if not switches:
+        return None
+    alarm = switches[0]
+    threshold = check.get("child_health_threshold")
+    children = len(check.get("children", []))
+    return {
+        **alarm,
+        "health_check": check["resource"],
+        "requires_all_children": threshold is not None and int(threshold) >= children,
+        "manual_failover_seconds": (
+            alarm["state_change_seconds"] + dns_seconds if dns_seconds is not None else None
+        ),
+        "how": (
+            f"aws cloudwatch put-metric-data --region {alarm['region']} --namespace {alarm['namespace']} "
+            f"--metric-name {alarm['metric']} --dimensions "
+            + ",".join(f"{k}={v}" for k, v in sorted(alarm["dimensions"].items()))
+            + " --value 1 (fail over) / --value 0 (fail back)"
+        ),
+        "missing_data": (
+            f"treat_missing_data={alarm['treat_missing_data']}, insufficient data = "
+            f"{alarm['insufficient_data_health_status']}: no data never moves traffic"
+        ),
+    }
+
+
+def recovery_dependencies(stack: Stack, primary: str, switch: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Everything the recovery path (fail over, serve, fail back) still needs from the primary
+    region or from a control plane, each with why it is (or is not) a risk."""
+    primary_region = stack.regions.get(primary)
+    deps: list[dict[str, Any]] = [
+        {
+            "dependency": "Route 53 DNS answers and health checkers",
+            "plane": "data",
+            "region": "global",
+            "in_recovery_path": True,
+            "reason": "failover happens in Route 53's data plane (health checkers and DNS), which is "
+            "spread over many locations and built to stay up when a region is impaired",
+        },
+    ]
+    if switch is not None:
+        deps.append(
+            {
+                "dependency": f"CloudWatch PutMetricData and alarm evaluation in {switch['region']}",
+                "plane": "data",
+                "region": switch["region"],
+                "in_recovery_path": True,
+                "reason": "the manual failover and failback are one PutMetricData in the surviving "
+                "region; Route 53 reads the alarm from there",
+            }
+        )
+    else:
+        deps.append(
+            {
+                "dependency": "Route 53 UpdateHealthCheck / ChangeResourceRecordSets",
+                "plane": "control",
+                "region": "us-east-1",
+                "in_recovery_path": True,
+                "reason": "no data-plane switch: a manual failover needs Route 53's control plane, "
+                "served from us-east-1",
+            }
+        )
+    for type_, what, reason in (
+        (
+            "aws_route53_query_log",
+            "Route 53 query logs",
+            "written only to us-east-1: lost while it is out; recovery does not read them",
+        ),
+        (
+            "aws_cloudwatch_metric_alarm",
+            "Route 53 health-check alarms and their topic",
+            "Route 53 publishes health-check metrics only in us-east-1: notifications stop while it "
+            "is out; failover itself does not use them",
+        ),
+    ):
+        regions = sorted(
+            {
+                stack.region_of(body) or ""
+                for _, body in stack.resources(type_)
+                if type_ != "aws_cloudwatch_metric_alarm" or body.get("namespace") == "AWS/Route53"
+            }
+            - {""}
+        )
+        if regions:
+            deps.append(
+                {
+                    "dependency": what,
+                    "plane": "data",
+                    "region": ", ".join(regions),
+                    "in_recovery_path": False,
+                    "reason": reason,
+                }
+            )
+    deps.append(
+        {
+            "dependency": f"the primary region ({primary_region}) for failback",
+            "plane": "data",
+            "region": primary_region,
+            "in_recovery_path": False,
+            "reason": "failback waits for it by definition: the global table and the receipt "
+            "replication catch it up once it is back; failing over needs nothing from it",
+        }
+    )
+    return deps
+
+
 # --- data: DynamoDB global tables and S3 replication, RPO --------------------------------------
 
 
@@ -288,7 +402,9 @@ def _counterpart_key(name: str, aliases: set[str]) -> str:
     return name
 
 
-def single_region_resources(stack: Stack, tables: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def single_region_resources(
+    stack: Stack, tables: list[dict[str, Any]], switch: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """Resources with no same-type counterpart in another region, each with the reason."""
     aliases = set(stack.regions)
     if len(aliases) < 2:
@@ -298,6 +414,11 @@ def single_region_resources(stack: Stack, tables: list[dict[str, Any]]) -> list[
         for t in tables
         if t["replica_regions"]
     }
+    if switch is not None:
+        replica_reason[switch["resource"]] = (
+            "the failover switch: it lives in the standby region, so failing over needs nothing "
+            "from the primary"
+        )
     for t in tables:
         for replica_id, body in stack.resources("aws_dynamodb_table_replica"):
             if replica_id in t["replica_resources"]:
@@ -360,8 +481,10 @@ def build_report(data: Any) -> dict[str, Any]:
         lid: health_check_facts(stack, lid, body) for lid, body in stack.resources("aws_route53_health_check")
     }
     records = failover_records(stack)
+    on_records = {record["health_check"] for record in records}
+    on_records |= {child for lid in on_records if lid in checks for child in checks[lid].get("children", [])}
     for check in checks.values():
-        check["used_by_failover"] = any(record["health_check"] == check["resource"] for record in records)
+        check["used_by_failover"] = check["resource"] in on_records
     primary, primary_basis = primary_alias(stack, records)
     workload = stack.workload_aliases()
     standby_regions = {stack.regions[a] for a in workload if a != primary and stack.regions[a]}
@@ -394,12 +517,16 @@ def build_report(data: Any) -> dict[str, Any]:
     rpo_failback, rpo_failback_basis = direction_rpo(back, f"{standby} -> {primary} (failback)")
     name, basis = strategy(stack, records, rpo_table is not None or any(rule["enabled"] for rule in forward))
 
+    failover = rto(records, checks)
+    switch = failover_switch(records, checks, failover["dns_seconds"])
     return {
         "regions": dict(sorted(stack.regions.items())),
         "primary": {"alias": primary, "region": stack.regions.get(primary), "basis": primary_basis},
         "strategy": name,
         "strategy_basis": basis,
-        **rto(records, checks),
+        **failover,
+        "failover_switch": switch,
+        "recovery_dependencies": recovery_dependencies(stack, primary, switch),
         "rto_basis": "detection (health check request_interval x failure_threshold, worst check on a "
         "failover record) + DNS cache (alias record: fixed 60 s; else the record's TTL); a model: it "
         "leaves out the aggregation of the health checkers' results and resolvers or clients that "
@@ -416,13 +543,30 @@ def build_report(data: Any) -> dict[str, Any]:
         "tables": tables,
         "object_replication": rules,
         "capacity": capacity(stack),
-        "single_region_resources": single_region_resources(stack, tables),
+        "single_region_resources": single_region_resources(stack, tables, switch),
         "sources": SOURCES,
     }
 
 
 def _seconds(value: int | None) -> str:
     return "n/a" if value is None else f"{value} s"
+
+
+def _watches(check: dict[str, Any]) -> str:
+    """What a health check watches and how long it takes to notice."""
+    if check["type"] == "CLOUDWATCH_METRIC":
+        alarm = check.get("alarm")
+        if alarm is None:
+            return "follows an alarm outside the stack"
+        return f"follows alarm {short_name(alarm['resource'])} ({alarm['state_change_seconds']} s)"
+    if check["type"] == "CALCULATED":
+        children = ", ".join(short_name(c) for c in check.get("children", []))
+        needed = check.get("child_health_threshold")
+        return f"of [{children}], {needed} healthy needed = {_seconds(check['detection_seconds'])}"
+    return (
+        f"every {check['request_interval']} s x {check['failure_threshold']} "
+        f"= {_seconds(check['detection_seconds'])}"
+    )
 
 
 def render(report: dict[str, Any]) -> str:
@@ -473,10 +617,29 @@ def render(report: dict[str, Any]) -> str:
     ] or ["  none"]
     lines.append("health checks")
     lines += [
-        f"  {c['resource']:<40} {c['type']} every {c['request_interval']} s x {c['failure_threshold']} "
-        f"= {_seconds(c['detection_seconds'])}{'' if c['used_by_failover'] else ' (on no failover record)'}"
+        f"  {c['resource']:<40} {c['type']} {_watches(c)}"
+        f"{'' if c['used_by_failover'] else ' (on no failover record)'}"
         for c in report["health_checks"]
     ] or ["  none"]
+    switch = report["failover_switch"]
+    lines.append("failover switch (data plane)")
+    if switch:
+        lines += [
+            f"  alarm {short_name(switch['resource'])} in {switch['region']} on {switch['namespace']}/"
+            f"{switch['metric']}, via {short_name(switch['health_check'])}",
+            f"  manual failover {_seconds(switch['manual_failover_seconds'])} "
+            f"(alarm {switch['state_change_seconds']} s + DNS {_seconds(report['dns_seconds'])}); "
+            f"{switch['missing_data']}",
+            f"  {switch['how']}",
+        ]
+    else:
+        lines.append("  none: a manual failover needs Route 53's control plane (us-east-1)")
+    lines.append("recovery path dependencies")
+    lines += [
+        f"  {'in path' if d['in_recovery_path'] else 'outside'} {d['plane']:<7} {d['region']:<10} "
+        f"{d['dependency']}: {d['reason']}"
+        for d in report["recovery_dependencies"]
+    ]
     lines.append("object replication")
     lines += [
         f"  {r['direction']:<22} {r['source']['bucket']} -> {r['destination']['bucket']} "

@@ -167,6 +167,9 @@ class Stack:
 
 
 def health_check_facts(stack: Stack, logical_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """What a health check watches and how long it takes to notice a failure. A CALCULATED check
+    detects what its probing children detect (Route 53 recomputes it as their statuses change);
+    a CLOUDWATCH_METRIC check follows its alarm (``alarm``: its period x evaluation periods)."""
     check_type = body.get("type")
     interval = body.get("request_interval")
     threshold = body.get("failure_threshold")
@@ -174,7 +177,7 @@ def health_check_facts(stack: Stack, logical_id: str, body: dict[str, Any]) -> d
     interval = int(interval) if interval is not None else DEFAULT_REQUEST_INTERVAL
     threshold = int(threshold) if threshold is not None else DEFAULT_FAILURE_THRESHOLD
     target = stack.target_alias([body.get("fqdn"), body.get("ip_address")], body)
-    return {
+    facts = {
         "resource": logical_id,
         "type": check_type,
         "target_alias": target,
@@ -183,6 +186,49 @@ def health_check_facts(stack: Stack, logical_id: str, body: dict[str, Any]) -> d
         "failure_threshold": threshold if probing else None,
         "detection_seconds": interval * threshold if probing else None,
         "defaults_used": probing and ("request_interval" not in body or "failure_threshold" not in body),
+    }
+    if check_type == "CALCULATED":
+        children = [
+            health_check_facts(stack, child_id, child)
+            for ref_type, child_id in references(body.get("child_healthchecks"))
+            if ref_type == "aws_route53_health_check" and (child := stack.get(ref_type, child_id)) is not None
+        ]
+        probes = [c for c in children if c["detection_seconds"] is not None]
+        facts["children"] = [c["resource"] for c in children]
+        facts["child_health_threshold"] = body.get("child_health_threshold")
+        if probes:
+            worst = max(probes, key=lambda c: (c["detection_seconds"], c["resource"]))
+            facts.update(
+                target_alias=worst["target_alias"],
+                target_region=worst["target_region"],
+                request_interval=worst["request_interval"],
+                failure_threshold=worst["failure_threshold"],
+                detection_seconds=worst["detection_seconds"],
+            )
+        facts["switches"] = [c["alarm"] for c in children if c.get("alarm")]
+    if check_type == "CLOUDWATCH_METRIC":
+        facts["alarm"] = alarm_facts(stack, body)
+    return facts
+
+
+def alarm_facts(stack: Stack, body: dict[str, Any]) -> dict[str, Any] | None:
+    """The CloudWatch alarm a CLOUDWATCH_METRIC health check follows, and how long it takes to
+    change state after the data does (period x evaluation periods)."""
+    found = stack.first_reference(body.get("cloudwatch_alarm_name"), "aws_cloudwatch_metric_alarm")
+    if found is None:
+        return None
+    logical_id, alarm = found
+    period, periods = int(alarm.get("period", 60)), int(alarm.get("evaluation_periods", 1))
+    return {
+        "resource": logical_id,
+        "region": body.get("cloudwatch_alarm_region"),
+        "namespace": alarm.get("namespace"),
+        "metric": alarm.get("metric_name"),
+        "dimensions": alarm.get("dimensions", {}),
+        "threshold": alarm.get("threshold"),
+        "treat_missing_data": alarm.get("treat_missing_data", "missing"),
+        "insufficient_data_health_status": body.get("insufficient_data_health_status"),
+        "state_change_seconds": period * periods,
     }
 
 

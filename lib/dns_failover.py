@@ -36,6 +36,7 @@ from cdktf_cdktf_provider_aws.route53_zone import Route53Zone
 from constructs import Construct
 
 from lib.account import query_log_group_name
+from lib.failover_switch import FailoverSwitch
 from lib.keys import RegionalKey
 from lib.logs import encrypted_log_group
 from lib.policy import skip_checks
@@ -140,9 +141,11 @@ class RegionalEndpoint(Construct):
         api_domain_name: str,
         custom_domain: bool,
         validation_record: Route53Record | None = None,
+        switch: FailoverSwitch | None = None,
     ) -> None:
         """``validation_record``: the certificate-validation CNAME another region's endpoint
-        created for the same name; None for the first endpoint, which creates it."""
+        created for the same name; None for the first endpoint, which creates it. ``switch``:
+        the data-plane failover switch the PRIMARY record also depends on (lib/failover_switch.py)."""
         super().__init__(scope, id)
         provider = region.provider
         self.health_check = Route53HealthCheck(
@@ -161,8 +164,23 @@ class RegionalEndpoint(Construct):
         )
         self.custom_domain: ApiGatewayDomainName | None = None
         self.validation_record = None
+        # What the failover record's health follows: the endpoint's check, and with a switch a
+        # CALCULATED check healthy only while both are (Route 53 evaluates it in its data plane:
+        # https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-creating-values.html#health-checks-creating-values-calculated).
+        self.record_health_check = self.health_check
         if not custom_domain:
             return
+        if switch is not None:
+            children = [self.health_check.id, switch.health_check.id]
+            self.record_health_check = Route53HealthCheck(
+                self,
+                "health-check-with-switch",
+                provider=provider,
+                type="CALCULATED",
+                child_healthchecks=children,
+                child_health_threshold=len(children),
+                tags={"Name": f"{api_domain_name} {region.role}: endpoint and failover switch"},
+            )
 
         certificate = AcmCertificate(
             self,
@@ -221,7 +239,7 @@ class RegionalEndpoint(Construct):
             type="A",
             set_identifier=f"{region.role}-{region.name}",
             failover_routing_policy=Route53RecordFailoverRoutingPolicy(type=region.role.upper()),
-            health_check_id=self.health_check.id,
+            health_check_id=self.record_health_check.id,
             alias=Route53RecordAlias(
                 name=self.custom_domain.regional_domain_name,
                 zone_id=self.custom_domain.regional_zone_id,

@@ -31,6 +31,9 @@ OUTPUTS: dict[str, str] = {
     "hosted_zone_id": "Route 53 zone holding the failover records",
     "primary_health_check_id": "Route 53 health check on the primary region's /health",
     "secondary_health_check_id": "Route 53 health check on the secondary region's /health",
+    "failover_switch": "The data-plane failover switch, as JSON (region, namespace, metric, "
+    "dimensions, fail_over/fail_back values): fail over with PutMetricData there, never a Route 53 "
+    "call; empty when ENABLE_CUSTOM_DOMAIN=false",
     "name_servers": "Name servers of the zone: create NS records for the domain with these "
     "at your registrar or parent zone (delegation)",
     "primary_api_key_id": "API key id (same key value in both regions); read the value with "

@@ -12,6 +12,7 @@ from constructs import Construct
 from lib.account import AccountSettings
 from lib.config import StackConfig
 from lib.dns_failover import HostedZone, QueryLogging, RegionalEndpoint
+from lib.failover_switch import FailoverSwitch
 from lib.firewall import FirewallSettings, RegionalFirewall
 from lib.keys import RegionalKey
 from lib.monitoring import HealthCheckMonitoring, RegionalMonitoring
@@ -170,6 +171,19 @@ class TapStack(TerraformStack):
                 policy=account.query_log_policy if account else None,
             ),
         )
+        # Failing over needs one PutMetricData in the secondary, never the primary's region or
+        # Route 53's control plane (lib/failover_switch.py).
+        switch = (
+            FailoverSwitch(
+                self,
+                "failover-switch",
+                region=secondary,
+                alarm_name=config.name("failover-switch"),
+                environment=config.suffix,
+            )
+            if config.custom_domain
+            else None
+        )
         endpoints: dict[str, RegionalEndpoint] = {}
         for r in regions:
             endpoints[r.role] = RegionalEndpoint(
@@ -182,6 +196,7 @@ class TapStack(TerraformStack):
                 custom_domain=config.custom_domain,
                 # One validation record for the one name, created by the first endpoint.
                 validation_record=endpoints[primary.role].validation_record if endpoints else None,
+                switch=switch if r is primary else None,
             )
         health_check_ids = {role: e.health_check.id for role, e in endpoints.items()}
         for r, other in ((primary, secondary), (secondary, primary)):
@@ -219,6 +234,7 @@ class TapStack(TerraformStack):
                 **{f"{role}_health_check_id": e.health_check.id for role, e in endpoints.items()},
                 **{f"{role}_api_key_id": a.api_key.id for role, a in apis.items()},
                 "failover_domain_name": config.api_domain_name if config.custom_domain else "",
+                "failover_switch": json.dumps(switch.describe(), sort_keys=True) if switch else "",
                 "dns_delegation": _delegation_note(config, zone.created),
                 "dynamodb_table_name": table.name,
                 "deployment_identity": json.dumps(config.identity, sort_keys=True),

@@ -39,6 +39,8 @@ and the ``HealthCheckConfig`` reference
   always healthy, more than the number of children always unhealthy (``HealthThreshold`` in the
   reference above). ``GetHealthCheckStatus`` refuses calculated health checks
   (https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetHealthCheckStatus.html).
+- CLOUDWATCH_METRIC: from the alarm's data (``alarms.cloudwatch_metric``, evaluated by
+  ``alarms.AlarmEvaluator``): OK healthy, ALARM unhealthy, otherwise ``InsufficientDataHealthStatus``.
 
 Where the emulator differs from AWS:
 
@@ -55,8 +57,8 @@ Where the emulator differs from AWS:
 - The probe timeouts (``ProbeTimeouts``) are AWS's, not divided by the time scale, so that a
   slow data plane on a loaded machine is not mistaken for a dead one; a probe still in flight
   when its next one is due makes that one skipped.
-- A type without a modelled evaluator (CLOUDWATCH_METRIC, RECOVERY_CONTROL) keeps the initial
-  status, healthy: add an evaluator to ``HealthCheckers.evaluators`` to model it.
+- A type without a modelled evaluator (RECOVERY_CONTROL) keeps the initial status, healthy: add
+  an evaluator to ``HealthCheckers.evaluators`` to model it.
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
+
+from local_aws.dataplane.alarms import cloudwatch_metric
 
 CHECKER_REGION = "us-east-1"  # a HealthCheckRegion value; the emulator has one checker
 CHECKER_ADDRESS = "127.0.0.1"  # the emulator's own address, where the probes come from
@@ -231,7 +235,10 @@ class HealthCheckers:
         # Health check types judged from other data than a probe: type -> evaluator(config,
         # status_of) -> the measured status, or None when there is no data (the status stays as
         # it was). ``status_of(id)`` is another health check's reported status (None: unknown).
-        self.evaluators: dict[str, Evaluator] = {"CALCULATED": calculated}
+        self.evaluators: dict[str, Evaluator] = {
+            "CALCULATED": calculated,
+            "CLOUDWATCH_METRIC": cloudwatch_metric,
+        }
 
     # -- lifecycle -------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from local_aws.dataplane import health_checks, regions
+from local_aws.dataplane.alarms import AlarmEvaluator
 from local_aws.dataplane.apigateway import Gateway, Listeners
 from local_aws.dataplane.control import OUTAGE_PATH, STATUS_PATH
 from local_aws.dataplane.dns_server import DnsServer
@@ -43,6 +44,7 @@ class DataPlane:
         # targets through DNS (UDP only: moto holds TCP on this port).
         self.dns = DnsServer(host="127.0.0.1", port=port, health=self._healthy, scale=scale)
         self.checkers = HealthCheckers(port=port, resolve=self.dns.lookup, scale=scale)
+        self.alarms = AlarmEvaluator(scale=scale)
         self._lock = threading.Lock()
 
     def _healthy(self, health_check_id: str) -> bool:
@@ -51,12 +53,14 @@ class DataPlane:
     def start(self) -> None:
         self.listeners.start()
         self.dns.start()
+        self.alarms.start()
         self.checkers.start()
         health_checks.apply(self.checkers)  # GetHealthCheckStatus answers what they saw
 
     def stop(self) -> None:
         health_checks.apply(None)
         self.checkers.stop()
+        self.alarms.stop()
         self.dns.stop()
         self.listeners.stop()
         self.runtime.close()

@@ -25,6 +25,7 @@ NAMES = (
     "lambda_dead_letter_config",
     "lambda_logging_config",
     "lambda_permission_conflict",
+    "route53_health_check_alarms",
     "route53_query_log_policy",
     "route53_query_logging",
     "s3_bucket_policy_conditions",

@@ -115,7 +115,8 @@ def _create_table(ddb, east_key: str) -> None:
 
 
 @pytest.fixture
-def global_table(ddb, keys):
+def global_table(ddb, keys, monkeypatch):
+    monkeypatch.setenv("EMULATOR_DDB_REPLICATION_LAG", "0")  # synchronous; the lag: test_replication_lag.py
     _create_table(ddb, keys[EAST])
     ddb[EAST].update_table(
         TableName=TABLE,
@@ -1066,3 +1067,27 @@ def test_every_patch_cites_the_aws_documentation_it_models():
     }
     assert len(docstrings) >= 20
     assert [name for name, doc in docstrings.items() if "https://docs.aws.amazon.com/" not in doc] == []
+
+
+def test_a_cloudwatch_metric_health_check_keeps_its_alarm_and_insufficient_data_status(client):
+    """The failover switch: without its alarm the checkers could not follow it, and Terraform
+    would read the alarm back as empty (patches/route53_health_check_alarms.py)."""
+    route53 = client("route53", EAST)
+    config = {
+        "Type": "CLOUDWATCH_METRIC",
+        "AlarmIdentifier": {"Region": WEST, "Name": "tap-failover-switch-dev"},
+        "InsufficientDataHealthStatus": "Healthy",
+    }
+    check = route53.create_health_check(CallerReference="switch", HealthCheckConfig=config)["HealthCheck"]
+    read = route53.get_health_check(HealthCheckId=check["Id"])["HealthCheck"]["HealthCheckConfig"]
+    assert read["AlarmIdentifier"] == {"Region": WEST, "Name": "tap-failover-switch-dev"}
+    assert read["InsufficientDataHealthStatus"] == "Healthy"
+    assert "Port" not in read and "RequestInterval" not in read  # no endpoint to probe
+    route53.update_health_check(HealthCheckId=check["Id"], InsufficientDataHealthStatus="LastKnownStatus")
+    read = route53.get_health_check(HealthCheckId=check["Id"])["HealthCheck"]["HealthCheckConfig"]
+    assert read["InsufficientDataHealthStatus"] == "LastKnownStatus"
+    assert read["AlarmIdentifier"]["Name"] == "tap-failover-switch-dev"
+    with pytest.raises(ClientError, match="InvalidInput"):
+        route53.create_health_check(
+            CallerReference="no-alarm", HealthCheckConfig={"Type": "CLOUDWATCH_METRIC"}
+        )

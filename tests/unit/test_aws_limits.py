@@ -192,10 +192,20 @@ def test_kms_deletion_window_is_7_to_30_days(stack: Synth):
 
 
 def test_health_checks_use_route53_values(stack: Synth):
-    """Route 53: request interval 10 or 30 s (fixed after creation), failure threshold 1-10."""
+    """Route 53: request interval 10 or 30 s (fixed after creation), failure threshold 1-10 for
+    checks that probe an endpoint; a calculated check names 1-256 children and a threshold no
+    larger than their number; a CloudWatch-metric check names its alarm's region and what
+    insufficient data means (API_HealthCheckConfig)."""
     for body in stack.resources("aws_route53_health_check").values():
-        assert body["request_interval"] in (10, 30)
-        assert 1 <= body["failure_threshold"] <= 10
+        if body["type"] == "CALCULATED":
+            assert 1 <= len(body["child_healthchecks"]) <= 256
+            assert 0 <= body["child_health_threshold"] <= len(body["child_healthchecks"])
+        elif body["type"] == "CLOUDWATCH_METRIC":
+            assert body["cloudwatch_alarm_region"] in {p["region"] for p in stack.json["provider"]["aws"]}
+            assert body["insufficient_data_health_status"] in ("Healthy", "Unhealthy", "LastKnownStatus")
+        else:
+            assert body["request_interval"] in (10, 30)
+            assert 1 <= body["failure_threshold"] <= 10
 
 
 def test_noncurrent_versions_reach_standard_ia_after_30_days_at_least(stack: Synth):

@@ -102,9 +102,9 @@ def test_failover_alias_records(dev, role, region):
     assert record["type"] == "A"
     assert record["set_identifier"] == f"{role}-{region}"
     assert record["failover_routing_policy"] == {"type": role.upper()}
-    assert record["health_check_id"] == dev.ref(
-        "aws_route53_health_check", f"endpoint-{role}/health-check", "id"
-    )
+    # The primary's record also follows the failover switch (lib/failover_switch.py).
+    check = "health-check-with-switch" if role == "primary" else "health-check"
+    assert record["health_check_id"] == dev.ref("aws_route53_health_check", f"endpoint-{role}/{check}", "id")
     domain = f"endpoint-{role}/custom-domain"
     assert record["alias"] == {
         "name": dev.ref("aws_api_gateway_domain_name", domain, "regional_domain_name"),
@@ -123,8 +123,9 @@ def test_custom_domain_path_can_be_switched_off(staging):
         "aws_route53_record",
     ):
         assert staging.count(type_) == 0, type_
-    assert staging.count("aws_route53_health_check") == 2
+    assert staging.count("aws_route53_health_check") == 2  # no records: no switch either
     assert staging.output("failover_domain_name")["value"] == ""
+    assert staging.output("failover_switch")["value"] == ""
 
 
 def test_dns_queries_are_logged_to_an_encrypted_us_east_1_log_group(dev):

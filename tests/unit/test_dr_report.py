@@ -59,14 +59,21 @@ def _with_failback(synth) -> dict[str, Any]:
 
 
 def test_dev_detection_is_interval_times_threshold_of_the_health_checks(dev, dev_report):
-    checks = dev.resources("aws_route53_health_check").values()
-    expected = max(check["request_interval"] * check["failure_threshold"] for check in checks)
+    checks = dev.resources("aws_route53_health_check")
+    probing = {lid: c for lid, c in checks.items() if c["type"] == "HTTPS"}
+    expected = max(check["request_interval"] * check["failure_threshold"] for check in probing.values())
     assert dev_report["detection_seconds"] == expected == 30
     assert dev_report["health_check_interval_seconds"] == 10
     assert dev_report["health_check_failure_threshold"] == 3
     per_check = {c["resource"]: c["detection_seconds"] for c in dev_report["health_checks"]}
-    assert per_check == {lid: 30 for lid in dev.resources("aws_route53_health_check")}
-    assert all(c["used_by_failover"] for c in dev_report["health_checks"])
+    # The calculated check detects what its endpoint child does; the switch follows its alarm.
+    by_type = {c["type"]: c["resource"] for c in dev_report["health_checks"]}
+    assert per_check == {
+        **{lid: 30 for lid in probing},
+        by_type["CALCULATED"]: 30,
+        by_type["CLOUDWATCH_METRIC"]: None,
+    }
+    assert all(c["used_by_failover"] for c in dev_report["health_checks"])  # the children too
 
 
 def test_dev_rto_is_detection_plus_the_alias_records_dns_cache(dev, dev_report):
@@ -177,8 +184,11 @@ def test_dev_single_region_resources_have_reasons(dev_report):
     # Everything regional exists in both regions: the API is not single-region.
     for type_ in ("aws_lambda_function", "aws_api_gateway_stage", "aws_s3_bucket", "aws_kms_key"):
         assert type_ not in by_type
-    for entry in by_type.get("aws_cloudwatch_metric_alarm", []):  # alarms on health checks
-        assert "health-check metrics only in us-east-1" in entry["reason"]
+    for entry in by_type.get("aws_cloudwatch_metric_alarm", []):  # alarms on health checks, the switch
+        if entry["resource"].startswith("failover-switch_alarm"):
+            assert entry["region"] == "us-west-2" and "failover switch" in entry["reason"]
+        else:
+            assert "health-check metrics only in us-east-1" in entry["reason"]
 
 
 def test_an_alarm_on_a_route53_metric_is_explained_by_its_namespace(dev):
@@ -231,10 +241,18 @@ def test_detection_and_rto_follow_the_health_checks(dev, changes, detection, rto
 
 def test_the_worst_health_check_sets_the_detection_time(dev):
     data = _copy(dev)
-    secondary = next(c for c in _each(data, "aws_route53_health_check") if c["provider"] == "aws.secondary")
+    secondary = next(
+        c
+        for c in _each(data, "aws_route53_health_check")
+        if c["provider"] == "aws.secondary" and c["type"] == "HTTPS"
+    )
     secondary["request_interval"] = 30
     report = build_report(data)
-    assert sorted(c["detection_seconds"] for c in report["health_checks"]) == [30, 90]
+    detections = {c["type"]: [] for c in report["health_checks"]}
+    for c in report["health_checks"]:
+        detections[c["type"]].append(c["detection_seconds"])
+    assert sorted(detections["HTTPS"]) == [30, 90]
+    assert detections["CALCULATED"] == [30]  # the primary's endpoint, unchanged
     assert report["detection_seconds"] == 90
     assert report["rto_seconds"] == 150
 
@@ -453,3 +471,34 @@ def test_cli_rejects_bad_input_with_one_line(tmp_path, capsys, content, message)
     assert err.startswith("error: ")
     assert message in err
     assert not out.exists()
+
+
+def test_the_switch_is_reported_with_its_manual_failover_time_and_how_to_flip_it(dev_report):
+    switch = dev_report["failover_switch"]
+    assert switch["region"] == "us-west-2" and switch["requires_all_children"] is True
+    assert switch["state_change_seconds"] == 60
+    assert switch["manual_failover_seconds"] == 60 + dev_report["dns_seconds"] == 120
+    assert switch["how"].startswith("aws cloudwatch put-metric-data --region us-west-2 --namespace Tap/DR")
+    assert "--dimensions Environment=dev" in switch["how"]
+
+
+def test_the_recovery_path_needs_no_control_plane_and_nothing_from_the_primary(dev_report):
+    in_path = [d for d in dev_report["recovery_dependencies"] if d["in_recovery_path"]]
+    assert {d["plane"] for d in in_path} == {"data"}
+    assert all(d["region"] in ("global", "us-west-2") for d in in_path)
+    outside = {d["dependency"] for d in dev_report["recovery_dependencies"] if not d["in_recovery_path"]}
+    assert "Route 53 query logs" in outside  # us-east-1 only, and said so
+
+
+def test_without_the_switch_a_manual_failover_needs_route53s_control_plane(dev):
+    data = _copy(dev)
+    for record in _each(data, "aws_route53_record"):
+        if record.get("failover_routing_policy", {}).get("type") == "PRIMARY":
+            record["health_check_id"] = record["health_check_id"].replace(
+                "health-check-with-switch_5BAEE355", "health-check_D44F0169"
+            )
+    report = build_report(data)
+    assert report["failover_switch"] is None
+    (control,) = [d for d in report["recovery_dependencies"] if d["plane"] == "control"]
+    assert control["in_recovery_path"] and control["region"] == "us-east-1"
+    assert "none: a manual failover needs Route 53's control plane" in render(report)

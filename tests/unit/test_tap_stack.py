@@ -80,10 +80,10 @@ def test_account_id_comes_from_the_caller_identity(dev):
         ("aws_api_gateway_usage_plan", 2),
         ("aws_acm_certificate", 2),
         ("aws_api_gateway_domain_name", 2),
-        ("aws_route53_health_check", 2),
+        ("aws_route53_health_check", 4),  # 2 endpoints, the failover switch, primary + switch
         ("aws_route53_zone", 1),
         ("aws_sns_topic", 2),
-        ("aws_cloudwatch_metric_alarm", 14),
+        ("aws_cloudwatch_metric_alarm", 15),  # the failover switch's alarm among them
         ("aws_sqs_queue", 0),
         ("aws_dynamodb_table_replica", 1),
         ("aws_api_gateway_account", 2),
