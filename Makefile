@@ -32,7 +32,7 @@ RUN := pipenv run
 CDKTF := CI=1 cdktf
 
 .PHONY: help install terraform-config synth lint policy test-unit test-harness test-e2e chaos-local test \
-	deploy-local destroy-local outage-local restore-local dr-report diagram drill-local drill bench deploy destroy clean
+	deploy-local destroy-local outage-local restore-local dr-report diagram gameday-local gameday bench deploy destroy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -82,7 +82,7 @@ test-harness: install ## tests of the emulator harness's patches (in-process mot
 test-e2e: install terraform-config ## emulator: deploy -> integration tests -> drift check -> destroy -> leftover check
 	$(RUN) python -m local_aws.pipeline test
 
-chaos-local: install terraform-config ## operator faults on the emulator: Ctrl-C mid deploy/redeploy/destroy, wrong config, killed drill, crashed emulator, port race
+chaos-local: install terraform-config ## operator faults on the emulator: Ctrl-C mid deploy/redeploy/destroy, wrong config, killed game day, crashed emulator, port race
 	$(RUN) pytest tests/chaos -q -p no:cacheprovider -rA
 
 TEST_STAGES := lint test-unit test-harness test-e2e chaos-local
@@ -102,18 +102,18 @@ outage-local: install ## take a region of the local emulator out: REGION=us-east
 restore-local: install ## bring a region of the local emulator back: REGION=us-east-1 (nothing it held is lost)
 	$(RUN) python -m local_aws.outage up "$(REGION)"
 
-dr-report: synth ## RTO/RPO/strategy computed from the synthesized stack -> cfn-outputs/dr-report.json
+dr-report: synth ## RTO/RPO/strategy computed from the synthesized stack, measured next to it when a game day ran -> cfn-outputs/dr-report.json
 	$(RUN) python -m dr.report $(STACK_JSON) --out cfn-outputs/dr-report.json
 
 diagram: synth ## regenerate docs/architecture.mmd and the README diagram from the synthesized stack
 	$(RUN) python -m dr.diagram $(STACK_JSON) --out docs/architecture.mmd --readme README.md
 
-drill-local: install ## failover drill against the local deployment (after make deploy-local)
-	$(RUN) python -m dr.drill --target local
+gameday-local: install ## game day on the local deployment: region loss + manual failover, measured RTO/RPO -> cfn-outputs/gameday-report.json
+	$(RUN) python -m dr.gameday --target local
 
-drill: install ## failover drill against the REAL AWS deployment (credentials; restores what it changes)
-	$(RUN) python -m deploy.preflight_aws drill
-	$(RUN) python -m dr.drill --target aws
+gameday: install ## game day on the REAL AWS deployment: manual failover with the data-plane switch and back (credentials)
+	$(RUN) python -m deploy.preflight_aws gameday
+	$(RUN) python -m dr.gameday --target aws
 
 deploy: install terraform-config ## deploy to REAL AWS (checks the account, then synth + terraform apply); writes cfn-outputs/flat-outputs.json
 	$(RUN) python -m deploy.aws deploy

@@ -4,7 +4,7 @@ On the emulator the stages answer on the loopback addresses ``make deploy-local`
 ``local-endpoints.json`` (beside the flat outputs, or ``$LOCAL_ENDPOINTS``) and the failover
 name resolves through the emulator's DNS server; on real AWS the stage URLs are the outputs'
 and a name is resolved at a DNS server of the caller's choice (the hosted zone's own name
-servers answer without delegation). The drill and the integration tests use it.
+servers answer without delegation). The game day, call_api and the integration tests use it.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from urllib.parse import urlencode, urlsplit
 import dns.message
 import dns.query
 import dns.rdatatype
+import dns.resolver
 
 TIMEOUT_SECONDS = 30
 
@@ -109,3 +110,15 @@ def resolve(name: str, server: str, port: int = 53) -> list[str]:
     query = dns.message.make_query(name, dns.rdatatype.A)
     answer = dns.query.udp(query, server, port=port, timeout=5)
     return [item.to_text() for rrset in answer.answer if rrset.rdtype == dns.rdatatype.A for item in rrset]
+
+
+def resolve_with_ttl(name: str, server: str | None = None, port: int = 53) -> tuple[list[str], int]:
+    """A records for ``name`` and their TTL: from one DNS server (the emulator's), or from the
+    system's resolver when ``server`` is None (real AWS)."""
+    if server is None:
+        answer = dns.resolver.resolve(name, "A", lifetime=5)
+        return [item.to_text() for item in answer], int(answer.rrset.ttl)
+    query = dns.message.make_query(name, dns.rdatatype.A)
+    reply = dns.query.udp(query, server, port=port, timeout=5)
+    records = [rrset for rrset in reply.answer if rrset.rdtype == dns.rdatatype.A]
+    return [item.to_text() for rrset in records for item in rrset], min((r.ttl for r in records), default=0)

@@ -1,6 +1,6 @@
 """A deployment's flat outputs file (``cfn-outputs/flat-outputs.json``), read with one-line errors.
 
-Every tool that acts on a deployment (the drill, the local API caller, the receipt
+Every tool that acts on a deployment (the game day, the local API caller, the receipt
 reconciliation) reads it. An empty, truncated, non-UTF-8, foreign or stale file is an
 ``OutputsError`` whose message is one line naming the file and the fix, never a traceback.
 """

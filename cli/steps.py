@@ -1,4 +1,4 @@
-"""Named, timed steps for the command-line flows (the emulator pipeline, the failover drill,
+"""Named, timed steps for the command-line flows (the emulator pipeline, the game day,
 `make test`'s stages), and the one summary table they all end with."""
 
 from __future__ import annotations

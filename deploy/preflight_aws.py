@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Before a REAL AWS deploy, destroy or drill: check what only the account can tell.
+"""Before a REAL AWS deploy, destroy or game day: check what only the account can tell.
 
-    preflight_aws.py deploy | destroy | drill
+    preflight_aws.py deploy | destroy | gameday
 
 Every check runs before anything is created or deleted; each problem is ONE line that names
 the fix, and all of them are reported at once (exit 1). What is checked:
@@ -15,7 +15,7 @@ the fix, and all of them are reported at once (exit 1). What is checked:
            environments: the owner's API Gateway logging role and query-log policy exist);
            the Terraform state bucket exists, is versioned and is in the configured region.
 - destroy: the environment that owns the account-level singletons is destroyed last.
-- drill:   the endpoint and credentials only.
+- gameday: the endpoint and credentials only.
 """
 
 from __future__ import annotations
@@ -314,7 +314,7 @@ def run(
             lambda: check_state_bucket(config, client, report),
         ),
         "destroy": (lambda: check_destroy_order(config, client, report),),
-        "drill": (),
+        "gameday": (),
     }
     for check in checks[mode]:
         try:
@@ -329,7 +329,7 @@ def run(
 
 def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=("deploy", "destroy", "drill"))
+    parser.add_argument("mode", choices=("deploy", "destroy", "gameday"))
     args = parser.parse_args(argv)
     report = run(
         args.mode,

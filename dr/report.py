@@ -634,6 +634,15 @@ def render(report: dict[str, Any]) -> str:
         ]
     else:
         lines.append("  none: a manual failover needs Route 53's control plane (us-east-1)")
+    lines.append("measured (game day, AWS seconds)")
+    lines += [
+        f"  {m['scenario']:<12} RTO {m['measured_rto_seconds']} s measured / {m['computed_rto_seconds']} s "
+        f"computed; {m['failed_requests']} failed requests, {m['lost_writes']} of "
+        f"{m['acknowledged_writes']} acknowledged writes lost, {m['unreplicated_at_fault']} unreplicated "
+        f"at the fault (RPO {m['rpo_seconds']} s), {m['conflicts']} conflicts, "
+        f"failback {m['failback_seconds']} s"
+        for m in report.get("measured", [])
+    ] or ["  none yet: run make gameday-local (or make gameday)"]
     lines.append("recovery path dependencies")
     lines += [
         f"  {'in path' if d['in_recovery_path'] else 'outside'} {d['plane']:<7} {d['region']:<10} "
@@ -656,10 +665,24 @@ def render(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def measured(path: Path) -> list[dict[str, Any]]:
+    """The scenarios of a game day's report, when there is one (else none)."""
+    try:
+        return list(json.loads(path.read_text())["scenarios"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("stack_file", type=Path, help="synthesized cdk.tf.json")
     parser.add_argument("--out", type=Path, default=Path("cfn-outputs/dr-report.json"))
+    parser.add_argument(
+        "--gameday",
+        type=Path,
+        default=Path("cfn-outputs/gameday-report.json"),
+        help="a game day's report (make gameday-local / make gameday): measured next to computed",
+    )
     args = parser.parse_args(argv)
     try:
         report = build_report(json.loads(args.stack_file.read_text()))
@@ -678,6 +701,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.stack_file} is not a stack this report understands ({type(error).__name__}: "
             f"{error}): pass the synthesized cdk.tf.json"
         )
+    report["measured"] = measured(args.gameday)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
     print(render(report))

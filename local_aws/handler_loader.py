@@ -1,6 +1,6 @@
 """Import a fresh copy of the Lambda handler (lib/lambda/handler.py), and the API Gateway proxy
-event (REST, v1) it is called with, for running it in-process: the tests, the local drill and
-``call_api`` build their events here.
+event (REST, v1) it is called with, for running it in-process (the unit tests build their
+events here).
 
 ``lib/lambda`` is zipped as the Lambda package and ``lambda`` is a Python keyword, so the
 handler is loaded from its file path rather than imported as a package. Each call executes

@@ -11,13 +11,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 import urllib.error
-from urllib.parse import urlsplit
 
-import dns.exception
-
-from cli.api_client import Endpoint, resolve
 from local_aws import emulator
 from local_aws.dataplane.control import switch
 from local_aws.dataplane.regions import REGIONS
@@ -45,29 +40,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-def time_to_serve_from(
-    failover_url: str,
-    dns_server: tuple[str, int],
-    address: str,
-    role: str,
-    *,
-    timeout: float,
-    poll: float = 0.1,
-) -> float:
-    """Seconds until the failover name resolves (through the emulator's DNS) to ``address`` and
-    its /health, reached there, answers 200 from ``role``; TimeoutError after ``timeout``."""
-    host = urlsplit(failover_url).hostname or ""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        try:
-            answer = resolve(host, *dns_server)
-            if answer and answer[0] == address:
-                health = Endpoint(failover_url, connect_to=address).call("GET", "/health", with_key=False)
-                if health.status == 200 and health.body.get("role") == role:
-                    return time.monotonic() - started
-        except (OSError, dns.exception.DNSException):
-            pass  # the old region refusing connections, a DNS timeout: keep polling
-        time.sleep(poll)
-    raise TimeoutError(f"{host} did not answer from the {role} ({address}) within {timeout:.0f} s")

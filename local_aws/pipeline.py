@@ -6,7 +6,7 @@
     pipeline.py destroy   terraform destroy, leftover check, stop the emulator (make destroy-local)
     pipeline.py test      fresh emulator -> deploy -> synth identity -> a second environment
                           that uses this one's account settings: deploy, destroy, leftover
-                          check -> integration tests -> failover drill -> drift check ->
+                          check -> integration tests -> game day -> drift check ->
                           destroy -> leftover check -> stop (make test-e2e)
 
 The stack is reached through the environment only (AWS_ENDPOINT_URL, dummy credentials):
@@ -38,10 +38,8 @@ from cli.outputs_file import load_outputs
 from cli.steps import TimedSteps
 from deploy.terraform_runner import LocalState, RunError, Runner
 from lib.config import ConfigError, StackConfig
-from local_aws.dataplane.control import switch
 from local_aws.emulator import SCRIPT, parse_exports
 from local_aws.endpoints import LOCAL_ENDPOINTS, curl_commands, emulator_port, local_endpoints
-from local_aws.outage import time_to_serve_from
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -113,7 +111,7 @@ class Pipeline(TimedSteps):
     ) -> str:
         """Run ``cmd`` (a short tool such as emulator.sh, or pytest printing to the terminal);
         a captured tool's last line is the reason of the error. Long, logged commands (synth,
-        Terraform, the drill) run through ``Runner.logged``."""
+        Terraform, the game day) run through ``Runner.logged``."""
         if capture:
             proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
             output = proc.stdout + proc.stderr
@@ -218,50 +216,26 @@ class Pipeline(TimedSteps):
         except PipelineError:
             raise PipelineError(f"integration tests failed (pytest exit {self.last_returncode})") from None
 
-    def drill(self) -> None:
-        """The failover drill (dr/drill.py) against this deployment; the drift check
-        that follows proves the drill restored everything it changed."""
+    def gameday(self) -> None:
+        """The game day (dr/gameday.py): a client writes through the failover name while the
+        primary region is lost, then while an operator fails over with the data-plane switch;
+        measured RTO/RPO, no lost write, no conflict, no Route 53 call in the recovery path. The
+        drift check that follows proves it left the configuration as it was."""
         python = str(ROOT / ".venv" / "bin" / "python")
-        _, out = self.runner.logged(
-            "drill.log",
-            [python, "-m", "dr.drill", "--target", "local", "--outputs", str(self.flat_outputs)],
+        report = self.state_dir / "gameday-report.json"
+        outputs = str(self.flat_outputs)
+        self.runner.logged(
+            "gameday.log",
+            [python, "-m", "dr.gameday", "--target", "local", "--outputs", outputs, "--report", str(report)],
         )
-        summary = out.split("\nFailover drill\n", 1)[-1]  # the drill's own timing table
-        print("\n".join(f"    | {line}" for line in summary.splitlines() if line.startswith("  ")))
-        total = re.findall(r"^  total\s+([\d.]+) s", out, flags=re.MULTILINE)
-        self.facts["failover drill"] = f"passed ({total[-1] if total else '?'} s)"
-
-    def regional_outage(self) -> None:
-        """The primary region out (the emulator's switch), then back: the failover name must
-        answer from the secondary, then from the primary, through DNS and HTTP as a client
-        reaches it. Measured, and given in AWS seconds next to what the health check implies."""
-        endpoints = json.loads((self.flat_outputs.parent / LOCAL_ENDPOINTS.name).read_text())
-        outputs = json.loads(self.flat_outputs.read_text())
-        endpoint, scale = self.env["AWS_ENDPOINT_URL"], float(self.base_env.get("EMULATOR_TIME_SCALE", "1"))
-        with _environ(self.env):
-            config = _client("route53", "us-east-1").get_health_check(
-                HealthCheckId=outputs["primary_health_check_id"]
-            )["HealthCheck"]["HealthCheckConfig"]
-        detection = config["RequestInterval"] * config["FailureThreshold"]
-        host, _, port = endpoints["dns_server"].partition(":")
-        dns_server, url = (host, int(port)), endpoints["failover_api_url"]
-        timeout = 3 * detection / scale + 10
-        primary = endpoints["primary_region"]
-        switch(endpoint, primary, down=True)
-        try:
-            failover = time_to_serve_from(
-                url, dns_server, endpoints["secondary_address"], "secondary", timeout=timeout
+        for result in json.loads(report.read_text())["scenarios"]:
+            self.facts[f"game day {result['scenario']}"] = (
+                f"RTO {result['measured_rto_seconds']} s measured / {result['computed_rto_seconds']} s "
+                f"computed, {result['failed_requests']} failed requests, {result['acknowledged_writes']} "
+                f"acknowledged, {result['lost_writes']} lost, {result['unreplicated_at_fault']} "
+                f"unreplicated at the fault (RPO {result['rpo_seconds']} s), {result['conflicts']} "
+                f"conflicts, failback {result['failback_seconds']} s"
             )
-        finally:
-            switch(endpoint, primary, down=False)
-        failback = time_to_serve_from(
-            url, dns_server, endpoints["primary_address"], "primary", timeout=timeout
-        )
-        self.facts["regional outage"] = (
-            f"{primary} out: the failover name served from the secondary after {failover * scale:.0f} AWS s "
-            f"({failover:.1f} s at time scale {scale:g}; the health check implies {detection} s), "
-            f"from the primary {failback * scale:.0f} AWS s after the restore"
-        )
 
     def drift_check(self) -> None:
         returncode, out = self.runner.terraform(
@@ -441,10 +415,8 @@ def cmd_test(p: Pipeline) -> int:
             second_environment(p)
             with p.step("integration tests"):
                 p.integration_tests()
-            with p.step("failover drill (dr/drill.py --target local)"):
-                p.drill()
-            with p.step("regional outage: the primary out, then back (make outage-local)"):
-                p.regional_outage()
+            with p.step("game day: region loss, then a manual failover (dr/gameday.py --target local)"):
+                p.gameday()
             with p.step("drift check (terraform plan -detailed-exitcode)"):
                 p.drift_check()
         except RunError as error:

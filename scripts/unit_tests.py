@@ -34,7 +34,7 @@ HANDLER_EXAMPLES = "tests/unit/test_handler.py"
 # Tests that neither synthesize nor read a synthesized stack: they can run beside the stacks.
 STACKLESS = [
     "tests/unit/test_call_api.py",
-    "tests/unit/test_dr_drill.py",
+    "tests/unit/test_gameday.py",
     "tests/unit/test_emulator_script.py",
     "tests/unit/test_local_endpoints.py",
     "tests/unit/test_reconcile_receipts.py",

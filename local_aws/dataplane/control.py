@@ -9,6 +9,7 @@ from typing import Any
 
 STATUS_PATH = "/_local_aws/dataplane"
 OUTAGE_PATH = "/_local_aws/outage"
+CALLS_PATH = "/_local_aws/calls"
 
 
 def _call(request: urllib.request.Request) -> dict[str, Any]:
@@ -31,3 +32,10 @@ def switch(endpoint: str, region: str, *, down: bool) -> dict[str, Any]:
             headers={"Content-Type": "application/json"},
         )
     )
+
+
+def calls(endpoint: str) -> dict[str, int]:
+    """How many AWS API calls the emulator has served, by ``service/region`` (SigV4 scope): the
+    game day proves with it that its recovery path called no Route 53 and nothing in the region
+    it left."""
+    return _call(urllib.request.Request(endpoint + CALLS_PATH))

@@ -19,13 +19,14 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from local_aws.dataplane import health_checks, regions
 from local_aws.dataplane.alarms import AlarmEvaluator
 from local_aws.dataplane.apigateway import Gateway, Listeners
-from local_aws.dataplane.control import OUTAGE_PATH, STATUS_PATH
+from local_aws.dataplane.control import CALLS_PATH, OUTAGE_PATH, STATUS_PATH
 from local_aws.dataplane.dns_server import DnsServer
 from local_aws.dataplane.health_checks import HealthCheckers
 from local_aws.dataplane.lambda_runtime import LambdaRuntime
@@ -46,6 +47,7 @@ class DataPlane:
         self.checkers = HealthCheckers(port=port, resolve=self.dns.lookup, scale=scale)
         self.alarms = AlarmEvaluator(scale=scale)
         self._lock = threading.Lock()
+        self._calls: Counter[str] = Counter()  # AWS API calls served, by "service/region"
 
     def _healthy(self, health_check_id: str) -> bool:
         return self.checkers.is_healthy(health_check_id)
@@ -90,7 +92,13 @@ class DataPlane:
             return 200, self.status()
         if path == OUTAGE_PATH:
             return self._outage_request(environ)
+        if path == CALLS_PATH:
+            with self._lock:
+                return 200, dict(sorted(self._calls.items()))
         match = _SIGNED_REGION.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if match:
+            with self._lock:
+                self._calls[f"{match['service']}/{match['region']}"] += 1
         if match and regions.OUTAGES.is_down(match["region"]):
             service, region = match["service"], match["region"]
             return 503, {

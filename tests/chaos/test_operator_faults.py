@@ -1,7 +1,7 @@
 """Operator faults against a real deployment on the emulator (make chaos-local).
 
 What an operator does by accident - Ctrl-C in the middle of a deploy, a redeploy or a destroy,
-a forgotten variable, a killed drill, a crashed emulator, two runs on one port - and after each:
+a forgotten variable, an interrupted game day, a crashed emulator, two runs on one port - and after each:
 the state is valid, a rerun converges (a plan shows no changes), no stored payment is lost,
 nothing is left running. One deployment in .local-aws/chaos on its own port, faults in order;
 every wait is bounded, and the module stops its emulator whatever happens.
@@ -27,6 +27,7 @@ import pytest
 
 from deploy.terraform_runner import state_problem
 from local_aws import emulator
+from local_aws.dataplane import control
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = ROOT / ".local-aws" / "chaos"
@@ -296,45 +297,27 @@ def test_another_configuration_is_refused_before_anything_changes(command, varia
     assert emulator_running()
 
 
-def _drill(*args: str) -> subprocess.Popen[str]:
-    return spawn(["-m", "dr.drill", "--target", "local", "--outputs", str(OUTPUTS), *args])
+def _gameday(*args: str) -> subprocess.Popen[str]:
+    return spawn(["-m", "dr.gameday", "--target", "local", "--outputs", str(OUTPUTS), *args])
 
 
-def _primary_inverted() -> bool:
-    outputs = json.loads(OUTPUTS.read_text())
-    probe = (
-        "import boto3, sys; r = boto3.client('route53', region_name='us-east-1');"
-        f"print(r.get_health_check(HealthCheckId='{outputs['primary_health_check_id']}')"
-        "['HealthCheck']['HealthCheckConfig'].get('Inverted', False))"
-    )
-    return (
-        subprocess.run(
-            [PYTHON, "-c", probe], env=terraform_env(), capture_output=True, text=True, check=True
-        ).stdout.strip()
-        == "True"
-    )
+def _regions_out() -> list[str]:
+    return control.status(emulator.endpoint_env(env())["AWS_ENDPOINT_URL"])["regions_out"]
 
 
-@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
-def test_an_interrupted_drill_never_leaves_the_primary_down(how):
-    """SIGTERM: the drill restores on the way out. SIGKILL cannot be caught: the next drill
-    finds its marker and repairs first."""
-    proc = _drill("--hold", "60")  # the primary stays down long enough to be caught down
-    deadline = time.monotonic() + 60
-    while not _primary_inverted():
-        assert time.monotonic() < deadline and proc.poll() is None, "the drill never inverted the primary"
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGINT"])
+def test_an_interrupted_gameday_never_leaves_the_primary_out(how):
+    """A cancelled job (SIGTERM) or Ctrl-C (SIGINT) while the primary region is out: the game
+    day brings it back on the way out and says so."""
+    proc = _gameday("--scenarios", "region-loss", "--report", str(STATE / "gameday-report.json"))
+    deadline = time.monotonic() + 120
+    while not _regions_out():
+        assert time.monotonic() < deadline and proc.poll() is None, "the game day never took the primary out"
         time.sleep(0.05)
     os.killpg(proc.pid, getattr(signal, how))
     code, out = finish(proc, timeout=60)
-    if how == "SIGTERM":
-        assert code == 1 and "drill interrupted (SIGTERM): what it changed is restored" in out, out
-        assert not _primary_inverted()
-    else:
-        assert _primary_inverted()  # what a SIGKILL leaves behind...
-    code, out = finish(_drill())
-    assert code == 0, out
-    assert ("repair: un-invert the primary health check" in out) is (how == "SIGKILL")
-    assert not _primary_inverted()
+    assert code == 1 and f"game day interrupted ({'SIGINT' if how == 'SIGINT' else how})" in out, out
+    assert _regions_out() == []
 
 
 def test_ctrl_c_during_destroy_keeps_a_valid_state_and_a_rerun_finishes():

@@ -24,7 +24,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from local_aws.dataplane import regions
 from local_aws.dataplane.alarms import (
@@ -54,12 +53,6 @@ API_NAME = f"api.{ZONE}"
 DEADLINE = 30.0  # seconds: generous, the machine may be loaded; never reached when all is well
 
 
-def _free_port(address: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((address, 0))
-        return s.getsockname()[1]
-
-
 def _wait_for(what: str, predicate: Callable[[], object], deadline: float = DEADLINE) -> object:
     end = time.monotonic() + deadline
     while time.monotonic() < end:
@@ -84,18 +77,6 @@ class Clock:
 
 
 # -- fixtures ----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    from local_aws import server
-
-    server.apply_patches()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    yield f"http://{host}:{port}"
-    moto.stop()
 
 
 @pytest.fixture(autouse=True)

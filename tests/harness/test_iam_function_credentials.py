@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import socket
 import urllib.request
 import uuid
 import zipfile
@@ -55,26 +54,6 @@ SDK_CONFIG = Config(
     request_checksum_calculation="when_required",  # as the Lambda runtime sets them
     response_checksum_validation="when_required",
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    from local_aws import server
-
-    server.apply_patches()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    yield f"http://{host}:{port}"
-    moto.stop()
 
 
 def _reset(endpoint: str) -> None:

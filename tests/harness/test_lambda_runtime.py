@@ -13,7 +13,6 @@ import io
 import json
 import os
 import re
-import socket
 import textwrap
 import threading
 import time
@@ -40,26 +39,6 @@ from local_aws.handler_loader import HANDLER_PATH, proxy_event
 ACCOUNT = "123456789012"  # moto's default account
 EAST, WEST = "us-east-1", "us-west-2"
 ROLE_NAME = "fn-exec"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    from local_aws import server
-
-    server.apply_patches()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    yield f"http://{host}:{port}"
-    moto.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import io
 import json
-import socket
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -21,7 +20,6 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-from moto.server import ThreadedMotoServer
 
 from lib.config import StackConfig
 from local_aws.leftovers import find_leftovers
@@ -38,22 +36,6 @@ def _load_server_module():
     from local_aws import server
 
     return server
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def endpoint():
-    _load_server_module().apply_patches()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,6 @@ Waits are bounded polls; the only timing assumption is that a request takes far 
 
 from __future__ import annotations
 
-import socket
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -17,9 +16,7 @@ from typing import Any, TypeVar
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
-from local_aws import server as local_server
 from local_aws.dataplane.regions import OUTAGES
 from local_aws.patches import dynamodb_global_tables, s3_object_replication
 from local_aws.patches.dynamodb_global_tables import replication_lag
@@ -42,22 +39,6 @@ def _eventually(probe: Callable[[], T], what: str, timeout: float = TIMEOUT) -> 
         if time.monotonic() >= deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(0.05)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    local_server.apply_patches()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    yield f"http://{host}:{port}"
-    moto.stop()
 
 
 def _reset(endpoint: str) -> None:

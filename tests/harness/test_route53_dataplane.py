@@ -26,7 +26,6 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
 from local_aws.dataplane import health_checks
 from local_aws.dataplane.dns_server import EXECUTE_API_TTL, DnsServer
@@ -43,12 +42,6 @@ WEST_DOMAIN = "d-west12345.execute-api.us-west-2.amazonaws.com"
 ZONE = "example.com"
 API_NAME = f"api.{ZONE}"
 DEADLINE = 30.0  # seconds: generous, the machine may be loaded; never reached when all is well
-
-
-def _free_port(address: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((address, 0))
-        return s.getsockname()[1]
 
 
 def _wait_for(what: str, predicate: Callable[[], object], deadline: float = DEADLINE) -> object:
@@ -98,18 +91,6 @@ class Target:
             self._server.server_close()
             self._thread.join()
             self._server = self._thread = None
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    from local_aws import server
-
-    server.apply_patches()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    yield f"http://{host}:{port}"
-    moto.stop()
 
 
 @pytest.fixture(scope="module")

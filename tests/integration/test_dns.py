@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -98,7 +99,10 @@ def test_failover_records_alias_each_regional_domain_with_its_health_check(
         domain = client("apigateway", region).get_domain_name(domainName=deployment.domain_name)
         record = by_failover[role.upper()]
         assert record["SetIdentifier"] == f"{role}-{region}"
-        assert record["HealthCheckId"] == deployment.outputs[f"{role}_health_check_id"]
+        if role == "secondary":
+            assert record["HealthCheckId"] == deployment.outputs[f"{role}_health_check_id"]
+        else:  # its endpoint AND the failover switch: see the test below
+            assert record["HealthCheckId"] != deployment.outputs[f"{role}_health_check_id"]
         assert "TTL" not in record and "ResourceRecords" not in record  # an alias record
         alias = record["AliasTarget"]
         assert _fqdn(alias["DNSName"]) == _fqdn(domain["regionalDomainName"])
@@ -107,3 +111,36 @@ def test_failover_records_alias_each_regional_domain_with_its_health_check(
     # Each region's API Gateway has its own hosted zone: the two targets must differ.
     zones = {r["Failover"]: r["AliasTarget"]["HostedZoneId"] for r in records}
     assert zones["PRIMARY"] != zones["SECONDARY"], zones
+
+
+def test_the_primary_record_also_follows_the_data_plane_switch(
+    deployment: Deployment, client: ClientFactory, primary_region: str, secondary_region: str
+) -> None:
+    """PRIMARY answers only while its endpoint's HTTPS check AND the failover switch (a
+    CLOUDWATCH_METRIC check on an alarm in the secondary) are healthy: failing over is one
+    PutMetricData there, never a Route 53 call."""
+    route53 = client("route53", primary_region)
+    name = _fqdn(deployment.domain_name)
+    records = route53.list_resource_record_sets(
+        HostedZoneId=deployment.outputs["hosted_zone_id"], StartRecordName=name, StartRecordType="A"
+    )["ResourceRecordSets"]
+    (primary,) = [r for r in records if _fqdn(r["Name"]) == name and r.get("Failover") == "PRIMARY"]
+    calculated = route53.get_health_check(HealthCheckId=primary["HealthCheckId"])["HealthCheck"][
+        "HealthCheckConfig"
+    ]
+    assert calculated["Type"] == "CALCULATED"
+    children = calculated["ChildHealthChecks"]
+    assert calculated["HealthThreshold"] == len(children) == 2
+    assert deployment.outputs["primary_health_check_id"] in children
+    (switch_id,) = [c for c in children if c != deployment.outputs["primary_health_check_id"]]
+    switch = route53.get_health_check(HealthCheckId=switch_id)["HealthCheck"]["HealthCheckConfig"]
+    described = json.loads(deployment.outputs["failover_switch"])
+    assert switch["Type"] == "CLOUDWATCH_METRIC"
+    assert switch["AlarmIdentifier"] == {"Region": secondary_region, "Name": described["alarm_name"]}
+    assert switch["InsufficientDataHealthStatus"] == "Healthy"
+    (alarm,) = client("cloudwatch", secondary_region).describe_alarms(AlarmNames=[described["alarm_name"]])[
+        "MetricAlarms"
+    ]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (described["namespace"], described["metric"])
+    assert alarm["Dimensions"] == [{"Name": k, "Value": v} for k, v in described["dimensions"].items()]
+    assert (alarm["Threshold"], alarm["TreatMissingData"]) == (described["fail_over"], "ignore")

@@ -502,3 +502,28 @@ def test_without_the_switch_a_manual_failover_needs_route53s_control_plane(dev):
     (control,) = [d for d in report["recovery_dependencies"] if d["plane"] == "control"]
     assert control["in_recovery_path"] and control["region"] == "us-east-1"
     assert "none: a manual failover needs Route 53's control plane" in render(report)
+
+
+def test_a_game_day_report_is_shown_next_to_the_computed_figures(dev, tmp_path, capsys):
+    stack = tmp_path / "cdk.tf.json"
+    stack.write_text(json.dumps(dev.json))
+    gameday = tmp_path / "gameday-report.json"
+    scenario = {
+        "scenario": "region-loss",
+        "measured_rto_seconds": 60.7,
+        "computed_rto_seconds": 90,
+        "failed_requests": 29,
+        "acknowledged_writes": 28,
+        "lost_writes": 0,
+        "unreplicated_at_fault": 1,
+        "rpo_seconds": 0.1,
+        "conflicts": 0,
+        "failback_seconds": 50.3,
+    }
+    gameday.write_text(json.dumps({"scenarios": [scenario]}))
+    out = tmp_path / "dr-report.json"
+    assert main([str(stack), "--out", str(out), "--gameday", str(gameday)]) == 0
+    assert json.loads(out.read_text())["measured"] == [scenario]
+    assert "region-loss  RTO 60.7 s measured / 90 s computed" in capsys.readouterr().out
+    assert main([str(stack), "--out", str(out), "--gameday", str(tmp_path / "none.json")]) == 0
+    assert "none yet: run make gameday-local" in capsys.readouterr().out

@@ -86,7 +86,7 @@ def test_the_deployment_identity_is_recorded_as_an_output(dev, prod):
 
 
 def test_the_tools_need_only_outputs_the_stack_defines():
-    from dr.drill import REQUIRED_OUTPUTS as drill_needs
+    from dr.gameday import NEEDED as gameday_needs
     from dr.reconcile_receipts import NEEDED as reconcile_needs
 
-    assert set(drill_needs) <= set(OUTPUTS) and set(reconcile_needs) <= set(OUTPUTS)
+    assert set(gameday_needs) <= set(OUTPUTS) and set(reconcile_needs) <= set(OUTPUTS)

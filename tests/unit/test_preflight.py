@@ -299,9 +299,9 @@ def test_main_prints_one_line_per_problem_and_exits_1(monkeypatch, capsys):
     assert len(err) == 2 and all(line.startswith("error: us-") for line in err)
 
 
-def test_main_passes_a_drill_with_credentials(monkeypatch, capsys):
-    assert main(["drill"]) == 0
-    assert "drill as arn:aws:sts::123456789012" in capsys.readouterr().out
+def test_main_passes_a_gameday_with_credentials(monkeypatch, capsys):
+    assert main(["gameday"]) == 0
+    assert "gameday as arn:aws:sts::123456789012" in capsys.readouterr().out
 
 
 def test_main_refuses_an_unknown_mode(capsys):
