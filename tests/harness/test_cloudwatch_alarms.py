@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import boto3
 import pytest
 
 from local_aws.dataplane import regions
@@ -38,6 +37,7 @@ from local_aws.dataplane.alarms import (
 from local_aws.dataplane.dns_server import DnsServer
 from local_aws.dataplane.health_checks import HealthCheckers
 from local_aws.dataplane.regions import address_of
+from tests.harness.conftest import boto, wait_for
 
 ACCOUNT = "123456789012"  # moto's default account
 EAST, WEST = "us-east-1", "us-west-2"
@@ -51,16 +51,6 @@ WEST_DOMAIN = "d-west12345.execute-api.us-west-2.amazonaws.com"
 ZONE = "example.com"
 API_NAME = f"api.{ZONE}"
 DEADLINE = 30.0  # seconds: generous, the machine may be loaded; never reached when all is well
-
-
-def _wait_for(what: str, predicate: Callable[[], object], deadline: float = DEADLINE) -> object:
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Clock:
@@ -90,13 +80,7 @@ def reset(endpoint: str) -> Iterator[None]:
 @pytest.fixture
 def client(endpoint: str) -> Callable[..., Any]:
     def make(service: str, region: str = WEST) -> Any:
-        return boto3.client(
-            service,
-            region_name=region,
-            endpoint_url=endpoint,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        return boto(service, region, endpoint)
 
     return make
 
@@ -493,7 +477,7 @@ def test_started_it_evaluates_in_the_background_and_stop_leaves_nothing_running(
     evaluator = AlarmEvaluator(scale=60)  # 60-second periods last 1 s; real time
     evaluator.start()
     try:
-        _wait_for("INSUFFICIENT_DATA", lambda: _state(cloudwatch, "switch") == INSUFFICIENT_DATA, 5)
+        wait_for("INSUFFICIENT_DATA", lambda: _state(cloudwatch, "switch") == INSUFFICIENT_DATA, 5)
         cloudwatch.put_metric_data(
             Namespace=NAMESPACE,
             MetricData=[
@@ -504,12 +488,12 @@ def test_started_it_evaluates_in_the_background_and_stop_leaves_nothing_running(
                 }
             ],
         )
-        _wait_for("ALARM", lambda: _state(cloudwatch, "switch") == ALARM, 10)
+        wait_for("ALARM", lambda: _state(cloudwatch, "switch") == ALARM, 10)
     finally:
         evaluator.stop()
     assert evaluator.errors == 0
     assert not any(thread.name == "cloudwatch-alarms" for thread in threading.enumerate())  # joined
-    _wait_for("moto's request threads gone too", lambda: set(threading.enumerate()) <= before, 5)
+    wait_for("moto's request threads gone too", lambda: set(threading.enumerate()) <= before, 5)
 
 
 # -- Route 53 ----------------------------------------------------------------------------------
@@ -610,7 +594,7 @@ def _endpoint_check(route53: Any, fqdn: str) -> str:
 
 
 def _reported(checkers: HealthCheckers, health_check_id: str, healthy: bool) -> None:
-    _wait_for(
+    wait_for(
         f"{health_check_id} {'healthy' if healthy else 'unhealthy'}",
         lambda: (state := checkers.status(health_check_id)) is not None and state.healthy is healthy,
     )
@@ -697,7 +681,7 @@ def test_the_switch_fails_the_calculated_primary_check_and_dns_answers_the_secon
     )
 
     _evaluate(evaluator, clock, 5)  # INSUFFICIENT_DATA: the switch counts as healthy
-    _wait_for("the east endpoint probed", lambda: checkers.observations(east))
+    wait_for("the east endpoint probed", lambda: checkers.observations(east))
     _reported(checkers, primary, True)
     assert dns_server.resolve(API_NAME).addresses == [address_of(EAST)]
 

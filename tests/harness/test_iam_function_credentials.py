@@ -22,7 +22,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -40,6 +39,7 @@ from lib.table import GlobalTable  # noqa: E402
 from local_aws.dataplane.lambda_runtime import Invocation, LambdaRuntime  # noqa: E402
 from local_aws.handler_loader import HANDLER_PATH, proxy_event  # noqa: E402
 from local_aws.patches import iam_function_credentials as patch  # noqa: E402
+from tests.harness.conftest import boto  # noqa: E402
 
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"
@@ -66,15 +66,7 @@ def reset(endpoint: str) -> None:
 
 
 def _client(endpoint: str, service: str, key: str, secret: str, token: str | None = None) -> Any:
-    return boto3.client(
-        service,
-        region_name=REGION,
-        endpoint_url=endpoint,
-        aws_access_key_id=key,
-        aws_secret_access_key=secret,
-        aws_session_token=token,
-        config=SDK_CONFIG,
-    )
+    return boto(service, REGION, endpoint, SDK_CONFIG, key=key, secret=secret, token=token)
 
 
 @pytest.fixture

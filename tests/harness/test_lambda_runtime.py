@@ -24,7 +24,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from local_aws.dataplane.lambda_runtime import (
@@ -35,6 +34,7 @@ from local_aws.dataplane.lambda_runtime import (
 )
 from local_aws.dataplane.lambda_worker import marshal
 from local_aws.handler_loader import HANDLER_PATH, proxy_event
+from tests.harness.conftest import boto
 
 ACCOUNT = "123456789012"  # moto's default account
 EAST, WEST = "us-east-1", "us-west-2"
@@ -49,13 +49,7 @@ def reset(endpoint: str) -> None:
 @pytest.fixture
 def client(endpoint: str) -> Callable[..., Any]:
     def make(service: str, region: str = EAST) -> Any:
-        return boto3.client(
-            service,
-            region_name=region,
-            endpoint_url=endpoint,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        return boto(service, region, endpoint)
 
     return make
 

@@ -15,7 +15,6 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -26,6 +25,7 @@ from local_aws.leftovers import find_leftovers
 from local_aws.patches.apigateway_regional_domains import zone_id_for
 from local_aws.patches.s3_bucket_policy_conditions import statement_applies
 from local_aws.patches.s3_object_replication import matching_rule
+from tests.harness.conftest import boto
 
 EAST, WEST = "us-east-1", "us-west-2"
 TABLE = "payments"
@@ -43,20 +43,9 @@ def reset(endpoint):
     urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
 
 
-def _boto(service: str, region: str, endpoint: str, config: Config | None = None):
-    return boto3.client(
-        service,
-        region_name=region,
-        endpoint_url=endpoint,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=config,
-    )
-
-
 @pytest.fixture
 def client(endpoint):
-    return lambda service, region: _boto(service, region, endpoint)
+    return lambda service, region: boto(service, region, endpoint)
 
 
 @pytest.fixture
@@ -413,7 +402,7 @@ def test_apigateway_account_role_can_be_cleared(client):
 
 def test_an_emulator_crash_fails_fast_with_the_python_error(endpoint):
     retrying = Config(retries={"max_attempts": 5, "mode": "standard"})
-    apigw = _boto("apigateway", EAST, endpoint, retrying)
+    apigw = boto("apigateway", EAST, endpoint, retrying)
     with pytest.raises(ClientError) as err:  # moto: NotImplementedError
         apigw.update_account(patchOperations=[{"op": "copy", "path": "/features", "from": "/x"}])
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501

@@ -8,18 +8,17 @@ Waits are bounded polls; the only timing assumption is that a request takes far 
 
 from __future__ import annotations
 
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from local_aws.dataplane.regions import OUTAGES
 from local_aws.patches import dynamodb_global_tables, s3_object_replication
 from local_aws.patches.dynamodb_global_tables import replication_lag
+from tests.harness.conftest import boto, wait_for
 
 EAST, WEST = "us-east-1", "us-west-2"
 TABLE = "payments"
@@ -31,14 +30,7 @@ T = TypeVar("T")
 
 
 def _eventually(probe: Callable[[], T], what: str, timeout: float = TIMEOUT) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result:
-            return result
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.05)
+    return wait_for(what, probe, timeout)
 
 
 def _reset(endpoint: str) -> None:
@@ -58,19 +50,9 @@ def fresh(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             OUTAGES.set(region, False)
 
 
-def _boto(service: str, region: str, endpoint: str) -> Any:
-    return boto3.client(
-        service,
-        region_name=region,
-        endpoint_url=endpoint,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
-
-
 @pytest.fixture
 def ddb(endpoint: str) -> dict[str, Any]:
-    return {region: _boto("dynamodb", region, endpoint) for region in (EAST, WEST)}
+    return {region: boto("dynamodb", region, endpoint) for region in (EAST, WEST)}
 
 
 def _create_table(ddb: dict[str, Any]) -> None:
@@ -306,7 +288,7 @@ def test_a_moto_reset_drops_pending_replication(global_table, endpoint):
 
 def _replicated_buckets(endpoint: str) -> tuple[Any, Any]:
     """A versioned source (us-east-1) replicating receipts/ (and delete markers) to us-west-2."""
-    east, west = _boto("s3", EAST, endpoint), _boto("s3", WEST, endpoint)
+    east, west = boto("s3", EAST, endpoint), boto("s3", WEST, endpoint)
     east.create_bucket(Bucket="source")
     west.create_bucket(Bucket="destination", CreateBucketConfiguration={"LocationConstraint": WEST})
     for s3, bucket in ((east, "source"), (west, "destination")):

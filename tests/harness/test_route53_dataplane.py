@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import boto3
 import dns.flags
 import dns.message
 import dns.query
@@ -31,6 +30,7 @@ from local_aws.dataplane import health_checks
 from local_aws.dataplane.dns_server import EXECUTE_API_TTL, DnsServer
 from local_aws.dataplane.health_checks import HealthCheckers, Observation
 from local_aws.dataplane.regions import address_of
+from tests.harness.conftest import boto, wait_for
 
 EAST, WEST = "us-east-1", "us-west-2"
 SCALE = 20  # RequestInterval 10 -> a probe every 0.5 s; TTL 60 -> 3 s
@@ -42,16 +42,6 @@ WEST_DOMAIN = "d-west12345.execute-api.us-west-2.amazonaws.com"
 ZONE = "example.com"
 API_NAME = f"api.{ZONE}"
 DEADLINE = 30.0  # seconds: generous, the machine may be loaded; never reached when all is well
-
-
-def _wait_for(what: str, predicate: Callable[[], object], deadline: float = DEADLINE) -> object:
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Target:
@@ -141,13 +131,7 @@ def reset(endpoint: str) -> None:
 @pytest.fixture
 def client(endpoint: str) -> Callable[[str, str], object]:
     def make(service: str, region: str = EAST) -> object:
-        return boto3.client(
-            service,
-            region_name=region,
-            endpoint_url=endpoint,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        return boto(service, region, endpoint)
 
     return make
 
@@ -195,7 +179,7 @@ def _health_check(route53, fqdn: str | None = None, **config: object) -> str:
 
 
 def _observed(checkers: HealthCheckers, health_check_id: str, count: int) -> list[Observation]:
-    return _wait_for(  # type: ignore[return-value]
+    return wait_for(  # type: ignore[return-value]
         f"{count} observations of {health_check_id}",
         lambda: (
             len(checkers.observations(health_check_id)) >= count and checkers.observations(health_check_id)
@@ -204,7 +188,7 @@ def _observed(checkers: HealthCheckers, health_check_id: str, count: int) -> lis
 
 
 def _healthy(checkers: HealthCheckers, health_check_id: str, healthy: bool) -> None:
-    _wait_for(
+    wait_for(
         f"{health_check_id} {'healthy' if healthy else 'unhealthy'}",
         lambda: (state := checkers.status(health_check_id)) is not None and state.healthy is healthy,
     )
@@ -372,7 +356,7 @@ def test_inverted_reports_the_opposite(checkers, route53, east):
     down = _health_check(route53, "api.nowhere.invalid", Inverted=True)
 
     _observed(checkers, up, 2)
-    _wait_for("the inverted failing check healthy", lambda: checkers.status(down).measured_healthy is False)
+    wait_for("the inverted failing check healthy", lambda: checkers.status(down).measured_healthy is False)
 
     assert checkers.status(up).measured_healthy and not checkers.status(up).healthy
     assert checkers.status(down).healthy
@@ -385,7 +369,7 @@ def test_disabled_is_healthy_without_probing_and_inverted_too_is_unhealthy(check
 
     # Disabled checks are still published each interval: wait for a few intervals' worth.
     for health_check_id in (disabled, forced_down):
-        _wait_for("three published datapoints", lambda h=health_check_id: _datapoints(cloudwatch, h, 3))
+        wait_for("three published datapoints", lambda h=health_check_id: _datapoints(cloudwatch, h, 3))
 
     assert checkers.observations(disabled) == checkers.observations(forced_down) == []
     assert checkers.status(disabled).healthy
@@ -409,7 +393,7 @@ def test_calculated_counts_its_healthy_children(checkers, route53, east):
 
     ids = {threshold: calculated(threshold) for threshold in (0, 1, 2, 3)}
 
-    _wait_for("the calculated checks evaluated", lambda: all(checkers.status(i) for i in ids.values()))
+    wait_for("the calculated checks evaluated", lambda: all(checkers.status(i) for i in ids.values()))
     _healthy(checkers, ids[2], False)
     assert {t: checkers.status(i).healthy for t, i in ids.items()} == {0: True, 1: True, 2: False, 3: False}
     with pytest.raises(ClientError) as error:
@@ -437,7 +421,7 @@ def test_health_check_status_metric_is_published_in_us_east_1(checkers, route53,
     _healthy(checkers, down, False)
     east_cloudwatch, west_cloudwatch = client("cloudwatch", EAST), client("cloudwatch", WEST)
 
-    [healthy] = _wait_for("datapoints", lambda: _datapoints(east_cloudwatch, up, 2))
+    [healthy] = wait_for("datapoints", lambda: _datapoints(east_cloudwatch, up, 2))
     [unhealthy] = _datapoints(east_cloudwatch, down)
 
     assert (healthy["Minimum"], healthy["Maximum"]) == (1.0, 1.0)
@@ -457,7 +441,7 @@ def test_stop_leaves_nothing_running(endpoint, port):
     checkers.stop()
     dns_server.stop()
 
-    _wait_for("the threads gone", lambda: set(threading.enumerate()) <= before, deadline=5)
+    wait_for("the threads gone", lambda: set(threading.enumerate()) <= before, deadline=5)
 
 
 def test_dns_shares_the_emulator_port_with_moto_udp_only(endpoint):
