@@ -68,3 +68,51 @@ def wait_for(what: str, predicate: Callable[[], Any], deadline: float = 30.0) ->
         if time.monotonic() >= end:
             raise AssertionError(f"timed out after {deadline:.0f} s waiting for {what}")
         time.sleep(0.05)
+
+
+def region_port(*region_names: str) -> int:
+    """A port free on each of these regions' loopback addresses: the data plane's one port."""
+    from local_aws.dataplane.regions import address_of
+
+    for _ in range(20):
+        sockets = [socket.socket() for _ in region_names]
+        try:
+            sockets[0].bind((address_of(region_names[0]), 0))
+            candidate = sockets[0].getsockname()[1]
+            for sock, region in zip(sockets[1:], region_names[1:], strict=True):
+                sock.bind((address_of(region), candidate))
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+        return candidate
+    raise RuntimeError(f"no port free on the addresses of {', '.join(region_names)}")
+
+
+def payments_table(name: str, **extra: Any) -> dict[str, Any]:
+    """CreateTable's arguments for the stack's payments table (key, attributes, the customer
+    index from the API contract), as the provider sends them; ``extra`` adds streams, SSE..."""
+    from lib.api_contract import CUSTOMER_INDEX
+
+    return {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "payment_id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [
+            {"AttributeName": "payment_id", "AttributeType": "S"},
+            {"AttributeName": "customer_id", "AttributeType": "S"},
+            {"AttributeName": "created_at", "AttributeType": "S"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": CUSTOMER_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "customer_id", "KeyType": "HASH"},
+                    {"AttributeName": "created_at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        **extra,
+    }

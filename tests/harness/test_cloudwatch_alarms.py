@@ -13,7 +13,6 @@ large time scale, with a tiny HTTP server per region on its loopback address:
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 import urllib.request
@@ -37,7 +36,7 @@ from local_aws.dataplane.alarms import (
 from local_aws.dataplane.dns_server import DnsServer
 from local_aws.dataplane.health_checks import HealthCheckers
 from local_aws.dataplane.regions import address_of
-from tests.harness.conftest import boto, wait_for
+from tests.harness.conftest import boto, region_port, wait_for
 
 ACCOUNT = "123456789012"  # moto's default account
 EAST, WEST = "us-east-1", "us-west-2"
@@ -527,16 +526,7 @@ class _Ok(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def port() -> int:
     """A port free on both regions' addresses: the data-plane port."""
-    for _ in range(20):
-        with socket.socket() as east, socket.socket() as west:
-            east.bind((address_of(EAST), 0))
-            candidate = east.getsockname()[1]
-            try:
-                west.bind((address_of(WEST), candidate))
-            except OSError:
-                continue
-            return candidate
-    raise RuntimeError("no port free on both region addresses")
+    return region_port(EAST, WEST)
 
 
 @pytest.fixture(scope="module")

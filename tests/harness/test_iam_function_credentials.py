@@ -39,7 +39,7 @@ from lib.table import GlobalTable  # noqa: E402
 from local_aws.dataplane.lambda_runtime import Invocation, LambdaRuntime  # noqa: E402
 from local_aws.handler_loader import HANDLER_PATH, proxy_event  # noqa: E402
 from local_aws.patches import iam_function_credentials as patch  # noqa: E402
-from tests.harness.conftest import boto  # noqa: E402
+from tests.harness.conftest import boto, payments_table  # noqa: E402
 
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"
@@ -110,26 +110,7 @@ def _create_role(admin: Callable[[str], Any], name: str, statements: list[dict[s
 
 def _create_resources(admin: Callable[[str], Any]) -> None:
     for name in (TABLE, OTHER_TABLE):
-        admin("dynamodb").create_table(
-            TableName=name,
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": "payment_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[
-                {"AttributeName": "payment_id", "AttributeType": "S"},
-                {"AttributeName": "customer_id", "AttributeType": "S"},
-                {"AttributeName": "created_at", "AttributeType": "S"},
-            ],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": INDEX,
-                    "KeySchema": [
-                        {"AttributeName": "customer_id", "KeyType": "HASH"},
-                        {"AttributeName": "created_at", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-        )
+        admin("dynamodb").create_table(**payments_table(name))
     for name in (BUCKET, OTHER_BUCKET):
         admin("s3").create_bucket(Bucket=name)
 

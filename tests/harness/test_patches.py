@@ -25,7 +25,7 @@ from local_aws.leftovers import find_leftovers
 from local_aws.patches.apigateway_regional_domains import zone_id_for
 from local_aws.patches.s3_bucket_policy_conditions import statement_applies
 from local_aws.patches.s3_object_replication import matching_rule
-from tests.harness.conftest import boto
+from tests.harness.conftest import boto, payments_table
 
 EAST, WEST = "us-east-1", "us-west-2"
 TABLE = "payments"
@@ -61,27 +61,12 @@ def keys(client):
 def _create_table(ddb, east_key: str) -> None:
     """The table as the provider's CreateTable sends it."""
     ddb[EAST].create_table(
-        TableName=TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "payment_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[
-            {"AttributeName": "payment_id", "AttributeType": "S"},
-            {"AttributeName": "customer_id", "AttributeType": "S"},
-            {"AttributeName": "created_at", "AttributeType": "S"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": INDEX,
-                "KeySchema": [
-                    {"AttributeName": "customer_id", "KeyType": "HASH"},
-                    {"AttributeName": "created_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": east_key},
-        Tags=[{"Key": "Project", "Value": "payments"}],
+        **payments_table(
+            TABLE,
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+            SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": east_key},
+            Tags=[{"Key": "Project", "Value": "payments"}],
+        )
     )
 
 

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from local_aws.dataplane.regions import OUTAGES
 from local_aws.patches import dynamodb_global_tables, s3_object_replication
 from local_aws.patches.dynamodb_global_tables import replication_lag
-from tests.harness.conftest import boto, wait_for
+from tests.harness.conftest import boto, payments_table, wait_for
 
 EAST, WEST = "us-east-1", "us-west-2"
 TABLE = "payments"
@@ -56,26 +56,7 @@ def ddb(endpoint: str) -> dict[str, Any]:
 
 
 def _create_table(ddb: dict[str, Any]) -> None:
-    ddb[EAST].create_table(
-        TableName=TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "payment_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[
-            {"AttributeName": "payment_id", "AttributeType": "S"},
-            {"AttributeName": "customer_id", "AttributeType": "S"},
-            {"AttributeName": "created_at", "AttributeType": "S"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": INDEX,
-                "KeySchema": [
-                    {"AttributeName": "customer_id", "KeyType": "HASH"},
-                    {"AttributeName": "created_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
+    ddb[EAST].create_table(**payments_table(TABLE))
 
 
 def _add_replica(ddb: dict[str, Any]) -> None:

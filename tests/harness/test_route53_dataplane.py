@@ -10,7 +10,6 @@ Gateway data plane, and the checkers and DNS server at a large time scale:
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import urllib.request
@@ -30,7 +29,7 @@ from local_aws.dataplane import health_checks
 from local_aws.dataplane.dns_server import EXECUTE_API_TTL, DnsServer
 from local_aws.dataplane.health_checks import HealthCheckers, Observation
 from local_aws.dataplane.regions import address_of
-from tests.harness.conftest import boto, wait_for
+from tests.harness.conftest import boto, region_port, wait_for
 
 EAST, WEST = "us-east-1", "us-west-2"
 SCALE = 20  # RequestInterval 10 -> a probe every 0.5 s; TTL 60 -> 3 s
@@ -86,16 +85,7 @@ class Target:
 @pytest.fixture(scope="module")
 def port() -> int:
     """A port free on both regions' addresses: the data-plane port."""
-    for _ in range(20):
-        with socket.socket() as east, socket.socket() as west:
-            east.bind((address_of(EAST), 0))
-            candidate = east.getsockname()[1]
-            try:
-                west.bind((address_of(WEST), candidate))
-            except OSError:
-                continue
-            return candidate
-    raise RuntimeError("no port free on both region addresses")
+    return region_port(EAST, WEST)
 
 
 @pytest.fixture(scope="module")
