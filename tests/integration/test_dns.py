@@ -10,7 +10,8 @@ import pytest
 from tests.integration.conftest import ROLES, ClientFactory, Deployment
 from tests.integration.support import tags_dict
 
-pytestmark = pytest.mark.integration
+# Everything here exists only with the custom domain (ENABLE_CUSTOM_DOMAIN=true).
+pytestmark = [pytest.mark.integration, pytest.mark.custom_domain]
 
 
 def _fqdn(name: str) -> str:
