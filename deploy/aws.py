@@ -3,6 +3,10 @@
 
     python -m deploy.aws deploy     # preflight, synth, terraform apply, cfn-outputs/flat-outputs.json
     python -m deploy.aws destroy    # preflight, synth, terraform destroy, outputs removed
+    python -m deploy.aws plan [--summary PATH]   # preflight, synth, terraform plan (read-only):
+                                    # a markdown summary, printed and written (cfn-outputs/plan.md)
+    python -m deploy.aws outputs    # preflight, synth, cfn-outputs/flat-outputs.json from the state
+                                    # (a fresh CI runner before the game day; nothing changes)
 
 The same steps as the local pipeline (local_aws/pipeline.py), with credentials instead of
 the emulator: the first Ctrl-C lets the apply finish (a stopped create can be left in AWS but
@@ -11,6 +15,9 @@ left unfinished are adopted; a local state is checked and backed up first; the d
 identity (suffix, profile, regions, account-settings owner) must match the one recorded at
 deploy time, or nothing runs. Exit 1 with one line on any failure; the deployment stays as
 Terraform left it, and a rerun converges.
+
+A plan is what a pull request shows with a read-only role: it takes no state lock, neither backs
+up nor writes the state, and exits 0 whether or not anything would change (1: it failed).
 """
 
 from __future__ import annotations
@@ -23,10 +30,13 @@ import boto3
 
 from cli.args import ArgumentParser
 from deploy import preflight_aws
+from deploy.plan_summary import summarize
 from deploy.terraform_runner import ROOT, LocalState, RunError, Runner, clean_env
 from lib.config import ConfigError, StackConfig
 
 FLAT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
+PLAN_SUMMARY = ROOT / "cfn-outputs" / "plan.md"
+PLAN_FILE = "tfplan"  # in the stack directory
 
 
 def runner_for(config: StackConfig, env: dict[str, str], root: Path = ROOT) -> Runner:
@@ -36,8 +46,23 @@ def runner_for(config: StackConfig, env: dict[str, str], root: Path = ROOT) -> R
     return Runner(stack, root / "cdktf.out", env=env, logs=root / ".cache" / "logs", local_state=local)
 
 
-def run(mode: str, env: dict[str, str], flat_outputs: Path = FLAT_OUTPUTS) -> None:
-    report = preflight_aws.run(mode, env, lambda service, region: boto3.client(service, region_name=region))
+def plan(runner: Runner, summary: Path) -> str:
+    """``terraform plan`` (read-only) into the stack directory, summarized as markdown in
+    ``summary``; returns the summary."""
+    out = runner.stack_dir / PLAN_FILE
+    runner.plan(out)
+    text = summarize(runner.show_json(out), runner.stack)
+    summary.parent.mkdir(parents=True, exist_ok=True)
+    summary.write_text(text)
+    return text
+
+
+def run(
+    mode: str, env: dict[str, str], flat_outputs: Path = FLAT_OUTPUTS, summary: Path = PLAN_SUMMARY
+) -> None:
+    # Reading the outputs needs what a plan needs: the configuration, credentials, the state.
+    checks = "plan" if mode == "outputs" else mode
+    report = preflight_aws.run(checks, env, lambda service, region: boto3.client(service, region_name=region))
     for note in report.notes:
         print(f"preflight: {note}")
     if report.errors:
@@ -49,11 +74,19 @@ def run(mode: str, env: dict[str, str], flat_outputs: Path = FLAT_OUTPUTS) -> No
     runner = runner_for(config, env)
     print(f"==> synth {runner.stack}, terraform init", flush=True)
     runner.synth_checked(config.identity, deployed=runner.stack_dir.exists())
-    if mode == "deploy":
-        print("==> terraform apply", flush=True)
-        runner.apply()
+    if mode == "plan":
+        print("==> terraform plan (no lock, state untouched)", flush=True)
+        print(plan(runner, summary), end="")
+        print(f"wrote {summary}")
+    elif mode in ("deploy", "outputs"):
+        if mode == "deploy":
+            print("==> terraform apply", flush=True)
+            runner.apply()
+        outputs = runner.outputs()
+        if not outputs:
+            raise RunError(f"{runner.stack} has no outputs in its state: nothing is deployed (make deploy)")
         flat_outputs.parent.mkdir(parents=True, exist_ok=True)
-        flat_outputs.write_text(json.dumps(runner.outputs(), indent=2, sort_keys=True) + "\n")
+        flat_outputs.write_text(json.dumps(outputs, indent=2, sort_keys=True) + "\n")
         print(f"wrote {flat_outputs}")
     else:
         print("==> terraform destroy", flush=True)
@@ -63,10 +96,15 @@ def run(mode: str, env: dict[str, str], flat_outputs: Path = FLAT_OUTPUTS) -> No
 
 def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=("deploy", "destroy"))
+    parser.add_argument("mode", choices=("deploy", "destroy", "plan", "outputs"))
+    parser.add_argument(
+        "--summary", type=Path, help="plan only: where the markdown goes (default cfn-outputs/plan.md)"
+    )
     args = parser.parse_args(argv)
+    if args.summary is not None and args.mode != "plan":
+        parser.error(f"--summary is for plan, not {args.mode}")
     try:
-        run(args.mode, clean_env())
+        run(args.mode, clean_env(), summary=args.summary or PLAN_SUMMARY)
     except RunError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Before a REAL AWS deploy, destroy or game day: check what only the account can tell.
+"""Before a REAL AWS deploy, destroy, plan or game day: check what only the account can tell.
 
-    preflight_aws.py deploy | destroy | gameday
+    preflight_aws.py deploy | destroy | plan | gameday
 
 Every check runs before anything is created or deleted; each problem is ONE line that names
 the fix, and all of them are reported at once (exit 1). What is checked:
@@ -15,6 +15,8 @@ the fix, and all of them are reported at once (exit 1). What is checked:
            environments: the owner's API Gateway logging role and query-log policy exist);
            the Terraform state bucket exists, is versioned and is in the configured region.
 - destroy: the environment that owns the account-level singletons is destroyed last.
+- plan:    read-only: the Terraform state bucket, when there is one, exists, is versioned and
+           is in the configured region (without one the plan compares with the local state).
 - gameday: the endpoint and credentials only.
 """
 
@@ -245,6 +247,18 @@ def check_state_bucket(config: StackConfig, client: ClientFactory, report: Repor
         )
 
 
+def check_plan_state(config: StackConfig, client: ClientFactory, report: Report) -> None:
+    """A plan compares with the state where deploys keep it; a local one is not refused (a plan
+    changes nothing), but said."""
+    if config.state_bucket:
+        check_state_bucket(config, client, report)
+        return
+    report.note(
+        "no TERRAFORM_STATE_BUCKET: the plan compares with the local state file "
+        f"terraform.TapStack{config.suffix}.tfstate (none: everything is to add)"
+    )
+
+
 # --- destroy -----------------------------------------------------------------------------------
 
 
@@ -314,6 +328,7 @@ def run(
             lambda: check_state_bucket(config, client, report),
         ),
         "destroy": (lambda: check_destroy_order(config, client, report),),
+        "plan": (lambda: check_plan_state(config, client, report),),
         "gameday": (),
     }
     for check in checks[mode]:
@@ -329,7 +344,7 @@ def run(
 
 def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=("deploy", "destroy", "gameday"))
+    parser.add_argument("mode", choices=("deploy", "destroy", "plan", "gameday"))
     args = parser.parse_args(argv)
     report = run(
         args.mode,

@@ -461,6 +461,22 @@ class Runner:
     def destroy(self) -> str:
         return self.guarded("destroy.log", "destroy", "-auto-approve", "-lock-timeout=60s")[1]
 
+    def plan(self, out: Path) -> int:
+        """``terraform plan`` saved to ``out``, read-only: 0 no changes, 2 changes (anything else
+        raises ``RunError`` naming the log). The state is neither backed up nor written."""
+        # -lock=false: the pull-request plan runs with a read-only role, which cannot write the
+        # S3 backend's lock object (<key>.tflock, use_lockfile) and so would fail to take the
+        # lock; a plan changes nothing, so it needs none.
+        returncode, _ = self.terraform(
+            "plan.log", "plan", "-lock=false", f"-out={out}", "-detailed-exitcode", ok_codes=(0, 2)
+        )
+        return returncode
+
+    def show_json(self, plan: Path) -> dict[str, Any]:
+        """The saved plan ``plan`` as Terraform's JSON (``terraform show -json``)."""
+        _, output = self.terraform("plan-show.log", "show", "-json", str(plan))
+        return _json_in(output)
+
     def outputs(self) -> dict[str, Any]:
         _, output = self.terraform("outputs.log", "output", "-json")
         return {name: entry["value"] for name, entry in _json_in(output).items()}

@@ -342,3 +342,71 @@ def test_public_name_servers_reads_ns_records(monkeypatch):
     monkeypatch.setattr(dns.resolver, "resolve", timeout)
     with pytest.raises(DnsLookupError, match="Timeout"):
         preflight_aws.public_name_servers("acme-corp.io")
+
+
+# --- plan (read-only, for a pull request) --------------------------------------------------------
+
+
+def test_a_plan_checks_only_the_endpoint_the_configuration_the_credentials_and_the_state_bucket(
+    monkeypatch,
+):
+    monkeypatch.setenv("EMULATOR_LAMBDA_CONCURRENCY_LIMIT", "10")  # a deploy would be refused
+    _table("tap-payments-pr7")  # a destroy of the owner would be refused
+    env = {"ENVIRONMENT": "prod", "ENVIRONMENT_SUFFIX": "prod", **state_bucket()}  # undelegated domain
+    assert check("deploy", env).errors != []
+    report = check("plan", env)
+    assert report.errors == []
+    assert report.notes == ["plan as arn:aws:sts::123456789012:user/moto (account 123456789012)"]
+    endpoint = check("plan", {**env, "AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}).errors
+    assert endpoint == [
+        "AWS_ENDPOINT_URL=http://127.0.0.1:4566 is set; `make plan` targets real AWS (use the "
+        "`-local` targets for the emulator, or unset it)"
+    ]
+    assert check("plan", {"ENVIRONMENT": "qa"}).errors[0].startswith("ENVIRONMENT='qa' must be one of")
+
+
+def test_a_plan_needs_the_state_bucket_when_one_is_configured():
+    env = {"TERRAFORM_STATE_BUCKET": "acme-state", "TERRAFORM_STATE_BUCKET_REGION": WEST}
+    (error,) = check("plan", env).errors
+    assert error.startswith("TERRAFORM_STATE_BUCKET=acme-state: NoSuchBucket")
+    client("s3", EAST).create_bucket(Bucket="acme-state")
+    errors = check("plan", env).errors
+    assert len(errors) == 2
+    assert errors[0].startswith("TERRAFORM_STATE_BUCKET=acme-state is in us-east-1, not us-west-2")
+    assert errors[1].startswith("TERRAFORM_STATE_BUCKET=acme-state is not versioned")
+
+
+def test_a_plan_without_a_state_bucket_is_not_refused_but_said():
+    for profile in ("dev", "prod"):
+        report = check("plan", {"ENVIRONMENT": profile, "ENVIRONMENT_SUFFIX": "pr12"})
+        assert report.errors == []
+        assert report.notes[-1] == (
+            "no TERRAFORM_STATE_BUCKET: the plan compares with the local state file "
+            "terraform.TapStackpr12.tfstate (none: everything is to add)"
+        )
+
+
+def test_a_plan_whose_state_bucket_cannot_be_checked_is_one_line():
+    def read_only(service: str, region: str) -> Any:
+        real = client(service, region)
+        if service != "s3":
+            return real
+
+        class Denied:
+            def get_bucket_location(self, **kwargs: Any) -> Any:
+                raise NoCredentialsError()
+
+        return Denied()
+
+    report = run("plan", state_bucket(), read_only, not_delegated)
+    assert report.errors == [
+        "could not check the account (NoCredentialsError: Unable to locate credentials): "
+        "check the credentials' permissions"
+    ]
+
+
+def test_main_plan(capsys):
+    assert main(["plan"]) == 0
+    out = capsys.readouterr().out
+    assert "preflight: plan as arn:aws:sts::123456789012" in out
+    assert "no TERRAFORM_STATE_BUCKET" in out
