@@ -25,14 +25,16 @@ PY_SCRIPTS := $(shell $(HOST_PYTHON) -c 'import sysconfig; print(sysconfig.get_p
 export PATH := $(CURDIR)/node_modules/.bin:$(PY_SCRIPTS):$(PATH)
 
 STACK := TapStack$(ENVIRONMENT_SUFFIX)
+PLAN_SUMMARY ?= cfn-outputs/plan.md
 STACK_JSON := cdktf.out/stacks/$(STACK)/cdk.tf.json
 PROD_OUT := .cache/synth-prod
+BOOTSTRAP_JSON := .cache/ci-bootstrap/stacks/TapCiBootstrap/cdk.tf.json
 RUN := pipenv run
 # CI=1: plain progress lines instead of a spinner redrawn with escape codes in logs.
 CDKTF := CI=1 cdktf
 
 .PHONY: help install terraform-config synth lint policy test-unit test-harness test-e2e chaos-local test \
-	deploy-local destroy-local outage-local restore-local dr-report diagram gameday-local gameday bench deploy destroy clean
+	deploy-local destroy-local outage-local restore-local dr-report diagram gameday-local gameday bench bootstrap-plan bootstrap plan outputs test-integration deploy destroy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -60,15 +62,18 @@ synth: install terraform-config ## synthesize cdktf.out/stacks/TapStack$$ENVIRON
 	$(CDKTF) synth
 	@echo "synthesized $(STACK_JSON)"
 
-lint: policy ## ruff (lint + format) and the policy scan
+lint: policy ## ruff (lint + format), the policy scan and the GitHub workflows (schema, zizmor, shellcheck)
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	.venv-policy/bin/python -m scripts.lint_workflows
 
-policy: synth ## checkov on the synthesized dev stack and the prod profile: 0 unexplained failures
+policy: synth ## checkov on the synthesized dev stack, the prod profile and the CI bootstrap: 0 unexplained failures
 	.venv-policy/bin/python scripts/policy_scan.py $(STACK_JSON) --checkov .venv-policy/bin/checkov
 	ENVIRONMENT=prod ENVIRONMENT_SUFFIX=prod CDKTF_OUTDIR=$(PROD_OUT) $(RUN) python main.py
 	.venv-policy/bin/python scripts/policy_scan.py $(PROD_OUT)/stacks/TapStackprod/cdk.tf.json \
 		--checkov .venv-policy/bin/checkov
+	GITHUB_REPOSITORY=$(or $(GITHUB_REPOSITORY),example-org/payments-dr) $(RUN) python -m deploy.bootstrap synth
+	.venv-policy/bin/python scripts/policy_scan.py $(BOOTSTRAP_JSON) --checkov .venv-policy/bin/checkov
 
 test-unit: install terraform-config ## unit tests in two parallel lanes, 100 % line + branch coverage of lib/ enforced
 	$(RUN) python scripts/unit_tests.py
@@ -114,6 +119,21 @@ gameday-local: install ## game day on the local deployment: region loss + manual
 gameday: install ## game day on the REAL AWS deployment: manual failover with the data-plane switch and back (credentials)
 	$(RUN) python -m deploy.preflight_aws gameday
 	$(RUN) python -m dr.gameday --target aws
+
+bootstrap-plan: install terraform-config ## CI/CD bootstrap on REAL AWS (GITHUB_REPOSITORY=owner/name, admin credentials): what it would create
+	$(RUN) python -m deploy.bootstrap plan
+
+bootstrap: install terraform-config ## CI/CD bootstrap on REAL AWS, once: GitHub's OIDC provider, the plan/preview/release roles, the state bucket; prints the repository variables
+	$(RUN) python -m deploy.bootstrap apply
+
+plan: install terraform-config ## plan REAL AWS (read-only, no lock): the changes a deploy would make -> $$PLAN_SUMMARY (markdown)
+	$(RUN) python -m deploy.aws plan --summary "$(PLAN_SUMMARY)"
+
+outputs: install terraform-config ## write cfn-outputs/flat-outputs.json from the REAL AWS deployment's state (nothing changes)
+	$(RUN) python -m deploy.aws outputs
+
+test-integration: install ## the integration tests against the deployment in cfn-outputs/flat-outputs.json (REAL AWS after make deploy)
+	$(RUN) pytest tests/integration -q -p no:cacheprovider
 
 deploy: install terraform-config ## deploy to REAL AWS (checks the account, then synth + terraform apply); writes cfn-outputs/flat-outputs.json
 	$(RUN) python -m deploy.aws deploy

@@ -40,6 +40,10 @@ STACKLESS = [
     "tests/unit/test_reconcile_receipts.py",
     "tests/unit/test_terraform_runner.py",
     "tests/unit/test_tools.py",
+    "tests/unit/test_plan_summary.py",
+    "tests/unit/test_previews.py",
+    "tests/unit/test_ci_target.py",
+    "tests/unit/test_workflows.py",
 ]
 USES_HYPOTHESIS = re.compile(r"^(?:from|import) hypothesis\b", re.MULTILINE)
 COVERAGE_DATA = ROOT / ".coverage"

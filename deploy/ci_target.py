@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""The environment of one pipeline target, for GitHub Actions' ``$GITHUB_ENV``.
+
+    python -m deploy.ci_target staging >> "$GITHUB_ENV"
+    python -m deploy.ci_target preview --pr 123 >> "$GITHUB_ENV"
+
+Every workflow that plans, deploys, destroys or rehearses a target reads its configuration
+from ONE reviewed file, ``.github/deploy-targets.json``, so the pull request's plan shows what
+the release will apply. The lines printed are ``KEY=VALUE`` for the variables ``lib/config.py``
+reads (``ENVIRONMENT``, ``ENVIRONMENT_SUFFIX``, ``MANAGE_ACCOUNT_SETTINGS``,
+``ENABLE_CUSTOM_DOMAIN``, ``DOMAIN_NAME``, ``HOSTED_ZONE_ID``, ``REPOSITORY``, ``COMMIT_AUTHOR``),
+validated with the stack's own configuration check before anything runs.
+
+A runner is thrown away after the job, so a local Terraform state would be lost with it:
+``TERRAFORM_STATE_BUCKET`` (a repository variable) must be set, or this refuses. A target
+without a domain deploys without the custom domain (``ENABLE_CUSTOM_DOMAIN=false``); the
+integration tests of the failover name then do not apply and are deselected through
+``PYTEST_ADDOPTS`` (``-m "not custom_domain"``).
+
+Exit 2 with one line on a bad argument or target file, 1 on a configuration the stack refuses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cli.args import ArgumentParser
+from lib.config import ConfigError, StackConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS_FILE = ROOT / ".github" / "deploy-targets.json"
+TARGETS = ("preview", "staging", "prod")
+FIELDS = {
+    "profile": str,
+    "suffix": str,
+    "manage_account_settings": bool,
+    "domain_name": str,
+    "hosted_zone_id": str,
+}
+# A value is written into $GITHUB_ENV as KEY=VALUE: a newline would inject another variable.
+_SAFE_VALUE = re.compile(r"^[^\r\n]*$")
+NO_CUSTOM_DOMAIN_TESTS = '-m "not custom_domain"'
+
+
+class TargetError(ValueError):
+    """The targets file or the arguments cannot describe a target; one line."""
+
+
+def load_targets(path: Path = TARGETS_FILE) -> dict[str, dict[str, Any]]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise TargetError(f"{path} cannot be read as JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise TargetError(f"{path} must hold a JSON object of targets")
+    problems = [f"target {name!r} is missing" for name in TARGETS if name not in data]
+    for name in TARGETS:
+        target = data.get(name)
+        if name in data and not isinstance(target, dict):
+            problems.append(f"target {name!r} must be an object")
+            continue
+        for field, kind in FIELDS.items():
+            if name in data and not isinstance(target.get(field), kind):
+                problems.append(f"{name}.{field} must be a {kind.__name__}")
+    if problems:
+        raise TargetError(f"{path}: {'; '.join(problems)}")
+    return {name: data[name] for name in TARGETS}
+
+
+def target_env(target: str, targets: Mapping[str, Mapping[str, Any]], pr: int | None) -> dict[str, str]:
+    """The stack variables of ``target`` (a preview's ``{number}`` is the pull request's)."""
+    if target not in TARGETS:
+        raise TargetError(f"unknown target {target!r}: one of {', '.join(TARGETS)}")
+    if (target == "preview") != (pr is not None):
+        raise TargetError("--pr is required for the preview target and only for it")
+    spec = targets[target]
+
+    def fill(value: str) -> str:
+        return value.replace("{number}", str(pr)) if pr is not None else value
+
+    domain, zone = fill(spec["domain_name"]).strip(), spec["hosted_zone_id"].strip()
+    env = {
+        "ENVIRONMENT": spec["profile"],
+        "ENVIRONMENT_SUFFIX": fill(spec["suffix"]),
+        "MANAGE_ACCOUNT_SETTINGS": "true" if spec["manage_account_settings"] else "false",
+        "ENABLE_CUSTOM_DOMAIN": "true" if domain else "false",
+    }
+    if domain:
+        env["DOMAIN_NAME"] = domain
+    if zone:
+        env["HOSTED_ZONE_ID"] = zone
+    if not domain:
+        env["PYTEST_ADDOPTS"] = NO_CUSTOM_DOMAIN_TESTS
+    return env
+
+
+def resolve(target: str, pr: int | None, environ: Mapping[str, str], targets_file: Path) -> dict[str, str]:
+    """The validated variables for ``target`` on a runner whose environment is ``environ``."""
+    env = target_env(target, load_targets(targets_file), pr)
+    if environ.get("GITHUB_REPOSITORY"):
+        env["REPOSITORY"] = environ["GITHUB_REPOSITORY"]
+    if environ.get("GITHUB_ACTOR"):
+        env["COMMIT_AUTHOR"] = environ["GITHUB_ACTOR"]
+    if not environ.get("TERRAFORM_STATE_BUCKET", "").strip():
+        raise ConfigError(
+            "TERRAFORM_STATE_BUCKET is not set: a runner's local state would be lost with the runner; "
+            "set the repository variable (README: CI/CD)"
+        )
+    StackConfig.from_env({**environ, **env})  # the stack's own checks, all problems at once
+    unsafe = [key for key, value in env.items() if not _SAFE_VALUE.match(value)]
+    if unsafe:
+        raise TargetError(f"a value of {', '.join(unsafe)} holds a line break")
+    return env
+
+
+def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("target", choices=TARGETS)
+    parser.add_argument("--pr", type=int, help="the pull request number (preview only)")
+    parser.add_argument("--targets-file", type=Path, default=TARGETS_FILE)
+    args = parser.parse_args(argv)
+    if args.pr is not None and args.pr < 1:
+        parser.error(f"--pr {args.pr}: a pull request number is a positive integer")
+    try:
+        env = resolve(args.target, args.pr, os.environ if environ is None else environ, args.targets_file)
+    except TargetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except ConfigError as error:
+        print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
+        return 1
+    for key, value in env.items():
+        print(f"{key}={value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,319 @@
+"""The GitHub Actions workflows (.github/): what is ours to test.
+
+The workflows call make targets that exist; every job that touches AWS gets its credentials
+through OIDC from a role in a repository variable (no AWS keys anywhere) and only for this
+repository's branches; no job holds a write permission it does not use; every deploy, destroy
+or rehearsal has a concurrency group it shares with every other job on that environment; prod
+is never destroyed; third-party actions are pinned to commits. The offline gate (make lint,
+scripts/lint_workflows.py) is shown to catch a template injection, a schema error and a shell
+mistake.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from lib.ci_bootstrap_config import DEPLOY_SESSION_SECONDS, PLAN, PREVIEW, RELEASE, ROLE_SUBJECTS
+from scripts.lint_workflows import run_scripts, shell_text
+
+ROOT = Path(__file__).resolve().parents[2]
+GITHUB = ROOT / ".github"
+WORKFLOW_FILES = sorted((GITHUB / "workflows").glob("*.yml"))
+WORKFLOWS = {path.stem: yaml.safe_load(path.read_text()) for path in WORKFLOW_FILES}
+SETUP_ACTION = GITHUB / "actions" / "setup" / "action.yml"
+POLICY_TOOLS = ROOT / ".venv-policy" / "bin"
+
+CONFIGURE_AWS = "aws-actions/configure-aws-credentials@"
+# make targets that reach real AWS.
+AWS_TARGETS = {"plan", "deploy", "destroy", "outputs", "gameday", "test-integration"}
+DEPLOYING_TARGETS = {"deploy", "destroy", "gameday"}
+ROLE_VARIABLES = {"AWS_PLAN_ROLE_ARN", "AWS_PREVIEW_ROLE_ARN", "AWS_RELEASE_ROLE_ARN"}
+# Every write permission a job holds, and why it needs it.
+NEEDED_WRITES = {
+    ("plan", "plan"): {"id-token", "pull-requests"},  # OIDC; the plan comment
+    ("preview", "deploy"): {"id-token"},
+    ("preview", "destroy"): {"id-token"},
+    ("preview", "stale"): {"id-token"},
+    ("preview", "sweep"): {"id-token"},
+    ("release", "staging"): {"id-token"},
+    ("release", "production"): {"id-token"},
+    ("gameday", "gameday"): {"id-token"},
+}
+MAKE_CALL = re.compile(r"(?:^|[;&|(][ \t]*|[ \t])make[ \t]+((?:[a-z][a-z-]*[ \t]*)+)", re.MULTILINE)
+SHA_PIN = re.compile(r"^\s*-?\s*uses:\s*([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # v\d+(?:\.\d+)*$")
+
+
+def _jobs() -> list[tuple[str, str, dict[str, Any]]]:
+    return [(name, job_id, job) for name, wf in WORKFLOWS.items() for job_id, job in wf["jobs"].items()]
+
+
+def _steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return job.get("steps", [])
+
+
+def _make_targets_called(job: dict[str, Any]) -> set[str]:
+    targets: set[str] = set()
+    for step in _steps(job):
+        for match in MAKE_CALL.finditer(step.get("run", "")):
+            targets.update(word for word in match.group(1).split() if "=" not in word)
+    return targets
+
+
+def _makefile_targets() -> set[str]:
+    return set(re.findall(r"^([a-z][a-z-]*):", (ROOT / "Makefile").read_text(), re.MULTILINE))
+
+
+def _touches_aws(job: dict[str, Any]) -> bool:
+    uses = " ".join(step.get("uses", "") for step in _steps(job))
+    runs = " ".join(step.get("run", "") for step in _steps(job))
+    return bool(_make_targets_called(job) & AWS_TARGETS) or CONFIGURE_AWS in uses or "deploy.previews" in runs
+
+
+def _ci_target(job: dict[str, Any]) -> str | None:
+    for step in _steps(job):
+        match = re.search(r"-m deploy\.ci_target (\w+|\"\$TARGET\")", step.get("run", ""))
+        if match:
+            return match.group(1)
+    return None
+
+
+def test_the_five_workflows_exist() -> None:
+    assert set(WORKFLOWS) == {"checks", "plan", "preview", "release", "gameday"}
+
+
+def test_workflows_call_only_make_targets_that_exist() -> None:
+    called = {target for _, _, job in _jobs() for target in _make_targets_called(job)}
+    setup = yaml.safe_load(SETUP_ACTION.read_text())
+    called |= {
+        t for _, script in run_scripts(setup) for m in MAKE_CALL.finditer(script) for t in m.group(1).split()
+    }
+    assert called >= {"lint", "test-unit", "test", "plan", "deploy", "destroy", "test-integration", "gameday"}
+    assert called - _makefile_targets() == set()
+
+
+def test_checks_run_the_same_commands_as_ci_on_pull_requests_and_pushes() -> None:
+    checks = WORKFLOWS["checks"]
+    triggers = checks[True] if True in checks else checks["on"]  # YAML 1.1 reads `on` as True
+    assert "pull_request" in triggers and triggers["push"]["branches"] == ["main"]
+    assert {job_id: _make_targets_called(job) for job_id, job in checks["jobs"].items()} == {
+        "lint": {"lint"},
+        "unit": {"test-unit"},
+        "emulator": {"test"},
+    }
+    ci_run = (ROOT / ".ci" / "run").read_text()
+    assert "exec make test" in ci_run
+
+
+def test_every_job_that_touches_aws_uses_oidc_with_a_role_from_a_repository_variable() -> None:
+    aws_jobs = [(name, job_id, job) for name, job_id, job in _jobs() if _touches_aws(job)]
+    assert {(n, j) for n, j, _ in aws_jobs} == set(NEEDED_WRITES)
+    for name, job_id, job in aws_jobs:
+        assert job["permissions"].get("id-token") == "write", (name, job_id)
+        configure = [s for s in _steps(job) if s.get("uses", "").startswith(CONFIGURE_AWS)]
+        assert len(configure) == 1, (name, job_id)
+        role = configure[0]["with"]["role-to-assume"]
+        assert re.fullmatch(r"\$\{\{ vars\.(AWS_\w+_ROLE_ARN) \}\}", role), (name, job_id, role)
+        assert role[9:-3] in ROLE_VARIABLES
+        deploys = bool(_make_targets_called(job) & DEPLOYING_TARGETS)
+        expected = {"role-to-assume", "role-session-name", "aws-region"} | (
+            {"role-duration-seconds"} if deploys else set()
+        )
+        assert set(configure[0]["with"]) == expected, (name, job_id)
+        if deploys:  # an apply may outlast an hour; never longer than the role allows
+            assert configure[0]["with"]["role-duration-seconds"] == DEPLOY_SESSION_SECONDS
+        # The job does not start when the repository has no role: forks and new clones stay green.
+        assert f"vars.{role[9:-3]} != ''" in job.get("if", "") or "needs" in job, (name, job_id)
+
+
+def test_no_aws_keys_or_secrets_anywhere_in_the_workflows() -> None:
+    text = "\n".join(p.read_text() for p in GITHUB.rglob("*.yml"))
+    for forbidden in (
+        "aws-access-key-id",
+        "aws-secret-access-key",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET",
+        "secrets.",
+    ):
+        assert forbidden not in text, forbidden
+
+
+def test_pull_request_jobs_with_aws_run_only_for_this_repositorys_branches() -> None:
+    """A fork's pull request must never run its code with this repository's roles."""
+    for name, job_id, job in _jobs():
+        if _touches_aws(job) and name in ("plan", "preview") and job_id in ("plan", "deploy", "destroy"):
+            assert "github.event.pull_request.head.repo.full_name == github.repository" in job["if"], job_id
+
+
+def test_no_job_has_a_write_permission_it_does_not_need() -> None:
+    for name, workflow in WORKFLOWS.items():
+        assert workflow["permissions"] == {}, name  # nothing by default; each job says what it needs
+    for name, job_id, job in _jobs():
+        permissions = job["permissions"]
+        writes = {scope for scope, level in permissions.items() if level == "write"}
+        assert writes == NEEDED_WRITES.get((name, job_id), set()), (name, job_id, writes)
+        assert permissions.get("contents") == "read", (name, job_id)
+
+
+def test_every_job_that_deploys_has_a_concurrency_group_shared_per_environment() -> None:
+    groups: dict[str, set[str]] = {}
+    for name, job_id, job in _jobs():
+        if not _make_targets_called(job) & DEPLOYING_TARGETS:
+            continue
+        concurrency = job["concurrency"]
+        assert concurrency["cancel-in-progress"] is False, (name, job_id)  # never stop an apply halfway
+        groups.setdefault(_ci_target(job) or "", set()).add(concurrency["group"])
+    assert groups == {
+        "staging": {"deploy-staging"},  # the release's staging deploy and the game day
+        "prod": {"deploy-production"},
+        "preview": {"preview-pr${{ github.event.pull_request.number }}", "preview-${{ matrix.suffix }}"},
+    }
+    sweep = WORKFLOWS["preview"]["jobs"]["sweep"]
+    assert sweep["strategy"]["matrix"]["suffix"] == "${{ fromJSON(needs.stale.outputs.suffixes) }}"
+
+
+def test_only_previews_are_ever_destroyed_and_prod_waits_for_its_reviewers() -> None:
+    for name, job_id, job in _jobs():
+        if "destroy" in _make_targets_called(job):
+            assert _ci_target(job) == "preview" and job["environment"] == "preview", (name, job_id)
+    release = WORKFLOWS["release"]["jobs"]
+    assert release["production"]["needs"] == "staging"
+    assert release["production"]["environment"] == "production"
+    assert _ci_target(release["production"]) == "prod"
+    assert "test-integration" not in _make_targets_called(release["production"])  # no test data in prod
+
+
+def test_each_aws_job_presents_a_subject_its_role_trusts() -> None:
+    """The role's trust policy (lib/ci_bootstrap_config.py ROLE_SUBJECTS) names the token's
+    subject: environment:<name> for a job with an environment, pull_request for the plan (which
+    must not use an environment: staging's would give a pull request the release role)."""
+    kinds = {"AWS_PLAN_ROLE_ARN": PLAN, "AWS_PREVIEW_ROLE_ARN": PREVIEW, "AWS_RELEASE_ROLE_ARN": RELEASE}
+    used: dict[str, set[str]] = {}
+    for name, job_id, job in _jobs():
+        if not _touches_aws(job):
+            continue
+        role = next(s for s in _steps(job) if s.get("uses", "").startswith(CONFIGURE_AWS))["with"]
+        kind = kinds[role["role-to-assume"].removeprefix("${{ vars.").removesuffix(" }}")]
+        subject = f"environment:{job['environment']}" if "environment" in job else "pull_request"
+        assert subject in ROLE_SUBJECTS[kind], (name, job_id, subject)
+        used.setdefault(kind, set()).add(subject)
+    assert used == {kind: set(subjects) for kind, subjects in ROLE_SUBJECTS.items()}  # none trusted idly
+    assert WORKFLOWS["release"]["jobs"]["production"]["environment"] == "production"
+
+
+def test_the_game_day_rehearses_staging_and_keeps_its_report() -> None:
+    job = WORKFLOWS["gameday"]["jobs"]["gameday"]
+    triggers = WORKFLOWS["gameday"][True]
+    assert set(triggers) == {"schedule", "workflow_dispatch"}
+    assert _ci_target(job) == "staging"
+    assert [t for s in _steps(job) for t in _make_targets_called({"steps": [s]})] == [
+        "outputs",
+        "gameday",
+        "dr-report",
+    ]
+    upload = next(s for s in _steps(job) if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert upload["if"] == "always()" and "cfn-outputs/gameday-report.json" in upload["with"]["path"]
+
+
+def test_third_party_actions_are_pinned_to_a_commit_with_its_tag_and_checkout_keeps_no_token() -> None:
+    for path in [*WORKFLOW_FILES, SETUP_ACTION]:
+        for line in path.read_text().splitlines():
+            if re.match(r"^\s*-?\s*uses:", line) and "$/" not in line:
+                assert SHA_PIN.match(line), f"{path.name}: {line.strip()}"
+    for name, job_id, job in _jobs():
+        for step in _steps(job):
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False, (name, job_id)
+
+
+def test_the_setup_action_caches_only_when_asked_and_deploying_workflows_never_ask() -> None:
+    action = yaml.safe_load(SETUP_ACTION.read_text())
+    cache_step = next(s for s in action["runs"]["steps"] if s.get("uses", "").startswith("actions/cache@"))
+    assert cache_step["if"] == "inputs.cache == 'true'"
+    for name, job_id, job in _jobs():
+        for step in _steps(job):
+            if step.get("uses") == "$/.github/actions/setup":
+                asked = step.get("with", {}).get("cache") == "true"
+                assert asked == (name == "checks"), (name, job_id)
+
+
+# --- the offline gate catches real mistakes ----------------------------------------------------
+
+
+def _lint_copy(tmp_path: Path, workflow: str, edit: tuple[str, str]) -> subprocess.CompletedProcess[str]:
+    shutil.copytree(GITHUB, tmp_path / ".github")
+    path = tmp_path / ".github" / "workflows" / workflow
+    text = path.read_text()
+    assert edit[0] in text
+    path.write_text(text.replace(edit[0], edit[1], 1))
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scripts.lint_workflows",
+            "--root",
+            str(tmp_path),
+            "--tools",
+            str(POLICY_TOOLS),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+def test_the_committed_workflows_pass_the_gate(tmp_path: Path) -> None:
+    result = _lint_copy(tmp_path, "checks.yml", ("make lint", "make lint"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "5 workflows, 1 local actions: schema, zizmor, shellcheck ok" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("workflow", "edit", "finding"),
+    [
+        # A pull request title is attacker-controlled: expanded into a script, it is code.
+        (
+            "plan.yml",
+            ('cat "$summary" >> "$GITHUB_STEP_SUMMARY"', 'echo "${{ github.event.pull_request.title }}"'),
+            "template-injection",
+        ),
+        # A typo in a key GitHub would reject at run time.
+        ("release.yml", ("timeout-minutes: 60", "timeout-minute: 60"), "schema vendor.github-workflows"),
+        # An unquoted expansion splits on spaces (SC2086).
+        ("preview.yml", ('--open "${open[@]}"', "--open ${open[@]}"), "SC2068"),
+        # A tag instead of a commit: whoever moves the tag runs code with the deploy role.
+        (
+            "release.yml",
+            (
+                "aws-actions/configure-aws-credentials@e3dd6a429d7300a6a4c196c26e071d42e0343502 # v4.0.2",
+                "aws-actions/configure-aws-credentials@v4",
+            ),
+            "unpinned-uses",
+        ),
+    ],
+)
+def test_the_gate_fails_on_a_defect(
+    tmp_path: Path, workflow: str, edit: tuple[str, str], finding: str
+) -> None:
+    result = _lint_copy(tmp_path, workflow, edit)
+    assert result.returncode == 1
+    assert finding in result.stdout + result.stderr
+
+
+def test_shell_text_replaces_expressions_with_a_word() -> None:
+    assert (
+        shell_text('echo "${{ github.sha }}" ${{ x }}')
+        == '#!/usr/bin/env bash\necho "GITHUB_EXPRESSION" GITHUB_EXPRESSION'
+    )
+    workflow = {"jobs": {"a": {"steps": [{"uses": "x"}, {"name": "n", "run": "make lint"}]}}}
+    assert list(run_scripts(workflow)) == [("jobs.a.steps[1] (n)", "make lint")]
+    action = {"runs": {"steps": [{"run": "make install", "shell": "bash"}]}}
+    assert list(run_scripts(action)) == [("runs.steps[0] ()", "make install")]
