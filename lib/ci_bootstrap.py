@@ -35,19 +35,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cdktf import LocalBackend, TerraformOutput, TerraformProvider, TerraformResourceLifecycle, TerraformStack
+from cdktf import LocalBackend, TerraformOutput, TerraformProvider, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_iam_openid_connect_provider import DataAwsIamOpenidConnectProvider
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
 from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
-from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
-from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
-from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
-    S3BucketLifecycleConfiguration,
     S3BucketLifecycleConfigurationRule,
     S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
     S3BucketLifecycleConfigurationRuleExpiration,
@@ -57,17 +53,6 @@ from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
 from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
     S3BucketOwnershipControls,
     S3BucketOwnershipControlsRule,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
-from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
-    S3BucketServerSideEncryptionConfigurationA,
-    S3BucketServerSideEncryptionConfigurationRuleA,
-    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
-    S3BucketVersioningA,
-    S3BucketVersioningVersioningConfiguration,
 )
 from constructs import Construct
 
@@ -85,8 +70,10 @@ from lib.ci_bootstrap_config import (
 )
 from lib.config import PROJECT, QUERY_LOG_GROUP_PREFIX
 from lib.failover_switch import NAMESPACE as FAILOVER_SWITCH_NAMESPACE
-from lib.keys import VIA_SERVICES
-from lib.policy import document, skip_checks, statement
+from lib.keys import ADMIN_ACTIONS, VIA_SERVICES, RegionalKey
+from lib.policy import document, statement
+from lib.region import Region
+from lib.storage import BucketSettings, PrivateBucket
 
 __all__ = ["DEPLOY_ACTIONS", "BootstrapConfig", "CiBootstrapStack"]
 
@@ -800,17 +787,17 @@ class GithubActionsRole(Construct):
 
 
 class StateBucket(Construct):
-    """The Terraform state bucket and its customer-managed key. ``readers`` and ``writers`` are
-    role ARNs (strings built from names: no dependency on the roles, so revoking them never
-    touches the key); the account's administrators keep the key, the CI roles never can."""
+    """The Terraform state bucket (lib/storage.py's private, versioned, TLS-only bucket) and its
+    customer-managed key. ``readers`` and ``writers`` are role ARNs (strings built from names: no
+    dependency on the roles, so revoking them never touches the key); the account's
+    administrators keep the key, the CI roles never can."""
 
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
-        provider: TerraformProvider,
-        region: str,
+        region: Region,
         name: str,
         account_id: str,
         readers: Sequence[str],
@@ -819,42 +806,22 @@ class StateBucket(Construct):
     ) -> None:
         super().__init__(scope, id)
         root = f"arn:aws:iam::{account_id}:root"
-        via_s3 = {"kms:ViaService": f"s3.{region}.amazonaws.com", "kms:CallerAccount": account_id}
-        self.key = KmsKey(
+        via_s3 = {"kms:ViaService": f"s3.{region.name}.amazonaws.com", "kms:CallerAccount": account_id}
+        not_ci = {"ArnNotLike": {"aws:PrincipalArn": ci_role_pattern}}
+        self.key = RegionalKey(
             self,
             "key",
-            provider=provider,
-            description=f"{name}: Terraform state of every environment",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=document(
+            region=region,
+            alias_name=name,
+            account_id=account_id,
+            deletion_window_days=30,
+            prevent_destroy=True,
+            purpose="Terraform state of every environment",
+            policy_statements=[
                 # Administration through IAM, for everyone but the CI roles (no cryptographic
                 # operation in the list: administrators cannot read state with it).
                 statement(
-                    "AccountAdministration",
-                    [
-                        "kms:CancelKeyDeletion",
-                        "kms:CreateAlias",
-                        "kms:DeleteAlias",
-                        "kms:DescribeKey",
-                        "kms:DisableKey",
-                        "kms:DisableKeyRotation",
-                        "kms:EnableKey",
-                        "kms:EnableKeyRotation",
-                        "kms:GetKeyPolicy",
-                        "kms:GetKeyRotationStatus",
-                        "kms:ListAliases",
-                        "kms:ListResourceTags",
-                        "kms:PutKeyPolicy",
-                        "kms:ScheduleKeyDeletion",
-                        "kms:TagResource",
-                        "kms:UntagResource",
-                        "kms:UpdateAlias",
-                        "kms:UpdateKeyDescription",
-                    ],
-                    "*",
-                    principal={"AWS": root},
-                    condition={"ArnNotLike": {"aws:PrincipalArn": ci_role_pattern}},
+                    "AccountAdministration", ADMIN_ACTIONS, "*", principal={"AWS": root}, condition=not_ci
                 ),
                 # Administrators reading or repairing state (a stale lock, a migration).
                 statement(
@@ -862,7 +829,7 @@ class StateBucket(Construct):
                     ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
                     "*",
                     principal={"AWS": root},
-                    condition={"StringEquals": via_s3, "ArnNotLike": {"aws:PrincipalArn": ci_role_pattern}},
+                    condition={"StringEquals": via_s3, **not_ci},
                 ),
                 statement(
                     "CiReadState",
@@ -878,21 +845,32 @@ class StateBucket(Construct):
                     principal={"AWS": root},
                     condition={"StringEquals": via_s3, "ArnEquals": {"aws:PrincipalArn": list(writers)}},
                 ),
-            ),
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
+            ],
         )
-        KmsAlias(self, "alias", provider=provider, name=f"alias/{name}", target_key_id=self.key.key_id)
-        self.bucket = S3Bucket(
+        self.private = PrivateBucket(
             self,
             "bucket",
-            provider=provider,
-            bucket=name,
-            force_destroy=False,
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
-        )
-        skip_checks(
-            self.bucket,
-            {
+            settings=BucketSettings(
+                region=region, name=name, key=self.key, force_destroy=False, prevent_destroy=True
+            ),
+            lifecycle_rule=S3BucketLifecycleConfigurationRule(
+                id="expire-old-state-versions",
+                status="Enabled",
+                filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+                noncurrent_version_expiration=[
+                    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                        noncurrent_days=NONCURRENT_STATE_DAYS
+                    )
+                ],
+                # Every released lock leaves a delete marker; once its versions expired, it goes.
+                expiration=[S3BucketLifecycleConfigurationRuleExpiration(expired_object_delete_marker=True)],
+                abort_incomplete_multipart_upload=[
+                    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
+                        days_after_initiation=ABORT_UPLOAD_DAYS
+                    )
+                ],
+            ),
+            skips={
                 "CKV_AWS_144": "the state bucket sits outside the DR pair's regions by design, so losing "
                 "either keeps it; versioning recovers any state write",
                 "CKV_AWS_18": "a one-bucket bootstrap: S3 server access logs need a second bucket to guard "
@@ -900,90 +878,13 @@ class StateBucket(Construct):
                 "CKV2_AWS_62": "no consumer of object events: only Terraform reads and writes the state",
             },
         )
-        self.public_access_block = S3BucketPublicAccessBlock(
-            self,
-            "public-access-block",
-            provider=provider,
-            bucket=self.bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-        )
+        self.bucket = self.private.bucket
         S3BucketOwnershipControls(
             self,
             "ownership",
-            provider=provider,
+            provider=region.provider,
             bucket=self.bucket.id,
             rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
-        )
-        self.versioning = S3BucketVersioningA(
-            self,
-            "versioning",
-            provider=provider,
-            bucket=self.bucket.id,
-            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
-        )
-        S3BucketServerSideEncryptionConfigurationA(
-            self,
-            "encryption",
-            provider=provider,
-            bucket=self.bucket.id,
-            rule=[
-                S3BucketServerSideEncryptionConfigurationRuleA(
-                    apply_server_side_encryption_by_default=(
-                        S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                            sse_algorithm="aws:kms", kms_master_key_id=self.key.arn
-                        )
-                    ),
-                    bucket_key_enabled=True,
-                )
-            ],
-        )
-        S3BucketLifecycleConfiguration(
-            self,
-            "lifecycle",
-            provider=provider,
-            bucket=self.bucket.id,
-            rule=[
-                S3BucketLifecycleConfigurationRule(
-                    id="expire-old-state-versions",
-                    status="Enabled",
-                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
-                    noncurrent_version_expiration=[
-                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                            noncurrent_days=NONCURRENT_STATE_DAYS
-                        )
-                    ],
-                    # Every released lock leaves a delete marker; once its versions expired, it goes.
-                    expiration=[
-                        S3BucketLifecycleConfigurationRuleExpiration(expired_object_delete_marker=True)
-                    ],
-                    abort_incomplete_multipart_upload=[
-                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
-                            days_after_initiation=ABORT_UPLOAD_DAYS
-                        )
-                    ],
-                )
-            ],
-            depends_on=[self.versioning],
-        )
-        S3BucketPolicy(
-            self,
-            "tls-only",
-            provider=provider,
-            bucket=self.bucket.id,
-            policy=document(
-                statement(
-                    "DenyInsecureTransport",
-                    ["s3:*"],
-                    [self.bucket.arn, f"{self.bucket.arn}/*"],
-                    effect="Deny",
-                    principal={"AWS": "*"},
-                    condition={"Bool": {"aws:SecureTransport": "false"}},
-                )
-            ),
-            depends_on=[self.public_access_block],
         )
 
     @property
@@ -1057,8 +958,7 @@ class CiBootstrapStack(TerraformStack):
         state = StateBucket(
             self,
             "state",
-            provider=provider,
-            region=config.state_bucket_region,
+            region=Region("state", config.state_bucket_region, provider),
             name=config.state_bucket_name(account_id),
             account_id=account_id,
             readers=[role_arn(PLAN)],

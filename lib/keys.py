@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from cdktf import TerraformResourceLifecycle
@@ -14,7 +15,7 @@ from lib.region import Region
 
 # The account administers the key through IAM (no "kms:*": the list is explicit, and it
 # holds no cryptographic operation, so an administrator cannot read the data).
-_ADMIN_ACTIONS = [
+ADMIN_ACTIONS = [
     "kms:CancelKeyDeletion",
     "kms:CreateAlias",
     "kms:DeleteAlias",
@@ -68,7 +69,12 @@ LOGS_ACTIONS = [
 
 
 class RegionalKey(Construct):
-    """One CMK per region; every encrypted resource of that region uses it."""
+    """One CMK per region; every encrypted resource of that region uses it.
+
+    ``policy_statements`` replace the stack's key policy (administration, use through the
+    stack's services, CloudWatch Logs and alarm notifications) for a key with other users: the
+    CI bootstrap's state key (lib/ci_bootstrap.py).
+    """
 
     def __init__(
         self,
@@ -81,55 +87,14 @@ class RegionalKey(Construct):
         deletion_window_days: int,
         prevent_destroy: bool,
         purpose: str,
+        policy_statements: Sequence[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.region = region
-        root = f"arn:aws:iam::{account_id}:root"
-        policy = document(
-            statement(
-                "AccountAdministration",
-                _ADMIN_ACTIONS,
-                ["*"],
-                principal={"AWS": root},
-            ),
-            statement(
-                "AccountUseThroughStackServices",
-                _CRYPTO_ACTIONS,
-                ["*"],
-                principal={"AWS": root},
-                condition={
-                    "StringEquals": {
-                        "kms:CallerAccount": account_id,
-                        "kms:ViaService": [f"{s}.{region.name}.amazonaws.com" for s in VIA_SERVICES],
-                    }
-                },
-            ),
-            statement(
-                "CloudWatchLogsEncryption",
-                LOGS_ACTIONS,
-                ["*"],
-                principal={"Service": f"logs.{region.name}.amazonaws.com"},
-                condition={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": (
-                            f"arn:aws:logs:{region.name}:{account_id}:log-group:*"
-                        )
-                    }
-                },
-            ),
-            # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html: CloudWatch
-            # needs GenerateDataKey and Decrypt to publish alarms to an encrypted topic.
-            statement(
-                "AlarmNotificationsToEncryptedTopic",
-                ["kms:Decrypt", "kms:GenerateDataKey"],
-                ["*"],
-                principal={"Service": "cloudwatch.amazonaws.com"},
-                condition={
-                    "StringEquals": {"aws:SourceAccount": account_id},
-                    "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region.name}:{account_id}:alarm:*"},
-                },
-            ),
+        statements = (
+            _stack_key_statements(region, account_id) if policy_statements is None else policy_statements
         )
+        policy = document(*statements)
         self.key = KmsKey(
             self,
             "key",
@@ -167,3 +132,54 @@ class RegionalKey(Construct):
     def encrypt_decrypt_statement(self) -> dict[str, Any]:
         """What a consumer needs to read and write data this key protects."""
         return statement("RegionKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [self.arn])
+
+
+def _stack_key_statements(region: Region, account_id: str) -> list[dict[str, Any]]:
+    """The stack's key policy: the account administers; its principals use the key only through
+    the stack's services; CloudWatch Logs and alarm notifications use it for this account."""
+    root = f"arn:aws:iam::{account_id}:root"
+    return [
+        statement(
+            "AccountAdministration",
+            ADMIN_ACTIONS,
+            ["*"],
+            principal={"AWS": root},
+        ),
+        statement(
+            "AccountUseThroughStackServices",
+            _CRYPTO_ACTIONS,
+            ["*"],
+            principal={"AWS": root},
+            condition={
+                "StringEquals": {
+                    "kms:CallerAccount": account_id,
+                    "kms:ViaService": [f"{s}.{region.name}.amazonaws.com" for s in VIA_SERVICES],
+                }
+            },
+        ),
+        statement(
+            "CloudWatchLogsEncryption",
+            LOGS_ACTIONS,
+            ["*"],
+            principal={"Service": f"logs.{region.name}.amazonaws.com"},
+            condition={
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": (
+                        f"arn:aws:logs:{region.name}:{account_id}:log-group:*"
+                    )
+                }
+            },
+        ),
+        # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html: CloudWatch
+        # needs GenerateDataKey and Decrypt to publish alarms to an encrypted topic.
+        statement(
+            "AlarmNotificationsToEncryptedTopic",
+            ["kms:Decrypt", "kms:GenerateDataKey"],
+            ["*"],
+            principal={"Service": "cloudwatch.amazonaws.com"},
+            condition={
+                "StringEquals": {"aws:SourceAccount": account_id},
+                "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region.name}:{account_id}:alarm:*"},
+            },
+        ),
+    ]

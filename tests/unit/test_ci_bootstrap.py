@@ -477,6 +477,16 @@ def test_every_policy_fits_iams_size_limit(ci):
         assert len(compact) <= MANAGED_POLICY_MAX_CHARS, body["name"]
 
 
+def test_no_role_has_more_managed_policies_than_iam_allows(ci):
+    """ "Managed policies attached to an IAM role: 10" by default (raisable to 20; an 11th
+    attachment fails the apply): https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html"""
+    per_role: dict[str, int] = {}
+    for attachment in ci.resources("aws_iam_role_policy_attachment").values():
+        per_role[attachment["role"]] = per_role.get(attachment["role"], 0) + 1
+    assert len(per_role) == 3
+    assert max(per_role.values()) <= 10, per_role
+
+
 # --- the state bucket --------------------------------------------------------------------------
 
 
@@ -485,15 +495,15 @@ def test_the_state_bucket_is_versioned_encrypted_private_and_kept(ci):
     key_ref = f"${{{ci.address('aws_kms_key', 'state/key')}.arn}}"
     bucket = ci.get("aws_s3_bucket", "state/bucket")
     assert bucket["force_destroy"] is False and bucket["lifecycle"] == {"prevent_destroy": True}
-    assert ci.get("aws_s3_bucket_versioning", "state/versioning")["versioning_configuration"] == {
+    assert ci.get("aws_s3_bucket_versioning", "state/bucket/versioning")["versioning_configuration"] == {
         "status": "Enabled"
     }
-    (rule,) = ci.get("aws_s3_bucket_server_side_encryption_configuration", "state/encryption")["rule"]
+    (rule,) = ci.get("aws_s3_bucket_server_side_encryption_configuration", "state/bucket/encryption")["rule"]
     assert rule == {
         "apply_server_side_encryption_by_default": {"kms_master_key_id": key_ref, "sse_algorithm": "aws:kms"},
         "bucket_key_enabled": True,
     }
-    block = ci.get("aws_s3_bucket_public_access_block", "state/public-access-block")
+    block = ci.get("aws_s3_bucket_public_access_block", "state/bucket/public-access-block")
     assert {k: block[k] for k in block if k.startswith(("block", "ignore", "restrict"))} == {
         "block_public_acls": True,
         "block_public_policy": True,
@@ -503,15 +513,15 @@ def test_the_state_bucket_is_versioned_encrypted_private_and_kept(ci):
     ownership = ci.get("aws_s3_bucket_ownership_controls", "state/ownership")
     assert ownership["rule"] == {"object_ownership": "BucketOwnerEnforced"}
     for type_, path in (
-        ("aws_s3_bucket_versioning", "state/versioning"),
-        ("aws_s3_bucket_policy", "state/tls-only"),
+        ("aws_s3_bucket_versioning", "state/bucket/versioning"),
+        ("aws_s3_bucket_policy", "state/bucket/tls-only"),
     ):
         assert ci.get(type_, path)["bucket"] == bucket_ref
 
 
 def test_the_state_bucket_denies_plain_http(ci):
     bucket = f"${{{ci.address('aws_s3_bucket', 'state/bucket')}.arn}}"
-    policy = policy_of(ci.get("aws_s3_bucket_policy", "state/tls-only"))
+    policy = policy_of(ci.get("aws_s3_bucket_policy", "state/bucket/tls-only"))
     assert policy["Statement"] == [
         {
             "Sid": "DenyInsecureTransport",
@@ -525,7 +535,7 @@ def test_the_state_bucket_denies_plain_http(ci):
 
 
 def test_old_state_versions_expire_after_90_days(ci):
-    (rule,) = ci.get("aws_s3_bucket_lifecycle_configuration", "state/lifecycle")["rule"]
+    (rule,) = ci.get("aws_s3_bucket_lifecycle_configuration", "state/bucket/lifecycle")["rule"]
     assert rule["status"] == "Enabled" and rule["filter"] == [{"prefix": ""}]
     assert rule["noncurrent_version_expiration"] == [{"noncurrent_days": 90}]
     assert rule["abort_incomplete_multipart_upload"] == [{"days_after_initiation": 7}]
