@@ -244,6 +244,52 @@ def test_the_setup_action_caches_only_when_asked_and_deploying_workflows_never_a
                 assert asked == (name == "checks"), (name, job_id)
 
 
+def _run_step(job: dict[str, Any], step_id: str, tmp_path: Path, gh: str) -> subprocess.CompletedProcess[str]:
+    """The step's script as GitHub runs ``shell: bash`` (``bash --noprofile --norc -eo pipefail``),
+    with fakes for ``gh`` and the project's python that record their arguments."""
+    script = next(s["run"] for s in _steps(job) if s.get("id") == step_id)
+    bin_dir, venv = tmp_path / "bin", tmp_path / ".venv" / "bin"
+    bin_dir.mkdir()
+    venv.mkdir(parents=True)
+    (bin_dir / "gh").write_text(f"#!/usr/bin/env bash\n{gh}\n")
+    (venv / "python").write_text('#!/usr/bin/env bash\necho "$@" >> "$CALLS"\necho \'["pr7"]\'\n')
+    for tool in (bin_dir / "gh", venv / "python"):
+        tool.chmod(0o755)
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "CALLS": str(tmp_path / "calls"),
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "REPOSITORY": "acme/payments-dr",
+        "BUCKET": "acme-state",
+        "REGION": "us-east-2",
+    }
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_sweep_passes_every_open_pull_request_and_outputs_the_stale_list(tmp_path: Path) -> None:
+    job = WORKFLOWS["preview"]["jobs"]["stale"]
+    result = _run_step(job, "stale", tmp_path, "printf '12\\n15\\n'")
+    assert result.returncode == 0, result.stderr
+    calls = (tmp_path / "calls").read_text()
+    assert calls == "-m deploy.previews stale --bucket acme-state --region us-east-2 --open 12 15\n"
+    assert (tmp_path / "output").read_text() == 'suffixes=["pr7"]\n'
+
+
+def test_the_sweep_stops_when_the_open_pull_requests_cannot_be_listed(tmp_path: Path) -> None:
+    """An empty list would make every open pull request's preview stale and destroy it."""
+    job = WORKFLOWS["preview"]["jobs"]["stale"]
+    result = _run_step(job, "stale", tmp_path, "echo 'HTTP 502' >&2; exit 1")
+    assert result.returncode != 0
+    assert not (tmp_path / "calls").exists() and not (tmp_path / "output").exists()
+
+
 # --- the offline gate catches real mistakes ----------------------------------------------------
 
 
@@ -288,7 +334,7 @@ def test_the_committed_workflows_pass_the_gate(tmp_path: Path) -> None:
         # A typo in a key GitHub would reject at run time.
         ("release.yml", ("timeout-minutes: 60", "timeout-minute: 60"), "schema vendor.github-workflows"),
         # An unquoted expansion splits on spaces (SC2086).
-        ("preview.yml", ('--open "${open[@]}"', "--open ${open[@]}"), "SC2068"),
+        ("plan.yml", ('head -n 1 "$summary"', "head -n 1 $summary"), "SC2086"),
         # A tag instead of a commit: whoever moves the tag runs code with the deploy role.
         (
             "release.yml",
