@@ -244,10 +244,12 @@ def test_the_setup_action_caches_only_when_asked_and_deploying_workflows_never_a
                 assert asked == (name == "checks"), (name, job_id)
 
 
-def _run_step(job: dict[str, Any], step_id: str, tmp_path: Path, gh: str) -> subprocess.CompletedProcess[str]:
+def _run_step(
+    job: dict[str, Any], step_id: str, tmp_path: Path, gh: str, **extra_env: str
+) -> subprocess.CompletedProcess[str]:
     """The step's script as GitHub runs ``shell: bash`` (``bash --noprofile --norc -eo pipefail``),
     with fakes for ``gh`` and the project's python that record their arguments."""
-    script = next(s["run"] for s in _steps(job) if s.get("id") == step_id)
+    script = next(s["run"] for s in _steps(job) if step_id in (s.get("id"), s.get("name")))
     bin_dir, venv = tmp_path / "bin", tmp_path / ".venv" / "bin"
     bin_dir.mkdir()
     venv.mkdir(parents=True)
@@ -262,6 +264,7 @@ def _run_step(job: dict[str, Any], step_id: str, tmp_path: Path, gh: str) -> sub
         "REPOSITORY": "acme/payments-dr",
         "BUCKET": "acme-state",
         "REGION": "us-east-2",
+        **extra_env,
     }
     return subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
@@ -288,6 +291,41 @@ def test_the_sweep_stops_when_the_open_pull_requests_cannot_be_listed(tmp_path: 
     result = _run_step(job, "stale", tmp_path, "echo 'HTTP 502' >&2; exit 1")
     assert result.returncode != 0
     assert not (tmp_path / "calls").exists() and not (tmp_path / "output").exists()
+
+
+@pytest.mark.parametrize(("existing", "expected"), [("", "pr comment 42"), ("987", "api --method PATCH")])
+def test_the_plan_comment_is_updated_in_place_or_created_once(
+    tmp_path: Path, existing: str, expected: str
+) -> None:
+    (tmp_path / "cfn-outputs").mkdir()
+    (tmp_path / "cfn-outputs" / "plan-staging.md").write_text(
+        "<!-- terraform-plan: TapStackstaging -->\nNo changes.\n"
+    )
+    # `gh api --paginate` lists the comments (the one holding the marker, if any); any other
+    # call is recorded.
+    gh = (
+        f'if [ "$2" = --paginate ]; then echo "$@" >> "$CALLS.list"; echo "{existing}"; '
+        'else echo "$@" >> "$CALLS"; fi'
+    )
+    job = WORKFLOWS["plan"]["jobs"]["plan"]
+    result = _run_step(
+        job,
+        "post the plan",
+        tmp_path,
+        gh,
+        PR="42",
+        TARGET="staging",
+        GITHUB_STEP_SUMMARY=str(tmp_path / "sum"),
+    )
+    assert result.returncode == 0, result.stderr
+    (call,) = (tmp_path / "calls").read_text().splitlines()
+    assert call.startswith(expected)
+    if existing:
+        comment = f"repos/acme/payments-dr/issues/comments/{existing}"
+        assert call == f"api --method PATCH {comment} -F body=@cfn-outputs/plan-staging.md"
+    listing = (tmp_path / "calls.list").read_text()
+    assert 'startswith("<!-- terraform-plan: TapStackstaging -->")' in listing
+    assert (tmp_path / "sum").read_text().endswith("No changes.\n")
 
 
 # --- the offline gate catches real mistakes ----------------------------------------------------
