@@ -56,6 +56,11 @@ DEPLOY_SESSION_SECONDS = 2 * 3600
 PLAN_SESSION_SECONDS = 3600
 
 
+def role_name(kind: str, project: str = PROJECT) -> str:
+    """``tap-ci-plan`` | ``tap-ci-preview`` | ``tap-ci-release``."""
+    return f"{project}-ci-{kind}"
+
+
 @dataclass(frozen=True, kw_only=True)
 class BootstrapConfig:
     repository: str  # owner/name
@@ -64,7 +69,7 @@ class BootstrapConfig:
     project: str = PROJECT
 
     def role_name(self, kind: str) -> str:
-        return f"{self.project}-ci-{kind}"
+        return role_name(kind, self.project)
 
     def subjects(self, kind: str) -> list[str]:
         """The ``sub`` claims of the GitHub tokens that may assume the ``kind`` role."""

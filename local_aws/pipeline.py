@@ -37,7 +37,9 @@ from urllib.parse import urlsplit
 from cli.outputs_file import load_outputs
 from cli.steps import TimedSteps
 from deploy.terraform_runner import LocalState, RunError, Runner
+from lib.ci_bootstrap_config import PLAN, PREVIEW, RELEASE, role_name
 from lib.config import ConfigError, StackConfig
+from local_aws import ci_role_check
 from local_aws.emulator import SCRIPT, parse_exports
 from local_aws.endpoints import LOCAL_ENDPOINTS, curl_commands, emulator_port, local_endpoints
 
@@ -405,6 +407,10 @@ def cmd_test(p: Pipeline) -> int:
     ):
         p.start_emulator()
     failure: RunError | None = None
+    # The AWS provider logs every request it sends: what a deploy and a destroy call must be
+    # allowed to the CI deploy roles, what a plan calls to the plan role (check_ci_roles).
+    calls = {name: p.state_dir / f"terraform-{name}-calls.log" for name in ("deploy", "plan")}
+    p.env.update(TF_LOG="DEBUG", TF_LOG_PATH=str(calls["deploy"]))
     try:
         try:
             with p.step(f"deploy {p.stack} (synth + terraform apply)"):
@@ -418,18 +424,58 @@ def cmd_test(p: Pipeline) -> int:
             with p.step("game day: region loss, then a manual failover (dr/gameday.py --target local)"):
                 p.gameday()
             with p.step("drift check (terraform plan -detailed-exitcode)"):
-                p.drift_check()
+                p.env["TF_LOG_PATH"] = str(calls["plan"])
+                try:
+                    p.drift_check()
+                finally:
+                    p.env["TF_LOG_PATH"] = str(calls["deploy"])
         except RunError as error:
             failure = error
     finally:
         # Always: whatever was applied is destroyed and must leave nothing behind.
         p.teardown()
+    if failure is None:
+        try:
+            with p.step("CI roles allow every call Terraform made (lib/ci_bootstrap.py)"):
+                check_ci_roles(p, calls)
+        except RunError as error:
+            failure = error
     p.print_summary("local e2e finished")
     if failure is not None:
         raise failure
     # Ephemeral: a passing run leaves no state, backup or outputs behind.
     shutil.rmtree(p.state_dir, ignore_errors=True)
     return 0
+
+
+def check_ci_roles(p: Pipeline, calls: dict[str, Path]) -> None:
+    """The CI bootstrap (synthesized for an example repository) against the provider's logs:
+    the preview and release roles allow every call of the deploys and destroys, the plan role
+    every call of the drift check's plan (local_aws/ci_role_check.py)."""
+    out = p.state_dir / "ci-bootstrap"
+    p._run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-m", "deploy.bootstrap", "synth", "--out", str(out)],
+        env={**p.base_env, "GITHUB_REPOSITORY": "example-org/payments-dr"},
+        capture=True,
+    )
+    bootstrap = out / "stacks" / "TapCiBootstrap" / "cdk.tf.json"
+    try:
+        problems = [
+            *ci_role_check.check(calls["deploy"], bootstrap, [role_name(PREVIEW), role_name(RELEASE)]),
+            *ci_role_check.check(calls["plan"], bootstrap, [role_name(PLAN)]),
+        ]
+    except ci_role_check.CheckError as error:
+        raise PipelineError(f"CI role check: {error}") from None
+    if problems:
+        raise PipelineError(f"{len(problems)} missing: {'; '.join(problems)}")
+    counts = {}
+    for name, path in calls.items():
+        with path.open(errors="replace") as lines:
+            counts[name] = len(ci_role_check.terraform_calls(lines))
+    p.facts["CI roles"] = (
+        f"preview and release allow all {counts['deploy']} distinct deploy/destroy calls, "
+        f"plan all {counts['plan']} plan calls"
+    )
 
 
 def second_environment(owner: Pipeline) -> None:
@@ -441,6 +487,8 @@ def second_environment(owner: Pipeline) -> None:
         overrides={
             "ENVIRONMENT_SUFFIX": f"{owner.config.suffix[:15]}-peer",
             "MANAGE_ACCOUNT_SETTINGS": "false",
+            # Its Terraform calls join the owner's log (check_ci_roles).
+            **{key: owner.env[key] for key in ("TF_LOG", "TF_LOG_PATH") if key in owner.env},
         },
         flat_outputs=owner.state_dir / "peer" / "flat-outputs.json",
         emulator_dir=owner.emulator_dir,  # the owner's emulator: watched through its pid file
