@@ -635,14 +635,9 @@ def render(report: dict[str, Any]) -> str:
     else:
         lines.append("  none: a manual failover needs Route 53's control plane (us-east-1)")
     lines.append("measured (game day, AWS seconds)")
-    lines += [
-        f"  {m['scenario']:<12} RTO {m['measured_rto_seconds']} s measured / {m['computed_rto_seconds']} s "
-        f"computed; {m['failed_requests']} failed requests, {m['lost_writes']} of "
-        f"{m['acknowledged_writes']} acknowledged writes lost, {m['unreplicated_at_fault']} unreplicated "
-        f"at the fault (RPO {m['rpo_seconds']} s), {m['conflicts']} conflicts, "
-        f"failback {m['failback_seconds']} s"
-        for m in report.get("measured", [])
-    ] or ["  none yet: run make gameday-local (or make gameday)"]
+    lines += [f"  {m['scenario']:<12} {measured_summary(m)}" for m in report.get("measured", [])] or [
+        "  none yet: run make gameday-local (or make gameday)"
+    ]
     lines.append("recovery path dependencies")
     lines += [
         f"  {'in path' if d['in_recovery_path'] else 'outside'} {d['plane']:<7} {d['region']:<10} "
@@ -663,6 +658,16 @@ def render(report: dict[str, Any]) -> str:
         f"  {r['type']:<40} {short_name(r['resource']):<{width}} {r['region']}: {r['reason']}" for r in single
     ] or ["  none"]
     return "\n".join(lines)
+
+
+def measured_summary(m: dict[str, Any]) -> str:
+    """One game-day scenario, measured next to computed: the report's line and make test's fact."""
+    return (
+        f"RTO {m['measured_rto_seconds']} s measured / {m['computed_rto_seconds']} s computed; "
+        f"{m['failed_requests']} failed requests, {m['lost_writes']} of {m['acknowledged_writes']} "
+        f"acknowledged writes lost, {m['unreplicated_at_fault']} unreplicated at the fault "
+        f"(RPO {m['rpo_seconds']} s), {m['conflicts']} conflicts, failback {m['failback_seconds']} s"
+    )
 
 
 def measured(path: Path) -> list[dict[str, Any]]:

@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 from cli.outputs_file import load_outputs
 from cli.steps import TimedSteps
 from deploy.terraform_runner import LocalState, RunError, Runner
+from dr.report import measured_summary
 from lib.ci_bootstrap_config import PLAN, PREVIEW, RELEASE, role_name
 from lib.config import ConfigError, StackConfig
 from local_aws import ci_role_check
@@ -231,13 +232,7 @@ class Pipeline(TimedSteps):
             [python, "-m", "dr.gameday", "--target", "local", "--outputs", outputs, "--report", str(report)],
         )
         for result in json.loads(report.read_text())["scenarios"]:
-            self.facts[f"game day {result['scenario']}"] = (
-                f"RTO {result['measured_rto_seconds']} s measured / {result['computed_rto_seconds']} s "
-                f"computed, {result['failed_requests']} failed requests, {result['acknowledged_writes']} "
-                f"acknowledged, {result['lost_writes']} lost, {result['unreplicated_at_fault']} "
-                f"unreplicated at the fault (RPO {result['rpo_seconds']} s), {result['conflicts']} "
-                f"conflicts, failback {result['failback_seconds']} s"
-            )
+            self.facts[f"game day {result['scenario']}"] = measured_summary(result)
 
     def drift_check(self) -> None:
         returncode, out = self.runner.terraform(
