@@ -13,6 +13,7 @@ import http.client
 import json
 import os
 import ssl
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import dns.message
 import dns.query
 import dns.rdatatype
 import dns.resolver
+from botocore.exceptions import BotoCoreError, ClientError
 
 TIMEOUT_SECONDS = 30
 
@@ -105,11 +107,14 @@ def local_endpoints(flat_outputs: Path) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
+def ask(name: str, server: str, port: int = 53, timeout: float = 5) -> dns.message.Message:
+    """The reply of one DNS server (the emulator's, or the zone's own) to an A query for ``name``."""
+    return dns.query.udp(dns.message.make_query(name, dns.rdatatype.A), server, port=port, timeout=timeout)
+
+
 def resolve(name: str, server: str, port: int = 53) -> list[str]:
     """A records for ``name`` asked of one DNS server (the emulator's, or the zone's own)."""
-    query = dns.message.make_query(name, dns.rdatatype.A)
-    answer = dns.query.udp(query, server, port=port, timeout=5)
-    return [item.to_text() for rrset in answer.answer if rrset.rdtype == dns.rdatatype.A for item in rrset]
+    return resolve_with_ttl(name, server, port)[0]
 
 
 def resolve_with_ttl(name: str, server: str | None = None, port: int = 53) -> tuple[list[str], int]:
@@ -118,7 +123,26 @@ def resolve_with_ttl(name: str, server: str | None = None, port: int = 53) -> tu
     if server is None:
         answer = dns.resolver.resolve(name, "A", lifetime=5)
         return [item.to_text() for item in answer], int(answer.rrset.ttl)
-    query = dns.message.make_query(name, dns.rdatatype.A)
-    reply = dns.query.udp(query, server, port=port, timeout=5)
-    records = [rrset for rrset in reply.answer if rrset.rdtype == dns.rdatatype.A]
+    records = [rrset for rrset in ask(name, server, port).answer if rrset.rdtype == dns.rdatatype.A]
     return [item.to_text() for rrset in records for item in rrset], min((r.ttl for r in records), default=0)
+
+
+def client_api_key(
+    outputs: Mapping[str, Any],
+    regions: Mapping[str, str],
+    client: Callable[[str, str], Any],
+    roles: Iterable[str] = ("primary", "secondary"),
+) -> str:
+    """The client API key's value (``<role>_api_key_id`` in the outputs), from the first region
+    of ``roles`` that answers: both hold the same value, and in a regional outage the surviving
+    region's API Gateway still gives it. ``client(service, region)`` makes the boto3 client.
+    LookupError, naming each region's error, when none does."""
+    errors = []
+    for role in roles:
+        try:
+            return client("apigateway", regions[role]).get_api_key(
+                apiKey=outputs[f"{role}_api_key_id"], includeValue=True
+            )["value"]
+        except (BotoCoreError, ClientError) as error:
+            errors.append(f"{role}: {error}")
+    raise LookupError(f"no region gave the API key ({'; '.join(errors)})")

@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from cli.api_client import Endpoint, local_endpoints, resolve_with_ttl
+from cli.api_client import Endpoint, client_api_key, local_endpoints, resolve_with_ttl
 from cli.outputs_file import OutputsError, load_outputs, region_of
 from dr.stack import ALIAS_RECORD_TTL_SECONDS
 from lib.api_contract import receipt_key
@@ -181,14 +181,10 @@ class Target:
         return self._clients[(service, region)]
 
     def api_key(self) -> str:
-        for role in ROLES:  # the survivor answers when the other is out
-            try:
-                return self.client("apigateway", self.regions[role]).get_api_key(
-                    apiKey=self.outputs[f"{role}_api_key_id"], includeValue=True
-                )["value"]
-            except (BotoCoreError, ClientError):
-                continue
-        raise GameDayError("no region gave the API key")
+        try:  # the survivor answers when the other is out
+            return client_api_key(self.outputs, self.regions, self.client, ROLES)
+        except LookupError as error:
+            raise GameDayError(str(error)) from None
 
     def publish(self, value: int) -> None:
         """The data-plane switch: one PutMetricData in the switch's (the secondary's) region."""

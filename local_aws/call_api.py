@@ -20,9 +20,8 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
 
-from cli.api_client import Endpoint, local_endpoints
+from cli.api_client import Endpoint, client_api_key, local_endpoints
 from cli.outputs_file import OutputsError, load_outputs, region_of
 from local_aws import emulator
 
@@ -62,10 +61,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{error}")
     os.environ.update(emulator.endpoint_env())
     try:
-        key = boto3.client("apigateway", region_name=region).get_api_key(
-            apiKey=outputs[f"{args.region}_api_key_id"], includeValue=True
-        )["value"]
-    except (BotoCoreError, ClientError) as error:
+        key = client_api_key(
+            outputs,
+            {args.region: region},
+            lambda service, name: boto3.client(service, region_name=name),
+            roles=(args.region,),
+        )
+    except LookupError as error:
         print(f"error: cannot read the API key from the emulator: {error}", file=sys.stderr)
         return 1
     url = urlsplit(args.path)

@@ -93,43 +93,40 @@ def curl_commands(endpoints: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def resolve(name: str, port: int, record_type: str = "A") -> list[str]:
-    """Ask the emulator's DNS server (UDP) for ``name``."""
-    import dns.message  # noqa: PLC0415 - only for this command
-    import dns.query  # noqa: PLC0415
-    import dns.rcode  # noqa: PLC0415
+def resolve(name: str, port: int) -> list[str]:
+    """Ask the emulator's DNS server (UDP) for the A records of ``name``."""
+    import dns.rcode  # noqa: PLC0415 - only for this command
 
-    query = dns.message.make_query(name, record_type)
-    answer = dns.query.udp(query, "127.0.0.1", port=port, timeout=3)
+    from cli.api_client import ask  # noqa: PLC0415
+
+    answer = ask(name, "127.0.0.1", port, timeout=3)
     if answer.rcode() != dns.rcode.NOERROR:
         raise LookupError(f"{name}: {dns.rcode.to_text(answer.rcode())} from the emulator's DNS server")
     addresses = [item.to_text() for rrset in answer.answer for item in rrset if rrset.rdtype == 1]
     if not addresses:
-        raise LookupError(f"{name}: no {record_type} record")
+        raise LookupError(f"{name}: no A record")
     return addresses
 
 
 def api_key_value(outputs: dict[str, Any], env: dict[str, str]) -> str:
-    """The client key's value, from the first region that answers: both hold the same value,
-    and in a regional outage the surviving region's API Gateway still does."""
+    """The client key's value from the emulator (cli/api_client.client_api_key: the first
+    region that answers)."""
     import boto3  # noqa: PLC0415
-    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
-    errors = []
-    for role in ROLES:
-        client = boto3.client(
-            "apigateway",
-            region_name=region_of(outputs[f"{role}_kms_key_arn"]),
+    from cli.api_client import client_api_key  # noqa: PLC0415
+
+    def client(service: str, region: str) -> Any:
+        return boto3.client(
+            service,
+            region_name=region,
             endpoint_url=env["AWS_ENDPOINT_URL"],
             aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
             config=Config(retries={"max_attempts": 1}),
         )
-        try:
-            return client.get_api_key(apiKey=outputs[f"{role}_api_key_id"], includeValue=True)["value"]
-        except (BotoCoreError, ClientError) as error:
-            errors.append(f"{role}: {error}")
-    raise LookupError(f"no region gave the API key ({'; '.join(errors)})")
+
+    regions = {role: region_of(outputs[f"{role}_kms_key_arn"]) for role in ROLES}
+    return client_api_key(outputs, regions, client)
 
 
 def main(argv: list[str] | None = None) -> int:

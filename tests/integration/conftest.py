@@ -22,7 +22,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from cli.api_client import Endpoint, local_endpoints, resolve
+from cli.api_client import Endpoint, client_api_key, local_endpoints, resolve
 from lib.config import PROFILES, PROJECT, Profile, resource_name
 from lib.outputs import OUTPUTS
 
@@ -232,10 +232,8 @@ def _outputs_path() -> Path:
 
 @pytest.fixture(scope="session")
 def api_key_value(deployment: Deployment, client: ClientFactory) -> str:
-    """The client API key's value (the same in both regions)."""
-    return client("apigateway", deployment.region("primary")).get_api_key(
-        apiKey=deployment.outputs["primary_api_key_id"], includeValue=True
-    )["value"]
+    """The client API key's value (the same in both regions: the first that answers)."""
+    return client_api_key(deployment.outputs, deployment.regions, client)
 
 
 def _local_endpoints() -> dict[str, Any] | None:

@@ -38,3 +38,42 @@ def test_good_outputs_give_the_region_of_the_role(tmp_path):
     path = tmp_path / "flat-outputs.json"
     path.write_text(json.dumps(GOOD))
     assert read_outputs(path, "primary") == (GOOD, "us-east-1")
+
+
+# --- cli/api_client.client_api_key: one reader of the client key for every tool ---------------
+
+
+class _ApiGateway:
+    def __init__(self, region: str, down: set[str]) -> None:
+        self.region, self.down = region, down
+
+    def get_api_key(self, apiKey: str, includeValue: bool) -> dict[str, str]:
+        from botocore.exceptions import EndpointConnectionError
+
+        if self.region in self.down:
+            raise EndpointConnectionError(endpoint_url=f"https://apigateway.{self.region}.amazonaws.com")
+        assert includeValue
+        return {"value": f"value-of-{apiKey}"}
+
+
+def test_the_client_key_comes_from_the_first_region_that_answers() -> None:
+    from cli.api_client import client_api_key
+
+    outputs = {"primary_api_key_id": "k1", "secondary_api_key_id": "k2"}
+    regions = {"primary": "us-east-1", "secondary": "us-west-2"}
+    asked: list[tuple[str, str]] = []
+
+    def factory(down: set[str]):
+        def client(service: str, region: str) -> _ApiGateway:
+            asked.append((service, region))
+            return _ApiGateway(region, down)
+
+        return client
+
+    assert client_api_key(outputs, regions, factory(set())) == "value-of-k1"
+    assert client_api_key(outputs, regions, factory({"us-east-1"})) == "value-of-k2"  # a regional outage
+    assert asked == [("apigateway", "us-east-1"), ("apigateway", "us-east-1"), ("apigateway", "us-west-2")]
+    with pytest.raises(
+        LookupError, match=r"^no region gave the API key \(primary: .*us-east-1.*; secondary: "
+    ):
+        client_api_key(outputs, regions, factory({"us-east-1", "us-west-2"}))
