@@ -221,10 +221,11 @@ class Gateway:
         """API key, throttles, payload size and the request validator, in API Gateway's order:
         the gateway response type (and message) that refuses the call, or None."""
         if call.method.api_key_required:
-            call.api_key = self._api_key(call.target, call.request.headers.get("x-api-key", ""))
-            if call.api_key is None:
+            bound = self._api_key(call.target, call.request.headers.get("x-api-key", ""))
+            if bound is None:
                 return ("INVALID_API_KEY",)
-            limited = self._usage_plan_limits(call.target, call.api_key)
+            call.api_key, plan = bound
+            limited = self._usage_plan_limits(plan, call.api_key)
             if limited:
                 return (limited,)
         if not self._stage_throttle(call.target, call.resource.path, call.method.http_method).take():
@@ -233,15 +234,18 @@ class Gateway:
             return ("REQUEST_TOO_LARGE",)
         return _validate(call)
 
-    def _api_key(self, target: Target, value: str) -> Any | None:
-        """The enabled key with this value bound to the stage through a usage plan
-        (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html)."""
+    def _api_key(self, target: Target, value: str) -> tuple[Any, Any] | None:
+        """The enabled key with this value and the usage plan that binds it to the stage
+        (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html):
+        one scan of the keys and plans per request."""
         if not value:
             return None
         backend = _backend(self._backends, target.snapshot)
         for key in list(backend.keys.values()):
-            if key.value == value and key.enabled and self._plan_of(backend, target, key.id):
-                return key
+            if key.value == value and key.enabled:
+                plan = self._plan_of(backend, target, key.id)
+                if plan is not None:
+                    return key, plan
         return None
 
     @staticmethod
@@ -255,9 +259,8 @@ class Gateway:
                     return plan
         return None
 
-    def _usage_plan_limits(self, target: Target, key: Any) -> str | None:
-        backend = _backend(self._backends, target.snapshot)
-        plan = self._plan_of(backend, target, key.id)
+    def _usage_plan_limits(self, plan: Any, key: Any) -> str | None:
+        """The plan's throttle and quota for this key: the refusal, or None."""
         throttle = plan.throttle or {}
         if throttle:
             bucket = self._bucket(
