@@ -12,6 +12,15 @@ import boto3
 import pytest
 from botocore.config import Config
 
+# The fake regional APIs and the zone the Route 53 and CloudWatch data-plane tests share.
+EAST_API = "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
+WEST_API = "f6g7h8i9j0.execute-api.us-west-2.amazonaws.com"
+EAST_DOMAIN = "d-east12345.execute-api.us-east-1.amazonaws.com"
+WEST_DOMAIN = "d-west12345.execute-api.us-west-2.amazonaws.com"
+ZONE = "example.com"
+API_NAME = f"api.{ZONE}"
+DEADLINE = 30.0  # seconds: generous, the machine may be loaded; never reached when all is well
+
 
 def free_port(address: str = "127.0.0.1") -> int:
     """A port nothing listens on at ``address`` (a loopback address) right now."""

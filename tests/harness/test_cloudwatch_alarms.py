@@ -36,20 +36,23 @@ from local_aws.dataplane.alarms import (
 from local_aws.dataplane.dns_server import DnsServer
 from local_aws.dataplane.health_checks import HealthCheckers
 from local_aws.dataplane.regions import address_of
-from tests.harness.conftest import boto, region_port, wait_for
+from tests.harness.conftest import (
+    API_NAME,
+    EAST_API,
+    EAST_DOMAIN,
+    WEST_API,
+    WEST_DOMAIN,
+    ZONE,
+    boto,
+    region_port,
+    wait_for,
+)
 
 ACCOUNT = "123456789012"  # moto's default account
 EAST, WEST = "us-east-1", "us-west-2"
 NAMESPACE, METRIC, ENVIRONMENT = "Tap/DR", "FailoverRequested", "dev"
 BASE = (int(time.time()) // 3600 - 2) * 3600  # an hour two hours ago: periods of 60 s start here
 SCALE = 20  # the checkers: RequestInterval 10 -> a probe every 0.5 s
-EAST_API = "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
-WEST_API = "f6g7h8i9j0.execute-api.us-west-2.amazonaws.com"
-EAST_DOMAIN = "d-east12345.execute-api.us-east-1.amazonaws.com"
-WEST_DOMAIN = "d-west12345.execute-api.us-west-2.amazonaws.com"
-ZONE = "example.com"
-API_NAME = f"api.{ZONE}"
-DEADLINE = 30.0  # seconds: generous, the machine may be loaded; never reached when all is well
 
 
 class Clock:

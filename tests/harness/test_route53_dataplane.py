@@ -29,18 +29,21 @@ from local_aws.dataplane import health_checks
 from local_aws.dataplane.dns_server import EXECUTE_API_TTL, DnsServer
 from local_aws.dataplane.health_checks import HealthCheckers, Observation
 from local_aws.dataplane.regions import address_of
-from tests.harness.conftest import boto, region_port, wait_for
+from tests.harness.conftest import (
+    API_NAME,
+    EAST_API,
+    EAST_DOMAIN,
+    WEST_API,
+    WEST_DOMAIN,
+    ZONE,
+    boto,
+    region_port,
+    wait_for,
+)
 
 EAST, WEST = "us-east-1", "us-west-2"
 SCALE = 20  # RequestInterval 10 -> a probe every 0.5 s; TTL 60 -> 3 s
 INTERVAL, THRESHOLD = 10, 3
-EAST_API = "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
-WEST_API = "f6g7h8i9j0.execute-api.us-west-2.amazonaws.com"
-EAST_DOMAIN = "d-east12345.execute-api.us-east-1.amazonaws.com"
-WEST_DOMAIN = "d-west12345.execute-api.us-west-2.amazonaws.com"
-ZONE = "example.com"
-API_NAME = f"api.{ZONE}"
-DEADLINE = 30.0  # seconds: generous, the machine may be loaded; never reached when all is well
 
 
 class Target:
