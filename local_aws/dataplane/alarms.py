@@ -103,6 +103,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from local_aws.dataplane import regions
+from local_aws.dataplane.periodic import PeriodicThread
 
 OK, ALARM, INSUFFICIENT_DATA = "OK", "ALARM", "INSUFFICIENT_DATA"
 INITIAL_REASON = "Unchecked: Initial alarm creation"  # moto's, for a new alarm
@@ -395,24 +396,21 @@ class AlarmEvaluator:
         self._clock = clock
         self._lock = threading.Lock()
         self._tracked: dict[tuple[str, str, str], _Tracked] = {}
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
         self.errors = 0  # cycles that raised (the thread carries on)
+        self._periodic = PeriodicThread(
+            "cloudwatch-alarms", self.evaluate_once, fallback=MAX_WAIT, on_error=self._cycle_failed
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._thread is not None:
-            raise RuntimeError("alarm evaluator already started")
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="cloudwatch-alarms", daemon=True)
-        self._thread.start()
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        self._periodic.stop()
+
+    def _cycle_failed(self) -> None:
+        self.errors += 1
 
     def __enter__(self) -> AlarmEvaluator:
         self.start()
@@ -420,15 +418,6 @@ class AlarmEvaluator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                wait = self.evaluate_once()
-            except Exception:  # keep evaluating: one bad cycle must not end the evaluator
-                self.errors += 1
-                wait = MAX_WAIT
-            self._stopping.wait(wait)
 
     # -- evaluation --------------------------------------------------------------------------
 

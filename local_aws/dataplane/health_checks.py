@@ -78,6 +78,7 @@ from http import HTTPStatus
 from typing import Any
 
 from local_aws.dataplane.alarms import cloudwatch_metric
+from local_aws.dataplane.periodic import PeriodicThread
 
 CHECKER_REGION = "us-east-1"  # a HealthCheckRegion value; the emulator has one checker
 CHECKER_ADDRESS = "127.0.0.1"  # the emulator's own address, where the probes come from
@@ -227,8 +228,9 @@ class HealthCheckers:
         self._clock = clock
         self._lock = threading.Lock()
         self._checks: dict[str, _Check] = {}
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = PeriodicThread(
+            "route53-health-checkers", self._cycle, fallback=MAX_WAIT, on_error=self._cycle_failed
+        )
         self._pool: ThreadPoolExecutor | None = None
         self._next_prune = 0.0
         self.errors = 0  # cycles or publications that raised (the thread carries on)
@@ -243,19 +245,14 @@ class HealthCheckers:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._thread is not None:
+        if self._periodic.running:
             raise RuntimeError("health checkers already started")
-        self._stopping.clear()
         self._pool = ThreadPoolExecutor(max_workers=PROBE_WORKERS, thread_name_prefix="route53-probe")
-        self._thread = threading.Thread(target=self._run, name="route53-health-checkers", daemon=True)
-        self._thread.start()
+        self._periodic.start()
 
     def stop(self) -> None:
         """Stop the thread and wait for the probes in flight (each ends within its timeouts)."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        self._periodic.stop()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -306,14 +303,8 @@ class HealthCheckers:
 
     # -- the cycle ---------------------------------------------------------------------------
 
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                wait = self._cycle()
-            except Exception:  # keep checking: one bad cycle must not end the checkers
-                self.errors += 1
-                wait = MAX_WAIT
-            self._stopping.wait(wait)
+    def _cycle_failed(self) -> None:
+        self.errors += 1
 
     def interval(self, config: Any) -> float:
         """Seconds between two probes of ``config``: its RequestInterval over the time scale."""
