@@ -233,8 +233,13 @@ def missing_actions(calls: Iterable[Call], allowed: list[str]) -> dict[str, list
     return missing
 
 
-def check(log: Path, bootstrap: Path, roles: list[str]) -> list[str]:
-    """One line per (role, missing action); empty when every role allows every call."""
+class Result(NamedTuple):
+    problems: list[str]  # one line per (role, missing action); empty: every call is allowed
+    distinct_calls: int  # the distinct (service, operation, method) requests in the log
+
+
+def check(log: Path, bootstrap: Path, roles: list[str]) -> Result:
+    """The log read once, every role checked against it."""
     try:
         with log.open(errors="replace") as lines:
             calls = terraform_calls(lines)
@@ -248,7 +253,7 @@ def check(log: Path, bootstrap: Path, roles: list[str]) -> list[str]:
         for action, needing in sorted(missing_actions(calls, role_allows(synthesized, role)).items()):
             operations = ", ".join(sorted({f"{c.service} {c.operation}" for c in needing}))
             problems.append(f"{role} lacks {action} (for {operations})")
-    return problems
+    return Result(problems, len(calls))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -258,17 +263,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--role", action="append", required=True, help="a role name; repeatable")
     args = parser.parse_args(argv)
     try:
-        problems = check(args.log, args.bootstrap, args.role)
-        with args.log.open(errors="replace") as lines:
-            distinct = len(terraform_calls(lines))
+        result = check(args.log, args.bootstrap, args.role)
     except CheckError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    for problem in problems:
+    for problem in result.problems:
         print(problem)
-    if problems:
+    if result.problems:
         return 1
-    print(f"{', '.join(args.role)}: every one of {distinct} distinct calls Terraform made is allowed")
+    roles = ", ".join(args.role)
+    print(f"{roles}: every one of {result.distinct_calls} distinct calls Terraform made is allowed")
     return 0
 
 

@@ -455,21 +455,16 @@ def check_ci_roles(p: Pipeline, calls: dict[str, Path]) -> None:
     )
     bootstrap = out / "stacks" / "TapCiBootstrap" / "cdk.tf.json"
     try:
-        problems = [
-            *ci_role_check.check(calls["deploy"], bootstrap, [role_name(PREVIEW), role_name(RELEASE)]),
-            *ci_role_check.check(calls["plan"], bootstrap, [role_name(PLAN)]),
-        ]
+        deploy = ci_role_check.check(calls["deploy"], bootstrap, [role_name(PREVIEW), role_name(RELEASE)])
+        plan = ci_role_check.check(calls["plan"], bootstrap, [role_name(PLAN)])
     except ci_role_check.CheckError as error:
         raise PipelineError(f"CI role check: {error}") from None
+    problems = [*deploy.problems, *plan.problems]
     if problems:
         raise PipelineError(f"{len(problems)} missing: {'; '.join(problems)}")
-    counts = {}
-    for name, path in calls.items():
-        with path.open(errors="replace") as lines:
-            counts[name] = len(ci_role_check.terraform_calls(lines))
     p.facts["CI roles"] = (
-        f"preview and release allow all {counts['deploy']} distinct deploy/destroy calls, "
-        f"plan all {counts['plan']} plan calls"
+        f"preview and release allow all {deploy.distinct_calls} distinct deploy/destroy calls, "
+        f"plan all {plan.distinct_calls} plan calls"
     )
 
 
