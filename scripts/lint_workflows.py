@@ -59,21 +59,20 @@ def shell_text(script: str) -> str:
     return "#!/usr/bin/env bash\n" + EXPRESSION.sub("GITHUB_EXPRESSION", script)
 
 
-def shellcheck(files: list[Path], tool: Path) -> list[str]:
+def shellcheck(scripts: list[tuple[Path, str, str]], tool: Path) -> list[str]:
+    """shellcheck's findings for each ``(file, where, script)``."""
     findings = []
-    for path in files:
-        document = yaml.safe_load(path.read_text())
-        for where, script in run_scripts(document):
-            result = subprocess.run(
-                [str(tool), "--shell=bash", "--format=gcc", "-"],
-                input=shell_text(script),
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            findings += [f"{path}: {where}: {line.removeprefix('-:')}" for line in result.stdout.splitlines()]
-            if result.returncode not in (0, 1):
-                findings.append(f"{path}: {where}: shellcheck failed: {result.stderr.strip()}")
+    for path, where, script in scripts:
+        result = subprocess.run(
+            [str(tool), "--shell=bash", "--format=gcc", "-"],
+            input=shell_text(script),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        findings += [f"{path}: {where}: {line.removeprefix('-:')}" for line in result.stdout.splitlines()]
+        if result.returncode not in (0, 1):
+            findings.append(f"{path}: {where}: shellcheck failed: {result.stderr.strip()}")
     return findings
 
 
@@ -105,14 +104,18 @@ def main(argv: list[str] | None = None) -> int:
         zizmor += ["--config", str(config)]
     if subprocess.run([*zizmor, str(github)], check=False).returncode != 0:
         failed.append("zizmor")
-    scripts = sum(1 for path in [*workflows, *actions] for _ in run_scripts(yaml.safe_load(path.read_text())))
-    findings = shellcheck([*workflows, *actions], args.tools / "shellcheck")
+    scripts = [
+        (path, where, script)
+        for path in [*workflows, *actions]
+        for where, script in run_scripts(yaml.safe_load(path.read_text()))
+    ]
+    findings = shellcheck(scripts, args.tools / "shellcheck")
     for finding in findings:
         print(finding)
     if findings:
         failed.append(f"shellcheck ({len(findings)} findings)")
     else:
-        print(f"shellcheck: {scripts} run scripts, no findings")
+        print(f"shellcheck: {len(scripts)} run scripts, no findings")
 
     if failed:
         print(f"error: workflow checks failed: {', '.join(failed)}", file=sys.stderr)
