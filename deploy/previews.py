@@ -30,14 +30,12 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cli.args import ArgumentParser
-from lib.config import KNOWN_REGIONS
+from lib.config import BUCKET_NAME_RE, KNOWN_REGIONS
 
 PREFIX = "TapStackpr"
 STATE_KEY = re.compile(rf"^{PREFIX}([1-9][0-9]*)/terraform\.tfstate$")
 MAX_DEFAULT = 20
 MAX_LIMIT = 256  # GitHub Actions: a matrix makes at most 256 jobs per workflow run
-# https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html (general purpose)
-BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 NUMBER = re.compile(r"[0-9]{1,9}")
 BOTO = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20)
 
@@ -49,8 +47,10 @@ class PreviewError(Exception):
 
 
 def bucket_problem(name: str) -> str | None:
-    """Why ``name`` is not a general-purpose S3 bucket name (None: it is one)."""
-    if not BUCKET_NAME.match(name):
+    """Why ``name`` is not a general-purpose S3 bucket name (None: it is one): the stack's own
+    pattern (lib/config.py), then the rules it leaves out
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html)."""
+    if not BUCKET_NAME_RE.match(name):
         return "3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"
     if ".." in name:
         return "no two adjacent dots"

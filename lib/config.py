@@ -56,7 +56,7 @@ KNOWN_REGIONS = frozenset(
         "us-west-2",
     }
 )
-_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+BUCKET_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _ZONE_ID_RE = re.compile(r"^Z[A-Z0-9]{1,31}$")
 _LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 # AWS tag values: letters, digits, spaces and _ . : / = + - @ (256 chars max).
@@ -332,7 +332,7 @@ def _zone_errors(domain: str | None, hosted_zone_id: str | None) -> list[str]:
 
 def _state_errors(bucket: str | None, region: str | None) -> list[str]:
     errors = []
-    if bucket and not _BUCKET_RE.match(bucket):
+    if bucket and not BUCKET_NAME_RE.match(bucket):
         errors.append(f"TERRAFORM_STATE_BUCKET={bucket!r} is not a valid S3 bucket name")
     if region and not bucket:
         errors.append("TERRAFORM_STATE_BUCKET_REGION is set but TERRAFORM_STATE_BUCKET is not")
