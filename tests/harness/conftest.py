@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
+
+from tests.integration.support import eventually
 
 # The fake regional APIs and the zone the Route 53 and CloudWatch data-plane tests share.
 EAST_API = "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
@@ -68,15 +69,9 @@ def boto(
 
 def wait_for(what: str, predicate: Callable[[], Any], deadline: float = 30.0) -> Any:
     """``predicate()`` once it is truthy; AssertionError after ``deadline`` seconds (generous:
-    the machine may be loaded; never reached when all is well)."""
-    end = time.monotonic() + deadline
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= end:
-            raise AssertionError(f"timed out after {deadline:.0f} s waiting for {what}")
-        time.sleep(0.05)
+    the machine may be loaded; never reached when all is well). The integration tests' poll,
+    at the in-process emulator's pace (every 50 ms)."""
+    return eventually(predicate, what, timeout=deadline, interval=0.05)
 
 
 def region_port(*region_names: str) -> int:
