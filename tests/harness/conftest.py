@@ -120,3 +120,15 @@ def payments_table(name: str, **extra: Any) -> dict[str, Any]:
         ],
         **extra,
     }
+
+
+@pytest.fixture(scope="module")
+def local_cloud(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The whole emulator in a process of its own (``tests/harness/local_cloud.py``), one per test
+    module, at the module's ``LOCAL_CLOUD_TIME_SCALE`` (default 60: a 60 s period lasts 1 s)."""
+    from tests.harness.local_cloud import LocalCloud
+
+    scale = float(getattr(request.module, "LOCAL_CLOUD_TIME_SCALE", 60))
+    cloud = LocalCloud.start(tmp_path_factory.mktemp("local-cloud"), scale=scale)
+    yield cloud
+    cloud.stop()
