@@ -114,11 +114,11 @@ diagram: synth ## regenerate docs/architecture.mmd and the README diagram from t
 	$(RUN) python -m dr.diagram $(STACK_JSON) --out docs/architecture.mmd --readme README.md
 
 gameday-local: install ## game day on the local deployment: region loss + manual failover, measured RTO/RPO -> cfn-outputs/gameday-report.json
-	$(RUN) python -m dr.gameday --target local
+	$(RUN) python -m dr.gameday --target local $(GAMEDAY_ARGS)
 
-gameday: install ## game day on the REAL AWS deployment: manual failover with the data-plane switch and back (credentials)
+gameday: install ## game day on the REAL AWS deployment: manual failover with the data-plane switch, held 10 min (GAMEDAY_ARGS="--hold 900"), and back (credentials)
 	$(RUN) python -m deploy.preflight_aws gameday
-	$(RUN) python -m dr.gameday --target aws
+	$(RUN) python -m dr.gameday --target aws $(GAMEDAY_ARGS)
 
 bootstrap-plan: install terraform-config ## CI/CD bootstrap on REAL AWS (GITHUB_REPOSITORY=owner/name, admin credentials): what it would create
 	$(RUN) python -m deploy.bootstrap plan

@@ -10,7 +10,11 @@ Scenarios (each timed; the client keeps writing throughout):
 - ``region-loss`` (local only): the primary region goes out (the emulator's outage switch), the
   failover name must move to the secondary by itself; then the primary comes back.
 - ``manual``: the operator fails over with ONE ``PutMetricData`` in the secondary region (the
-  data-plane switch, lib/failover_switch.py) and later fails back the same way.
+  data-plane switch, lib/failover_switch.py), then holds with no new datapoint for ``--hold``
+  AWS seconds (default ten of the switch's alarm periods: 600 s), and fails back the same way.
+  Route 53 reads the switch's metric, not its alarm's state: once the datapoint's period has
+  passed only ``InsufficientDataHealthStatus`` keeps the failover, so any request the primary
+  answers during the hold fails the game day.
 
 The client resolves the failover name through DNS and keeps each answer for its TTL, and retries
 a failed write with the same ``payment_id`` (the API is idempotent on it), so a write is
@@ -64,6 +68,9 @@ NEEDED = (
     ),
 )
 SCENARIOS = ("region-loss", "manual")
+HOLD_PERIODS = 10  # the manual failover holds this many of the switch's alarm periods by default
+REGION_LOSS_HOLD_SECONDS = 10  # AWS seconds: the outage itself keeps the primary out
+MAX_HOLD_SECONDS = 3600
 
 
 class GameDayError(Exception):
@@ -168,6 +175,7 @@ class Target:
         self.calls: list[tuple[str, str, str]] = []
         self._session = boto3.session.Session()
         self._clients: dict[tuple[str, str], Any] = {}
+        self._switch_alarm: dict[str, Any] | None = None
 
     def client(self, service: str, region: str) -> Any:
         if (service, region) not in self._clients:
@@ -219,13 +227,23 @@ class Target:
             return False
         return True
 
+    def switch_alarm(self) -> dict[str, Any]:
+        """The switch's alarm as CloudWatch describes it (read before any fault)."""
+        if self._switch_alarm is None:
+            self._switch_alarm = self.client("cloudwatch", self.switch["region"]).describe_alarms(
+                AlarmNames=[self.switch["alarm_name"]]
+            )["MetricAlarms"][0]
+        return self._switch_alarm
+
+    def switch_period(self) -> int:
+        """The switch alarm's period, in AWS seconds."""
+        return int(self.switch_alarm()["Period"])
+
     def computed_rto(self, scenario: str) -> tuple[int, int, str]:
         """What the configuration implies (read before any fault): detection, and detection +
         DNS cache, with the basis."""
         if scenario == "manual":
-            alarm = self.client("cloudwatch", self.switch["region"]).describe_alarms(
-                AlarmNames=[self.switch["alarm_name"]]
-            )["MetricAlarms"][0]
+            alarm = self.switch_alarm()
             seconds = alarm["Period"] * alarm["EvaluationPeriods"]
             basis = f"alarm {alarm['Period']} s x {alarm['EvaluationPeriods']}"
         else:
@@ -251,8 +269,8 @@ class Scenario:
 def run_scenario(
     target: Target, client_factory: Any, scenario: Scenario, *, hold: float, timeout: float, local: bool
 ) -> dict[str, Any]:
-    """One scenario: baseline writes through the primary, the fault, recovery, failback,
-    reconciliation. Whatever happens, the fault is undone."""
+    """One scenario: baseline writes through the primary, the fault, recovery, ``hold`` real
+    seconds failed over, failback, reconciliation. Whatever happens, the fault is undone."""
     floor, computed, basis = target.computed_rto(scenario.name)
     client = client_factory()
     client.start()
@@ -270,6 +288,7 @@ def run_scenario(
         missing = [pid for pid in acked_before if target.item("secondary", pid) is None]
         recovered_at = client.first_success_from(secondary, fault_at, timeout)
         time.sleep(hold)
+        held_until = time.monotonic()
         recovery_calls = target.calls[recorded:]
         after_calls = control.calls(os.environ["AWS_ENDPOINT_URL"]) if local else {}
         restore_at = time.monotonic()
@@ -281,6 +300,7 @@ def run_scenario(
             scenario.restore()
         client.stop()
     failed = [a for a in client.attempts if a.at >= fault_at and a.status not in (200, 201)]
+    flips = [a for a in client.attempts if recovered_at <= a.at <= held_until and a.region == primary]
     lost, conflicts, receipts = reconcile(target, client.acknowledged, timeout)
     scale = target.scale
     oldest = min((acked_before[pid]["acked_at"] for pid in missing), default=fault_at)
@@ -304,6 +324,8 @@ def run_scenario(
         "conflicts": len(conflicts),
         "conflicting": conflicts,
         "receipts_missing": receipts,
+        "hold_seconds": round((held_until - recovered_at) * scale, 1),
+        "primary_answers_during_hold": len(flips),
         "failback_seconds": round((back_at - restore_at) * scale, 1),
         "recovery_calls": sorted({f"{s}/{r}:{op}" for s, r, op in recovery_calls}),
         "recovery_route53_or_primary_calls": [
@@ -346,6 +368,8 @@ def render(report: dict[str, Any]) -> str:
         ("unreplicated at fault", "unreplicated_at_fault", ""),
         ("RPO", "rpo_seconds", "s"),
         ("conflicts", "conflicts", ""),
+        ("held failed over", "hold_seconds", "s"),
+        ("primary answers in hold", "primary_answers_during_hold", ""),
         ("failback", "failback_seconds", "s"),
         ("Route 53 calls in recovery", "route53_calls_during_recovery", ""),
     ]
@@ -361,8 +385,8 @@ def render(report: dict[str, Any]) -> str:
 
 
 def failures(results: list[dict[str, Any]]) -> list[str]:
-    """What makes a game day fail: a lost write, a conflict, a missing receipt, or a recovery
-    path that touched Route 53 or the region it left."""
+    """What makes a game day fail: a lost write, a conflict, a missing receipt, a recovery path
+    that touched Route 53 or the region it left, or the primary answering while failed over."""
     return [
         f"{r['scenario']}: {what}"
         for r in results
@@ -375,6 +399,7 @@ def failures(results: list[dict[str, Any]]) -> list[str]:
                 len(r["recovery_route53_or_primary_calls"]),
             ),
             ("Route 53 was called during the recovery", r["route53_calls_during_recovery"]),
+            ("the primary answered while failed over", r["primary_answers_during_hold"]),
         )
         if bad
     ]
@@ -387,7 +412,12 @@ def _parse(argv: list[str] | None) -> tuple[argparse.Namespace, list[str], dict[
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT)
     parser.add_argument("--scenarios", default=None, help="comma-separated: region-loss,manual")
     parser.add_argument("--rate", type=float, default=5.0, help="writes per second (default 5)")
-    parser.add_argument("--hold", type=float, default=None, help="seconds to stay failed over")
+    parser.add_argument(
+        "--hold",
+        type=float,
+        default=None,
+        help=f"AWS seconds the failover holds, no new datapoint (default: {HOLD_PERIODS} alarm periods)",
+    )
     args = parser.parse_args(argv)
     local = args.target == "local"
     chosen = (args.scenarios or ("region-loss,manual" if local else "manual")).split(",")
@@ -397,8 +427,8 @@ def _parse(argv: list[str] | None) -> tuple[argparse.Namespace, list[str], dict[
         parser.error("region-loss runs on the emulator only (it switches a region off)")
     if not 0.5 <= args.rate <= 50:
         parser.error("--rate must be between 0.5 and 50 writes per second")
-    if args.hold is not None and not 0 <= args.hold <= 3600:
-        parser.error("--hold must be in [0, 3600] seconds")
+    if args.hold is not None and not 0 <= args.hold <= MAX_HOLD_SECONDS:
+        parser.error(f"--hold must be in [0, {MAX_HOLD_SECONDS}] AWS seconds")
     if local and not emulator.running():
         parser.error("the local emulator is not running: run `make deploy-local` first")
     if not local and os.environ.get("AWS_ENDPOINT_URL"):
@@ -422,9 +452,12 @@ def main(argv: list[str] | None = None) -> int:
         scale = float(control.status(os.environ["AWS_ENDPOINT_URL"])["time_scale"])
     target = Target(outputs, scale=scale)
     key = target.api_key()
-    hold = args.hold if args.hold is not None else 10 / scale
+    holds = {  # AWS seconds failed over
+        "region-loss": REGION_LOSS_HOLD_SECONDS,
+        "manual": args.hold if args.hold is not None else HOLD_PERIODS * target.switch_period(),
+    }
     timeout = 300 / scale + 10
-    budget = int(args.rate * (3 * timeout + hold))  # bounded: at most this many requests per scenario
+    budget = int(args.rate * (3 * timeout + max(holds.values()) / scale))  # bounded: per scenario
     primary, endpoint = target.regions["primary"], os.environ.get("AWS_ENDPOINT_URL", "")
     scenarios = {
         "region-loss": Scenario(
@@ -449,6 +482,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name in chosen:
             print(f"==> {name}", flush=True)
+            hold = holds[name] / scale
             result = run_scenario(target, client, scenarios[name], hold=hold, timeout=timeout, local=local)
             results.append(result)
             print(f"    RTO {result['measured_rto_seconds']} s (computed {result['computed_rto_seconds']} s)")

@@ -129,6 +129,15 @@ def rto(records: list[dict[str, Any]], checks: dict[str, dict[str, Any]]) -> dic
     return result
 
 
+# What a CLOUDWATCH_METRIC switch does once its datapoint's period has passed, by
+# InsufficientDataHealthStatus (https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html).
+MISSING_DATA_EFFECT = {
+    "LastKnownStatus": "one datapoint holds until the opposite one, and a new switch is healthy",
+    "Healthy": "a failover lasts one alarm period, then traffic goes back to the primary",
+    "Unhealthy": "the primary is failed over whenever no datapoint is published",
+}
+
+
 def failover_switch(
     records: list[dict[str, Any]], checks: dict[str, dict[str, Any]], dns_seconds: int | None
 ) -> dict[str, Any] | None:
@@ -141,6 +150,7 @@ def failover_switch(
     if not switches:
         return None
     alarm = switches[0]
+    status = alarm["insufficient_data_health_status"]
     threshold = check.get("child_health_threshold")
     children = len(check.get("children", []))
     return {
@@ -156,9 +166,15 @@ def failover_switch(
             + ",".join(f"{k}={v}" for k, v in sorted(alarm["dimensions"].items()))
             + " --value 1 (fail over) / --value 0 (fail back)"
         ),
+        "holds_without_data": status == "LastKnownStatus",
         "missing_data": (
-            f"treat_missing_data={alarm['treat_missing_data']}, insufficient data = "
-            f"{alarm['insufficient_data_health_status']}: no data never moves traffic"
+            "Route 53 reads the metric with the alarm's criteria (its treat_missing_data plays no part); "
+            f"without data: {status}, {MISSING_DATA_EFFECT.get(status, 'unknown')}"
+            + (
+                ""
+                if alarm["follows_alarm_changes"]
+                else "; a change to the alarm never reaches the health check"
+            )
         ),
     }
 

@@ -18,6 +18,18 @@ DEFAULT_REQUEST_INTERVAL = 30
 DEFAULT_FAILURE_THRESHOLD = 3
 # Health checks that do not probe an endpoint: no interval, their detection time is another
 # check's or an alarm's.
+# The alarm settings Route 53 copies into a CLOUDWATCH_METRIC health check
+# (CloudWatchAlarmConfiguration), as the alarm resource's arguments.
+ALARM_CRITERIA = (
+    "comparison_operator",
+    "evaluation_periods",
+    "metric_name",
+    "namespace",
+    "period",
+    "statistic",
+    "threshold",
+    "dimensions",
+)
 NON_PROBING_HEALTH_CHECKS = ("CALCULATED", "CLOUDWATCH_METRIC", "RECOVERY_CONTROL")
 DEFAULT_ALIAS = "default"  # resources without a `provider` use the provider without alias
 
@@ -227,7 +239,13 @@ def alarm_facts(stack: Stack, body: dict[str, Any]) -> dict[str, Any] | None:
         "dimensions": alarm.get("dimensions", {}),
         "threshold": alarm.get("threshold"),
         "treat_missing_data": alarm.get("treat_missing_data", "missing"),
-        "insufficient_data_health_status": body.get("insufficient_data_health_status"),
+        # AWS's default when the health check does not say (API_HealthCheckConfig).
+        "insufficient_data_health_status": body.get("insufficient_data_health_status") or "LastKnownStatus",
+        # Route 53 copies the alarm's criteria once: only triggers on them carry a change over.
+        "follows_alarm_changes": all(
+            ("aws_cloudwatch_metric_alarm", logical_id) in references((body.get("triggers") or {}).get(name))
+            for name in ALARM_CRITERIA
+        ),
         "state_change_seconds": period * periods,
     }
 

@@ -3,8 +3,8 @@
 moto 5.2.5 stores alarms and ``PutMetricData`` datapoints but never evaluates an alarm: a new
 alarm is ``OK`` ("Unchecked: Initial alarm creation") forever. ``AlarmEvaluator`` reads every
 metric alarm from moto's in-memory CloudWatch backends (every account and region) and sets its
-state as CloudWatch would, from the datapoints moto holds. ``cloudwatch_metric`` is the Route 53
-health-check evaluator for CLOUDWATCH_METRIC health checks (``health_checks.HealthCheckers``).
+state as CloudWatch would, from the datapoints moto holds. (Route 53 does not read an alarm's
+state: its CLOUDWATCH_METRIC health checks evaluate the metric themselves, ``metric_checks.py``.)
 
 What is modelled, from "Using Amazon CloudWatch alarms"
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html),
@@ -61,12 +61,6 @@ and the ``PutMetricAlarm`` reference
 - A region in ``regions.OUTAGES`` is not evaluated while it is out (CloudWatch there is impaired):
   its alarms keep their state until it is restored.
 
-Route 53 judges a CLOUDWATCH_METRIC health check from the alarm's data stream, not from its
-state, so ``SetAlarmState`` cannot change it
-(https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html,
-"Health checks that monitor CloudWatch alarms"): the evaluator keeps, next to moto's state, the
-state the data gives (``DATA_STATE`` on moto's alarm object), and ``cloudwatch_metric`` reads that.
-
 Where the emulator differs from AWS:
 
 - Time scale: a period of ``Period`` seconds lasts ``Period / scale`` real seconds, aligned on
@@ -107,7 +101,6 @@ from local_aws.dataplane.periodic import PeriodicThread
 
 OK, ALARM, INSUFFICIENT_DATA = "OK", "ALARM", "INSUFFICIENT_DATA"
 INITIAL_REASON = "Unchecked: Initial alarm creation"  # moto's, for a new alarm
-DATA_STATE = "_local_aws_data_state"  # on moto's Alarm: the state from the data alone
 STATISTICS = frozenset({"SampleCount", "Average", "Sum", "Minimum", "Maximum"})
 PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d+)?)$")
 COMPARISONS: dict[str, tuple[Callable[[float, float], bool], str]] = {
@@ -175,7 +168,7 @@ def decide(
 # -- reading moto ----------------------------------------------------------------------------
 
 
-def _epoch(timestamp: datetime) -> float:
+def epoch(timestamp: datetime) -> float:
     """moto stores naive UTC datetimes."""
     return (timestamp if timestamp.tzinfo else timestamp.replace(tzinfo=UTC)).timestamp()
 
@@ -204,8 +197,37 @@ def supported(alarm: Any) -> bool:
     return alarm.statistic in STATISTICS
 
 
-def _dimensions(dimensions: Any) -> frozenset[tuple[str, str]]:
+def dimension_set(dimensions: Any) -> frozenset[tuple[str, str]]:
+    """A metric's dimensions as a set: each combination of dimensions is a metric of its own."""
     return frozenset((str(d.name), str(d.value)) for d in dimensions or ())
+
+
+def period_statistics(
+    datums: Sequence[tuple[float, Any]],
+    *,
+    namespace: str,
+    metric_name: str,
+    dimensions: frozenset[tuple[str, str]],
+    unit: str | None,
+    statistic: str,
+    percentile: float | None,
+    periods: tuple[float, int, int],
+) -> list[tuple[float | None, int]]:
+    """(the statistic, its sample count) of each period ``first`` .. ``end - 1`` of the metric
+    (``periods`` = (period length in real seconds, first, end), periods aligned on multiples of
+    the length) from ``datums`` ((epoch, moto datum), any metric: filtered here); None where a
+    period has no value. ``unit`` None: every unit ("If you don't specify Unit, CloudWatch
+    retrieves all unit types that have been published for the metric", PutMetricAlarm)."""
+    period, first, end = periods
+    buckets: dict[int, list[Any]] = defaultdict(list)
+    for at, datum in datums:
+        index = math.floor(at / period)
+        if not first <= index < end or datum.namespace != namespace or datum.name != metric_name:
+            continue
+        if dimension_set(datum.dimensions) != dimensions or (unit and (datum.unit or "None") != unit):
+            continue
+        buckets[index].append(datum)
+    return [_aggregate(buckets.get(i, []), statistic, percentile) for i in range(first, end)]
 
 
 def _aggregate(datums: list[Any], statistic: str, percentile: float | None) -> tuple[float | None, int]:
@@ -264,17 +286,17 @@ def evaluate_alarm(
     span = n + EXTRA_RANGE
     end = math.floor(now / period)  # the current period, not complete: not evaluated
     first = end - span
-    dimensions, unit = _dimensions(alarm.dimensions), alarm.unit
-    buckets: dict[int, list[Any]] = defaultdict(list)
-    for at, datum in datums:
-        index = math.floor(at / period)
-        if not first <= index < end or datum.namespace != alarm.namespace or datum.name != alarm.metric_name:
-            continue
-        if _dimensions(datum.dimensions) != dimensions or (unit and (datum.unit or "None") != unit):
-            continue
-        buckets[index].append(datum)
     percentile = _percentile(alarm) if alarm.extended_statistic else None
-    aggregated = [_aggregate(buckets.get(i, []), str(alarm.statistic), percentile) for i in range(first, end)]
+    aggregated = period_statistics(
+        datums,
+        namespace=alarm.namespace,
+        metric_name=alarm.metric_name,
+        dimensions=dimension_set(alarm.dimensions),
+        unit=alarm.unit,
+        statistic=str(alarm.statistic),
+        percentile=percentile,
+        periods=(period, first, end),
+    )
     values = tuple(value for value, _ in aggregated)
     compare = COMPARISONS[alarm.comparison_operator][0]
     threshold = float(alarm.threshold)
@@ -379,7 +401,6 @@ def _fresh(alarm: Any) -> bool:
 class _Tracked:
     alarm: Any  # moto's Alarm, live
     alarms: dict[str, Any]  # the backend's dict it is in (a moto reset makes a new one)
-    data_state: str  # the state from the data alone (SetAlarmState does not touch it)
     slot: int | None = None  # the evaluation slot last evaluated (None: evaluate at once)
 
 
@@ -461,7 +482,7 @@ class AlarmEvaluator:
         if tracked is None or tracked.alarms is not alarms:
             if _fresh(alarm):  # moto says OK; a new alarm is INSUFFICIENT_DATA (not a transition)
                 alarm.state_value = INSUFFICIENT_DATA
-            tracked = self._tracked[key] = _Tracked(alarm, alarms, alarm.state_value)
+            tracked = self._tracked[key] = _Tracked(alarm, alarms)
         elif tracked.alarm is not alarm:  # PutMetricAlarm on an existing alarm: moto made a new one
             previous = tracked.alarm
             if _fresh(alarm):
@@ -471,7 +492,6 @@ class AlarmEvaluator:
                 if hasattr(previous, "state_transitioned_timestamp"):
                     alarm.state_transitioned_timestamp = previous.state_transitioned_timestamp
             tracked.alarm, tracked.slot = alarm, None
-        setattr(alarm, DATA_STATE, tracked.data_state)
         return tracked
 
     def _evaluate(self, backend: Any, tracked_alarms: list[_Tracked], now: float) -> None:
@@ -485,7 +505,7 @@ class AlarmEvaluator:
         for datum in list(backend.metric_data):
             key = (datum.namespace, datum.name)
             if key in wanted:
-                at = _epoch(datum.timestamp)
+                at = epoch(datum.timestamp)
                 if at >= oldest:
                     datums[key].append((at, datum))
         for tracked in tracked_alarms:
@@ -496,72 +516,7 @@ class AlarmEvaluator:
             state = evaluation.decision.state
             if state is None:  # the current state is kept (ignore, or too few samples)
                 continue
-            tracked.data_state = state
-            setattr(alarm, DATA_STATE, state)
             if state != alarm.state_value:
                 why, data = reason(alarm, evaluation, state), reason_data(alarm, evaluation, now)
                 alarm.update_state(why, data, state)
                 alarm.state_updated_timestamp = alarm.state_transitioned_timestamp = _utc(now)
-
-
-# -- Route 53: CLOUDWATCH_METRIC health checks ---------------------------------------------------
-
-
-def _alarm_identifier(config: Any) -> tuple[str, str] | None:
-    """(region, name) of the health check's ``AlarmIdentifier``, as a dict or an object."""
-    identifier = getattr(config, "alarm_identifier", None)
-    if not identifier:
-        return None
-    if isinstance(identifier, dict):
-        region = identifier.get("Region") or identifier.get("region")
-        name = identifier.get("Name") or identifier.get("name")
-    else:
-        region, name = getattr(identifier, "region", None), getattr(identifier, "name", None)
-    return (str(region), str(name)) if region and name else None
-
-
-def _account_of(config: Any) -> str | None:
-    """The account whose Route 53 holds this health check."""
-    from moto.route53.models import route53_backends  # noqa: PLC0415
-
-    for account_id, per_account in list(dict.items(route53_backends)):
-        backend = dict.get(per_account, "aws")
-        if backend is not None and backend.health_checks.get(config.id) is config:
-            return account_id
-    return None
-
-
-def alarm_state(account_id: str | None, region: str, name: str) -> str | None:
-    """The state the alarm's data gives (moto's state when the evaluator has not seen it yet);
-    None when there is no such alarm or its region is out."""
-    from moto.cloudwatch.models import cloudwatch_backends  # noqa: PLC0415
-
-    if account_id is None or regions.OUTAGES.is_down(region):
-        return None
-    per_account = dict.get(cloudwatch_backends, account_id)
-    backend = dict.get(per_account, region) if per_account is not None else None
-    alarm = backend.alarms.get(name) if backend is not None else None
-    return None if alarm is None else str(getattr(alarm, DATA_STATE, None) or alarm.state_value)
-
-
-def cloudwatch_metric(config: Any, status_of: Callable[[str], bool | None]) -> bool | None:
-    """CLOUDWATCH_METRIC: healthy while the alarm's data says OK, unhealthy while it says ALARM;
-    otherwise (INSUFFICIENT_DATA, no such alarm, its region out) ``InsufficientDataHealthStatus``:
-    ``Healthy``, ``Unhealthy``, or ``LastKnownStatus`` (the default): "the status of the health
-    check from the last time CloudWatch had sufficient data to determine the alarm state. For new
-    health checks that have no last known status, the default status for the health check is
-    healthy" (None here: the status stays as it was, and a new health check starts healthy).
-    https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-creating-values.html
-    ("Monitoring a CloudWatch alarm": "Health check status"),
-    https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html
-    (``AlarmIdentifier``, ``InsufficientDataHealthStatus``). moto 5.2.5 does not keep either
-    setting: they are read from the attributes ``alarm_identifier`` ({"Region", "Name"}) and
-    ``insufficient_data_health_status`` of its HealthCheck, when something stores them."""
-    identifier = _alarm_identifier(config)
-    state = alarm_state(_account_of(config), *identifier) if identifier else None
-    if state == OK:
-        return True
-    if state == ALARM:
-        return False
-    setting = str(getattr(config, "insufficient_data_health_status", None) or "LastKnownStatus")
-    return {"Healthy": True, "Unhealthy": False}.get(setting)

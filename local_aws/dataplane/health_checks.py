@@ -39,8 +39,8 @@ and the ``HealthCheckConfig`` reference
   always healthy, more than the number of children always unhealthy (``HealthThreshold`` in the
   reference above). ``GetHealthCheckStatus`` refuses calculated health checks
   (https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetHealthCheckStatus.html).
-- CLOUDWATCH_METRIC: from the alarm's data (``alarms.cloudwatch_metric``, evaluated by
-  ``alarms.AlarmEvaluator``): OK healthy, ALARM unhealthy, otherwise ``InsufficientDataHealthStatus``.
+- CLOUDWATCH_METRIC: from the metric's data with the alarm criteria the health check holds, never
+  the alarm's state (``metric_checks.MetricHealthChecks``); otherwise ``InsufficientDataHealthStatus``.
 
 Where the emulator differs from AWS:
 
@@ -77,7 +77,7 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
-from local_aws.dataplane.alarms import cloudwatch_metric
+from local_aws.dataplane.metric_checks import MetricHealthChecks
 from local_aws.dataplane.periodic import PeriodicThread
 
 CHECKER_REGION = "us-east-1"  # a HealthCheckRegion value; the emulator has one checker
@@ -239,7 +239,7 @@ class HealthCheckers:
         # it was). ``status_of(id)`` is another health check's reported status (None: unknown).
         self.evaluators: dict[str, Evaluator] = {
             "CALCULATED": calculated,
-            "CLOUDWATCH_METRIC": cloudwatch_metric,
+            "CLOUDWATCH_METRIC": MetricHealthChecks(scale=scale),
         }
 
     # -- lifecycle -------------------------------------------------------------------------

@@ -76,6 +76,15 @@ class LocalCloud:
             errors.append(started.stderr.strip())
         raise RuntimeError("the emulator did not start: " + " | ".join(errors))
 
+    def sdk_env(self) -> dict[str, str]:
+        """The environment that points an SDK, the AWS CLI or Terraform at this emulator
+        (``emulator.sh env``) on top of this process's."""
+        out = subprocess.run(
+            [str(SCRIPT), "env"], env=self._env, capture_output=True, text=True, check=True, timeout=30
+        ).stdout
+        exports = dict(line.removeprefix("export ").split("=", 1) for line in out.splitlines() if "=" in line)
+        return {**os.environ, **exports}
+
     def stop(self) -> None:
         subprocess.run([str(SCRIPT), "stop"], env=self._env, capture_output=True, check=False, timeout=60)
 

@@ -29,12 +29,11 @@ from local_aws.dataplane.alarms import (
     INSUFFICIENT_DATA,
     OK,
     AlarmEvaluator,
-    alarm_state,
-    cloudwatch_metric,
     decide,
 )
 from local_aws.dataplane.dns_server import DnsServer
 from local_aws.dataplane.health_checks import HealthCheckers
+from local_aws.dataplane.metric_checks import MetricHealthChecks
 from local_aws.dataplane.regions import address_of
 from tests.harness.conftest import (
     API_NAME,
@@ -448,12 +447,10 @@ def test_a_region_out_is_not_evaluated_until_restored(cloudwatch, evaluator, clo
     regions.OUTAGES.set(WEST, True)
     _evaluate(evaluator, clock, 61)
     assert _moto_alarm("switch").state_value == INSUFFICIENT_DATA  # frozen (the API answers 503)
-    assert alarm_state(ACCOUNT, WEST, "switch") is None  # a health check gets no data
 
     regions.OUTAGES.set(WEST, False)
     _evaluate(evaluator, clock, 62)
     assert _state(cloudwatch, "switch") == ALARM
-    assert alarm_state(ACCOUNT, WEST, "switch") == ALARM
 
 
 def test_the_time_scale_shortens_periods(cloudwatch, clock):
@@ -565,15 +562,16 @@ def _moto_health_check(health_check_id: str) -> Any:
     return route53_backends[ACCOUNT]["aws"].health_checks[health_check_id]
 
 
-def _switch_check(route53: Any, alarm_name: str, insufficient: str) -> str:
+def _switch_check(route53: Any, alarm_name: str, insufficient: str | None) -> str:
     """A CLOUDWATCH_METRIC health check on the alarm, created through the API as Terraform does
-    (patches/route53_health_check_alarms.py keeps the alarm and the insufficient-data setting)."""
+    (patches/route53_health_check_alarms.py keeps the alarm, the insufficient-data setting and a
+    copy of the alarm's criteria)."""
     identifier = {"Region": WEST, "Name": alarm_name}
     health_check_id = _health_check(
         route53,
         Type="CLOUDWATCH_METRIC",
         AlarmIdentifier=identifier,
-        InsufficientDataHealthStatus=insufficient,
+        **({"InsufficientDataHealthStatus": insufficient} if insufficient else {}),
     )
     stored = _moto_health_check(health_check_id)
     assert (stored.alarm_identifier, stored.insufficient_data_health_status) == (identifier, insufficient)
@@ -593,60 +591,155 @@ def _reported(checkers: HealthCheckers, health_check_id: str, healthy: bool) -> 
     )
 
 
-def test_a_cloudwatch_metric_health_check_follows_the_alarms_data(
-    dataplane, route53, cloudwatch, evaluator, clock
+@pytest.fixture
+def metric_checks(clock: Clock) -> MetricHealthChecks:
+    """Route 53's evaluation of CLOUDWATCH_METRIC checks on the test's clock (scale 1)."""
+    return MetricHealthChecks(clock=clock)
+
+
+@pytest.fixture
+def checkers(dataplane, metric_checks: MetricHealthChecks) -> Iterator[HealthCheckers]:
+    checkers = dataplane[0]
+    checkers.evaluators["CLOUDWATCH_METRIC"] = metric_checks
+    yield checkers
+
+
+def test_a_cloudwatch_metric_health_check_reads_the_data_with_the_criteria_it_holds(
+    route53, cloudwatch, metric_checks, clock
 ):
-    checkers, _ = dataplane
-    _alarm(cloudwatch, "switch", TreatMissingData="missing")
+    """Health-checks-types: Route 53 "monitors the same data stream that CloudWatch monitors for
+    the alarm ... doesn't wait for the CloudWatch alarm to go into the ALARM state"; the criteria
+    are the health check's copy (CloudWatchAlarmConfiguration, no TreatMissingData); while data is
+    insufficient, InsufficientDataHealthStatus (API_HealthCheckConfig)."""
+    _alarm(cloudwatch, "switch", TreatMissingData="ignore")
     ids = {
         status: _switch_check(route53, "switch", status)
         for status in ("Healthy", "Unhealthy", "LastKnownStatus")
     }
+    ids["default"] = _switch_check(route53, "switch", None)  # AWS's default: LastKnownStatus
 
     def judged() -> dict[str, bool | None]:
-        return {status: cloudwatch_metric(_moto_health_check(i), lambda _: None) for status, i in ids.items()}
+        return {status: metric_checks(_moto_health_check(i), lambda _: None) for status, i in ids.items()}
 
-    def reported(expected: dict[str, bool]) -> None:
-        for status, healthy in expected.items():
-            _reported(checkers, ids[status], healthy)
+    insufficient = {"Healthy": True, "Unhealthy": False, "LastKnownStatus": None, "default": None}
+    clock.at(5)
+    assert judged() == insufficient  # no data yet
 
-    _evaluate(evaluator, clock, 5)  # a new alarm: INSUFFICIENT_DATA
-    assert judged() == {"Healthy": True, "Unhealthy": False, "LastKnownStatus": None}
-    reported({"Healthy": True, "Unhealthy": False, "LastKnownStatus": True})  # new: healthy
-
-    _put(cloudwatch, 10, 1.0)
-    _evaluate(evaluator, clock, 61)
+    _put(cloudwatch, 10, 1.0)  # breaches: unhealthy once its period is complete, with no alarm at ALARM
+    clock.at(59)
+    assert judged() == insufficient
+    clock.at(61)
     assert judged() == dict.fromkeys(ids, False)
-    reported(dict.fromkeys(ids, False))
+    assert _state(cloudwatch, "switch") != ALARM  # no evaluator runs here: the alarm never was in ALARM
 
-    # Route 53 reads the data, not the state: SetAlarmState changes nothing for it.
-    cloudwatch.set_alarm_state(AlarmName="switch", StateValue=OK, StateReason="testing")
-    assert _state(cloudwatch, "switch") == OK and judged() == dict.fromkeys(ids, False)
+    clock.at(121)  # the next period has no data: the alarm's "ignore" plays no part
+    assert judged() == insufficient
+    clock.at(6001)
+    assert judged() == insufficient
 
-    _evaluate(evaluator, clock, 241)  # the evaluation range all missing: INSUFFICIENT_DATA
-    assert judged() == {"Healthy": True, "Unhealthy": False, "LastKnownStatus": None}
-    reported({"Healthy": True})
-    assert not checkers.status(ids["LastKnownStatus"]).healthy  # the last known status: unhealthy
-
-    _put(cloudwatch, 250, 0.0)
-    _evaluate(evaluator, clock, 301)
+    _put(cloudwatch, 6010, 0.0)
+    clock.at(6061)
     assert judged() == dict.fromkeys(ids, True)
-    reported(dict.fromkeys(ids, True))
+
+    # Neither the alarm's state nor a later change of the alarm changes the health check.
+    cloudwatch.set_alarm_state(AlarmName="switch", StateValue=ALARM, StateReason="testing")
+    _alarm(cloudwatch, "switch", Threshold=0.0, TreatMissingData="breaching")  # 0 would now breach
+    assert judged() == dict.fromkeys(ids, True)
+    route53.update_health_check(
+        HealthCheckId=ids["Healthy"], AlarmIdentifier={"Region": WEST, "Name": "switch"}
+    )
+    assert judged() == {**dict.fromkeys(ids, True), "Healthy": False}  # re-read: 0 >= 0 breaches
 
     regions.OUTAGES.set(WEST, True)  # CloudWatch in us-west-2 impaired: insufficient data
-    assert judged() == {"Healthy": True, "Unhealthy": False, "LastKnownStatus": None}
+    assert judged() == insufficient
     regions.OUTAGES.set(WEST, False)
-    cloudwatch.delete_alarms(AlarmNames=["switch"])
-    assert judged() == {"Healthy": True, "Unhealthy": False, "LastKnownStatus": None}
+    cloudwatch.delete_alarms(AlarmNames=["switch"])  # undocumented: assumed insufficient data
+    assert judged() == insufficient
 
 
-def test_the_switch_fails_the_calculated_primary_check_and_dns_answers_the_secondary(
-    dataplane, route53, cloudwatch, evaluator, clock
+def test_every_evaluation_period_must_breach_and_a_missing_one_is_insufficient(
+    route53, cloudwatch, metric_checks, clock
 ):
-    checkers, dns_server = dataplane
-    _alarm(cloudwatch, "switch")  # ignore: a latch
+    """Undocumented, assumed: the criteria's EvaluationPeriods most recent complete periods, all
+    breaching for unhealthy (no DatapointsToAlarm among the criteria); one missing: insufficient."""
+    _alarm(cloudwatch, "three", EvaluationPeriods=3, DatapointsToAlarm=1)
+    check = _moto_health_check(_switch_check(route53, "three", "Unhealthy"))
+    for at, value in ((10, 1.0), (70, 0.0), (130, 1.0)):
+        _put(cloudwatch, at, value)
+    clock.at(181)
+    assert metric_checks(check, lambda _: None) is True  # 1, 0, 1: not all breaching
+    _put(cloudwatch, 190, 1.0)
+    _put(cloudwatch, 250, 1.0)
+    clock.at(301)
+    assert metric_checks(check, lambda _: None) is False  # 1, 1, 1
+    clock.at(361)
+    assert metric_checks(check, lambda _: None) is False  # "Unhealthy": 1, 1, missing
+    route53.update_health_check(HealthCheckId=check.id, InsufficientDataHealthStatus="Healthy")
+    assert metric_checks(check, lambda _: None) is True
+
+
+def test_the_switch_holds_a_failover_for_any_time_without_data_and_fails_back_with_0(
+    dataplane, checkers, route53, cloudwatch, clock
+):
+    """The stack's switch (lib/failover_switch.py): LastKnownStatus holds one datapoint's verdict
+    until the opposite one; a new switch is healthy; the CALCULATED check fails over either way."""
+    _, dns_server = dataplane
+    _alarm(cloudwatch, "switch")
+    east, west = _endpoint_check(route53, EAST_API), _endpoint_check(route53, WEST_API)
+    switch = _switch_check(route53, "switch", "LastKnownStatus")
+    primary = _failover_pair(route53, east, west, switch)
+
+    clock.at(5)  # no data ever: the new switch is healthy
+    wait_for("the east endpoint probed", lambda: checkers.observations(east))
+    _reported(checkers, primary, True)
+    assert dns_server.resolve(API_NAME).addresses == [address_of(EAST)]
+
+    _put(cloudwatch, 10, 1.0)  # the operator's one PutMetricData in us-west-2: fail over
+    clock.at(61)
+    _reported(checkers, switch, False)
+    _reported(checkers, primary, False)
+    assert checkers.status(east).healthy  # the primary region itself is fine
+    assert dns_server.resolve(API_NAME).addresses == [address_of(WEST)]
+
+    for minute in (2, 10, 100):  # no more data for 100 minutes: still failed over
+        clock.at(minute * 60 + 1)
+        _checked_again(checkers, east)
+        assert dns_server.resolve(API_NAME).addresses == [address_of(WEST)]
+
+    _put(cloudwatch, 6010, 0.0)  # fail back
+    clock.at(6061)
+    _reported(checkers, primary, True)
+    assert dns_server.resolve(API_NAME).addresses == [address_of(EAST)]
+    clock.at(12001)  # and it holds that too
+    _checked_again(checkers, east)
+    assert dns_server.resolve(API_NAME).addresses == [address_of(EAST)]
+
+
+def test_a_switch_read_as_healthy_without_data_sends_traffic_back_one_period_after_failing_over(
+    dataplane, checkers, route53, cloudwatch, clock
+):
+    """The defect of issue 22, kept as a test: InsufficientDataHealthStatus=Healthy (what the stack
+    had) holds a failover only for the period of its datapoint, whatever the alarm's
+    treat_missing_data; then the primary answers again."""
+    _, dns_server = dataplane
+    _alarm(cloudwatch, "switch")  # ignore: the alarm itself stays in ALARM
     east, west = _endpoint_check(route53, EAST_API), _endpoint_check(route53, WEST_API)
     switch = _switch_check(route53, "switch", "Healthy")
+    primary = _failover_pair(route53, east, west, switch)
+    wait_for("the east endpoint probed", lambda: checkers.observations(east))
+
+    _put(cloudwatch, 10, 1.0)
+    clock.at(61)
+    _reported(checkers, primary, False)
+    assert dns_server.resolve(API_NAME).addresses == [address_of(WEST)]
+    clock.at(121)
+    _reported(checkers, primary, True)
+    assert dns_server.resolve(API_NAME).addresses == [address_of(EAST)]
+
+
+def _failover_pair(route53: Any, east: str, west: str, switch: str) -> str:
+    """The stack's failover records: PRIMARY on a CALCULATED check (the east endpoint AND the
+    switch), SECONDARY on the west endpoint; the CALCULATED check's id."""
     primary = _health_check(route53, Type="CALCULATED", ChildHealthChecks=[east, switch], HealthThreshold=2)
     zone_id = route53.create_hosted_zone(Name=ZONE, CallerReference=f"zone-{time.monotonic_ns()}")[
         "HostedZone"
@@ -672,24 +765,11 @@ def test_the_switch_fails_the_calculated_primary_check_and_dns_answers_the_secon
             "Changes": [record("PRIMARY", EAST_DOMAIN, primary), record("SECONDARY", WEST_DOMAIN, west)]
         },
     )
+    return primary
 
-    _evaluate(evaluator, clock, 5)  # INSUFFICIENT_DATA: the switch counts as healthy
-    wait_for("the east endpoint probed", lambda: checkers.observations(east))
-    _reported(checkers, primary, True)
-    assert dns_server.resolve(API_NAME).addresses == [address_of(EAST)]
 
-    _put(cloudwatch, 10, 1.0)  # the operator's PutMetricData in us-west-2: fail over
-    _evaluate(evaluator, clock, 61)
-    _reported(checkers, switch, False)
-    _reported(checkers, primary, False)
-    assert checkers.status(east).healthy  # the primary region itself is fine
-    assert dns_server.resolve(API_NAME).addresses == [address_of(WEST)]
-
-    _evaluate(evaluator, clock, 6001)  # no more data for 100 minutes: still failed over
-    assert _state(cloudwatch, "switch") == ALARM
-    assert dns_server.resolve(API_NAME).addresses == [address_of(WEST)]
-
-    _put(cloudwatch, 6010, 0.0)  # fail back
-    _evaluate(evaluator, clock, 6061)
-    _reported(checkers, primary, True)
-    assert dns_server.resolve(API_NAME).addresses == [address_of(EAST)]
+def _checked_again(checkers: HealthCheckers, endpoint: str) -> None:
+    """Wait until the checkers have run cycles with the clock as it is now: two probes of an
+    endpoint check end after this call (each cycle evaluates every health check, then probes)."""
+    now = time.monotonic()
+    wait_for("two new cycles", lambda: sum(o.time > now for o in checkers.observations(endpoint)) >= 2)

@@ -1025,10 +1025,27 @@ def test_every_patch_cites_the_aws_documentation_it_models():
     assert [name for name, doc in docstrings.items() if "https://docs.aws.amazon.com/" not in doc] == []
 
 
+def _switch_alarm(cloudwatch, name: str = "tap-failover-switch-dev", **settings) -> None:
+    config = {
+        "Namespace": "Tap/DR",
+        "MetricName": "FailoverRequested",
+        "Dimensions": [{"Name": "Environment", "Value": "dev"}],
+        "Statistic": "Maximum",
+        "Period": 60,
+        "EvaluationPeriods": 1,
+        "Threshold": 1.0,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "TreatMissingData": "ignore",
+        **settings,
+    }
+    cloudwatch.put_metric_alarm(AlarmName=name, **{k: v for k, v in config.items() if v is not None})
+
+
 def test_a_cloudwatch_metric_health_check_keeps_its_alarm_and_insufficient_data_status(client):
     """The failover switch: without its alarm the checkers could not follow it, and Terraform
     would read the alarm back as empty (patches/route53_health_check_alarms.py)."""
     route53 = client("route53", EAST)
+    _switch_alarm(client("cloudwatch", WEST))
     config = {
         "Type": "CLOUDWATCH_METRIC",
         "AlarmIdentifier": {"Region": WEST, "Name": "tap-failover-switch-dev"},
@@ -1047,3 +1064,63 @@ def test_a_cloudwatch_metric_health_check_keeps_its_alarm_and_insufficient_data_
         route53.create_health_check(
             CallerReference="no-alarm", HealthCheckConfig={"Type": "CLOUDWATCH_METRIC"}
         )
+
+
+def test_a_cloudwatch_metric_health_check_holds_the_alarms_criteria_as_they_were(client):
+    """Route 53 copies the alarm's criteria (HealthCheck.CloudWatchAlarmConfiguration) and "doesn't
+    automatically update the alarm settings in the health check": a later PutMetricAlarm leaves
+    the copy; UpdateHealthCheck with the AlarmIdentifier reads the alarm again."""
+    route53, cloudwatch = client("route53", EAST), client("cloudwatch", WEST)
+    _switch_alarm(cloudwatch)
+    identifier = {"Region": WEST, "Name": "tap-failover-switch-dev"}
+    created = route53.create_health_check(
+        CallerReference="held", HealthCheckConfig={"Type": "CLOUDWATCH_METRIC", "AlarmIdentifier": identifier}
+    )["HealthCheck"]
+    expected = {
+        "EvaluationPeriods": 1,
+        "Threshold": 1.0,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Period": 60,
+        "MetricName": "FailoverRequested",
+        "Namespace": "Tap/DR",
+        "Statistic": "Maximum",
+        "Dimensions": [{"Name": "Environment", "Value": "dev"}],
+    }
+    assert created["CloudWatchAlarmConfiguration"] == expected
+
+    _switch_alarm(cloudwatch, Threshold=5.0, Period=300)  # changed out of band
+    held = route53.get_health_check(HealthCheckId=created["Id"])["HealthCheck"]
+    assert held["CloudWatchAlarmConfiguration"] == expected
+    [listed] = [c for c in route53.list_health_checks()["HealthChecks"] if c["Id"] == created["Id"]]
+    assert listed["CloudWatchAlarmConfiguration"] == expected
+
+    route53.update_health_check(HealthCheckId=created["Id"], Inverted=False)  # no alarm named: no re-read
+    held = route53.get_health_check(HealthCheckId=created["Id"])["HealthCheck"]
+    assert held["CloudWatchAlarmConfiguration"] == expected
+    route53.update_health_check(HealthCheckId=created["Id"], AlarmIdentifier=identifier)
+    held = route53.get_health_check(HealthCheckId=created["Id"])["HealthCheck"]
+    assert held["CloudWatchAlarmConfiguration"] == {**expected, "Threshold": 5.0, "Period": 300}
+
+
+@pytest.mark.parametrize(
+    ("settings", "why"),
+    [
+        ({"Period": 10}, "high-resolution"),
+        ({"Statistic": None, "ExtendedStatistic": "p99"}, "extended statistic"),
+        (None, "does not exist"),
+    ],
+)
+def test_route53_refuses_an_alarm_it_does_not_support(client, settings, why):
+    """AlarmIdentifier: "Standard-resolution metrics. High-resolution metrics aren't supported ...
+    Extended statistics aren't supported." (the error itself is undocumented: assumed refused)."""
+    if settings is not None:
+        _switch_alarm(client("cloudwatch", WEST), "unsupported", **settings)
+    with pytest.raises(ClientError, match=why):
+        client("route53", EAST).create_health_check(
+            CallerReference=f"unsupported-{why}",
+            HealthCheckConfig={
+                "Type": "CLOUDWATCH_METRIC",
+                "AlarmIdentifier": {"Region": WEST, "Name": "unsupported"},
+            },
+        )
+    assert client("route53", EAST).list_health_checks()["HealthChecks"] == []  # nothing half made

@@ -482,6 +482,36 @@ def test_the_switch_is_reported_with_its_manual_failover_time_and_how_to_flip_it
     assert "--dimensions Environment=dev" in switch["how"]
 
 
+def test_the_switch_holds_without_data_and_follows_changes_to_its_alarm(dev_report):
+    switch = dev_report["failover_switch"]
+    assert switch["holds_without_data"] is True and switch["follows_alarm_changes"] is True
+    assert switch["missing_data"] == (
+        "Route 53 reads the metric with the alarm's criteria (its treat_missing_data plays no part); "
+        "without data: LastKnownStatus, one datapoint holds until the opposite one, and a new switch "
+        "is healthy"
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "effect"),
+    [
+        ("Healthy", "a failover lasts one alarm period, then traffic goes back to the primary"),
+        ("Unhealthy", "the primary is failed over whenever no datapoint is published"),
+    ],
+)
+def test_a_switch_that_does_not_hold_says_what_it_does_instead(dev, status, effect):
+    data = _copy(dev)
+    for check in _each(data, "aws_route53_health_check"):
+        if check["type"] == "CLOUDWATCH_METRIC":
+            check["insufficient_data_health_status"] = status
+            del check["triggers"]["threshold"]
+    switch = build_report(data)["failover_switch"]
+    assert switch["holds_without_data"] is False and switch["follows_alarm_changes"] is False
+    assert switch["missing_data"].endswith(
+        f"without data: {status}, {effect}; a change to the alarm never reaches the health check"
+    )
+
+
 def test_the_recovery_path_needs_no_control_plane_and_nothing_from_the_primary(dev_report):
     in_path = [d for d in dev_report["recovery_dependencies"] if d["in_recovery_path"]]
     assert {d["plane"] for d in in_path} == {"data"}

@@ -25,16 +25,36 @@ def test_the_switch_alarm_is_in_the_secondary_on_a_metric_operators_publish(dev)
     assert (alarm["period"], alarm["evaluation_periods"], alarm["datapoints_to_alarm"]) == (60, 1, 1)
 
 
-def test_missing_data_never_moves_traffic(dev):
-    """'ignore' keeps the alarm's state when data stops (a failover holds until failback is
-    published); insufficient data (a new alarm, CloudWatch impaired) counts as healthy."""
-    assert dev.get("aws_cloudwatch_metric_alarm", SWITCH_ALARM)["treat_missing_data"] == "ignore"
+def test_missing_data_keeps_the_last_status_and_a_new_switch_is_healthy(dev):
+    """Route 53 evaluates the metric with the alarm's criteria, not the alarm's state, and has no
+    TreatMissingData: while data is missing InsufficientDataHealthStatus decides. LastKnownStatus
+    holds the last datapoint's verdict for any time (a failover until failback is published) and
+    is healthy for a new health check (API_HealthCheckConfig). 'Healthy' here would send traffic
+    back to the primary one period after a failover."""
     check = dev.get("aws_route53_health_check", SWITCH_CHECK)
     assert check["type"] == "CLOUDWATCH_METRIC"
-    assert check["insufficient_data_health_status"] == "Healthy"
+    assert check["insufficient_data_health_status"] == "LastKnownStatus"
     assert check["cloudwatch_alarm_region"] == "us-west-2"
     alarm_name = dev.ref("aws_cloudwatch_metric_alarm", SWITCH_ALARM, "alarm_name")
     assert check["cloudwatch_alarm_name"] == alarm_name
+    # The alarm's own state mirrors the switch for operators (Route 53 does not read it).
+    assert dev.get("aws_cloudwatch_metric_alarm", SWITCH_ALARM)["treat_missing_data"] == "ignore"
+
+
+def test_a_change_terraform_makes_to_the_alarm_updates_the_health_check(dev):
+    """Route 53 "doesn't automatically update the alarm settings in the health check": every
+    setting Route 53 copies (CloudWatchAlarmConfiguration) is a trigger read from the alarm, so a
+    change to it makes the provider send UpdateHealthCheck with the AlarmIdentifier."""
+    check = dev.get("aws_route53_health_check", SWITCH_CHECK)
+
+    def attribute(name: str) -> str:
+        return dev.ref("aws_cloudwatch_metric_alarm", SWITCH_ALARM, name)
+
+    criteria = ("comparison_operator", "evaluation_periods", "metric_name", "namespace", "period")
+    assert check["triggers"] == {
+        **{name: attribute(name) for name in (*criteria, "statistic", "threshold")},
+        "dimensions": "${jsonencode(" + attribute("dimensions")[2:-1] + ")}",
+    }
 
 
 def test_the_primary_record_needs_both_its_endpoint_and_the_switch(each_profile):

@@ -21,6 +21,8 @@ RESULT = {
     "rpo_seconds": 0.1,
     "conflicts": 0,
     "receipts_missing": [],
+    "hold_seconds": 600.4,
+    "primary_answers_during_hold": 0,
     "failback_seconds": 51.2,
     "recovery_route53_or_primary_calls": [],
     "route53_calls_during_recovery": 0,
@@ -39,6 +41,7 @@ def test_a_clean_result_passes():
         ({"receipts_missing": ["gd-1"]}, "receipts missing"),
         ({"recovery_route53_or_primary_calls": ["route53/us-east-1:UpdateHealthCheck"]}, "called Route 53"),
         ({"route53_calls_during_recovery": 1}, "Route 53 was called during the recovery"),
+        ({"primary_answers_during_hold": 3}, "the primary answered while failed over"),
     ],
 )
 def test_a_lost_write_a_conflict_or_a_control_plane_call_fails_it(change, reason):
@@ -87,7 +90,7 @@ def test_the_table_has_a_column_per_scenario():
         (["--target", "aws", "--scenarios", "region-loss"], "region-loss runs on the emulator only"),
         (["--target", "local", "--scenarios", "flood"], "--scenarios must be among region-loss, manual"),
         (["--target", "local", "--rate", "500"], "--rate must be between 0.5 and 50"),
-        (["--target", "local", "--hold", "-1"], "--hold must be in [0, 3600]"),
+        (["--target", "local", "--hold", "-1"], "--hold must be in [0, 3600] AWS seconds"),
     ],
 )
 def test_bad_arguments_are_one_line_and_change_nothing(argv, message, capsys):
