@@ -19,8 +19,13 @@ and the ``PutMetricAlarm`` reference
   alarm, its state is left unchanged, but the update completely overwrites the previous
   configuration", same page): moto replaces the alarm object on update, its state is carried over.
 - Periods: each datapoint of the alarm is one ``Period`` of the metric, aggregated with the
-  alarm's statistic; periods are aligned on multiples of ``Period`` and only completed periods
-  are evaluated (as in the state-change event of
+  alarm's statistic. "For any period of one minute or longer, an alarm is evaluated every minute
+  and the evaluation is based on the window of time defined by the Period and Evaluation Periods"
+  ... "If the alarm period is 10 seconds or 30 seconds, the alarm is evaluated every 10 seconds"
+  (AlarmThatSendsEmail.html, "Evaluating an alarm"): each evaluation happens at a minute (10 s)
+  boundary and its periods are the ``Period``-long windows that end there, so a 5-minute alarm's
+  window slides by a minute each time; the period in progress is not evaluated (as in the
+  state-change event of
   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-alarms-partial-data.html:
   evaluated at 11:26:05, a 60-second alarm's datapoints start at 11:23, 11:24 and 11:25).
 - The metric: the alarm's namespace, metric name and exactly its dimensions (each combination of
@@ -45,15 +50,18 @@ and the ``PutMetricAlarm`` reference
   evaluated and the treatment is not used; with fewer, every real datapoint in the range is
   evaluated and the rest filled by the treatment: ``breaching`` / ``notBreaching`` fill breaching /
   non-breaching datapoints; ``missing`` goes to INSUFFICIENT_DATA when all are missing; ``ignore``
-  keeps the current state ("The current alarm state is maintained"). ``decide`` reproduces the
-  two example tables of that section row for row (tests/harness/test_cloudwatch_alarms.py).
+  keeps the current state ("The current alarm state is maintained"). Only breaching datapoints,
+  fewer than M, with ``missing``: ALARM "when the oldest available breaching datapoint during the
+  Evaluation Periods number of data points is at least as old as the value of Datapoints to Alarm,
+  and all other more recent data points are breaching or missing" ("Avoiding premature
+  transitions to alarm state",
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#CloudWatch-alarms-avoiding-premature-transition),
+  else INSUFFICIENT_DATA. ``decide`` reproduces the two example tables of that section row for row
+  (tests/harness/test_cloudwatch_alarms.py).
   Alarms on ``AWS/DynamoDB`` metrics always ignore missing data (``TreatMissingData``, PutMetricAlarm).
 - ``SetAlarmState`` "lasts only until the next alarm comparison occurs": the next evaluation sets
-  the state the data gives (unless it keeps the current one). Alarms are evaluated once a minute
-  (once a period for shorter periods), as CloudWatch does ("When CloudWatch evaluates an alarm,
-  it does so every minute, even if the period for the alarm is longer than one minute",
-  https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html), and at once
-  when created or updated.
+  the state the data gives (unless it keeps the current one). Alarms are evaluated every minute
+  (every 10 seconds for 10- and 30-second periods, above), and at once when created or updated.
 - The state only changes when it changes: then ``StateValue``, ``StateReason`` (worded as
   CloudWatch words it: "Threshold Crossed: ...", "Insufficient Data: ..."), ``StateReasonData``
   (JSON, as CloudWatch's), ``StateUpdatedTimestamp`` and ``StateTransitionedTimestamp`` are
@@ -63,10 +71,11 @@ and the ``PutMetricAlarm`` reference
 
 Where the emulator differs from AWS:
 
-- Time scale: a period of ``Period`` seconds lasts ``Period / scale`` real seconds, aligned on
-  multiples of that in real (epoch) time; metric timestamps are real time. So at scale 10 a
-  60-second alarm aggregates 6 real seconds of datapoints per period and is evaluated every 6
-  seconds; the reason data still says ``"period": 60``.
+- Time scale: a period of ``Period`` seconds lasts ``Period / scale`` real seconds and the
+  evaluations happen every ``60 / scale`` (``10 / scale``) real seconds, on multiples of that in
+  real (epoch) time; metric timestamps are real time. So at scale 10 a 60-second alarm aggregates
+  6 real seconds of datapoints per period and is evaluated every 6 seconds; the reason data still
+  says ``"period": 60``.
 - Not evaluated, left exactly as moto stores them: alarms on metric math or several metrics
   (``Metrics``), anomaly-detection bands (``ThresholdMetricId``, ``LessThanLowerOrGreaterThanUpper
   Threshold``...), extended statistics other than percentiles (``tm99``, ``IQM``...), composite
@@ -75,9 +84,7 @@ Where the emulator differs from AWS:
 - No actions: SNS notifications, Auto Scaling, EC2 and Systems Manager actions are not run.
 - The evaluation range is ``EvaluationPeriods + 2`` periods for every alarm (AWS: it "depends on
   the length of the alarm period and whether it is based on a metric with standard resolution or
-  high resolution"). The docs' tables leave one case open: with ``missing``, fewer real datapoints
-  than N, all breaching but fewer than M: here ALARM when none of them is within the last N
-  periods (the tables' "X - - - -"), INSUFFICIENT_DATA otherwise ("- - - - X").
+  high resolution").
 - An alarm deleted and created again with the same name between two evaluations (within half a
   second) is taken for an update, and keeps its state.
 """
@@ -111,7 +118,8 @@ COMPARISONS: dict[str, tuple[Callable[[float, float], bool], str]] = {
 }
 TREATMENTS = frozenset({"missing", "ignore", "breaching", "notBreaching"})
 EXTRA_RANGE = 2  # the evaluation range: EvaluationPeriods + 2 periods (the docs' example: 5 for 3)
-EVALUATE_EVERY = 60  # seconds (AWS): an alarm is evaluated every minute, or every period if shorter
+EVALUATE_EVERY = 60  # AWS seconds: an alarm of a minute or longer is evaluated every minute,
+HIGH_RESOLUTION_EVERY = 10  # one of 10 or 30 seconds every 10 seconds
 MAX_WAIT = 0.5  # seconds: how soon a new or updated alarm is noticed
 STATE_ATTRIBUTES = ("state_value", "state_reason", "state_reason_data", "state_updated_timestamp")
 
@@ -156,12 +164,16 @@ def decide(
             state = ALARM
         elif breaching < len(real):  # a non-breaching datapoint: ALARM is out of reach
             state = OK
+        elif treat_missing_data == "ignore":
+            state = None  # only breaching datapoints, fewer than M: "Retain current state"
         else:
-            # Only breaching datapoints, fewer than M: with "missing", the docs' "X - - - -" is ALARM
-            # ("the oldest evaluated data point is breaching and there aren't any non-breaching
-            # data points"), their "- - - - X" INSUFFICIENT_DATA; with "ignore" the state stays.
-            state = ALARM if real[-1] < len(points) - n else INSUFFICIENT_DATA
-            state = None if treat_missing_data == "ignore" else state
+            # Only breaching datapoints, fewer than M. "Avoiding premature transitions to alarm
+            # state": ALARM "when the oldest available breaching datapoint during the Evaluation
+            # Periods number of data points is at least as old as the value of Datapoints to
+            # Alarm, and all other more recent data points are breaching or missing" (the docs'
+            # row "- - X - -", 3 of 3); otherwise too little is known: INSUFFICIENT_DATA.
+            recent = [i for i in real if i >= len(points) - n]
+            state = ALARM if recent and len(points) - recent[0] >= m else INSUFFICIENT_DATA
     return Decision(state, tuple(real), breaching, fill)
 
 
@@ -202,6 +214,18 @@ def dimension_set(dimensions: Any) -> frozenset[tuple[str, str]]:
     return frozenset((str(d.name), str(d.value)) for d in dimensions or ())
 
 
+def cadence(period: int) -> int:
+    """AWS seconds between two evaluations of an alarm of ``period`` seconds."""
+    return EVALUATE_EVERY if period >= EVALUATE_EVERY else HIGH_RESOLUTION_EVERY
+
+
+def evaluation_end(now: float, period: int, scale: float) -> float:
+    """The real time the last evaluated period of an alarm of ``period`` AWS seconds ends at,
+    evaluated at ``now``: the evaluation's own minute (10 s) boundary."""
+    every = cadence(period) / scale
+    return math.floor(now / every) * every
+
+
 def period_statistics(
     datums: Sequence[tuple[float, Any]],
     *,
@@ -211,23 +235,23 @@ def period_statistics(
     unit: str | None,
     statistic: str,
     percentile: float | None,
-    periods: tuple[float, int, int],
+    periods: tuple[float, float, int],
 ) -> list[tuple[float | None, int]]:
-    """(the statistic, its sample count) of each period ``first`` .. ``end - 1`` of the metric
-    (``periods`` = (period length in real seconds, first, end), periods aligned on multiples of
-    the length) from ``datums`` ((epoch, moto datum), any metric: filtered here); None where a
-    period has no value. ``unit`` None: every unit ("If you don't specify Unit, CloudWatch
-    retrieves all unit types that have been published for the metric", PutMetricAlarm)."""
-    period, first, end = periods
+    """(the statistic, its sample count) of each period of the metric, oldest first: ``periods``
+    = (length, end, count), ``count`` windows of ``length`` real seconds back from ``end``, from
+    ``datums`` ((epoch, moto datum), any metric: filtered here); None where a period has no value.
+    ``unit`` None: every unit ("If you don't specify Unit, CloudWatch retrieves all unit types
+    that have been published for the metric", PutMetricAlarm)."""
+    length, end, count = periods
     buckets: dict[int, list[Any]] = defaultdict(list)
     for at, datum in datums:
-        index = math.floor(at / period)
-        if not first <= index < end or datum.namespace != namespace or datum.name != metric_name:
+        back = math.floor((end - at) / length)  # 0: the most recent period
+        if not 0 <= back < count or datum.namespace != namespace or datum.name != metric_name:
             continue
         if dimension_set(datum.dimensions) != dimensions or (unit and (datum.unit or "None") != unit):
             continue
-        buckets[index].append(datum)
-    return [_aggregate(buckets.get(i, []), statistic, percentile) for i in range(first, end)]
+        buckets[count - 1 - back].append(datum)
+    return [_aggregate(buckets.get(i, []), statistic, percentile) for i in range(count)]
 
 
 def _aggregate(datums: list[Any], statistic: str, percentile: float | None) -> tuple[float | None, int]:
@@ -284,8 +308,7 @@ def evaluate_alarm(
     n = max(1, int(alarm.evaluation_periods))
     m = min(n, max(1, int(alarm.datapoints_to_alarm or n)))
     span = n + EXTRA_RANGE
-    end = math.floor(now / period)  # the current period, not complete: not evaluated
-    first = end - span
+    end = evaluation_end(now, int(alarm.period), scale)  # the period in progress is not evaluated
     percentile = _percentile(alarm) if alarm.extended_statistic else None
     aggregated = period_statistics(
         datums,
@@ -295,7 +318,7 @@ def evaluate_alarm(
         unit=alarm.unit,
         statistic=str(alarm.statistic),
         percentile=percentile,
-        periods=(period, first, end),
+        periods=(period, end, span),
     )
     values = tuple(value for value, _ in aggregated)
     compare = COMPARISONS[alarm.comparison_operator][0]
@@ -311,7 +334,7 @@ def evaluate_alarm(
         and any(_low_samples(percentile, aggregated[i][1]) for i in decision.evaluated)
     ):
         decision = Decision(None, decision.evaluated, decision.breaching, decision.filled)
-    starts = tuple(i * period for i in range(first, end))
+    starts = tuple(end - (span - i) * period for i in range(span))
     return Evaluation(starts, values, decision, treatment)
 
 
@@ -444,7 +467,7 @@ class AlarmEvaluator:
 
     def cadence(self, alarm: Any) -> float:
         """Real seconds between two evaluations of ``alarm``."""
-        return min(int(alarm.period), EVALUATE_EVERY) / self.scale
+        return cadence(int(alarm.period)) / self.scale
 
     def evaluate_once(self) -> float:
         """Evaluate the alarms that are due (new, updated, or a new evaluation slot); return the

@@ -33,7 +33,9 @@ What is modelled, in AWS's words:
 Undocumented, assumed, each time the stricter reading (the one under which a switch built on it
 can fail, never one that makes it work):
 
-- Which data counts: the ``EvaluationPeriods`` most recent complete periods. Unhealthy when every
+- Which data counts: the ``EvaluationPeriods`` most recent complete periods, windowed as
+  CloudWatch windows the alarm (``alarms.evaluation_end``: periods ending at the evaluation's
+  minute boundary, evaluated every minute). Unhealthy when every
   one of them breaches (the criteria have no DatapointsToAlarm: CloudWatch's default is all of
   them); healthy when each has data and one does not; insufficient data as soon as one of them has
   none. AWS does not say how Route 53 reads a partly missing range: this hands over to
@@ -43,19 +45,18 @@ can fail, never one that makes it work):
   since (AWS does not say whether Route 53 keeps reading its data stream): insufficient data.
 
 Where the emulator differs: periods last ``Period / scale`` real seconds (the emulator's time
-scale), aligned on multiples of that in epoch time; only ``PutMetricData`` datapoints are read.
+scale); only ``PutMetricData`` datapoints are read.
 """
 
 from __future__ import annotations
 
-import math
 import operator
 import time
 from collections.abc import Callable
 from typing import Any
 
 from local_aws.dataplane import regions
-from local_aws.dataplane.alarms import epoch, period_statistics
+from local_aws.dataplane.alarms import epoch, evaluation_end, period_statistics
 
 CRITERIA_ATTRIBUTE = "cloud_watch_alarm_configuration"  # on moto's HealthCheck (GetHealthCheck returns it)
 ACCOUNT_ATTRIBUTE = "local_aws_alarm_account"  # on moto's HealthCheck: the account of its alarm
@@ -108,10 +109,9 @@ class MetricHealthChecks:
         backend = _backend(account_id, identifier["Region"])
         if backend is None or identifier["Name"] not in backend.alarms:
             return None
-        period = int(criteria["Period"]) / self.scale
-        end = math.floor(self._clock() / period)  # the current period is not complete
-        first = end - max(1, int(criteria["EvaluationPeriods"]))
-        oldest = first * period
+        period, count = int(criteria["Period"]), max(1, int(criteria["EvaluationPeriods"]))
+        end = evaluation_end(self._clock(), period, self.scale)  # as CloudWatch windows it
+        oldest = end - count * period / self.scale
         namespace, metric_name = criteria["Namespace"], criteria["MetricName"]
         datums = [
             (at, datum)
@@ -128,7 +128,7 @@ class MetricHealthChecks:
             unit=None,
             statistic=criteria["Statistic"],
             percentile=None,
-            periods=(period, first, end),
+            periods=(period / self.scale, end, count),
         )
         if any(value is None for value, _ in values):
             return None

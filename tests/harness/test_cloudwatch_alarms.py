@@ -169,15 +169,24 @@ THREE_OF_THREE = [
     ("0 - - - -", OK, OK, OK, OK),
     ("- - - - -", INSUFFICIENT_DATA, None, ALARM, OK),
     ("0 X X - X", ALARM, ALARM, ALARM, ALARM),
-    ("- - - - X", INSUFFICIENT_DATA, None, ALARM, OK),
-    ("X - - - -", ALARM, None, ALARM, OK),
+    ("- - X - -", ALARM, None, ALARM, OK),
 ]
 TWO_OF_THREE = [
     ("0 - X - X", ALARM, ALARM, ALARM, ALARM),
     ("0 0 X 0 X", ALARM, ALARM, ALARM, ALARM),
     ("0 - X - -", OK, OK, ALARM, OK),
     ("- - - - 0", OK, OK, ALARM, OK),
-    ("- - - - X", INSUFFICIENT_DATA, None, ALARM, OK),
+    ("- - - X -", ALARM, None, ALARM, OK),
+]
+# Not rows of the tables: the rule they illustrate ("Avoiding premature transitions to alarm
+# state": ALARM when the oldest breaching datapoint among the last N is at least M old and every
+# more recent one is breaching or missing) applied where it does not hold.
+PREMATURE = [
+    (3, "- - - - X", INSUFFICIENT_DATA),  # 1 old, not 3
+    (3, "- - - X X", INSUFFICIENT_DATA),  # 2 old, not 3
+    (3, "X - - - -", INSUFFICIENT_DATA),  # not among the last 3
+    (2, "- - - - X", INSUFFICIENT_DATA),  # 1 old, not 2
+    (2, "- - X - -", ALARM),  # 3 old, at least 2
 ]
 TREATMENTS = ("missing", "ignore", "breaching", "notBreaching")
 
@@ -198,6 +207,19 @@ def test_missing_data_follows_the_tables_in_the_docs(datapoints_to_alarm: int, r
         for treatment in TREATMENTS
     }
     assert decided == dict(zip(TREATMENTS, row[1:], strict=True))
+
+
+@pytest.mark.parametrize(("datapoints_to_alarm", "row", "state"), PREMATURE)
+def test_only_breaching_datapoints_alarm_once_the_oldest_is_m_periods_old(datapoints_to_alarm, row, state):
+    points = [{"X": True, "-": None}[p] for p in row.split()]
+    decided = decide(
+        points, evaluation_periods=3, datapoints_to_alarm=datapoints_to_alarm, treat_missing_data="missing"
+    )
+    assert decided.state == state
+    ignored = decide(
+        points, evaluation_periods=3, datapoints_to_alarm=datapoints_to_alarm, treat_missing_data="ignore"
+    )
+    assert ignored.state is None  # "Retain current state"
 
 
 # -- evaluation through moto -------------------------------------------------------------------
@@ -250,6 +272,41 @@ def test_a_new_alarm_is_insufficient_data_then_follows_its_completed_periods(clo
     alarm = _described(cloudwatch, "switch")
     assert alarm["StateValue"] == INSUFFICIENT_DATA
     assert alarm["StateReason"] == "Insufficient Data: 1 datapoint was unknown."
+
+
+def test_a_five_minute_alarm_is_evaluated_every_minute_on_a_window_that_slides(cloudwatch, evaluator, clock):
+    """ "For any period of one minute or longer, an alarm is evaluated every minute and the
+    evaluation is based on the window of time defined by the Period and Evaluation Periods"
+    (AlarmThatSendsEmail.html): the 5-minute window ends at each evaluation's minute, it is not
+    a 5-minute bucket aligned on the clock."""
+    _alarm(cloudwatch, "five", Period=300, TreatMissingData="notBreaching")
+    _put(cloudwatch, 130, 1.0)  # at 2:10
+    _put(cloudwatch, 200, 0.0)  # at 3:20
+    # At 3:01 the window 0:00-3:00 holds the 1 (a 5-minute bucket on the clock, 0:00-5:00, would
+    # not be complete yet), and it does while the window reaches back to 2:10.
+    _evaluate(evaluator, clock, 181)
+    assert _state(cloudwatch, "five") == ALARM
+    assert evaluator.cadence(_moto_alarm("five")) == 60
+    _evaluate(evaluator, clock, 421)  # window 2:00-7:00
+    assert _state(cloudwatch, "five") == ALARM
+    _evaluate(evaluator, clock, 481)  # window 3:00-8:00: only the 0
+    assert _state(cloudwatch, "five") == OK
+
+
+def test_a_30_second_alarm_is_evaluated_every_10_seconds(cloudwatch, evaluator, clock):
+    """ "If the alarm period is 10 seconds or 30 seconds, the alarm is evaluated every 10
+    seconds." (AlarmThatSendsEmail.html)"""
+    _alarm(cloudwatch, "fast", Period=30, TreatMissingData="notBreaching")
+    _evaluate(evaluator, clock, 1)
+    assert evaluator.cadence(_moto_alarm("fast")) == 10
+    _put(cloudwatch, 12, 1.0)
+    _put(cloudwatch, 25, 0.0)
+    _evaluate(evaluator, clock, 21)  # window -0:10 to 0:20 holds the 1
+    assert _state(cloudwatch, "fast") == ALARM
+    _evaluate(evaluator, clock, 41)  # window 0:10-0:40 holds both: the Maximum is 1
+    assert _state(cloudwatch, "fast") == ALARM
+    _evaluate(evaluator, clock, 51)  # window 0:20-0:50: only the 0
+    assert _state(cloudwatch, "fast") == OK
 
 
 def test_m_out_of_n(cloudwatch, evaluator, clock):
