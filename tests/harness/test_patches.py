@@ -269,9 +269,39 @@ def test_replica_key_must_exist_in_the_replica_region(ddb, keys):
     assert "Replicas" not in _describe(ddb, EAST)
 
 
-def test_acm_certificates_are_issued_without_waiting(client):
-    acm = client("acm", EAST)
+def test_acm_issues_a_certificate_once_its_validation_cname_is_in_dns_and_not_before(client):
+    """ "Add this record to your DNS configuration to prove that you own or control the domain"
+    (API_DnsValidationChallenge): no record, or a wrong value, keeps it PENDING_VALIDATION; the
+    record ACM asked for issues it at once (no fixed wait)."""
+    acm, route53 = client("acm", EAST), client("route53", EAST)
     arn = acm.request_certificate(DomainName="pay.example.com", ValidationMethod="DNS")["CertificateArn"]
+    [option] = acm.describe_certificate(CertificateArn=arn)["Certificate"]["DomainValidationOptions"]
+    record = option["ResourceRecord"]
+    assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "PENDING_VALIDATION"
+
+    zone = route53.create_hosted_zone(Name="example.com", CallerReference="acm")["HostedZone"]["Id"]
+
+    def cname(action: str, value: str) -> None:
+        route53.change_resource_record_sets(
+            HostedZoneId=zone,
+            ChangeBatch={
+                "Changes": [
+                    {
+                        "Action": action,
+                        "ResourceRecordSet": {
+                            "Name": record["Name"],
+                            "Type": "CNAME",
+                            "TTL": 60,
+                            "ResourceRecords": [{"Value": value}],
+                        },
+                    }
+                ]
+            },
+        )
+
+    cname("CREATE", "_wrong.acm-validations.aws.")
+    assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "PENDING_VALIDATION"
+    cname("UPSERT", record["Value"])
     assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "ISSUED"
 
 
