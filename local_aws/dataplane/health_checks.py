@@ -19,7 +19,10 @@ and the ``HealthCheckConfig`` reference
 - HTTP_STR_MATCH / HTTPS_STR_MATCH: as HTTP(S), then the response body within the next 2
   seconds, and ``SearchString`` must appear entirely in its first 5,120 bytes.
 - TCP: a TCP connection within 10 seconds.
-- Probes every ``RequestInterval`` seconds (divided by the emulator's time scale); the status
+- Probes every ``RequestInterval`` seconds (divided by the emulator's time scale), counted from
+  the end of the previous probe ("The number of seconds between the time that Amazon Route 53
+  gets a response from your endpoint and the time that it sends the next health check request",
+  ``RequestInterval`` in the reference above); the status
   changes after ``FailureThreshold`` consecutive failures, and back after as many consecutive
   successes ("the number of consecutive health checks that an endpoint must pass or fail for
   Amazon Route 53 to change the current status of the endpoint from unhealthy to healthy or vice
@@ -385,6 +388,9 @@ class HealthCheckers:
             check.in_flight = False
             if self._checks.get(check.health_check_id) is not check:
                 return  # deleted (or replaced) while the probe was in flight
+            # RequestInterval: "The number of seconds between the time that Amazon Route 53 gets a
+            # response from your endpoint and the time that it sends the next health check request."
+            check.next_due = max(check.next_due, observation.time + self.interval(config))
             check.probes += 1
             if observation.success:
                 check.consecutive_successes += 1

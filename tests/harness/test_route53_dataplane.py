@@ -10,6 +10,7 @@ Gateway data plane, and the checkers and DNS server at a large time scale:
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import urllib.request
@@ -54,6 +55,7 @@ class Target:
         self.address, self.port = address, port
         self.responses: dict[str, tuple[int, bytes]] = {}
         self.requests: list[tuple[str, str]] = []  # (Host header, path)
+        self.delay = 0.0  # seconds before each answer
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -64,6 +66,7 @@ class Target:
             def do_GET(self) -> None:
                 host = self.headers.get("Host", "")
                 target.requests.append((host, self.path))
+                time.sleep(target.delay)
                 status, body = target.responses.get(host.rsplit(":", 1)[0], (200, b'{"status": "ok"}'))
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(body)))
@@ -271,6 +274,19 @@ def test_a_stopped_target_turns_unhealthy_after_failure_threshold_failures_and_r
     last_failure = max(i for i, o in enumerate(observations) if not o.success)
     # Healthy again after as many consecutive successes.
     assert [o.healthy for o in observations[last_failure + 1 :][:THRESHOLD]] == [False, False, True]
+
+
+def test_the_next_probe_waits_the_request_interval_after_the_response(checkers, route53, east):
+    """RequestInterval: "The number of seconds between the time that Amazon Route 53 gets a
+    response from your endpoint and the time that it sends the next health check request."
+    (API_HealthCheckConfig): a slow endpoint is probed less often, not back to back."""
+    east.delay = 0.3  # slow, but within the 2 s response limit; the interval is 0.5 s here
+    health_check_id = _health_check(route53, EAST_API)
+    observations = _observed(checkers, health_check_id, 4)
+    interval = INTERVAL / SCALE
+    for previous, following in itertools.pairwise(observations):
+        started = following.time - following.latency
+        assert started - previous.time >= interval - 0.05, (previous, following)
 
 
 def test_only_2xx_and_3xx_are_healthy_and_a_new_health_check_starts_healthy(checkers, route53, east):
