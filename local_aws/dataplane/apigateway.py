@@ -6,7 +6,7 @@ region's APIs, picked by the Host header as on AWS:
 - ``{api-id}.execute-api.{region}.amazonaws.com`` + ``/{stage}/...``: the default endpoint;
 - a custom domain name (``api.<domain>``): its base path mappings;
 - a bare address (``127.0.0.2``): ``/restapis/{api-id}/{stage}/_user_request_/...``, a form
-  curl reaches without DNS.
+  curl reaches without DNS (the emulator's stand-in for the default endpoint).
 
 A request goes through what API Gateway does, in its order
 (https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-data-transformations.html):
@@ -14,12 +14,78 @@ the stage's deployment (its snapshot, patches/apigateway_deployment_snapshot.py)
 and method (no match: ``MISSING_AUTHENTICATION_TOKEN``, 403, also for a method the resource
 lacks); the API key when the method requires one (``x-api-key``: an enabled key bound to the
 stage by a usage plan, else ``INVALID_API_KEY``, 403); the usage plan's throttle and quota,
-then the stage's method throttle (``THROTTLED`` / ``QUOTA_EXCEEDED``, 429); the request
-validator (``BAD_REQUEST_PARAMETERS`` / ``BAD_REQUEST_BODY``, 400, the body against the
+the stage's method throttle, then the account's (``THROTTLED`` / ``QUOTA_EXCEEDED``, 429); the
+request validator (``BAD_REQUEST_PARAMETERS`` / ``BAD_REQUEST_BODY``, 400, the body against the
 method's model for its content type); the Lambda proxy integration (the resource policy must
 let API Gateway invoke the function for this method's ARN, else 500; a function error, a
 timeout or a malformed answer: 502). Errors are rendered with the API's deployed gateway
 responses (https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html).
+
+Each behaviour below follows the AWS sentence quoted with it:
+
+- Disabled default endpoint: "Clients can still connect to your default endpoint, but they will
+  receive a 403 Forbidden status code. Disabling the default endpoint affects all stages of the
+  API. This setting takes affect when you update any setting on any stage"
+  (https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-disable-default-endpoint.html).
+  The switch as the last stage change left it is patches/apigateway_default_endpoint.py's; the
+  execute-api host and the bare address answer 403 ``{"message":"Forbidden"}`` (undocumented:
+  assumed the body API Gateway gives a name it serves no API for), custom domains still serve.
+- Routing: "When a proxy resource has non-proxy siblings, the sibling resources are excluded
+  from the representation of the proxy resource. For the preceding examples, /{proxy+} refers
+  to any resources under the root resource except for the /parent[/*] resources. In other
+  words, a method request against a specific resource takes precedence over a method request
+  against a generic resource at the same level of the resource hierarchy."
+  (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-settings-method-request.html).
+  The path is walked down the resource tree one segment at a time: a literal child, else a
+  ``{param}`` child, else a ``{proxy+}`` child; a branch taken is never left for a sibling.
+- Throttling: "API Gateway throttling-related settings are applied in the following order:
+  ... Per-client throttling limits that you set in a usage plan; Default per-method limits and
+  individual per-method limits that you set in API stage settings; Account-level throttling"
+  and "By default, API Gateway limits the steady-state requests per second (RPS) across all APIs
+  within an AWS account, per Region" (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html);
+  the quota: "10,000 requests per second (RPS)" per account, per Region, "For the following
+  Regions, the default throttle quota is 2500 RPS and the default burst quota is 1250 RPS"
+  (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html). One account bucket
+  per account and region (burst 5,000: the request-throttling page's "It limits the burst ...
+  to 5,000 requests across all APIs within an AWS account") takes every request; a stage bucket
+  only where the stage's method settings set a throttle.
+- Usage-plan quota: "The time period in which the limit applies. Valid values are "DAY",
+  "WEEK" or "MONTH"." (https://docs.aws.amazon.com/apigateway/latest/api/API_QuotaSettings.html).
+  Undocumented: assumed periods are UTC calendar days, ISO weeks (from Monday) and calendar
+  months; a quota without a period is counted per MONTH (the longest, so never more lenient).
+- Integration timeout: "INTEGRATION_TIMEOUT | 504 | The gateway response for an integration
+  timed out error." (supported-gateway-response-types.html) and "Integration timeout | 50
+  milliseconds - 29 seconds for all integration types, including Lambda, Lambda proxy"
+  (limits.html): past the integration's ``timeoutInMillis`` (default 29,000) the client gets
+  504; the function is not stopped (Lambda's own timeout does that).
+- Proxy response headers: "If you specify values for both headers and multiValueHeaders, API
+  Gateway merges them into a single list. If the same key-value pair is specified in both, only
+  the values from multiValueHeaders will appear in the merged list."
+  (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html):
+  read per header name (case-insensitive): a name in ``multiValueHeaders`` takes only its values.
+- Binary responses: "To return binary media from an AWS Lambda proxy integration, base64 encode
+  the response from your Lambda function. You must also configure your API's binary media
+  types." and "API Gateway uses the first Accept header from clients to determine if a response
+  should return binary media." (https://docs.aws.amazon.com/apigateway/latest/developerguide/lambda-proxy-binary-media.html):
+  an ``isBase64Encoded`` body is decoded only when the first media range of the request's
+  ``Accept`` matches one of the deployed API's ``binaryMediaTypes`` (``*/*`` matches all, a
+  ``type/*`` entry its subtypes); otherwise the base64 text is the body.
+- Gateway response templates: "A gateway response mapping template can access $context variable
+  values and $stageVariables property values, as well as method request parameters, in the form
+  of method.request.param-position.param-name" and "the customization is rendered in a non-VTL
+  mapping template supporting only simple variable substitutions"
+  (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-gatewayResponse-definition.html);
+  the variables are the request context's (``$context.stage``, ``requestId``, ``apiId``,
+  ``resourcePath``, ``httpMethod``, ``domainName``, ``identity.sourceIp`` ...,
+  https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html)
+  and ``$context.error.message`` / ``messageString`` / ``responseType``. Header mappings take a
+  ``'literal'`` or ``method.request.{header|path|querystring}.name``
+  (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-gateway-responses.responseParameters.html).
+  Undocumented: assumed an unknown or null variable renders as the empty string.
+
+Not modelled: request payloads are passed as text when they are UTF-8 and base64 otherwise,
+whatever the API's binary media types; gateway response templates other than
+``application/json``; usage-plan quota offsets.
 """
 
 from __future__ import annotations
@@ -32,7 +98,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -41,7 +108,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from local_aws.dataplane import regions
-from local_aws.patches.apigateway_deployment_snapshot import ApiSnapshot, GatewayResponse, Method
+from local_aws.patches.apigateway_default_endpoint import default_endpoint_disabled
+from local_aws.patches.apigateway_deployment_snapshot import ApiSnapshot, GatewayResponse, Method, Resource
 
 # Default status codes and messages of the gateway responses this data plane produces.
 DEFAULT_RESPONSES: dict[str, tuple[int, str]] = {
@@ -62,10 +130,33 @@ DEFAULT_RESPONSES: dict[str, tuple[int, str]] = {
 LAMBDA_ERROR = (502, "Internal server error")
 # REST API payloads are limited to 10 MB (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html).
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+# The account's throttle per Region (rate, burst), and the Regions whose default is lower (limits.html).
+ACCOUNT_LIMITS = (10_000.0, 5_000.0)
+LOW_DEFAULT_ACCOUNT_LIMITS = (2_500.0, 1_250.0)
+LOW_DEFAULT_REGIONS = frozenset(
+    {
+        "af-south-1",  # Africa (Cape Town)
+        "eu-south-1",  # Europe (Milan)
+        "ap-southeast-3",  # Asia Pacific (Jakarta)
+        "me-central-1",  # Middle East (UAE)
+        "ap-south-2",  # Asia Pacific (Hyderabad)
+        "ap-southeast-4",  # Asia Pacific (Melbourne)
+        "eu-south-2",  # Europe (Spain)
+        "eu-central-2",  # Europe (Zurich)
+        "il-central-1",  # Israel (Tel Aviv)
+        "ca-west-1",  # Canada West (Calgary)
+        "ap-southeast-5",  # Asia Pacific (Malaysia)
+        "ap-southeast-7",  # Asia Pacific (Thailand)
+        "mx-central-1",  # Mexico (Central)
+    }
+)
+# strftime of the usage-plan quota's period: one count per value.
+QUOTA_PERIODS = {"DAY": "%Y-%m-%d", "WEEK": "%G-W%V", "MONTH": "%Y-%m"}
 _INVOKE_URI = re.compile(
     r"^arn:aws:apigateway:[a-z0-9-]+:lambda:path/2015-03-31/functions/(?P<fn>.+)/invocations$"
 )
-_ERROR_STRING = "$context.error.messageString"
+# $context.a.b, ${context.a.b}, $stageVariables.name in a gateway response template.
+_TEMPLATE_VARIABLE = re.compile(r"\$(\{)?((?:context|stageVariables)(?:\.[A-Za-z_][A-Za-z0-9_]*)+)(?(1)\})")
 
 
 @dataclass(frozen=True)
@@ -86,12 +177,13 @@ class Call:
 
     target: Target
     request: Request
-    resource: Any  # patches.apigateway_deployment_snapshot.Resource
-    method: Method
-    path_parameters: dict[str, str]
     query: dict[str, str]
     body: bytes
     request_id: str
+    received: datetime
+    resource: Resource | None = None  # once routed
+    method: Method | None = None
+    path_parameters: dict[str, str] = field(default_factory=dict)
     api_key: Any = None  # the moto ApiKey, once the method required and got one
 
 
@@ -113,6 +205,11 @@ class TokenBucket:
                 return False
             self._tokens -= 1
             return True
+
+
+def account_limits(region: str) -> tuple[float, float]:
+    """The account's default throttle (rate, burst) in ``region``."""
+    return LOW_DEFAULT_ACCOUNT_LIMITS if region in LOW_DEFAULT_REGIONS else ACCOUNT_LIMITS
 
 
 class Gateway:
@@ -182,8 +279,11 @@ class Gateway:
     def _stage(
         backend: Any, api_id: str, stage_name: str, path: str, host: str, *, custom_domain: bool = False
     ) -> Target | None:
+        """The stage's deployment, or None: no such stage, or the default endpoint disabled."""
         api = backend.apis.get(api_id)
-        stage = api.stages.get(stage_name) if api else None
+        if api is None or (not custom_domain and default_endpoint_disabled(api)):
+            return None
+        stage = api.stages.get(stage_name)
         deployment = api.deployments.get(stage.deployment_id) if stage else None
         snapshot = getattr(deployment, "snapshot", None)
         if snapshot is None:
@@ -197,21 +297,19 @@ class Gateway:
         if target is None:
             # No API or stage behind this name: API Gateway answers 403 {"message":"Forbidden"}.
             return _json(403, {"message": "Forbidden"}, request_id)
-        errors = _Errors(target.snapshot, request_id)
-        found = _match(target.snapshot, target.path, request.method)
-        if found is None:
-            return errors.respond("MISSING_AUTHENTICATION_TOKEN")
-        resource, method, path_parameters = found
         call = Call(
             target=target,
             request=request,
-            resource=resource,
-            method=method,
-            path_parameters=path_parameters,
             query=dict(parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)),
             body=request.get_data(cache=True),
             request_id=request_id,
+            received=datetime.now(UTC),
         )
+        errors = _Errors(call)
+        found = _match(target.snapshot, target.path, request.method)
+        if found is None:
+            return errors.respond("MISSING_AUTHENTICATION_TOKEN")
+        call.resource, call.method, call.path_parameters = found
         refused = self._admit(call)
         if refused:
             return errors.respond(*refused)
@@ -228,7 +326,8 @@ class Gateway:
             limited = self._usage_plan_limits(plan, call.api_key)
             if limited:
                 return (limited,)
-        if not self._stage_throttle(call.target, call.resource.path, call.method.http_method).take():
+        stage = self._stage_throttle(call.target, call.resource.path, call.method.http_method)
+        if (stage and not stage.take()) or not self._account_throttle(call.target.snapshot).take():
             return ("THROTTLED",)
         if len(call.body) > MAX_PAYLOAD_BYTES:
             return ("REQUEST_TOO_LARGE",)
@@ -272,9 +371,8 @@ class Gateway:
                 return "THROTTLED"
         quota = plan.quota or {}
         if quota.get("limit"):
-            period = datetime.now(UTC).strftime(
-                "%Y-%m-%d" if quota.get("period", "DAY") == "DAY" else "%Y-%W"
-            )
+            period_format = QUOTA_PERIODS.get(quota.get("period"), QUOTA_PERIODS["MONTH"])
+            period = datetime.now(UTC).strftime(period_format)
             with self._lock:
                 used = self._quota.get((plan.id, key.id, period), 0)
                 if used >= int(quota["limit"]):
@@ -282,15 +380,18 @@ class Gateway:
                 self._quota[(plan.id, key.id, period)] = used + 1
         return None
 
-    def _stage_throttle(self, target: Target, resource_path: str, http_method: str) -> TokenBucket:
+    def _stage_throttle(self, target: Target, resource_path: str, http_method: str) -> TokenBucket | None:
         """The stage's method settings: the most specific of ``{path}/{METHOD}`` and ``*/*``
-        (https://docs.aws.amazon.com/apigateway/latest/api/API_MethodSetting.html)."""
+        (https://docs.aws.amazon.com/apigateway/latest/api/API_MethodSetting.html); None when
+        they set no throttle (the account's then applies alone)."""
         settings = target.stage.method_settings or {}
         specific = f"{resource_path.lstrip('/').replace('/', '~1')}/{http_method}"
         chosen = settings.get(specific) or settings.get("*/*") or {}
-        # Unset: the account's default, 10,000 requests per second with a burst of 5,000.
-        rate = float(chosen.get("throttlingRateLimit", 10_000))
-        burst = float(chosen.get("throttlingBurstLimit", 5_000))
+        if "throttlingRateLimit" not in chosen and "throttlingBurstLimit" not in chosen:
+            return None
+        default_rate, default_burst = account_limits(target.snapshot.region)
+        rate = float(chosen.get("throttlingRateLimit", default_rate))
+        burst = float(chosen.get("throttlingBurstLimit", default_burst))
         key = (
             "stage",
             target.snapshot.api_id,
@@ -298,6 +399,11 @@ class Gateway:
             specific if specific in settings else "*/*",
         )
         return self._bucket(key, rate, burst)
+
+    def _account_throttle(self, snapshot: ApiSnapshot) -> TokenBucket:
+        """The account's bucket in the API's region: one for all its APIs and stages."""
+        key = ("account", snapshot.account_id, snapshot.region)
+        return self._bucket(key, *account_limits(snapshot.region))
 
     def _bucket(self, key: tuple[str, ...], rate: float, burst: float) -> TokenBucket:
         with self._lock:
@@ -320,56 +426,76 @@ class Gateway:
         if not _may_invoke(self._lambda_policy(snapshot.account_id, snapshot.region, function), source_arn):
             # Execution log: "Invalid permissions on Lambda function".
             return errors.respond("API_CONFIGURATION_ERROR")
+        event = proxy_event(call)
         try:
-            invocation = self._invoke(
-                account_id=snapshot.account_id,
-                region=snapshot.region,
-                function=function,
-                event=proxy_event(call),
-                request_id=call.request_id,
+            invocation = _within(
+                integration.timeout_ms / 1000,
+                lambda: self._invoke(
+                    account_id=snapshot.account_id,
+                    region=snapshot.region,
+                    function=function,
+                    event=event,
+                    request_id=call.request_id,
+                ),
             )
+        except TimeoutError:  # the integration timed out; the function goes on until its own timeout
+            return errors.respond("INTEGRATION_TIMEOUT")
         except LookupError:  # the function is gone (lambda_runtime.FunctionNotFound)
             return errors.respond("API_CONFIGURATION_ERROR")
         if invocation.status != "ok":
             return errors.lambda_error()
-        return _proxy_response(invocation.payload, errors)
+        return _proxy_response(invocation.payload, call, errors)
+
+
+def _within(seconds: float, work: Callable[[], Any]) -> Any:
+    """``work()`` run on a thread of its own: its result, or TimeoutError after ``seconds``
+    (``work`` then goes on, unwatched)."""
+    done: Future[Any] = Future()
+
+    def run() -> None:
+        try:
+            done.set_result(work())
+        except BaseException as error:  # handed to the waiting request
+            done.set_exception(error)
+
+    threading.Thread(target=run, name="integration", daemon=True).start()
+    return done.result(timeout=seconds)
 
 
 class _Errors:
     """API Gateway's own answers, through the API's deployed gateway responses."""
 
-    def __init__(self, snapshot: ApiSnapshot, request_id: str) -> None:
-        self.snapshot, self.request_id = snapshot, request_id
+    def __init__(self, call: Call) -> None:
+        self.call = call
+
+    @property
+    def request_id(self) -> str:
+        return self.call.request_id
 
     def respond(self, kind: str, message: str | None = None) -> Response:
         status, default_message = DEFAULT_RESPONSES[kind]
         family = "DEFAULT_4XX" if status < 500 else "DEFAULT_5XX"
-        responses = self.snapshot.gateway_responses
+        responses = self.call.target.snapshot.gateway_responses
         custom: GatewayResponse | None = responses.get(kind) or responses.get(family)
         return self._render(kind, status, message or default_message, custom)
 
     def lambda_error(self) -> Response:
         status, message = LAMBDA_ERROR
-        return self._render(
-            "DEFAULT_5XX", status, message, self.snapshot.gateway_responses.get("DEFAULT_5XX")
-        )
+        custom = self.call.target.snapshot.gateway_responses.get("DEFAULT_5XX")
+        return self._render("DEFAULT_5XX", status, message, custom)
 
     def _render(self, kind: str, status: int, message: str, custom: GatewayResponse | None) -> Response:
         body = json.dumps({"message": message})
         headers: dict[str, str] = {}
         if custom is not None:
+            variables = _variables(self.call, kind, message)
             status = custom.status_code or status
             template = custom.templates.get("application/json")
             if template is not None:
-                body = (
-                    template.replace(_ERROR_STRING, json.dumps(message))
-                    .replace("$context.error.message", message)
-                    .replace("$context.error.responseType", kind)
-                    .replace("$context.requestId", self.request_id)
-                )
-            for name, value in custom.parameters.items():
+                body = _TEMPLATE_VARIABLE.sub(lambda found: variables.get(found[2], ""), template)
+            for name, expression in custom.parameters.items():
                 if name.startswith("gatewayresponse.header."):
-                    headers[name.removeprefix("gatewayresponse.header.")] = value.strip("'")
+                    headers[name.removeprefix("gatewayresponse.header.")] = _mapped(expression, variables)
         response = Response(body, status=status, content_type="application/json")
         response.headers.update(headers)
         response.headers["x-amzn-RequestId"] = self.request_id
@@ -377,42 +503,80 @@ class _Errors:
         return response
 
 
-def _match(snapshot: ApiSnapshot, path: str, http_method: str) -> tuple[Any, Method, dict[str, str]] | None:
-    """The resource for ``path`` (literal segments before ``{param}``, ``{proxy+}`` last) and
-    its method (``ANY`` when the exact one is missing)."""
-    segments = [s for s in path.split("/") if s] if path not in ("", "/") else []
-    best: tuple[tuple[int, ...], Any, dict[str, str]] | None = None
-    for resource in snapshot.resources:
-        parameters = _path_match(resource.path, segments)
-        if parameters is None:
-            continue
-        parts = [s for s in resource.path.split("/") if s]
-        rank = tuple(0 if not p.startswith("{") else (2 if p.endswith("+}") else 1) for p in parts)
-        if best is None or rank < best[0]:
-            best = (rank, resource, parameters)
-    if best is None:
-        return None
-    _, resource, parameters = best
-    method = resource.methods.get(http_method) or resource.methods.get("ANY")
-    return (resource, method, parameters) if method else None
+def _variables(call: Call, kind: str, message: str) -> dict[str, str]:
+    """What a gateway response can map, by name: ``context.*`` (the request context and the
+    error), ``stageVariables.*`` and ``method.request.{path,querystring,header}.*`` (header
+    names in lower case)."""
+    variables = _flattened("context", request_context(call))
+    variables["context.error.message"] = message
+    variables["context.error.messageString"] = json.dumps(message)
+    variables["context.error.responseType"] = kind
+    sources = {
+        "stageVariables": call.target.stage.variables or {},
+        "method.request.path": call.path_parameters,
+        "method.request.querystring": call.query,
+        "method.request.header": {name.lower(): value for name, value in call.request.headers.items()},
+    }
+    for prefix, values in sources.items():
+        variables.update({f"{prefix}.{name}": str(value) for name, value in values.items()})
+    return variables
 
 
-def _path_match(template: str, segments: list[str]) -> dict[str, str] | None:
-    parts = [s for s in template.split("/") if s]
+def _flattened(prefix: str, document: dict[str, Any]) -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in document.items():
+        if isinstance(value, dict):
+            flat.update(_flattened(f"{prefix}.{key}", value))
+        else:
+            flat[f"{prefix}.{key}"] = "" if value is None else str(value)
+    return flat
+
+
+def _mapped(expression: str, variables: dict[str, str]) -> str:
+    """A header mapping's value: a ``'literal'``, or a variable's value (empty if unknown)."""
+    if len(expression) >= 2 and expression[0] == expression[-1] == "'":
+        return expression[1:-1]
+    if expression.startswith("method.request.header."):
+        expression = "method.request.header." + expression.removeprefix("method.request.header.").lower()
+    return variables.get(expression, "")
+
+
+def _match(
+    snapshot: ApiSnapshot, path: str, http_method: str
+) -> tuple[Resource, Method, dict[str, str]] | None:
+    """The resource for ``path``, walked down the resource tree, and its method (``ANY`` when
+    the exact one is missing)."""
+    children: dict[str, list[Resource]] = {}
+    resource = None
+    for candidate in snapshot.resources:
+        if candidate.path == "/":
+            resource = candidate
+        else:
+            children.setdefault(candidate.path.rsplit("/", 1)[0] or "/", []).append(candidate)
+    segments = [s for s in path.split("/") if s]
     parameters: dict[str, str] = {}
-    for index, part in enumerate(parts):
-        if part.startswith("{") and part.endswith("+}"):
-            if index >= len(segments):
-                return None
+    for index, segment in enumerate(segments):
+        resource = _child(children.get(resource.path, []), segment) if resource else None
+        if resource is None:
+            return None
+        part = resource.path.rsplit("/", 1)[1]
+        if part.endswith("+}"):
             parameters[part[1:-2]] = "/".join(segments[index:])
-            return parameters
-        if index >= len(segments):
-            return None
-        if part.startswith("{") and part.endswith("}"):
-            parameters[part[1:-1]] = segments[index]
-        elif part != segments[index]:
-            return None
-    return parameters if len(parts) == len(segments) else None
+            break
+        if part.startswith("{"):
+            parameters[part[1:-1]] = segment
+    method = (resource.methods.get(http_method) or resource.methods.get("ANY")) if resource else None
+    return (resource, method, parameters) if resource and method else None
+
+
+def _child(children: list[Resource], segment: str) -> Resource | None:
+    """The child that takes ``segment``: the literal one, else a ``{param}``, else a ``{proxy+}``."""
+    by_part = {child.path.rsplit("/", 1)[1]: child for child in children}
+    if segment in by_part:
+        return by_part[segment]
+    single = [child for part, child in by_part.items() if part.startswith("{") and not part.endswith("+}")]
+    greedy = [child for part, child in by_part.items() if part.endswith("+}")]
+    return (single + greedy + [None])[0]
 
 
 def _validate(call: Call) -> tuple[str, str] | None:
@@ -477,10 +641,41 @@ def _listed(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
+def request_context(call: Call) -> dict[str, Any]:
+    """The request's ``$context`` variables, as the proxy event's ``requestContext`` map carries
+    them ("the key is the name of a $context variable property, and the value is the value of
+    that property", set-up-lambda-proxy-integrations.html)."""
+    target, request, api_key, resource = call.target, call.request, call.api_key, call.resource
+    snapshot = target.snapshot
+    return {
+        "accountId": snapshot.account_id,
+        "apiId": snapshot.api_id,
+        "domainName": target.domain_name,
+        "domainPrefix": target.domain_name.split(".", 1)[0],
+        "extendedRequestId": call.request_id,
+        "httpMethod": request.method,
+        "identity": {
+            "apiKey": api_key.value if api_key else None,
+            "apiKeyId": api_key.id if api_key else None,
+            "sourceIp": request.remote_addr,
+            "userAgent": request.headers.get("User-Agent"),
+        },
+        # The default endpoint's path has the stage; a custom domain's is the path as requested.
+        "path": request.path if target.custom_domain else f"/{target.stage_name}{target.path}",
+        "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+        "requestId": call.request_id,
+        "requestTime": call.received.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        "requestTimeEpoch": int(call.received.timestamp() * 1000),
+        "resourceId": resource.id if resource else None,
+        "resourcePath": resource.path if resource else None,
+        "stage": target.stage_name,
+    }
+
+
 def proxy_event(call: Call) -> dict[str, Any]:
     """The REST API (v1) Lambda proxy input (https://docs.aws.amazon.com/apigateway/latest/
     developerguide/set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-input-format)."""
-    target, request, body, api_key = call.target, call.request, call.body, call.api_key
+    target, request, body = call.target, call.request, call.body
     headers = {name: value for name, value in request.headers.items()}
     multi_headers: dict[str, list[str]] = {}
     for name, value in request.headers.items():
@@ -492,8 +687,6 @@ def proxy_event(call: Call) -> dict[str, Any]:
         text, encoded = body.decode("utf-8"), False
     except UnicodeDecodeError:
         text, encoded = base64.b64encode(body).decode(), True
-    now = datetime.now(UTC)
-    snapshot = target.snapshot
     return {
         "resource": call.resource.path,
         # The default endpoint's path has no stage; a custom domain's is the path as requested.
@@ -505,62 +698,55 @@ def proxy_event(call: Call) -> dict[str, Any]:
         "multiValueQueryStringParameters": multi_query or None,
         "pathParameters": call.path_parameters or None,
         "stageVariables": dict(target.stage.variables or {}) or None,
-        "requestContext": {
-            "accountId": snapshot.account_id,
-            "apiId": snapshot.api_id,
-            "domainName": target.domain_name,
-            "domainPrefix": target.domain_name.split(".", 1)[0],
-            "extendedRequestId": call.request_id,
-            "httpMethod": request.method,
-            "identity": {
-                "apiKey": api_key.value if api_key else None,
-                "apiKeyId": api_key.id if api_key else None,
-                "sourceIp": request.remote_addr,
-                "userAgent": request.headers.get("User-Agent"),
-            },
-            "path": request.path if target.custom_domain else f"/{target.stage_name}{target.path}",
-            "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
-            "requestId": call.request_id,
-            "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "requestTimeEpoch": int(now.timestamp() * 1000),
-            "resourceId": call.resource.id,
-            "resourcePath": call.resource.path,
-            "stage": target.stage_name,
-        },
+        "requestContext": request_context(call),
         "body": (text if text else None) if body else None,
         "isBase64Encoded": encoded,
     }
 
 
-def _proxy_response(payload: Any, errors: _Errors) -> Response:
+def _proxy_response(payload: Any, call: Call, errors: _Errors) -> Response:
     """The Lambda proxy output format: ``statusCode``, ``headers``, ``multiValueHeaders``,
     ``body`` (a string), ``isBase64Encoded``; anything else is a malformed response (502)."""
     if not isinstance(payload, dict):
         return errors.lambda_error()
     try:
         status = int(payload.get("statusCode", 200))
-    except (TypeError, ValueError):
+        headers = _merged_headers(payload)
+    except (TypeError, ValueError, AttributeError):
         return errors.lambda_error()
     body = payload.get("body")
     if body is not None and not isinstance(body, str):
         return errors.lambda_error()
     data: bytes | str = body or ""
-    if payload.get("isBase64Encoded") and body:
+    if payload.get("isBase64Encoded") and body and _binary_accepted(call):
         try:
             data = base64.b64decode(body)
         except ValueError:
             return errors.lambda_error()
     response = Response(data, status=status)
     response.headers.pop("Content-Type", None)
-    for name, value in (payload.get("headers") or {}).items():
-        response.headers[name] = str(value)
-    for name, values in (payload.get("multiValueHeaders") or {}).items():
-        for value in values:
-            response.headers.add(name, str(value))
+    for name, value in headers:
+        response.headers.add(name, value)
     if "Content-Type" not in response.headers:
         response.headers["Content-Type"] = "application/json"
     response.headers["x-amzn-RequestId"] = errors.request_id
     return response
+
+
+def _merged_headers(payload: dict[str, Any]) -> list[tuple[str, str]]:
+    """``headers`` and ``multiValueHeaders`` merged: a name in both keeps only the latter's values."""
+    multi = payload.get("multiValueHeaders") or {}
+    named = {name.lower() for name in multi}
+    pairs = [(name, str(value)) for name, value in (payload.get("headers") or {}).items()]
+    pairs = [(name, value) for name, value in pairs if name.lower() not in named]
+    return pairs + [(name, str(value)) for name, values in multi.items() for value in values]
+
+
+def _binary_accepted(call: Call) -> bool:
+    """The request's first ``Accept`` media range is one of the API's binary media types."""
+    first = call.request.headers.get("Accept", "").split(",", 1)[0].split(";", 1)[0].strip().lower()
+    types = call.target.snapshot.binary_media_types
+    return bool(first) and any(fnmatch.fnmatchcase(first, kind.lower()) for kind in types)
 
 
 def _json(status: int, document: dict[str, Any], request_id: str) -> Response:

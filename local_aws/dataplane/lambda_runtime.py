@@ -25,7 +25,8 @@ What is modelled, from AWS's documentation:
   free (AWS would add environments up to the account's concurrency, then throttle with 429).
   A failed Init resets the environment, so the next invocation tries Init again.
 - Environment variables: the function's own, then the reserved ones Lambda sets
-  (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime),
+  (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime;
+  a configuration that sets a reserved one is refused: patches/lambda_reserved_variables.py),
   with credentials from the function's execution role assumed in the emulator's STS
   (https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html), and
   ``AWS_ENDPOINT_URL`` so that the function's SDK calls come back to the emulator. Nothing of

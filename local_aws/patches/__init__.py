@@ -12,11 +12,14 @@ NAMES = (
     "acm_domain_length",
     "acm_validation",
     "apigateway_account",
+    "apigateway_default_endpoint",
     "apigateway_deployment_snapshot",
+    "apigateway_gateway_responses",
     "apigateway_logging_role",
     "apigateway_regional_domains",
     "apigateway_resource_conflict",
     "apigateway_tags",
+    "dynamodb_disabled_streams",
     "dynamodb_global_tables",
     "dynamodb_tags",
     "fail_fast_errors",
@@ -25,6 +28,7 @@ NAMES = (
     "lambda_dead_letter_config",
     "lambda_logging_config",
     "lambda_permission_conflict",
+    "lambda_reserved_variables",
     "route53_health_check_alarms",
     "route53_query_log_policy",
     "route53_query_logging",
@@ -32,6 +36,7 @@ NAMES = (
     "s3_delete_markers",
     "s3_object_replication",
     "s3_replication",
+    "s3_replication_versioning",
 )
 
 _applied: list[str] = []

@@ -11,6 +11,16 @@ moto 5.2.5 keeps only an id and a description, so a data plane reading the live 
 serve a route changed after the last deployment: the mistake (a method added without a new
 deployment, Terraform's ``triggers`` forgotten) would pass locally and 403 on AWS. With this
 patch each deployment carries ``snapshot``: what its stage serves (local_aws/dataplane).
+
+The snapshot also holds the API's ``binaryMediaTypes``, which decide whether a Lambda proxy
+response is decoded ("You must also configure your API's binary media types",
+https://docs.aws.amazon.com/apigateway/latest/developerguide/lambda-proxy-binary-media.html),
+and each integration's ``timeoutInMillis`` ("Integration timeout | 50 milliseconds - 29
+seconds", https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html). moto
+5.2.5 drops the ``binaryMediaTypes`` given to CreateRestApi ("binaryMediaTypes: The list of
+binary media types supported by the RestApi",
+https://docs.aws.amazon.com/apigateway/latest/api/API_CreateRestApi.html); this patch keeps
+them, so the API has (and its deployments hold) the types it was created with.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from moto.apigateway.models import Deployment, RestAPI
+from moto.apigateway.responses import APIGatewayResponse
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,7 @@ class ApiSnapshot:
     resources: tuple[Resource, ...]
     models: dict[str, dict[str, Any]]  # name -> JSON schema
     gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)
+    binary_media_types: tuple[str, ...] = ()
 
 
 # API Gateway's default integration timeout for REST APIs: 29 s
@@ -137,10 +149,32 @@ def snapshot(api: RestAPI) -> ApiSnapshot:
             )
             for kind, response in api.gateway_responses.items()
         },
+        binary_media_types=tuple(api.binaryMediaTypes or ()),
     )
 
 
+def _keep_binary_media_types(original: Any) -> Any:
+    """CreateRestApi that stores the request's ``binaryMediaTypes`` on the API it created."""
+
+    @functools.wraps(original)
+    def create_rest_api(self: APIGatewayResponse) -> Any:
+        status, headers, body = original(self)
+        try:
+            document = json.loads(self.body or "{}")
+        except ValueError:  # an OpenAPI import in YAML
+            document = None
+        requested = document.get("binaryMediaTypes") if isinstance(document, dict) else None
+        if status == 200 and requested:
+            api = self.backend.get_rest_api(json.loads(body)["id"])
+            api.binaryMediaTypes = list(requested)
+            body = json.dumps(api.to_dict())
+        return status, headers, body
+
+    return create_rest_api
+
+
 def apply() -> None:
+    APIGatewayResponse.create_rest_api = _keep_binary_media_types(APIGatewayResponse.create_rest_api)
     original = RestAPI.create_deployment
 
     @functools.wraps(original)

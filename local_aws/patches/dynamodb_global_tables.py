@@ -14,19 +14,40 @@ its own items, kept in step by asynchronous replication (below), so:
   mode, stream spec; SSE with the replica's ``KMSMasterKeyId``, which must
   name a key that exists in that region, as on AWS) holding a copy of the
   source's items, as AWS fills a new replica from a table with data.  It is ACTIVE at once.
-  ``Update`` changes the replica's KMS key; ``Delete`` removes the replica (refused
+  It starts with the source's TTL and read capacity, or its own ``ProvisionedThroughputOverride``
+  ("When adding a new replica to a global table, the read capacity of the source table or
+  replica is used as the initial value unless a replica-level override is explicitly
+  specified.").  ``Update`` changes the replica's KMS key, and its read capacity with a
+  ``ProvisionedThroughputOverride`` (that replica only: "You can independently configure read
+  capacity settings for each replica in a global table by using the
+  ProvisionedThroughputOverride parameter at the replica level."; PROVISIONED tables only,
+  undocumented: assumed ValidationException otherwise); ``Delete`` removes the replica (refused
   while the replica has deletion protection; a region without a replica gets AWS's
   "Replica ... was not found" ValidationException).
 * ``DescribeTable`` in any member region lists the *other* regions under
   ``Replicas`` (``ReplicaStatus: ACTIVE``, ``KMSMasterKeyId``, GSIs) and
   reports ``GlobalTableVersion: 2019.11.21``, as AWS does (a table-class summary only
-  for a replica created with ``TableClassOverride``).
-* PITR, tags, streams and deletion protection are per-region, as on AWS, and work
-  because the replica is a real table in its region's backend.  (A write
-  emits a stream record only in the region it was made in.)
-* table-wide ``UpdateTable`` changes (attribute definitions, GSI
-  create/update/delete, billing mode, provisioned throughput) made in one
-  region are applied to every replica, as AWS propagates them.
+  for a replica created with ``TableClassOverride``, a ``ProvisionedThroughputOverride``
+  only for a replica that has one).
+* PITR, tags and deletion protection are per-region ("The following settings are never
+  synchronized between replicas: Deletion protection, Point-in-time Recovery, Tags, ..."),
+  and work because the replica is a real table in its region's backend.
+* streams: "Streams are therefore enabled by default on all replicas in an MREC global table,
+  and cannot be disabled on those replicas."  Adding a replica to a table without a stream
+  switches one on (``NEW_AND_OLD_IMAGES``, undocumented: assumed) on both; ``UpdateTable``
+  disabling the stream of any member is refused with a ValidationException (undocumented:
+  assumed; the message is the one AWS answered in
+  terraform-aws-modules/terraform-aws-dynamodb-table#30).  A write emits a stream record
+  only in the region it was made in.
+* settings "always synchronized between replicas" are applied to every replica when changed
+  in one region: attribute definitions, GSI create/update/delete, billing (capacity) mode,
+  provisioned throughput (write capacity always; read capacity too: "By default, changes to
+  provisioned read capacity are applied to all replicas in the global table.", replacing a
+  replica's override: "Overridable setting values are changed if the setting is modified on
+  any other replica."), and TTL ("TTL settings are automatically synchronized for all
+  replicas in a global table.").  (An older text of the page said a read capacity adjusted
+  for one replica "is not transferred to the other side"; the current one limits that to
+  the replica-level override, as modelled here.)
 * ``DeleteTable`` of a replica removes that replica only.  ``DeleteTable``
   of the table the replicas were created from also deletes its replicas
   (AWS would keep them as a global table of their own; the emulator
@@ -59,12 +80,13 @@ Replication (multi-Region eventual consistency, the default mode of version 2019
   when nothing is pending.
 
 Not modelled: ``ReplicationLatency`` metrics, a stream record in the destination for a
-replicated write, MRSC (strongly consistent) global tables, and writes in flight to a third region
-when a new replica is created from another one.
+replicated write, MRSC (strongly consistent) global tables, writes in flight to a third region
+when a new replica is created from another one, GSI-level and on-demand throughput overrides,
+auto scaling settings, and TTL deleting expired items.
 
 AWS: global tables version 2019.11.21, replicas created with UpdateTable ``ReplicaUpdates`` and
 reported in DescribeTable ``Replicas``, a new item usually propagated within a second, "last
-writer wins" reconciliation:
+writer wins" reconciliation, streams, TTL, read/write throughput and settings synchronization:
 https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html
 and https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTable.html;
 MREC: items replicated individually, conflicts resolved by the write's timestamp:
@@ -101,6 +123,12 @@ from moto.kms import kms_backends
 from local_aws.dataplane.regions import OUTAGES, time_scale
 
 GLOBAL_TABLE_VERSION = "2019.11.21"
+STREAM_VIEW_TYPE = "NEW_AND_OLD_IMAGES"  # undocumented: assumed for a stream a new replica switches on
+# Undocumented: assumed ValidationException; the message is AWS's answer as quoted in
+# terraform-aws-modules/terraform-aws-dynamodb-table#30 (a Terraform apply against AWS).
+STREAM_REQUIRED = (
+    "One or more parameter values were invalid: Disabling Stream is not allowed for a Global Table replica."
+)
 
 LAG_VARIABLE = "EMULATOR_DDB_REPLICATION_LAG"
 DEFAULT_LAG = 1.0  # AWS seconds: "usually within a second"
@@ -415,9 +443,19 @@ def _sse_for_replica(source: Table, region: str, kms_key_id: str | None) -> dict
     return sse
 
 
-def create_replica(
-    source: Table, region: str, kms_key_id: str | None, table_class_override: str | None = None
-) -> Table:
+def _read_override(table: Table, spec: dict[str, Any]) -> int | None:
+    """A replica's ProvisionedThroughputOverride read capacity, if the request sets one."""
+    units = (spec.get("ProvisionedThroughputOverride") or {}).get("ReadCapacityUnits")
+    if units is not None and table.billing_mode != "PROVISIONED":
+        raise MockValidationException(
+            "ProvisionedThroughputOverride is only valid for a table in PROVISIONED billing mode"
+        )
+    return units
+
+
+def create_replica(source: Table, region: str, spec: dict[str, Any]) -> Table:
+    kms_key_id = spec.get("KMSMasterKeyId")
+    read_override = _read_override(source, spec)
     group = _group(source)
     if region == source.region_name or (group and region in group.tables):
         raise MockValidationException(
@@ -429,9 +467,12 @@ def create_replica(
         raise ResourceInUseException(f"Table already exists: {source.name}")
     provisioned = source.billing_mode == "PROVISIONED"
     throughput = {
-        "ReadCapacityUnits": source.throughput["ReadCapacityUnits"],
+        "ReadCapacityUnits": read_override or source.throughput["ReadCapacityUnits"],
         "WriteCapacityUnits": source.throughput["WriteCapacityUnits"],
     }
+    streams = source.stream_specification
+    if not (streams or {}).get("StreamEnabled"):  # MREC replicates through streams
+        streams = {"StreamEnabled": True, "StreamViewType": STREAM_VIEW_TYPE}
     gsis = [
         {
             "IndexName": gsi.name,
@@ -448,14 +489,18 @@ def create_replica(
         attr=copy.deepcopy(source.attr),
         global_indexes=gsis,
         indexes=[copy.deepcopy(lsi.describe()) for lsi in source.indexes],
-        streams=copy.deepcopy(source.stream_specification),
+        streams=copy.deepcopy(streams),
         billing_mode=source.billing_mode or "PROVISIONED",
         sse_specification=_sse_for_replica(source, region, kms_key_id),
         tags=[],  # AWS does not copy tags to a new replica
         deletion_protection_enabled=False,
         warm_throughput=None,
     )
-    replica.table_class_override = table_class_override
+    replica.table_class_override = spec.get("TableClassOverride")
+    replica.read_capacity_override = read_override
+    replica.ttl = copy.deepcopy(source.ttl)
+    if streams is not source.stream_specification:
+        source.set_stream_specification(copy.deepcopy(streams))
     with REPLICATOR.lock:  # the source's items as they are now, with their write times
         replica.items = copy.deepcopy(source.items)
         replica.replica_versions = dict(_versions(source))
@@ -487,13 +532,18 @@ def delete_replica(source: Table, region: str) -> None:
     group.remove(region)
 
 
-def update_replica(source: Table, region: str, kms_key_id: str | None) -> None:
+def update_replica(source: Table, region: str, spec: dict[str, Any]) -> None:
     group = _group(source)
     if group is None or region not in group.tables:
         raise MockValidationException(REPLICA_NOT_FOUND)
     replica = group.tables[region]
+    kms_key_id = spec.get("KMSMasterKeyId")
     if kms_key_id and replica.sse_specification:
         replica.sse_specification["KMSMasterKeyId"] = _kms_key_arn(source.account_id, region, kms_key_id)
+    read_override = _read_override(replica, spec)
+    if read_override is not None:  # this replica only: not transferred to the others
+        replica.read_capacity_override = read_override
+        replica.throughput = {**replica.throughput, "ReadCapacityUnits": read_override}
 
 
 def update_table_replicas(self: DynamoDBBackend, name: str, replica_updates: list[dict[str, Any]]) -> None:
@@ -501,13 +551,9 @@ def update_table_replicas(self: DynamoDBBackend, name: str, replica_updates: lis
     source = self.get_table(name)
     for update in replica_updates:
         if "Create" in update:
-            spec = update["Create"]
-            create_replica(
-                source, spec["RegionName"], spec.get("KMSMasterKeyId"), spec.get("TableClassOverride")
-            )
+            create_replica(source, update["Create"]["RegionName"], update["Create"])
         elif "Update" in update:
-            spec = update["Update"]
-            update_replica(source, spec["RegionName"], spec.get("KMSMasterKeyId"))
+            update_replica(source, update["Update"]["RegionName"], update["Update"])
         elif "Delete" in update:
             delete_replica(source, update["Delete"]["RegionName"])
 
@@ -524,6 +570,9 @@ def _describe_replica(table: Table) -> dict[str, Any]:
     override = getattr(table, "table_class_override", None)
     if override:
         replica["ReplicaTableClassSummary"] = {"TableClass": override}
+    read_override = getattr(table, "read_capacity_override", None)
+    if read_override is not None:
+        replica["ProvisionedThroughputOverride"] = {"ReadCapacityUnits": read_override}
     return replica
 
 
@@ -546,9 +595,12 @@ def _patch_update_table(original):
 
     @functools.wraps(original)
     def update_table(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Table:
+        arguments = signature.bind(self, *args, **kwargs).arguments
+        stream = arguments.get("stream_spec")
+        if stream and not stream.get("StreamEnabled") and _group(self.get_table(arguments["name"])):
+            raise MockValidationException(STREAM_REQUIRED)
         table = original(self, *args, **kwargs)
         group = _group(table)
-        arguments = signature.bind(self, *args, **kwargs).arguments
         changes = {name: arguments.get(name) for name in table_wide}
         if group is not None and any(changes.values()):
             for peer in group.peers(table.region_name):  # AWS applies these to every replica
@@ -560,9 +612,24 @@ def _patch_update_table(original):
                     deletion_protection_enabled=None,
                     warm_throughput=None,
                 )
+        if group is not None and changes["throughput"]:  # a read override gives way to it
+            for member in group.tables.values():
+                member.read_capacity_override = None
         return table
 
     return update_table
+
+
+def _patch_update_time_to_live(original):
+    @functools.wraps(original)
+    def update_time_to_live(self: DynamoDBBackend, table_name: str, ttl_spec: dict[str, Any]) -> None:
+        original(self, table_name, ttl_spec)
+        table = self.get_table(table_name)
+        group = _group(table)
+        for peer in group.peers(table.region_name) if group else []:  # synchronized for all replicas
+            peer.ttl = copy.deepcopy(table.ttl)
+
+    return update_time_to_live
 
 
 def _patch_delete_table(original):
@@ -694,6 +761,7 @@ def apply() -> None:
     DynamoDBBackend.update_table_replicas = update_table_replicas
     DynamoDBBackend.update_table = _patch_update_table(DynamoDBBackend.update_table)
     DynamoDBBackend.delete_table = _patch_delete_table(DynamoDBBackend.delete_table)
+    DynamoDBBackend.update_time_to_live = _patch_update_time_to_live(DynamoDBBackend.update_time_to_live)
     DynamoDBBackend.transact_write_items = _patch_transact_write_items(DynamoDBBackend.transact_write_items)
     DynamoDBBackend.update_item = _patch_update_item(DynamoDBBackend.update_item)
     for name in (

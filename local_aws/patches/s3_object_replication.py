@@ -4,34 +4,65 @@ moto 5.2.5 keeps ``PutBucketReplication`` as configuration only: an object writt
 primary receipts bucket never appears in the secondary bucket, so the stack's cross-region
 copy of receipts (the point of the rule) cannot be observed locally.
 
-This patch replicates what S3 replication (V2 rules) does for this stack:
+This patch replicates what S3 live replication does, each point after the AWS sentence it
+follows:
 
-* ``PutObject`` into a bucket whose enabled rule matches the key (``Filter.Prefix``, the
-  highest ``Priority`` wins) writes a replica into the destination bucket: same key, body
-  and metadata, the rule's ``StorageClass``, and SSE-KMS with ``ReplicaKmsKeyID``. An
-  SSE-KMS source object replicates only when ``SseKmsEncryptedObjects`` is enabled, as on
-  AWS. HEAD/GET report ``x-amz-replication-status`` (``PENDING`` until the replica is
-  written, then ``COMPLETED`` on the source; ``REPLICA`` on the copy; ``FAILED`` when the
-  destination bucket is gone); replicas are not replicated again.
-* ``DeleteObject`` without a version id (a delete marker) is replicated when the rule has
-  ``DeleteMarkerReplication`` enabled; deleting a specific version never is, as on AWS.
-* with both regions up, replication is done before the request returns (S3 RTC replicates
-  "most objects in seconds", 99.99 percent within 15 minutes).  While the source or the
-  destination region is out (``OUTAGES``, ``make outage-local``), the object stays
-  ``PENDING`` (a Region being unavailable is a temporary failure: the status does not
-  become ``FAILED``) and its replication, like every later one between the two regions,
-  waits; once both are back a daemon thread replicates them in the order they were
-  written.  ``pending()`` counts them per destination region; ``/moto-api/reset`` drops them.
+* which rules: "Amazon S3 will attempt to replicate objects according to all replication
+  rules. However, if there are two or more rules with the same destination bucket, then
+  objects will be replicated according to the rule with the highest priority." (an object
+  gets one replica per destination bucket).  A rule selects by its V1 top-level ``Prefix``
+  or its ``Filter`` (``Prefix``, ``Tag``, or ``And`` of both: "The rule applies only to
+  objects that have the tag in their tag set."), only while ``Enabled``; an SSE-KMS object
+  only with ``SseKmsEncryptedObjects`` enabled ("By default, Amazon S3 doesn't replicate
+  objects that are encrypted with SSE-KMS").  Replicas are not replicated again.
+* when: once the request that wrote the object has completed (moto's response layer adds
+  the object's metadata and tags after storing it), so the rule's tag filter sees the tags.
+* what: same key, body, metadata, "Object tags, if there are any.", and the source's
+  version id and creation time ("copies of your objects that retain all metadata, such as
+  the original object creation time and version IDs"); the rule's ``StorageClass``, else
+  the source's ("By default, Amazon S3 uses the storage class of the source object to
+  create the object replica."); SSE-KMS with ``ReplicaKmsKeyID``.
+* status (``x-amz-replication-status``): ``REPLICA`` on a replica; on the source
+  ``PENDING`` while any destination lacks its replica ("The header will remain at value
+  PENDING until replication has completed for all destinations."), then ``FAILED`` if one
+  destination failed ("If one or more destinations fails replication the header will
+  return FAILED."), else ``COMPLETED``.  A destination bucket that does not exist
+  (``DstBucketNotFound``) or is not versioning-enabled (``DstBucketUnversioned``: "Both
+  source and destination buckets must have versioning enabled.") fails, and gets nothing.
+  A deleted destination bucket is read as ``DstBucketNotFound`` (a failure reason, i.e.
+  FAILED), not as the temporary "bucket or Region is unavailable" that stays PENDING; the
+  unavailable Region is the outage below.  PutBucketReplication itself does not check the
+  destination (AWS does not document that it refuses one).
+* delete markers: a ``DeleteObject`` without a version id (a delete marker) is replicated,
+  with its version id, by a rule with ``DeleteMarkerReplication`` enabled, or by a V1 rule
+  (no ``Filter``): "If you don't specify the Filter element, Amazon S3 assumes that the
+  replication configuration is version V1, and it replicates delete markers that resulted
+  from user actions."  Deleting a specific version never is.
+* timing: with both regions up, replication is done before the request returns (S3 RTC
+  replicates "most objects in seconds", 99.99 percent within 15 minutes).  While the source
+  or the destination region is out (``OUTAGES``, ``make outage-local``), the object stays
+  ``PENDING`` ("For temporary failures, such as if a bucket or Region is unavailable,
+  replication status will not transition to FAILED, but will remain PENDING.") and its
+  replication, like every later one between the two regions, waits; once both are back a
+  daemon thread replicates them in the order they were written.  ``pending()`` counts them
+  per destination region; ``/moto-api/reset`` drops them.
 
-Not modelled: RTC's 15-minute threshold events, replication metrics, copies/multipart
-uploads, failures other than a missing destination bucket.
+Not modelled: RTC's 15-minute threshold events, replication metrics and failure events,
+replica modification sync, lifecycle-made delete markers, failures other than a missing or
+unversioned destination bucket.
 
-AWS: what S3 replication copies (objects, metadata, SSE-KMS with ``SseKmsEncryptedObjects``,
-delete markers) and rule priority:
-https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html
-and https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-add-config.html;
-replication status (PENDING, COMPLETED, FAILED, REPLICA; PENDING through a Region's
-unavailability): https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-status.html;
+AWS: what S3 replication copies (objects, metadata, tags, SSE-KMS with
+``SseKmsEncryptedObjects``, delete markers, V1 rules):
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html;
+SSE-KMS opt-in: https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html;
+rules and priority: https://docs.aws.amazon.com/AmazonS3/latest/API/API_ReplicationRule.html,
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_ReplicationRuleFilter.html and
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_Destination.html (``StorageClass``);
+versioning and retained version ids: https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication.html;
+status with several destinations: https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html;
+PENDING through a Region's unavailability:
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-status.html; failure reasons:
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-failure-codes.html;
 S3 RTC: https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-time-control.html
 """
 
@@ -42,12 +73,12 @@ import functools
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from moto.s3.exceptions import MissingBucket
 from moto.s3.models import FakeKey, S3Backend
+from moto.s3.responses import S3Response
 
 from local_aws.dataplane.regions import OUTAGES
 
@@ -58,24 +89,54 @@ def _enabled(block: Any) -> bool:
     return isinstance(block, dict) and block.get("Status") == "Enabled"
 
 
-def matching_rule(replication: dict[str, Any] | None, key_name: str, kms_encrypted: bool) -> dict | None:
-    """The enabled rule that replicates ``key_name`` (highest priority first), if any."""
-    if not replication:
-        return None
-    for rule in sorted(replication["Rule"], key=lambda r: -int(r.get("Priority") or 0)):
-        prefix = (rule.get("Filter") or {}).get("Prefix", rule.get("Prefix")) or ""
-        if rule.get("Status") != "Enabled" or not key_name.startswith(prefix):
+def _selects(rule: dict[str, Any], key_name: str, tags: dict[str, str]) -> bool:
+    """The rule's filter: a V1 rule's top-level Prefix, or its Filter (Prefix, Tag, And)."""
+    if "Filter" not in rule:
+        return key_name.startswith(rule.get("Prefix") or "")
+    condition = rule["Filter"] or {}
+    condition = condition.get("And") or condition
+    wanted = condition.get("Tag") or []
+    wanted = [wanted] if isinstance(wanted, dict) else wanted
+    return key_name.startswith(condition.get("Prefix") or "") and all(
+        tags.get(tag["Key"]) == (tag.get("Value") or "") for tag in wanted
+    )
+
+
+def replicates_delete_markers(rule: dict[str, Any]) -> bool:
+    """V1 rules (no Filter) do; V2 rules only with DeleteMarkerReplication enabled."""
+    return "Filter" not in rule or _enabled(rule.get("DeleteMarkerReplication"))
+
+
+def matching_rules(
+    replication: dict[str, Any] | None, key_name: str, kms_encrypted: bool, tags: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The enabled rules that replicate ``key_name``: per destination bucket, the one with the
+    highest priority."""
+    chosen: dict[str, dict[str, Any]] = {}
+    for rule in sorted((replication or {}).get("Rule", []), key=lambda r: -int(r.get("Priority") or 0)):
+        if rule.get("Status") != "Enabled" or not _selects(rule, key_name, tags or {}):
             continue
         if kms_encrypted and not _enabled(
             (rule.get("SourceSelectionCriteria") or {}).get("SseKmsEncryptedObjects")
         ):
             continue
-        return rule
-    return None
+        chosen.setdefault(_destination_bucket(rule), rule)
+    return list(chosen.values())
 
 
 def _destination_bucket(rule: dict[str, Any]) -> str:
     return rule["Destination"]["Bucket"].split(":::", 1)[-1]
+
+
+def replication_status(key: Any) -> str | None:
+    """REPLICA on a replica; on a source, PENDING while a destination lacks its replica, then
+    FAILED if one failed, else COMPLETED; None when no rule replicates the object."""
+    states = getattr(key, "replication_states", None)  # {destination bucket: state}
+    if not states:
+        return getattr(key, "replication_status", None)
+    if "PENDING" in states.values():
+        return "PENDING"
+    return "FAILED" if "FAILED" in states.values() else "COMPLETED"
 
 
 Route = tuple[int, str, str]  # (id of the S3 backend, source region, destination region)
@@ -185,38 +246,90 @@ def _region(backend: S3Backend, bucket_name: str) -> str | None:
     return bucket.region_name if bucket is not None else None
 
 
+_request = threading.local()
+
+
+@contextlib.contextmanager
+def _one_request() -> Iterator[None]:
+    """An S3 request: the replications it starts begin once it has completed."""
+    if getattr(_request, "started", None) is not None:  # nested: the outer request's
+        yield
+        return
+    _request.started = []
+    try:
+        yield
+    finally:
+        started, _request.started = _request.started, None
+        for start in started:
+            start()
+
+
+def _after_request(start: Callable[[], None]) -> None:
+    started = getattr(_request, "started", None)
+    if started is None:  # not in a request (a direct backend call): at once
+        start()
+    else:
+        started.append(start)
+
+
+def _replicate_object(
+    put_object: Callable[..., FakeKey], backend: S3Backend, key: FakeKey, value: bytes, rule: dict[str, Any]
+) -> None:
+    """Write the replica of ``key`` (``put_object``: the unpatched write, so replicas are not
+    replicated again), or mark the destination FAILED."""
+    name = _destination_bucket(rule)
+    target = backend.buckets.get(name)
+    if target is None or not target.is_versioned:  # DstBucketNotFound, DstBucketUnversioned
+        key.replication_states[name] = "FAILED"
+        return
+    destination = rule["Destination"]
+    replica_key_id = (destination.get("EncryptionConfiguration") or {}).get("ReplicaKmsKeyID")
+    replica = put_object(
+        backend,
+        name,
+        key.name,
+        value,
+        storage=destination.get("StorageClass") or key.storage_class,
+        encryption="aws:kms" if replica_key_id else None,
+        kms_key_id=replica_key_id,
+    )
+    replica._version_id, replica.last_modified = key.version_id, key.last_modified
+    replica.set_metadata(dict(key.metadata))
+    backend.tagger.copy_tags(key.arn, replica.arn)
+    replica.replication_status = "REPLICA"
+    key.replication_states[name] = "COMPLETED"
+
+
+def _replicate_delete_marker(
+    delete_object: Callable[..., Any], backend: S3Backend, bucket_name: str, key_name: str, version_id: str
+) -> None:
+    target = backend.buckets.get(bucket_name)
+    if target is None or not target.is_versioned:  # DstBucketNotFound, DstBucketUnversioned
+        return
+    if delete_object(backend, bucket_name, key_name)[0]:
+        target.keys[key_name]._version_id = version_id  # the marker keeps its version id
+
+
+def _submit(backend: S3Backend, source_bucket: Any, rule: dict[str, Any], run: Callable[[], None]) -> None:
+    source = source_bucket.region_name
+    destination = _region(backend, _destination_bucket(rule)) or source
+    QUEUE.submit(Replication(backend, source, destination, run))
+
+
+def _in_one_request(respond: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(respond)
+    def response(self: S3Response, *args: Any, **kwargs: Any) -> Any:
+        with _one_request():
+            return respond(self, *args, **kwargs)
+
+    return response
+
+
 def apply() -> None:
     put_object = S3Backend.put_object
     delete_object = S3Backend.delete_object
     reset = S3Backend.reset
     response_dict = FakeKey.response_dict
-
-    def replicate_object(backend: S3Backend, key: FakeKey, value: bytes, rule: dict[str, Any]) -> None:
-        destination = rule["Destination"]
-        replica_key_id = (destination.get("EncryptionConfiguration") or {}).get("ReplicaKmsKeyID")
-        try:
-            replica = put_object(  # the unpatched write: replicas are not replicated again
-                backend,
-                _destination_bucket(rule),
-                key.name,
-                value,
-                storage=destination.get("StorageClass"),
-                encryption="aws:kms" if replica_key_id else None,
-                kms_key_id=replica_key_id,
-            )
-        except MissingBucket:  # AWS: DstBucketNotFound, the object's replication FAILED
-            key.replication_status = "FAILED"
-            return
-        replica._metadata = key._metadata  # the response layer sets metadata after the put
-        key.replication_status, replica.replication_status = "COMPLETED", "REPLICA"
-
-    def replicate_delete_marker(backend: S3Backend, bucket_name: str, key_name: str) -> None:
-        with contextlib.suppress(MissingBucket):
-            delete_object(backend, bucket_name, key_name)
-
-    def route(backend: S3Backend, source_bucket: Any, rule: dict[str, Any]) -> tuple[str, str]:
-        source = source_bucket.region_name
-        return source, _region(backend, _destination_bucket(rule)) or source
 
     @functools.wraps(put_object)
     def put_and_replicate(
@@ -224,26 +337,39 @@ def apply() -> None:
     ) -> FakeKey:
         key = put_object(self, bucket_name, key_name, value, *args, **kwargs)
         bucket = self.get_bucket(bucket_name)
-        rule = matching_rule(getattr(bucket, "replication", None), key_name, key.encryption == "aws:kms")
-        if rule is None:
-            return key
-        key.replication_status = "PENDING"
-        source, destination = route(self, bucket, rule)
-        run = functools.partial(replicate_object, self, key, value, rule)
-        QUEUE.submit(Replication(self, source, destination, run))
+
+        def start() -> None:
+            tags = self.tagger.get_tag_dict_for_resource(key.arn)
+            rules = matching_rules(
+                getattr(bucket, "replication", None), key_name, key.encryption == "aws:kms", tags
+            )
+            key.replication_states = {_destination_bucket(rule): "PENDING" for rule in rules}
+            for rule in rules:
+                _submit(
+                    self,
+                    bucket,
+                    rule,
+                    functools.partial(_replicate_object, put_object, self, key, value, rule),
+                )
+
+        _after_request(start)
         return key
 
     @functools.wraps(delete_object)
     def delete_and_replicate(
         self: S3Backend, bucket_name: str, key_name: str, version_id: str | None = None, bypass: bool = False
     ) -> Any:
-        result = delete_object(self, bucket_name, key_name, version_id, bypass)
-        bucket = self.get_bucket(bucket_name)
-        rule = matching_rule(getattr(bucket, "replication", None), key_name, False)
-        if version_id is None and rule is not None and _enabled(rule.get("DeleteMarkerReplication")):
-            source, destination = route(self, bucket, rule)
-            run = functools.partial(replicate_delete_marker, self, _destination_bucket(rule), key_name)
-            QUEUE.submit(Replication(self, source, destination, run))
+        deleted, meta = result = delete_object(self, bucket_name, key_name, version_id, bypass)
+        marker = meta.get("version-id") if deleted and version_id is None else None
+        if marker:  # a delete marker; deleting a version is never replicated
+            bucket = self.get_bucket(bucket_name)
+            for rule in matching_rules(getattr(bucket, "replication", None), key_name, False):
+                if replicates_delete_markers(rule):
+                    name = _destination_bucket(rule)
+                    run = functools.partial(
+                        _replicate_delete_marker, delete_object, self, name, key_name, marker
+                    )
+                    _submit(self, bucket, rule, run)
         return result
 
     @functools.wraps(reset)
@@ -253,7 +379,7 @@ def apply() -> None:
 
     def response_with_status(self: FakeKey) -> dict[str, Any]:
         response = response_dict.fget(self)
-        status = getattr(self, "replication_status", None)
+        status = replication_status(self)
         if status:
             response["x-amz-replication-status"] = status
         return response
@@ -261,4 +387,6 @@ def apply() -> None:
     S3Backend.put_object = put_and_replicate  # type: ignore[method-assign]
     S3Backend.delete_object = delete_and_replicate  # type: ignore[method-assign]
     S3Backend.reset = reset_and_drop  # type: ignore[method-assign]
+    S3Response.key_response = _in_one_request(S3Response.key_response)  # type: ignore[method-assign]
+    S3Response.bucket_response = _in_one_request(S3Response.bucket_response)  # type: ignore[method-assign]
     FakeKey.response_dict = property(response_with_status)  # type: ignore[assignment]

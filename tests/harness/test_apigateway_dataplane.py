@@ -7,11 +7,15 @@ the region's loopback listener), with a stand-in for the Lambda runtime.
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
+import threading
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -20,7 +24,7 @@ from moto import mock_aws
 from werkzeug.test import Client
 
 from lib.api_contract import CREATE_PAYMENT_SCHEMA
-from local_aws.dataplane import regions
+from local_aws.dataplane import apigateway, regions
 from local_aws.dataplane.apigateway import Gateway, Listeners, TokenBucket
 from local_aws.patches import apply_all
 
@@ -63,7 +67,11 @@ def aws():
 
 
 def _api(
-    *, permission: bool = True, validate: bool = True, throttle: tuple[float, int] | None = None
+    *,
+    permission: bool = True,
+    validate: bool = True,
+    throttle: tuple[float, int] | None = None,
+    binary_media_types: list[str] | None = None,
 ) -> dict:
     """The stack's shape: /health (no key), /payments POST (key, validated body),
     /payments/{payment_id} GET (key), gateway responses in the handler's shape."""
@@ -78,7 +86,10 @@ def _api(
         Handler="handler.handler",
         Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
     )["FunctionArn"]
-    api = apigw.create_rest_api(name="payments", endpointConfiguration={"types": ["REGIONAL"]})["id"]
+    settings: dict[str, Any] = {"name": "payments", "endpointConfiguration": {"types": ["REGIONAL"]}}
+    if binary_media_types:
+        settings["binaryMediaTypes"] = binary_media_types
+    api = apigw.create_rest_api(**settings)["id"]
     root = apigw.get_resources(restApiId=api)["items"][0]["id"]
     validator = apigw.create_request_validator(
         restApiId=api, name="v", validateRequestBody=validate, validateRequestParameters=validate
@@ -486,3 +497,302 @@ def test_a_function_deleted_after_the_deployment_is_a_500(aws):
     response = client.get("/v1/health", headers={"Host": _host(built["api"])})
     assert response.status_code == 500
     assert response.json == {"message": "Internal server error"}
+
+
+# --- what AWS documents and the data plane once got wrong ------------------------------------
+
+
+def _redeploy(built: dict) -> None:
+    """A new deployment of the API, served by stage v1 (changes need one to be served)."""
+    apigw = boto3.client("apigateway", region_name=REGION)
+    deployment = apigw.create_deployment(restApiId=built["api"])["id"]
+    apigw.update_stage(
+        restApiId=built["api"],
+        stageName="v1",
+        patchOperations=[{"op": "replace", "path": "/deploymentId", "value": deployment}],
+    )
+
+
+def _resource_id(built: dict, path: str) -> str:
+    items = boto3.client("apigateway", region_name=REGION).get_resources(restApiId=built["api"])["items"]
+    return next(item["id"] for item in items if item["path"] == path)
+
+
+def _integrate(built: dict, resource_id: str, verb: str, **extra: Any) -> None:
+    boto3.client("apigateway", region_name=REGION).put_integration(
+        restApiId=built["api"],
+        resourceId=resource_id,
+        httpMethod=verb,
+        type="AWS_PROXY",
+        integrationHttpMethod="POST",
+        uri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{built['fn']}/invocations",
+        **extra,
+    )
+
+
+def test_a_function_slower_than_the_integration_timeout_is_a_504_and_keeps_running(aws):
+    """AWS: "INTEGRATION_TIMEOUT | 504 | The gateway response for an integration timed out error"
+    (supported-gateway-response-types.html); "Integration timeout | 50 milliseconds - 29 seconds
+    for all integration types, including Lambda, Lambda proxy" (limits.html). The client's answer
+    does not stop the function: only Lambda's own timeout does."""
+    built = _api()
+    _integrate(built, _resource_id(built, "/health"), "GET", timeoutInMillis=100)
+    _redeploy(built)
+    finished = threading.Event()
+
+    def slow(**kwargs: Any) -> Invocation:
+        time.sleep(0.6)
+        finished.set()
+        return Invocation("ok", {"statusCode": 200, "body": "late"})
+
+    gateway = Gateway(invoke=slow)
+    client = Client(lambda environ, start: gateway.handle(REGION, _request(environ))(environ, start))
+    started = time.monotonic()
+    response = client.get("/v1/health", headers={"Host": _host(built["api"])})
+    assert (response.status_code, response.json) == (504, {"message": "Endpoint request timed out"})
+    assert response.headers["x-amzn-ErrorType"] == "INTEGRATION_TIMEOUT"
+    assert time.monotonic() - started < 0.5
+    assert finished.wait(5), "the function was not left to finish"
+
+
+def test_gateway_response_templates_substitute_context_and_stage_variables(aws):
+    """AWS: "A gateway response mapping template can access $context variable values and
+    $stageVariables property values, as well as method request parameters, in the form of
+    method.request.param-position.param-name" (api-gateway-gatewayResponse-definition.html)."""
+    built = _api()
+    apigw = boto3.client("apigateway", region_name=REGION)
+    template = (
+        '{"stage": "$context.stage", "request": "$context.requestId", "api": "${context.apiId}", '
+        '"method": "$context.httpMethod", "domain": "$context.domainName", '
+        '"agent": "$context.identity.userAgent", "type": "$context.error.responseType", '
+        '"msg": $context.error.messageString, "color": "$stageVariables.color", '
+        '"unknown": "$context.no.such.variable", "account": "$context.accountId"}'
+    )
+    apigw.put_gateway_response(
+        restApiId=built["api"],
+        responseType="MISSING_AUTHENTICATION_TOKEN",
+        statusCode="404",
+        responseTemplates={"application/json": template},
+        responseParameters={
+            "gatewayresponse.header.x-token-echo": "method.request.header.X-Token",
+            "gatewayresponse.header.x-static": "'fixed'",
+        },
+    )
+    apigw.put_gateway_response(
+        restApiId=built["api"],
+        responseType="DEFAULT_4XX",
+        responseTemplates={
+            "application/json": '{"path": "$context.resourcePath", "id": "$context.resourceId"}'
+        },
+    )
+    apigw.update_stage(
+        restApiId=built["api"],
+        stageName="v1",
+        patchOperations=[{"op": "replace", "path": "/variables/color", "value": "blue"}],
+    )
+    _redeploy(built)
+    client = _client(FakeRuntime())
+    response = _call(
+        client, built["api"], "GET", "/v1/nope", headers={"x-token": "abc", "User-Agent": "probe/1"}
+    )
+    assert response.status_code == 404
+    assert response.json == {
+        "stage": "v1",
+        "request": response.headers["x-amzn-RequestId"],
+        "api": built["api"],
+        "method": "GET",
+        "domain": _host(built["api"]),
+        "agent": "probe/1",
+        "type": "MISSING_AUTHENTICATION_TOKEN",
+        "msg": "Missing Authentication Token",
+        "color": "blue",
+        "unknown": "",
+        "account": ACCOUNT,
+    }
+    assert (response.headers["x-token-echo"], response.headers["x-static"]) == ("abc", "fixed")
+    routed = _call(client, built["api"], "GET", "/v1/customers", headers={"x-api-key": KEY_VALUE})
+    assert (routed.status_code, routed.json) == (
+        400,
+        {"path": "/customers", "id": _resource_id(built, "/customers")},
+    )
+
+
+def test_a_disabled_default_endpoint_is_403_once_a_stage_changes_and_the_domain_still_serves(aws):
+    """AWS: "Clients can still connect to your default endpoint, but they will receive a 403
+    Forbidden status code. Disabling the default endpoint affects all stages of the API. This
+    setting takes affect when you update any setting on any stage"
+    (rest-api-disable-default-endpoint.html)."""
+    built = _api()
+    apigw = boto3.client("apigateway", region_name=REGION)
+    apigw.create_domain_name(
+        domainName="api.dr.example.com",
+        regionalCertificateArn="arn:aws:acm:us-east-1:1:certificate/x",
+        endpointConfiguration={"types": ["REGIONAL"]},
+    )
+    apigw.create_base_path_mapping(domainName="api.dr.example.com", restApiId=built["api"], stage="v1")
+    client = _client(FakeRuntime())
+    bare = f"/restapis/{built['api']}/v1/_user_request_/health"
+
+    def statuses() -> tuple[int, int, int]:
+        return (
+            _call(client, built["api"], "GET", "/v1/health").status_code,
+            client.get(bare, headers={"Host": "127.0.0.2:4566"}).status_code,
+            client.get("/health", headers={"Host": "api.dr.example.com"}).status_code,
+        )
+
+    def switch(value: str) -> None:
+        apigw.update_rest_api(
+            restApiId=built["api"],
+            patchOperations=[{"op": "replace", "path": "/disableExecuteApiEndpoint", "value": value}],
+        )
+
+    def touch_stage(color: str) -> None:
+        apigw.update_stage(
+            restApiId=built["api"],
+            stageName="v1",
+            patchOperations=[{"op": "replace", "path": "/variables/color", "value": color}],
+        )
+
+    switch("True")
+    assert statuses() == (200, 200, 200)  # not before a stage changes
+    touch_stage("red")
+    assert statuses() == (403, 403, 200)
+    refused = _call(client, built["api"], "GET", "/v1/health")
+    assert refused.json == {"message": "Forbidden"}
+    switch("False")
+    assert apigw.get_rest_api(restApiId=built["api"])["disableExecuteApiEndpoint"] is False
+    touch_stage("blue")
+    assert statuses() == (200, 200, 200)
+
+
+class _Moment(datetime):
+    """``datetime`` whose ``now()`` is the test's chosen moment."""
+
+    moment = datetime(2024, 1, 1, tzinfo=UTC)
+
+    @classmethod
+    def now(cls, tz: Any = None) -> datetime:
+        return cls.moment
+
+
+@pytest.mark.parametrize(
+    ("period", "first", "later"),
+    [
+        ("MONTH", datetime(2024, 1, 8, 9, tzinfo=UTC), datetime(2024, 1, 15, 9, tzinfo=UTC)),
+        ("WEEK", datetime(2024, 12, 31, 9, tzinfo=UTC), datetime(2025, 1, 1, 9, tzinfo=UTC)),
+    ],
+    ids=["month-spans-weeks", "week-spans-new-year"],
+)
+def test_a_quota_counts_over_its_whole_period(aws, monkeypatch, period, first, later):
+    """AWS QuotaSettings: "period: The time period in which the limit applies. Valid values are
+    "DAY", "WEEK" or "MONTH"." (API_QuotaSettings.html). A month is not a week; 2024-12-31 and
+    2025-01-01 are in one week (ISO 2025-W01)."""
+    built = _api()
+    boto3.client("apigateway", region_name=REGION).update_usage_plan(
+        usagePlanId=built["plan"],
+        patchOperations=[
+            {"op": "replace", "path": "/quota/limit", "value": "2"},
+            {"op": "replace", "path": "/quota/period", "value": period},
+        ],
+    )
+    monkeypatch.setattr(apigateway, "datetime", _Moment)
+    client = _client(FakeRuntime())
+
+    def status(moment: datetime) -> int:
+        _Moment.moment = moment
+        key = {"x-api-key": KEY_VALUE}
+        return _call(client, built["api"], "GET", "/v1/payments/p", headers=key).status_code
+
+    assert [status(first), status(first), status(later)] == [200, 200, 429]
+
+
+def test_a_header_in_both_headers_and_multi_value_headers_takes_only_the_multi_values(aws):
+    """AWS: "If you specify values for both headers and multiValueHeaders, API Gateway merges them
+    into a single list. If the same key-value pair is specified in both, only the values from
+    multiValueHeaders will appear in the merged list." (set-up-lambda-proxy-integrations.html)."""
+    built = _api()
+    runtime = FakeRuntime()
+    runtime.answer = {
+        "statusCode": 200,
+        "headers": {"X-Dup": "single", "X-One": "1"},
+        "multiValueHeaders": {"x-dup": ["a", "b"], "X-Many": ["m"]},
+        "body": "{}",
+    }
+    response = _call(_client(runtime), built["api"], "GET", "/v1/health")
+    assert response.headers.getlist("X-Dup") == ["a", "b"]
+    assert (response.headers.getlist("X-One"), response.headers.getlist("X-Many")) == (["1"], ["m"])
+
+
+@pytest.mark.parametrize(
+    ("types", "accept", "decoded"),
+    [
+        (None, "image/png", False),
+        (["image/png"], "image/png", True),
+        (["image/png"], "text/html, image/png", False),
+        (["image/png"], None, False),
+        (["*/*"], "text/html", True),
+        (["image/*"], "image/gif;q=0.9", True),
+    ],
+    ids=["no-binary-types", "accepted", "not-the-first-accept", "no-accept", "all-types", "type-wildcard"],
+)
+def test_a_base64_body_is_decoded_only_for_an_accepted_binary_media_type(aws, types, accept, decoded):
+    """AWS: "To return binary media from an AWS Lambda proxy integration, base64 encode the response
+    from your Lambda function. You must also configure your API's binary media types."; "API Gateway
+    uses the first Accept header from clients to determine if a response should return binary
+    media." (lambda-proxy-binary-media.html)."""
+    built = _api(binary_media_types=types)
+    runtime = FakeRuntime()
+    payload = bytes(range(256))
+    encoded = base64.b64encode(payload).decode()
+    runtime.answer = {"statusCode": 200, "isBase64Encoded": True, "body": encoded}
+    headers = {"Accept": accept} if accept else {}
+    response = _call(_client(runtime), built["api"], "GET", "/v1/health", headers=headers)
+    assert response.status_code == 200
+    assert response.get_data() == (payload if decoded else encoded.encode())
+
+
+def test_a_root_proxy_does_not_take_paths_under_a_specific_sibling(aws):
+    """AWS: "When a proxy resource has non-proxy siblings, the sibling resources are excluded from
+    the representation of the proxy resource. For the preceding examples, /{proxy+} refers to any
+    resources under the root resource except for the /parent[/*] resources."
+    (api-gateway-method-settings-method-request.html)."""
+    built = _api()
+    apigw = boto3.client("apigateway", region_name=REGION)
+    proxy = apigw.create_resource(restApiId=built["api"], parentId=built["root"], pathPart="{proxy+}")["id"]
+    apigw.put_method(restApiId=built["api"], resourceId=proxy, httpMethod="ANY", authorizationType="NONE")
+    _integrate(built, proxy, "ANY")
+    _redeploy(built)
+    client = _client(FakeRuntime())
+    caught = _call(client, built["api"], "GET", "/v1/elsewhere/deep")
+    assert caught.status_code == 200
+    event = caught.json["event"]
+    assert (event["resource"], event["pathParameters"]) == ("/{proxy+}", {"proxy": "elsewhere/deep"})
+    assert _call(client, built["api"], "GET", "/v1/health").json["event"]["resource"] == "/health"
+    for path in ("/v1/health/extra", "/v1/payments/p1/extra"):
+        response = _call(client, built["api"], "GET", path, headers={"x-api-key": KEY_VALUE})
+        assert (response.status_code, response.json) == (403, {"error": "Missing Authentication Token"}), path
+
+
+def test_the_accounts_default_throttle_is_shared_by_every_stage_in_the_region(aws, monkeypatch):
+    """AWS: "By default, API Gateway limits the steady-state requests per second (RPS) across all
+    APIs within an AWS account, per Region" (api-gateway-request-throttling.html). (The account's
+    limits made small; the clock stopped, so no token comes back.)"""
+    monkeypatch.setattr(apigateway, "ACCOUNT_LIMITS", (1.0, 2.0), raising=False)
+    built = _api()
+    apigw = boto3.client("apigateway", region_name=REGION)
+    deployment = apigw.get_stage(restApiId=built["api"], stageName="v1")["deploymentId"]
+    apigw.create_stage(restApiId=built["api"], stageName="v2", deploymentId=deployment)
+    gateway = Gateway(invoke=FakeRuntime(), clock=lambda: 0.0)
+    client = Client(lambda environ, start: gateway.handle(REGION, _request(environ))(environ, start))
+    statuses = [
+        _call(client, built["api"], "GET", f"/{stage}/health").status_code
+        for stage in ("v1", "v2", "v1", "v2")
+    ]
+    assert statuses == [200, 200, 429, 429]
+
+
+def test_the_accounts_default_throttle_is_lower_in_the_documented_regions():
+    """AWS: "For the following Regions, the default throttle quota is 2500 RPS and the default burst
+    quota is 1250 RPS: Africa (Cape Town), Europe (Milan), Asia Pacific (Jakarta) ..." (limits.html)."""
+    assert apigateway.account_limits("ap-southeast-3") == (2_500.0, 1_250.0)
+    assert apigateway.account_limits(REGION) == (10_000.0, 5_000.0)
