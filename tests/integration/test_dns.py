@@ -134,14 +134,23 @@ def test_the_primary_record_also_follows_the_data_plane_switch(
     assert calculated["HealthThreshold"] == len(children) == 2
     assert deployment.outputs["primary_health_check_id"] in children
     (switch_id,) = [c for c in children if c != deployment.outputs["primary_health_check_id"]]
-    switch = route53.get_health_check(HealthCheckId=switch_id)["HealthCheck"]["HealthCheckConfig"]
+    held = route53.get_health_check(HealthCheckId=switch_id)["HealthCheck"]
+    switch = held["HealthCheckConfig"]
     described = json.loads(deployment.outputs["failover_switch"])
     assert switch["Type"] == "CLOUDWATCH_METRIC"
     assert switch["AlarmIdentifier"] == {"Region": secondary_region, "Name": described["alarm_name"]}
-    assert switch["InsufficientDataHealthStatus"] == "Healthy"
+    # Without data Route 53 keeps the last status: one datapoint holds a failover (or a failback).
+    assert switch["InsufficientDataHealthStatus"] == "LastKnownStatus"
     (alarm,) = client("cloudwatch", secondary_region).describe_alarms(AlarmNames=[described["alarm_name"]])[
         "MetricAlarms"
     ]
     assert (alarm["Namespace"], alarm["MetricName"]) == (described["namespace"], described["metric"])
     assert alarm["Dimensions"] == [{"Name": k, "Value": v} for k, v in described["dimensions"].items()]
     assert (alarm["Threshold"], alarm["TreatMissingData"]) == (described["fail_over"], "ignore")
+    # What Route 53 evaluates is its copy of the alarm's criteria: the same as the alarm's now.
+    criteria = ("ComparisonOperator", "EvaluationPeriods", "MetricName", "Namespace", "Period", "Statistic")
+    assert held["CloudWatchAlarmConfiguration"] == {
+        **{name: alarm[name] for name in criteria},
+        "Threshold": alarm["Threshold"],
+        "Dimensions": alarm["Dimensions"],
+    }
