@@ -682,7 +682,13 @@ def measured_summary(m: dict[str, Any]) -> str:
         f"RTO {m['measured_rto_seconds']} s measured / {m['computed_rto_seconds']} s computed; "
         f"{m['failed_requests']} failed requests, {m['lost_writes']} of {m['acknowledged_writes']} "
         f"acknowledged writes lost, {m['unreplicated_at_fault']} unreplicated at the fault "
-        f"(RPO {m['rpo_seconds']} s), {m['conflicts']} conflicts, failback {m['failback_seconds']} s"
+        f"(RPO {m['rpo_seconds']} s), {m['conflicts']} conflicts, "
+        + (
+            f"held {m['hold_seconds']} s with {m['primary_answers_during_hold']} answers from the primary, "
+            if "hold_seconds" in m
+            else ""
+        )
+        + f"failback {m['failback_seconds']} s"
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from dr.report import GENERIC_REASON, build_report, main, render
+from dr.report import GENERIC_REASON, build_report, main, measured_summary, render
 from dr.stack import references
 
 SECONDARY_BUCKET = re.compile(r"aws_s3_bucket\.(receipts-secondary_bucket_[0-9A-F]{8})")
@@ -557,3 +557,24 @@ def test_a_game_day_report_is_shown_next_to_the_computed_figures(dev, tmp_path, 
     assert "region-loss  RTO 60.7 s measured / 90 s computed" in capsys.readouterr().out
     assert main([str(stack), "--out", str(out), "--gameday", str(tmp_path / "none.json")]) == 0
     assert "none yet: run make gameday-local" in capsys.readouterr().out
+
+
+def test_the_measured_line_says_how_long_the_failover_held_and_whether_the_primary_answered():
+    manual = {
+        "measured_rto_seconds": 60.3,
+        "computed_rto_seconds": 120,
+        "failed_requests": 0,
+        "acknowledged_writes": 336,
+        "lost_writes": 0,
+        "unreplicated_at_fault": 1,
+        "rpo_seconds": 0.4,
+        "conflicts": 0,
+        "hold_seconds": 600.2,
+        "primary_answers_during_hold": 0,
+        "failback_seconds": 67.9,
+    }
+    assert measured_summary(manual).endswith(
+        "0 conflicts, held 600.2 s with 0 answers from the primary, failback 67.9 s"
+    )
+    del manual["hold_seconds"]  # a report from before the hold
+    assert measured_summary(manual).endswith("0 conflicts, failback 67.9 s")
