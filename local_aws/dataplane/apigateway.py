@@ -108,6 +108,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from local_aws.dataplane import regions
+from local_aws.dataplane.lambda_runtime import FunctionThrottled
+from local_aws.patches._conditions import conditions_hold
 from local_aws.patches.apigateway_default_endpoint import default_endpoint_disabled
 from local_aws.patches.apigateway_deployment_snapshot import ApiSnapshot, GatewayResponse, Method, Resource
 
@@ -128,6 +130,9 @@ DEFAULT_RESPONSES: dict[str, tuple[int, str]] = {
 # gets 502 (https://docs.aws.amazon.com/apigateway/latest/developerguide/
 # handle-errors-in-lambda-integration.html, "Malformed Lambda proxy response").
 LAMBDA_ERROR = (502, "Internal server error")
+# Lambda refused the invocation (throttled): "If the Lambda API rejects the invocation request, API
+# Gateway returns a 500 error code" (https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html).
+LAMBDA_REFUSED = (500, "Internal server error")
 # REST API payloads are limited to 10 MB (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html).
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 # The account's throttle per Region (rate, burst), and the Regions whose default is lower (limits.html).
@@ -423,13 +428,19 @@ class Gateway:
             f"arn:aws:execute-api:{snapshot.region}:{snapshot.account_id}:{snapshot.api_id}/"
             f"{call.target.stage_name}/{call.request.method}{call.resource.path}"
         )
-        if not _may_invoke(self._lambda_policy(snapshot.account_id, snapshot.region, function), source_arn):
+        policy = self._lambda_policy(snapshot.account_id, snapshot.region, function)
+        if not _may_invoke(policy, source_arn, snapshot.account_id):
             # Execution log: "Invalid permissions on Lambda function".
             return errors.respond("API_CONFIGURATION_ERROR")
+        return self._call_function(call, function, integration.timeout_ms / 1000, errors)
+
+    def _call_function(self, call: Call, function: str, timeout: float, errors: _Errors) -> Response:
+        """The Lambda proxy call within the integration's timeout, and what the client gets."""
+        snapshot = call.target.snapshot
         event = proxy_event(call)
         try:
             invocation = _within(
-                integration.timeout_ms / 1000,
+                timeout,
                 lambda: self._invoke(
                     account_id=snapshot.account_id,
                     region=snapshot.region,
@@ -442,6 +453,8 @@ class Gateway:
             return errors.respond("INTEGRATION_TIMEOUT")
         except LookupError:  # the function is gone (lambda_runtime.FunctionNotFound)
             return errors.respond("API_CONFIGURATION_ERROR")
+        except FunctionThrottled:  # Lambda's TooManyRequestsException
+            return errors.lambda_error(LAMBDA_REFUSED)
         if invocation.status != "ok":
             return errors.lambda_error()
         return _proxy_response(invocation.payload, call, errors)
@@ -479,8 +492,8 @@ class _Errors:
         custom: GatewayResponse | None = responses.get(kind) or responses.get(family)
         return self._render(kind, status, message or default_message, custom)
 
-    def lambda_error(self) -> Response:
-        status, message = LAMBDA_ERROR
+    def lambda_error(self, answer: tuple[int, str] = LAMBDA_ERROR) -> Response:
+        status, message = answer
         custom = self.call.target.snapshot.gateway_responses.get("DEFAULT_5XX")
         return self._render("DEFAULT_5XX", status, message, custom)
 
@@ -611,9 +624,13 @@ def _validate(call: Call) -> tuple[str, str] | None:
     return None
 
 
-def _may_invoke(statements: list[dict[str, Any]], source_arn: str) -> bool:
+def _may_invoke(statements: list[dict[str, Any]], source_arn: str, account_id: str) -> bool:
     """The function's resource policy lets API Gateway invoke it for ``source_arn``
-    (https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway.html#apigateway-permissions)."""
+    (https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway.html#apigateway-permissions):
+    an Allow for ``apigateway.amazonaws.com`` and ``lambda:InvokeFunction`` whose every condition
+    holds for the request's ``aws:SourceArn`` and ``aws:SourceAccount`` (any other condition key
+    or operator never holds: patches/_conditions.py)."""
+    context = {"aws:sourcearn": source_arn, "aws:sourceaccount": account_id}
     for statement in statements:
         actions = statement.get("Action")
         actions = [actions] if isinstance(actions, str) else actions or []
@@ -624,21 +641,9 @@ def _may_invoke(statements: list[dict[str, Any]], source_arn: str) -> bool:
             continue
         if not any(a in ("lambda:InvokeFunction", "lambda:*") for a in actions):
             continue
-        conditions = statement.get("Condition") or {}
-        patterns = [
-            value
-            for operator, entries in conditions.items()
-            if operator in ("ArnLike", "ArnEquals", "StringLike", "StringEquals")
-            for key, value in entries.items()
-            if key.lower() == "aws:sourcearn"
-        ]
-        if not patterns or any(fnmatch.fnmatchcase(source_arn, p) for v in patterns for p in _listed(v)):
+        if conditions_hold(statement.get("Condition") or {}, context):
             return True
     return False
-
-
-def _listed(value: Any) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
 
 
 def request_context(call: Call) -> dict[str, Any]:

@@ -71,6 +71,7 @@ import threading
 import time
 import uuid
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,6 +93,15 @@ FUNCTION_ARN = re.compile(
 
 class FunctionNotFound(LookupError):
     """No such function in that account and region (Lambda's ResourceNotFoundException)."""
+
+
+class FunctionThrottled(Exception):
+    """The function already runs as many invocations as its reserved concurrency allows: Lambda
+    refuses the invocation (TooManyRequestsException, reason
+    ReservedFunctionConcurrentInvocationLimitExceeded). "Reserving concurrency both ensures that
+    your function has capacity to process the specified number of events simultaneously, and
+    prevents it from scaling beyond that level."
+    (https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionConcurrency.html)"""
 
 
 @dataclass(frozen=True)
@@ -261,6 +271,7 @@ class LambdaRuntime:
         self._work_dir = Path(work_dir)
         self._cond = threading.Condition()
         self._pools: dict[_Config, _Pool] = {}
+        self._running: Counter[str] = Counter()  # invocations in progress, by function ARN
         self._workers: set[_Worker] = set()
         self._closed = False
         self._unpack_lock = threading.Lock()
@@ -279,6 +290,20 @@ class LambdaRuntime:
         refusal = self._refusal(config, request_id)
         if refusal is not None:
             return refusal
+        reserved = function_obj.reserved_concurrency
+        with self._cond:
+            if reserved is not None and self._running[config.function_arn] >= int(reserved):
+                raise FunctionThrottled(f"{config.function_name} runs {reserved} of {reserved} reserved")
+            self._running[config.function_arn] += 1
+        try:
+            return self._invoke(config, function_obj, invoked_arn, event, request_id)
+        finally:
+            with self._cond:
+                self._running[config.function_arn] -= 1
+
+    def _invoke(
+        self, config: _Config, function_obj: Any, invoked_arn: str, event: dict[str, Any], request_id: str
+    ) -> Invocation:
         try:
             task_root = self._task_root(config.code_digest, function_obj.code_bytes)
         except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
@@ -315,6 +340,11 @@ class LambdaRuntime:
         else:
             self._discard(worker)
         return Invocation(result.status, result.payload, result.duration_ms, logs + result.logs)
+
+    def running(self, function_arn: str) -> int:
+        """How many invocations of the function are in progress."""
+        with self._cond:
+            return self._running[function_arn]
 
     def close(self) -> None:
         """Stop every worker (and what they started); later invocations raise RuntimeError."""

@@ -63,10 +63,11 @@ Replication (multi-Region eventual consistency, the default mode of version 2019
   ``EMULATOR_DDB_REPLICATION_LAG`` seconds (AWS seconds, default 1.0: AWS propagates a new
   item "usually within a second"), divided by ``EMULATOR_TIME_SCALE``.  A lag of 0
   applies it before the write returns (synchronous).
-* one API call is one record per destination: its items are applied there together, each
-  item replaced whole, and GetItem/Query/Scan run between records, so a read of the replica
-  never sees half of a write (AWS replicates the items of a transaction individually; the
-  emulator keeps them together).
+* each item is one record per destination, replaced whole there, and GetItem/Query/Scan run
+  between records: a read of the replica can see some of the items of one BatchWriteItem or
+  TransactWriteItems and not the others yet, as on AWS: "Transactional writes are not
+  replicated as a unit across Regions, meaning only some of the writes in a transaction may be
+  returned by read operations in other replicas at a given point in time." (V2globaltables_HowItWorks).
 * per source and destination region, records are applied in the order they were written.
   While either region is out (``OUTAGES``, ``make outage-local``) its records wait, none
   lost; they are applied, in order, once both regions are back.  That backlog is the RPO a
@@ -167,7 +168,7 @@ class Change:
 
 @dataclass
 class Record:
-    """One write (one API call) on its way from ``source`` to ``destination``."""
+    """One item's write on its way from ``source`` to ``destination``."""
 
     account_id: str
     source: str
@@ -338,7 +339,7 @@ class Write:
             return
         lag = replication_lag()
         due = time.monotonic() + lag
-        records: dict[tuple[str, str, str], Record] = {}
+        records: list[Record] = []
         for table, key in self.keys.values():
             group = _group(table)
             if group is None or group.tables.get(table.region_name) is not table:
@@ -346,11 +347,11 @@ class Write:
             item = table.get_item(*key)
             version = REPLICATOR.stamp(table.region_name)
             _versions(table)[key] = version
-            for peer in group.peers(table.region_name):
-                route = (table.account_id, table.region_name, peer.region_name)
-                record = records.setdefault(route, Record(*route, due=due))
+            for peer in group.peers(table.region_name):  # one record per item: replicated individually
+                record = Record(table.account_id, table.region_name, peer.region_name, due=due)
                 record.changes.append(Change(peer, key, copy.deepcopy(item), version))
-        for record in records.values():
+                records.append(record)
+        for record in records:
             REPLICATOR.send(record, lag)
 
 

@@ -20,18 +20,17 @@ Any other condition key or operator makes the statement not apply (never more le
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import json
-from typing import Any
 
 from moto.route53.exceptions import Route53ClientError
 from moto.route53.models import QueryLoggingConfig, Route53Backend
 
+from local_aws.patches._conditions import as_list, conditions_hold, matches
+
 LOGS_REGION = "us-east-1"
 PRINCIPAL = "route53.amazonaws.com"
 ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
-OPERATORS = {"StringEquals", "StringLike", "ArnEquals", "ArnLike"}
 
 
 class InsufficientCloudWatchLogsResourcePolicy(Route53ClientError):
@@ -43,50 +42,28 @@ class InsufficientCloudWatchLogsResourcePolicy(Route53ClientError):
         )
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _matches(pattern: str, value: str, *, wildcards: bool) -> bool:
-    return fnmatch.fnmatchcase(value, pattern) if wildcards else value == pattern
-
-
-def _conditions_hold(condition: dict[str, Any], context: dict[str, str]) -> bool:
-    for operator, block in condition.items():
-        if operator not in OPERATORS:
-            return False
-        for key, expected in block.items():
-            actual = context.get(key.lower())
-            wildcards = operator.endswith("Like")
-            if actual is None or not any(
-                _matches(str(e), actual, wildcards=wildcards) for e in _as_list(expected)
-            ):
-                return False
-    return True
-
-
 def allows(policy_document: str, log_group_arn: str, context: dict[str, str]) -> bool:
     """Whether one resource policy lets Route 53 create streams in and write to the group."""
     try:
-        statements = _as_list(json.loads(policy_document).get("Statement", []))
+        statements = as_list(json.loads(policy_document).get("Statement", []))
     except (ValueError, AttributeError):
         return False
     granted: set[str] = set()
     stream = f"{log_group_arn}:log-stream:any"
     for statement in statements:
         principal = statement.get("Principal", {})
-        services = _as_list(principal.get("Service", [])) if isinstance(principal, dict) else []
+        services = as_list(principal.get("Service", [])) if isinstance(principal, dict) else []
         if statement.get("Effect") != "Allow" or PRINCIPAL not in services:
             continue
-        if not _conditions_hold(statement.get("Condition", {}), context):
+        if not conditions_hold(statement.get("Condition", {}), context):
             continue
-        resources = [str(r) for r in _as_list(statement.get("Resource", []))]
+        resources = [str(r) for r in as_list(statement.get("Resource", []))]
         if not any(
-            _matches(r, target, wildcards=True) for r in resources for target in (log_group_arn, stream)
+            matches(r, target, wildcards=True) for r in resources for target in (log_group_arn, stream)
         ):
             continue
         for action in ACTIONS:
-            if any(_matches(str(a), action, wildcards=True) for a in _as_list(statement.get("Action", []))):
+            if any(matches(str(a), action, wildcards=True) for a in as_list(statement.get("Action", []))):
                 granted.add(action)
     return granted == set(ACTIONS)
 

@@ -26,6 +26,7 @@ from werkzeug.test import Client
 from lib.api_contract import CREATE_PAYMENT_SCHEMA
 from local_aws.dataplane import apigateway, regions
 from local_aws.dataplane.apigateway import Gateway, Listeners, TokenBucket
+from local_aws.dataplane.lambda_runtime import FunctionThrottled
 from local_aws.patches import apply_all
 
 REGION = "us-east-1"
@@ -332,6 +333,27 @@ def test_a_permission_for_another_api_or_method_does_not_count(aws):
 
 
 @pytest.mark.parametrize(
+    ("account", "allowed"), [(ACCOUNT, True), ("210987654321", False)], ids=["this account", "another"]
+)
+def test_a_permission_holds_only_when_all_its_conditions_do(aws, account, allowed):
+    """A resource policy's conditions are ANDed (IAM condition logic): a permission also
+    conditioned on aws:SourceAccount grants nothing to an API of another account; one with a
+    condition key the emulator cannot evaluate grants nothing either (stricter, never lenient)."""
+    built = _api(permission=False)
+    lam = boto3.client("lambda", region_name=REGION)
+    lam.add_permission(
+        FunctionName="payments",
+        StatementId="FromThisApi",
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+        SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{built['api']}/*",
+        SourceAccount=account,
+    )
+    client = _client(FakeRuntime())
+    assert (_call(client, built["api"], "GET", "/v1/health").status_code == 200) is allowed
+
+
+@pytest.mark.parametrize(
     "answer",
     [
         Invocation("error", {"errorMessage": "boom", "errorType": "Exception"}),
@@ -349,6 +371,18 @@ def test_a_failing_timed_out_or_malformed_function_is_a_502_that_leaks_nothing(a
     assert response.status_code == 502
     assert response.json == {"message": "Internal server error"}
     assert "boom" not in response.get_data(as_text=True)
+
+
+def test_a_throttled_function_is_a_500(aws):
+    """ "If the Lambda API rejects the invocation request, API Gateway returns a 500 error code"
+    (services-apigateway-errors.html): Lambda refused it for its reserved concurrency."""
+    built = _api()
+
+    def throttled(**_: Any) -> Invocation:
+        raise FunctionThrottled("payments runs 1 of 1 reserved")
+
+    response = _call(_client(throttled), built["api"], "GET", "/v1/health")
+    assert (response.status_code, response.json) == (500, {"message": "Internal server error"})
 
 
 def test_the_proxy_response_maps_status_headers_and_body(aws):

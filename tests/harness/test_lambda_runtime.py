@@ -29,12 +29,13 @@ import pytest
 from local_aws.dataplane.lambda_runtime import (
     MAX_WORKERS_PER_FUNCTION,
     FunctionNotFound,
+    FunctionThrottled,
     Invocation,
     LambdaRuntime,
 )
 from local_aws.dataplane.lambda_worker import marshal
 from local_aws.handler_loader import HANDLER_PATH, proxy_event
-from tests.harness.conftest import boto
+from tests.harness.conftest import boto, wait_for
 
 ACCOUNT = "123456789012"  # moto's default account
 EAST, WEST = "us-east-1", "us-west-2"
@@ -585,3 +586,44 @@ def test_the_project_handler_answers_health(runtime, deploy, client):
     assert json.loads(result.payload["body"]) == {"status": "ok", "region": EAST, "role": "primary"}
     access = [json.loads(line) for line in result.logs.splitlines() if '"access"' in line]
     assert [(a["route"], a["status"]) for a in access] == [("/health", 200)]
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+def test_reserved_concurrency_throttles_the_invocation_beyond_it(runtime, deploy, client):
+    """ "Reserving concurrency ... prevents it from scaling beyond that level"
+    (API_PutFunctionConcurrency): with 1 reserved and one invocation running, the next one is
+    refused (Lambda's TooManyRequestsException), not queued; 0 reserved refuses every one."""
+    deploy(
+        "slow",
+        {
+            "app.py": """
+                import time
+
+                def handler(event, context):
+                    time.sleep(event.get("sleep", 0))
+                    return {"ok": True}
+            """
+        },
+    )
+    lam = client("lambda")
+    lam.put_function_concurrency(FunctionName="slow", ReservedConcurrentExecutions=1)
+    assert _invoke(runtime, "slow").status == "ok"  # warm, and nothing else running
+    first = threading.Thread(target=_invoke, args=(runtime, "slow", {"sleep": 2}))
+    first.start()
+    try:
+        wait_for("the first one running", lambda: runtime.running(_arn(lam, "slow")) == 1)
+        with pytest.raises(FunctionThrottled):
+            _invoke(runtime, "slow")
+    finally:
+        first.join()
+    assert _invoke(runtime, "slow").status == "ok"  # the slot is free again
+
+    lam.put_function_concurrency(FunctionName="slow", ReservedConcurrentExecutions=0)
+    with pytest.raises(FunctionThrottled):
+        _invoke(runtime, "slow")
+
+
+def _arn(lam: Any, name: str) -> str:
+    return lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]

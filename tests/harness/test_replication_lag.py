@@ -170,6 +170,22 @@ def test_a_cancelled_transaction_replicates_nothing(global_table):
     assert _ids(ddb, EAST) == _ids(ddb, WEST) == []
 
 
+def test_a_transactions_items_replicate_one_by_one(global_table):
+    """ "Transactional writes are not replicated as a unit across Regions, meaning only some of
+    the writes in a transaction may be returned by read operations in other replicas at a given
+    point in time." (V2globaltables_HowItWorks): each item is its own record, so a reader of the
+    replica can be served between them."""
+    ddb = global_table
+    OUTAGES.set(WEST, True)
+    ddb[EAST].transact_write_items(
+        TransactItems=[{"Put": {"TableName": TABLE, "Item": _payment(f"p-{n}")}} for n in (1, 2)]
+    )
+    assert dynamodb_global_tables.flush() == 2
+    assert dynamodb_global_tables.pending() == {WEST: 2}  # two records, not one for the call
+    OUTAGES.set(WEST, False)
+    _eventually(lambda: _ids(ddb, WEST) == ["p-1", "p-2"], "both items in us-west-2")
+
+
 def test_writes_made_before_the_primarys_outage_wait_for_it_to_return(global_table):
     ddb = global_table
     ddb[EAST].put_item(TableName=TABLE, Item=_payment("p-1"))
