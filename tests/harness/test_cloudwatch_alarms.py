@@ -496,6 +496,15 @@ def test_metric_math_and_composite_alarms_are_left_as_moto_keeps_them(cloudwatch
     assert _state(cloudwatch, "switch") == ALARM
 
 
+def test_alarms_on_dynamodb_metrics_always_ignore_missing_data(cloudwatch, evaluator, clock):
+    """ "Alarms that evaluate metrics in the AWS/DynamoDB namespace always ignore missing data even
+    if you choose a different option for TreatMissingData." (PutMetricAlarm)"""
+    _alarm(cloudwatch, "ddb", Namespace="AWS/DynamoDB", TreatMissingData="breaching")
+    _alarm(cloudwatch, "other", TreatMissingData="breaching")
+    _evaluate(evaluator, clock, 301)  # no data at all
+    assert _states(cloudwatch, ["ddb", "other"]) == {"ddb": INSUFFICIENT_DATA, "other": ALARM}
+
+
 def test_a_region_out_is_not_evaluated_until_restored(cloudwatch, evaluator, clock):
     _alarm(cloudwatch, "switch")
     _evaluate(evaluator, clock, 5)

@@ -539,6 +539,24 @@ def test_failover_evaluates_the_alias_target(dns_server, route53):
     assert answer.ttl == 60 / SCALE  # an alias to a record in the zone takes that record's TTL
 
 
+def test_dns_keeps_answering_while_a_region_is_out(dns_server, route53):
+    """Undocumented, assumed: Route 53's DNS is a global service that a regional outage does not
+    take down; the outage shows through health checks, not through the name servers."""
+    from local_aws.dataplane import regions
+
+    _records(
+        route53,
+        _zone(route53),
+        {"Name": f"www.{ZONE}", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "192.0.2.7"}]},
+    )
+    regions.OUTAGES.set(EAST, True)
+    try:
+        assert _a_records(_query(dns_server, f"www.{ZONE}"), f"www.{ZONE}")[0] == ["192.0.2.7"]
+        assert dns_server.resolve(EAST_API).addresses == [address_of(EAST)]
+    finally:
+        regions.OUTAGES.set(EAST, False)
+
+
 def test_records_cname_chains_and_aliases(dns_server, route53):
     zone_id = _zone(route53)
     _records(
