@@ -9,6 +9,7 @@
 #   EMULATOR_STATE_DIR      pid file + moto.log          (default .local-aws, repo-relative)
 #   EMULATOR_START_TIMEOUT  seconds to wait for ready    (default 30)
 #   EMULATOR_TIME_SCALE     health-check intervals and DNS TTLs run this many times faster (default 1)
+#   EMULATOR_ADDRESSES      loopback block 127.X.Y of the regions' APIs and DNS (default 127.0.0)
 #   PYTHON                  interpreter with moto[server] (default .venv/bin/python)
 set -euo pipefail
 

@@ -5,9 +5,9 @@
     python -m local_aws.endpoints api-key    the client API key's value (from the emulator)
 
 ``make deploy-local`` runs ``write``. Each region's stage answers on its own loopback address
-(local_aws/dataplane/regions.py) at the emulator's port; the failover name resolves through
-the emulator's DNS server (UDP, same port) to whichever region Route 53's records and health
-checks choose.
+at the emulator's port, and the failover name resolves through the emulator's DNS server (UDP,
+same port) to whichever region Route 53's records and health checks choose; both addresses are
+the running emulator's own (its status endpoint: ``EMULATOR_ADDRESSES`` picks its block).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from botocore.config import Config
 
 from cli.outputs_file import OutputsError, load_outputs, region_of
 from local_aws import emulator
-from local_aws.dataplane import regions
+from local_aws.dataplane import control
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
@@ -37,31 +37,26 @@ NEEDED = (
 STAGE_URL_PATH = "/restapis/{api}/{stage}/_user_request_"
 
 
-def emulator_port(env: dict[str, str] | None = None) -> int:
-    """The emulator's port (its endpoint URL, as ``emulator.sh env`` prints it)."""
-    url = emulator.endpoint_env(env)["AWS_ENDPOINT_URL"]
-    port = urlsplit(url).port
-    if port is None:
-        raise ValueError(f"the emulator's endpoint {url} names no port")
-    return port
-
-
-def local_endpoints(outputs: dict[str, Any], port: int) -> dict[str, Any]:
-    """The stage base URLs reachable from this machine, the failover URL and the DNS server."""
+def local_endpoints(outputs: dict[str, Any], status: dict[str, Any]) -> dict[str, Any]:
+    """The stage base URLs reachable from this machine, the failover URL and the DNS server, from
+    the running emulator's ``status`` (``dataplane/control.status``: its port, its DNS server and
+    each region's API address)."""
+    port, addresses = int(status["port"]), status["api_addresses"]
     endpoints: dict[str, Any] = {}
     for role in ROLES:
         url = urlsplit(outputs[f"{role}_api_endpoint"])  # https://{api}.execute-api.{region}.amazonaws.com/v1
         api = (url.hostname or "").split(".", 1)[0]
         stage = url.path.strip("/")
         region = region_of(outputs[f"{role}_kms_key_arn"])
-        address = regions.address_of(region)
+        if region not in addresses:
+            raise LookupError(f"the emulator serves no API address for {region}")
         stage_path = STAGE_URL_PATH.format(api=api, stage=stage)
-        endpoints[f"{role}_api_url"] = f"http://{address}:{port}{stage_path}"
+        endpoints[f"{role}_api_url"] = f"http://{addresses[region]}:{port}{stage_path}"
         endpoints[f"{role}_region"] = region
-        endpoints[f"{role}_address"] = address
+        endpoints[f"{role}_address"] = addresses[region]
     name = outputs.get("failover_domain_name") or ""
     endpoints["failover_api_url"] = f"http://{name}:{port}" if name else ""
-    endpoints["dns_server"] = f"127.0.0.1:{port}"
+    endpoints["dns_server"] = str(status["dns"]).removesuffix("/udp")
     return endpoints
 
 
@@ -93,13 +88,14 @@ def curl_commands(endpoints: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def resolve(name: str, port: int) -> list[str]:
-    """Ask the emulator's DNS server (UDP) for the A records of ``name``."""
+def resolve(name: str, dns_server: str) -> list[str]:
+    """Ask the emulator's DNS server (UDP, ``address:port``) for the A records of ``name``."""
     import dns.rcode  # noqa: PLC0415 - only for this command
 
     from cli.api_client import ask  # noqa: PLC0415
 
-    answer = ask(name, "127.0.0.1", port, timeout=3)
+    address, _, port = dns_server.rpartition(":")
+    answer = ask(name, address, int(port), timeout=3)
     if answer.rcode() != dns.rcode.NOERROR:
         raise LookupError(f"{name}: {dns.rcode.to_text(answer.rcode())} from the emulator's DNS server")
     addresses = [item.to_text() for rrset in answer.answer for item in rrset if rrset.rdtype == 1]
@@ -143,16 +139,16 @@ def main(argv: list[str] | None = None) -> int:
     if not emulator.running():
         parser.error("the local emulator is not running: run `make deploy-local` first")
     env = emulator.endpoint_env()
-    port = emulator_port()
     try:
+        status = control.status(env["AWS_ENDPOINT_URL"])
         if args.command == "resolve":
-            print(resolve(args.name, port)[0])
+            print(resolve(args.name, str(status["dns"]).removesuffix("/udp"))[0])
             return 0
         outputs = load_outputs(args.outputs, list(NEEDED))
         if args.command == "api-key":
             print(api_key_value(outputs, {**os.environ, **env}))
             return 0
-        endpoints = local_endpoints(outputs, port)
+        endpoints = local_endpoints(outputs, status)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(endpoints, indent=2, sort_keys=True) + "\n")
         print(f"Local endpoints ({args.out}):")

@@ -41,8 +41,9 @@ from dr.report import measured_summary
 from lib.ci_bootstrap_config import PLAN, PREVIEW, RELEASE, role_name
 from lib.config import ConfigError, StackConfig
 from local_aws import ci_role_check
+from local_aws.dataplane import control
 from local_aws.emulator import SCRIPT, parse_exports
-from local_aws.endpoints import LOCAL_ENDPOINTS, curl_commands, emulator_port, local_endpoints
+from local_aws.endpoints import LOCAL_ENDPOINTS, curl_commands, local_endpoints
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -510,7 +511,7 @@ On real AWS (make deploy), with the same outputs:
 def write_endpoints(p: Pipeline, *, quiet: bool = False) -> None:
     """cfn-outputs/local-endpoints.json (beside the outputs) and the curl commands that reach
     the local stages."""
-    endpoints = local_endpoints(load_outputs(p.flat_outputs), emulator_port(p.base_env))
+    endpoints = local_endpoints(load_outputs(p.flat_outputs), control.status(p.env["AWS_ENDPOINT_URL"]))
     out = p.flat_outputs.parent / LOCAL_ENDPOINTS.name
     out.write_text(json.dumps(endpoints, indent=2, sort_keys=True) + "\n")
     if quiet:

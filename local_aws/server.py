@@ -20,7 +20,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from local_aws.dataplane.regions import time_scale
+from local_aws.dataplane.regions import address_block, time_scale
 
 if TYPE_CHECKING:
     from local_aws.dataplane.plane import DataPlane
@@ -84,6 +84,7 @@ def main() -> None:
     host = os.environ.get("EMULATOR_HOST", DEFAULT_HOST)
     try:
         scale = time_scale()
+        address_block()
     except ValueError as error:
         sys.exit(f"local_aws: {error}")
     applied = apply_patches()

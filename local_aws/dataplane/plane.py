@@ -3,8 +3,9 @@
 One port for everything, as the emulator's (``EMULATOR_PORT``, default 4566):
 
 - 127.0.0.1:<port> TCP: moto (the control plane) and the data plane's own endpoints below;
-- 127.0.0.1:<port> UDP: the DNS server (the hosted zones, failover by the checkers' verdicts);
-- 127.0.0.2:<port>, 127.0.0.3:<port>, ...: each region's API Gateway stages (regions.py).
+- <block>.1:<port> UDP: the DNS server (the hosted zones, failover by the checkers' verdicts);
+- <block>.2:<port>, <block>.3:<port>, ...: each region's API Gateway stages (regions.py); the
+  block is ``EMULATOR_ADDRESSES`` (default 127.0.0), so emulators side by side never share one.
 
 Endpoints on the control port: ``GET /_local_aws/dataplane`` (what is served, which regions
 are out, the health checkers' verdicts) and ``POST /_local_aws/outage`` with
@@ -43,7 +44,7 @@ class DataPlane:
         self.listeners = Listeners(self.gateway, port, regions.REGIONS)
         # Each needs the other: DNS answers by the checkers' verdicts; the checkers find their
         # targets through DNS (UDP only: moto holds TCP on this port).
-        self.dns = DnsServer(host="127.0.0.1", port=port, health=self._healthy, scale=scale)
+        self.dns = DnsServer(host=regions.dns_address(), port=port, health=self._healthy, scale=scale)
         self.checkers = HealthCheckers(port=port, resolve=self.dns.lookup, scale=scale)
         self.alarms = AlarmEvaluator(scale=scale)
         self._lock = threading.Lock()
@@ -79,7 +80,7 @@ class DataPlane:
         return {
             "port": self.port,
             "time_scale": self.scale,
-            "dns": f"127.0.0.1:{self.port}/udp",
+            "dns": f"{regions.dns_address()}:{self.port}/udp",
             "regions_out": regions.OUTAGES.down(),
             "api_addresses": {r: regions.address_of(r) for r in self.listeners.serving()},
         }

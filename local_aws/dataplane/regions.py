@@ -2,8 +2,13 @@
 
 Each AWS region's APIs answer on a loopback address of their own, all on one port (the
 emulator's), so that what DNS answers decides where a client's request goes, as on AWS:
-us-east-1 on 127.0.0.2, us-west-2 on 127.0.0.3, and so on in the order of ``REGIONS``.
-127.0.0.1 stays moto's control plane.
+us-east-1 on 127.0.0.2, us-west-2 on 127.0.0.3, and so on in the order of ``REGIONS``; the DNS
+server answers on 127.0.0.1 (UDP, the same port), where moto is the control plane (TCP).
+
+Emulators side by side each take a block of their own (``EMULATOR_ADDRESSES``, the first three
+octets, default ``127.0.0``): with ``127.0.7`` the regions answer on 127.0.7.2, 127.0.7.3, ...
+and DNS on 127.0.7.1, so one emulator's DNS never sends a client to another's APIs, even at the
+same port. moto stays on 127.0.0.1 at the emulator's own port.
 """
 
 from __future__ import annotations
@@ -45,7 +50,30 @@ REGIONS = (
     "ca-west-1",
     "mx-central-1",
 )
-FIRST_HOST = 2  # 127.0.0.1 is moto's control plane
+FIRST_HOST = 2  # <block>.1 is the DNS server (and, in the default block, moto's control plane)
+DEFAULT_BLOCK = "127.0.0"
+_BLOCK = re.compile(r"^127\.(?P<b>\d{1,3})\.(?P<c>\d{1,3})$")
+
+
+def address_block(environ: dict[str, str] | None = None) -> str:
+    """``EMULATOR_ADDRESSES``: the loopback /24 this emulator's regions and DNS answer in."""
+    raw = (os.environ if environ is None else environ).get("EMULATOR_ADDRESSES") or DEFAULT_BLOCK
+    match = _BLOCK.match(raw)
+    if match is None or max(int(match["b"]), int(match["c"])) > 255:
+        raise ValueError(f"EMULATOR_ADDRESSES must be a loopback block 127.X.Y (X, Y 0-255), got {raw!r}")
+    return raw
+
+
+try:
+    BLOCK = address_block()
+except ValueError:  # the server refuses it at start with one line (server.main); clients fall back
+    BLOCK = DEFAULT_BLOCK
+
+
+def dns_address() -> str:
+    """Where this emulator's DNS server answers (UDP, on the emulator's port)."""
+    return f"{BLOCK}.1"
+
 
 # {api-id}.execute-api.{region}.amazonaws.com (an API's default endpoint) and
 # d-{id}.execute-api.{region}.amazonaws.com (a regional custom domain's target).
@@ -56,13 +84,13 @@ def address_of(region: str) -> str:
     """The loopback address that serves ``region``'s data plane."""
     if region not in REGIONS:
         raise ValueError(f"no loopback address for region {region!r}")
-    return f"127.0.0.{FIRST_HOST + REGIONS.index(region)}"
+    return f"{BLOCK}.{FIRST_HOST + REGIONS.index(region)}"
 
 
 def region_at(address: str) -> str | None:
     """The region whose data plane answers on ``address`` (None: not a region's address)."""
     prefix, _, host = address.rpartition(".")
-    if prefix != "127.0.0" or not host.isdigit():
+    if prefix != BLOCK or not host.isdigit():
         return None
     index = int(host) - FIRST_HOST
     return REGIONS[index] if 0 <= index < len(REGIONS) else None
