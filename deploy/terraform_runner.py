@@ -280,10 +280,12 @@ class Runner:
         return returncode, output
 
     def synth(self) -> None:
-        """``python main.py`` (it validates the configuration before the provider import)."""
+        """``python main.py`` (it validates the configuration before the provider import), once
+        per input (deploy/synth.py: a content-keyed cache)."""
         python = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
         env = {**self.env, "CDKTF_OUTDIR": str(self.outdir)}
-        _, output = self.logged("synth.log", [python, str(ROOT / "main.py")], ok_codes=(0, 2), env=env)
+        command = [python, "-m", "deploy.synth", "--outdir", str(self.outdir)]
+        _, output = self.logged("synth.log", command, ok_codes=(0, 2), env=env)
         if "error: Invalid stack configuration" in output:
             raise RunError(" ".join(output.split("error: ", 1)[1].split()))
         if not (self.stack_dir / "cdk.tf.json").exists():

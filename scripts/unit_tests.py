@@ -45,6 +45,7 @@ STACKLESS = [
     "tests/unit/test_ci_target.py",
     "tests/unit/test_workflows.py",
     "tests/unit/test_ci_role_check.py",
+    "tests/unit/test_synth.py",
 ]
 USES_HYPOTHESIS = re.compile(r"^(?:from|import) hypothesis\b", re.MULTILINE)
 COVERAGE_DATA = ROOT / ".coverage"
