@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from cli.api_client import resolve
 from cli.outputs_file import load_outputs
 from cli.steps import TimedSteps
 from deploy.terraform_runner import LocalState, RunError, Runner
@@ -211,6 +212,28 @@ class Pipeline(TimedSteps):
             )
             raise PipelineError("cdk.tf.json differs with emulator settings:\n" + "\n".join(list(diff)[:30]))
         self.facts["synth identity"] = f"identical ({len(deployed)} bytes)"
+
+    def own_addresses(self) -> None:
+        """The failover name and both regional API names resolve, through this emulator's DNS,
+        into this emulator's address block, and nothing else listens there at its port."""
+        status = control.status(self.env["AWS_ENDPOINT_URL"])
+        block = str(status["dns"]).rsplit(".", 1)[0]
+        outputs = load_outputs(self.flat_outputs)
+        names = [
+            urlsplit(outputs[f"{role}_api_endpoint"]).hostname or "" for role in ("primary", "secondary")
+        ]
+        if outputs.get("failover_domain_name"):
+            names.append(str(outputs["failover_domain_name"]))
+        dns_host, _, dns_port = str(status["dns"]).removesuffix("/udp").rpartition(":")
+        answers = {name: resolve(name, dns_host, int(dns_port)) for name in names}
+        strays = {
+            name: found
+            for name, found in answers.items()
+            if not all(a.startswith(f"{block}.") for a in found)
+        }
+        if strays or not all(answers.values()):
+            raise PipelineError(f"answers outside {block}.x: {strays or answers}")
+        self.facts["own addresses"] = f"{len(names)} names answer in {block}.x only"
 
     def integration_tests(self) -> None:
         env = {**self.env, "FLAT_OUTPUTS": str(self.flat_outputs)}
@@ -444,6 +467,46 @@ def cmd_test(p: Pipeline) -> int:
     return 0
 
 
+def cmd_twin(p: Pipeline) -> int:
+    """A second deployment of the same suffix as ``make test-e2e``'s, in an emulator of its own
+    (its EMULATOR_PORT, EMULATOR_ADDRESSES and state directory), beside it: deployed, its
+    integration tests run against it alone, destroyed, nothing left. Run at the same time as
+    the e2e pipeline (make test's lanes) it proves two emulators never see each other's
+    resources, requests or DNS answers: each deploys the same names, and each one's tests pass
+    against its own."""
+    with p.step("preflight: terraform, provider mirror, environment"):
+        p.preflight()
+        if p.emulator_running():
+            raise PipelineError(
+                f"an emulator is already running for {p.state_dir.relative_to(ROOT)}: stop it first"
+            )
+        shutil.rmtree(p.state_dir, ignore_errors=True)
+    with p.step(
+        f"start its own emulator (port {p.env['AWS_ENDPOINT_URL'].rsplit(':', 1)[1]}, addresses "
+        f"{p.base_env.get('EMULATOR_ADDRESSES', '127.0.0')}.x, time scale "
+        f"{p.base_env.setdefault('EMULATOR_TIME_SCALE', E2E_TIME_SCALE)})"
+    ):
+        p.start_emulator()
+    failure: RunError | None = None
+    try:
+        with p.step(f"deploy {p.stack} (synth + terraform apply)"):
+            p.deploy()
+            write_endpoints(p, quiet=True)
+        with p.step("its DNS answers its own addresses only"):
+            p.own_addresses()
+        with p.step("integration tests"):
+            p.integration_tests()
+    except RunError as error:
+        failure = error
+    finally:
+        p.teardown()
+    p.print_summary("twin deployment finished")
+    if failure is not None:
+        raise failure
+    shutil.rmtree(p.state_dir, ignore_errors=True)
+    return 0
+
+
 def check_ci_roles(p: Pipeline, calls: dict[str, Path]) -> None:
     """The CI bootstrap (synthesized for an example repository) against the provider's logs:
     the preview and release roles allow every call of the deploys and destroys, the plan role
@@ -529,7 +592,7 @@ def write_endpoints(p: Pipeline, *, quiet: bool = False) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("deploy", "destroy", "test"))
+    parser.add_argument("command", choices=("deploy", "destroy", "test", "twin"))
     parser.add_argument(
         "--state-dir",
         type=Path,
@@ -537,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
         "project (the chaos tests); with EMULATOR_PORT for its own emulator",
     )
     args = parser.parse_args(argv)
-    default = ROOT / ".local-aws" / ("e2e" if args.command == "test" else "")
+    default = ROOT / ".local-aws" / {"test": "e2e", "twin": "twin"}.get(args.command, "")
     state_dir = (args.state_dir or default).resolve()
     if not state_dir.is_relative_to(ROOT):
         parser.error(f"--state-dir must be inside the project ({ROOT})")
@@ -545,10 +608,13 @@ def main(argv: list[str] | None = None) -> int:
         # A test run (and an isolated one) keeps its outputs to itself: cfn-outputs/ belongs to
         # `make deploy-local`.
         outputs = (
-            state_dir / "flat-outputs.json" if args.command == "test" or args.state_dir else FLAT_OUTPUTS
+            state_dir / "flat-outputs.json"
+            if args.command in ("test", "twin") or args.state_dir
+            else FLAT_OUTPUTS
         )
         pipeline = Pipeline(state_dir, flat_outputs=outputs)
-        return {"deploy": cmd_deploy, "destroy": cmd_destroy, "test": cmd_test}[args.command](pipeline)
+        commands = {"deploy": cmd_deploy, "destroy": cmd_destroy, "test": cmd_test, "twin": cmd_twin}
+        return commands[args.command](pipeline)
     except RunError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
