@@ -33,7 +33,7 @@ RUN := pipenv run
 # CI=1: plain progress lines instead of a spinner redrawn with escape codes in logs.
 CDKTF := CI=1 cdktf
 
-.PHONY: help install terraform-config synth lint policy test-unit test-harness test-e2e chaos-local test \
+.PHONY: help install terraform-config synth lint policy test-unit test-harness test-e2e test-twin chaos-local test \
 	deploy-local destroy-local outage-local restore-local dr-report diagram gameday-local gameday bench bootstrap-plan bootstrap plan outputs test-integration deploy destroy clean
 
 help: ## list the targets
@@ -67,9 +67,10 @@ lint: policy ## ruff (lint + format), the policy scan and the GitHub workflows (
 	$(RUN) ruff format --check .
 	.venv-policy/bin/python -m scripts.lint_workflows
 
-policy: synth ## checkov on the synthesized dev stack, the prod profile and the CI bootstrap: 0 unexplained failures
+policy: install terraform-config ## checkov on the synthesized dev stack, the prod profile and the CI bootstrap: 0 unexplained failures
+	$(RUN) python -m deploy.synth --outdir cdktf.out
 	.venv-policy/bin/python scripts/policy_scan.py $(STACK_JSON) --checkov .venv-policy/bin/checkov
-	ENVIRONMENT=prod ENVIRONMENT_SUFFIX=prod CDKTF_OUTDIR=$(PROD_OUT) $(RUN) python main.py
+	ENVIRONMENT=prod ENVIRONMENT_SUFFIX=prod $(RUN) python -m deploy.synth --outdir $(PROD_OUT)
 	.venv-policy/bin/python scripts/policy_scan.py $(PROD_OUT)/stacks/TapStackprod/cdk.tf.json \
 		--checkov .venv-policy/bin/checkov
 	GITHUB_REPOSITORY=$(or $(GITHUB_REPOSITORY),example-org/payments-dr) $(RUN) python -m deploy.bootstrap synth
@@ -87,13 +88,19 @@ test-harness: install ## tests of the emulator harness's patches (in-process mot
 test-e2e: install terraform-config ## emulator: deploy -> integration tests -> drift check -> destroy -> leftover check
 	$(RUN) python -m local_aws.pipeline test
 
+# Beside test-e2e (make test runs them at once): the same suffix in an emulator of its own.
+TWIN_PORT ?= 4570
+TWIN_ADDRESSES ?= 127.0.40
+test-twin: install terraform-config ## a second deployment of the same suffix in an emulator of its own (port $$TWIN_PORT, addresses $$TWIN_ADDRESSES.x): deploy, its DNS answers only its addresses, integration tests, destroy
+	EMULATOR_PORT=$(TWIN_PORT) EMULATOR_ADDRESSES=$(TWIN_ADDRESSES) $(RUN) python -m local_aws.pipeline twin
+
 chaos-local: install terraform-config ## operator faults on the emulator: Ctrl-C mid deploy/redeploy/destroy, wrong config, killed game day, crashed emulator, port race
 	$(RUN) pytest tests/chaos -q -p no:cacheprovider -rA
 
-TEST_STAGES := lint test-unit test-harness test-e2e chaos-local
+TEST_LANES ?= 2
 
-test: ## the full suite (what .ci/run runs): each stage timed, stops at the first failure
-	$(HOST_PYTHON) -m scripts.make_stages $(TEST_STAGES)
+test: ## the full suite (what .ci/run runs): install, then every stage, the deploy-bound ones side by side in lanes (TEST_LANES chaos lanes); logs in .local-aws/make-test/
+	$(HOST_PYTHON) -m scripts.make_stages --lanes $(TEST_LANES)
 
 deploy-local: install terraform-config ## deploy to the local AWS emulator and print the outputs (safe to rerun)
 	$(RUN) python -m local_aws.pipeline deploy

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark the development loop and print medians and ratios measured in ONE run.
 
-    bench/bench.py [--repeat N] [--suite-repeat N] [--no-emulator] [--stages] [--out bench/results.json]
+    bench/bench.py [--repeat N] [--suite-repeat N] [--no-emulator] [--stages [--lanes 1,2,3,4]] [--out ...]
 
 Each measurement is a fresh process, and the cheap ones are interleaved round by round
 (A B D C, A B D C, ...) so that machine noise spreads over all of them alike:
@@ -11,13 +11,16 @@ Each measurement is a fresh process, and the cheap ones are interleaved round by
   C  the unit suite as `make test-unit` runs it (scripts/unit_tests.py: coverage, two lanes)
   D  `terraform validate` of the synthesized stack (after one untimed `terraform init`)
   E  `make deploy-local` (apply on the emulator) and `make destroy-local`, once each
-  F  with --stages: each stage of `make test` (TEST_STAGES in the Makefile), once, through
-     scripts/make_stages.py as `make test` runs them (about half an hour on 2 cores)
+  F  with --stages: `make test` once per --lanes value (default 2), through
+     scripts/make_stages.py as `make test` runs it: each stage's wall and CPU time and the
+     total (F_<stage>, F_cpu_<stage>, F_total; with several lane counts, each suffixed _L<n>)
 
-Every goal is a ratio to A, measured in the same run, so machine noise cancels: B/A <= 0.4
-(the synth imports only the provider modules lib/ uses: lib/fast_provider_import.py),
-C/A <= 2, E_deploy/A <= 4, E_destroy/A <= 2.5. Writes every sample, the medians, the ratios
-and the machine to --out. No test asserts timings: performance lives here.
+The goals: B/A <= 0.4 (the synth imports only the provider modules lib/ uses:
+lib/fast_provider_import.py) and C/A <= 2, ratios to A measured in the same run so that
+machine noise cancels; `make test` warm (installed, nothing deployed) <= 720 s. E/A is still
+measured and reported, no longer a goal (issue 23: the provider's fixed waits set its floor).
+Writes every sample, the medians, the ratios and the machine to --out. No test asserts
+timings: performance lives here.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
@@ -40,8 +42,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
 FAILURE_LOG = ROOT / ".cache" / "bench-failure.log"
 STACK_JSON = ROOT / "cdktf.out" / "stacks" / "TapStackdev" / "cdk.tf.json"
-GOALS = {"B/A": 0.4, "C/A": 2.0, "E_deploy/A": 4.0, "E_destroy/A": 2.5}
-MAKE_TEST_GOAL_SECONDS = 240  # issue 12: `make test`, warm, all stages, under 4 minutes
+GOALS = {"B/A": 0.4, "C/A": 2.0}
+RATIOS = (*GOALS, "E_deploy/A", "E_destroy/A")  # measured; E's goals retired in issue 23
+MAKE_TEST_GOAL_SECONDS = 720  # issue 23: `make test`, warm (installed, nothing deployed), 2 cores
 
 
 def environment() -> dict[str, str]:
@@ -77,22 +80,14 @@ def timed(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> float:
     return elapsed
 
 
-def test_stages() -> list[str]:
-    """`make test`'s stages, as the Makefile lists them."""
-    match = re.search(r"^TEST_STAGES := (.+)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
-    if not match:
-        raise SystemExit("error: no TEST_STAGES line in the Makefile")
-    return match.group(1).split()
-
-
-def stage_times(env: dict[str, str], work: Path) -> dict[str, float]:
-    """F: each stage once, output streamed (a failure stops the bench with its status)."""
-    out = work / "stages.json"
-    cmd = ["python3", "-m", "scripts.make_stages", "--json", str(out), *test_stages()]
+def stage_times(env: dict[str, str], work: Path, lanes: int) -> dict[str, Any]:
+    """F: `make test` once with ``lanes`` chaos lanes, as it runs (a failure stops the bench)."""
+    out = work / f"stages-{lanes}.json"
+    cmd = ["python3", "-m", "scripts.make_stages", "--lanes", str(lanes), "--json", str(out)]
     status = subprocess.run(cmd, cwd=ROOT, env=env, check=False).returncode
     if status != 0:
-        raise SystemExit(f"error: make test's stages failed (exit {status}); F not measured")
-    return json.loads(out.read_text())["stages"]
+        raise SystemExit(f"error: make test failed with {lanes} lanes (exit {status}); F not measured")
+    return json.loads(out.read_text())
 
 
 def node_version(env: dict[str, str]) -> str:
@@ -144,28 +139,27 @@ def measure(args: argparse.Namespace, env: dict[str, str]) -> dict[str, list[flo
             print(f"  {name} {samples[name][0]:7.2f} s", flush=True)
 
     if args.stages:
-        with tempfile.TemporaryDirectory(prefix="tap-bench-") as work:
-            stages = stage_times(env, Path(work))
-        for stage, seconds in stages.items():
-            samples[f"F_{stage}"] = [seconds]
-        samples["F_total"] = [sum(stages.values())]
+        for lanes in args.lanes:
+            suffix = f"_L{lanes}" if len(args.lanes) > 1 else ""
+            with tempfile.TemporaryDirectory(prefix="tap-bench-") as work:
+                record = stage_times(env, Path(work), lanes)
+            for stage, seconds in record["stages"].items():
+                samples[f"F_{stage}{suffix}"] = [seconds]
+                samples[f"F_cpu_{stage}{suffix}"] = [record["cpu"][stage]]
+            samples[f"F_total{suffix}"] = [record["total"]]
     return samples
 
 
 def summarize(samples: dict[str, list[float]], env: dict[str, str]) -> dict[str, Any]:
     medians = {name: statistics.median(values) for name, values in samples.items()}
     ratios = {
-        name: medians[name.split("/")[0]] / medians["A"] for name in GOALS if name.split("/")[0] in medians
+        name: medians[name.split("/")[0]] / medians["A"] for name in RATIOS if name.split("/")[0] in medians
     }
     goals: dict[str, dict[str, Any]] = {
         k: {"goal": v, "met": ratios[k] <= v} for k, v in GOALS.items() if k in ratios
     }
-    if "F_total" in medians:
-        ratios["F_total/A"] = medians["F_total"] / medians["A"]
-        goals["F_total"] = {
-            "goal_seconds": MAKE_TEST_GOAL_SECONDS,
-            "met": medians["F_total"] < MAKE_TEST_GOAL_SECONDS,
-        }
+    for name in [n for n in medians if n.startswith("F_total")]:
+        goals[name] = {"goal_seconds": MAKE_TEST_GOAL_SECONDS, "met": medians[name] <= MAKE_TEST_GOAL_SECONDS}
     return {
         "machine": {
             "cpus": os.cpu_count(),
@@ -191,9 +185,9 @@ def report(results: dict[str, Any]) -> None:
         goal = GOALS.get(name)
         verdict = f"   goal <= {goal}: {'met' if value <= goal else 'NOT met'}" if goal else ""
         print(f"  {name:<12} {value:5.2f}{verdict}")
-    if "F_total" in medians:
-        met = "met" if results["goals"]["F_total"]["met"] else "NOT met"
-        print(f"  make test {medians['F_total']:.0f} s   goal < {MAKE_TEST_GOAL_SECONDS} s: {met}")
+    for name in [n for n in medians if n.startswith("F_total")]:
+        met = "met" if results["goals"][name]["met"] else "NOT met"
+        print(f"  {name:<12} {medians[name]:.0f} s   goal <= {MAKE_TEST_GOAL_SECONDS} s: {met}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -201,11 +195,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="rounds of A, B and D (default 3)")
     parser.add_argument("--suite-repeat", type=int, default=2, help="runs of C, interleaved (default 2)")
     parser.add_argument("--no-emulator", action="store_true", help="skip E (deploy/destroy)")
-    parser.add_argument("--stages", action="store_true", help="also F: each stage of make test, once")
+    parser.add_argument("--stages", action="store_true", help="also F: make test, once per --lanes value")
+    parser.add_argument("--lanes", default="2", help="F: comma-separated chaos lane counts (default 2)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args(argv)
     if not 1 <= args.repeat <= 20 or not 1 <= args.suite_repeat <= args.repeat:
         parser.error("need 1 <= --suite-repeat <= --repeat <= 20")
+    try:
+        args.lanes = [int(n) for n in args.lanes.split(",")]
+    except ValueError:
+        parser.error(f"--lanes must be comma-separated numbers, got {args.lanes!r}")
+    if not all(1 <= n <= 8 for n in args.lanes):
+        parser.error("--lanes: each count between 1 and 8")
     if not PYTHON.is_file():
         parser.error(f"{PYTHON} missing: run `make install` first")
     if not shutil.which("terraform"):
