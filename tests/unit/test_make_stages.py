@@ -68,6 +68,7 @@ def test_the_plan_installs_first_then_runs_every_module_once_in_its_lanes(lanes)
         assert sorted(run) == on_disk  # every module, each once
     chaos = [job for job in jobs if job.stage == "chaos"]
     assert len(chaos) == min(lanes, len(list((ROOT / "tests" / "chaos").glob("test_*.py"))))
+    assert len({job.env["CHAOS_SEED"] for job in chaos}) == 1  # one seed replays every lane
 
 
 def test_modules_are_spread_longest_first_into_the_lane_that_ends_soonest():
