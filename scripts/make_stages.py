@@ -20,8 +20,9 @@ lanes, and how much the stages overlapped (``--json`` records the same).
 
 Ctrl-C (or SIGTERM/SIGHUP): every running job gets SIGINT in its own process group (pytest and
 the pipelines then undo what they started: deployments destroyed or left consistent, emulators
-stopped), is given ``STOP_GRACE`` seconds, then SIGTERM, then SIGKILL; then any emulator still
-running from ``.local-aws`` is stopped. Nothing is left running.
+stopped), is given ``STOP_GRACE`` seconds, then SIGTERM, then SIGKILL; then any emulator the
+run started that still runs from ``.local-aws`` is stopped (one running before the run, a
+``make deploy-local`` of the user's or another run's, is left alone). Nothing of it is left.
 
 With targets (``python3 -m scripts.make_stages lint test-unit``) it runs those ``make`` targets
 one after the other, as before. Standard library only: it runs before the project's environment
@@ -152,9 +153,15 @@ class Interrupted(Exception):
 
 
 class Runner:
-    def __init__(self, jobs: list[Job], *, logs: Path, cpu_slots: int, echo: bool) -> None:
+    def __init__(
+        self, jobs: list[Job], *, logs: Path, cpu_slots: int, echo: bool, state_root: Path | None = None
+    ) -> None:
         self.jobs, self.logs, self.cpu_slots, self.echo = jobs, logs, cpu_slots, echo
         self.t0 = time.monotonic()
+        # Emulators running before this run (a `make deploy-local` of the user's, another run's)
+        # are not this run's to stop.
+        self.state_root = state_root or ROOT / ".local-aws"
+        self.preexisting = set(emulator_pid_files(self.state_root))
         self.failures: list[Job] = []
         self._signal: int | None = None
 
@@ -286,7 +293,7 @@ class Runner:
                         except ChildProcessError:
                             job.status = -signum
                 time.sleep(POLL)
-        stop_emulators()
+        stop_emulators(self.state_root, exclude=self.preexisting)
 
     # -- the table ----------------------------------------------------------------------------
 
@@ -342,12 +349,18 @@ def _signal_group(job: Job, signum: int) -> None:
             os.killpg(job.proc.pid, signum)
 
 
-def stop_emulators(state_root: Path | None = None) -> list[str]:
-    """Stop every emulator still running from ``.local-aws/**`` (each by its own pid file: the
-    lanes' emulators have state directories of their own); the directories stopped."""
-    root = state_root or ROOT / ".local-aws"
+def emulator_pid_files(state_root: Path) -> list[Path]:
+    return sorted(state_root.glob("**/moto.pid"))
+
+
+def stop_emulators(state_root: Path, *, exclude: set[Path] | None = None) -> list[str]:
+    """Stop every emulator running from ``state_root/**`` (each by its own pid file: the lanes'
+    emulators have state directories of their own) but those in ``exclude``; the directories
+    stopped."""
     stopped = []
-    for pid_file in sorted(root.glob("**/moto.pid")):
+    for pid_file in emulator_pid_files(state_root):
+        if pid_file in (exclude or set()):
+            continue
         env = {**os.environ, "EMULATOR_STATE_DIR": str(pid_file.parent)}
         done = subprocess.run(
             [str(ROOT / "local_aws" / "emulator.sh"), "stop"], env=env, capture_output=True, check=False

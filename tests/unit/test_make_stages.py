@@ -37,7 +37,7 @@ def _py(code: str) -> list[str]:
 
 
 def _runner(tmp_path: Path, jobs: list[Job], cpu_slots: int = 1) -> Runner:
-    return Runner(jobs, logs=tmp_path / "logs", cpu_slots=cpu_slots, echo=False)
+    return Runner(jobs, logs=tmp_path / "logs", cpu_slots=cpu_slots, echo=False, state_root=tmp_path)
 
 
 # -- the plan --------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ print("started", flush=True)
 time.sleep(60)
 '''
 jobs = [Job(f"lane-{n}", "chaos", [sys.executable, "-c", child, f"{sys.argv[1]}/undone-{n}"]) for n in (1, 2)]
-runner = Runner(jobs, logs=Path(sys.argv[1]) / "logs", cpu_slots=1, echo=False)
+runner = Runner(jobs, logs=Path(sys.argv[1]) / "logs", cpu_slots=1, echo=False, state_root=Path(sys.argv[1]))
 status = runner.run()
 runner.print_table()
 sys.exit(status)
@@ -207,3 +207,20 @@ def test_bad_arguments_are_refused_before_anything_runs(project, capsys, monkeyp
     assert exit_.value.code == 2
     assert message in capsys.readouterr().err
     assert not (project / "log").exists()
+
+
+def test_after_ctrl_c_only_the_emulators_this_run_started_are_stopped(tmp_path, monkeypatch):
+    """A `make deploy-local` of the user's (or another run's lanes) keeps its emulator."""
+    stopped: list[str] = []
+
+    def fake_run(cmd, env, **_):
+        stopped.append(env["EMULATOR_STATE_DIR"])
+        return subprocess.CompletedProcess(cmd, 0)
+
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "moto.pid").write_text("1")  # running before the run
+    runner = _runner(tmp_path, [])
+    (tmp_path / "mine" / "moto.pid").write_text("2")  # a lane's, started by the run
+    monkeypatch.setattr(make_stages.subprocess, "run", fake_run)
+    runner._stop_all()
+    assert stopped == [str(tmp_path / "mine")]
