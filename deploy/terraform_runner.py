@@ -235,6 +235,13 @@ def identity_differences(recorded: dict[str, Any], current: dict[str, Any]) -> l
 # --- synth and terraform -----------------------------------------------------------------------
 
 
+# Types whose "already exists" the hashicorp/aws provider does not report at once: it retries
+# AddPermission's ResourceConflictException for its Lambda propagation timeout (5 minutes, the
+# same on AWS), so a Lambda permission already in its function's policy but not in the state
+# cost a repairing deploy five minutes before the adoption below could run.
+SLOW_CONFLICTS = ("aws_lambda_permission",)
+
+
 @dataclass
 class Runner:
     """One stack: synthesize it into ``outdir`` and run Terraform on it, logging to ``logs``."""
@@ -348,10 +355,13 @@ class Runner:
         return self.terraform(name, *args, ok_codes=ok_codes, finish_first=finish_first)
 
     def apply(self) -> str:
-        """``terraform apply``: first adopting what an earlier apply left in flight; if AWS
-        answers "already exists" for a create, adopting it and applying once more."""
+        """``terraform apply``: first adopting what an earlier apply left in flight (and, on a
+        deployed state, what the provider is slow to find already there: ``SLOW_CONFLICTS``); if
+        AWS answers "already exists" for a create, adopting it and applying once more. Returns
+        the output of every attempt, in order."""
+        earlier = ""  # a refused attempt's output: its imports happened, the caller counts them
         for attempt in (1, 2):
-            self.adopt_unfinished()
+            self.adopt_unfinished(self.slow_conflicts() if attempt == 1 else ())
             try:
                 output = self.guarded(
                     "apply.log", "apply", "-auto-approve", "-lock-timeout=60s", finish_first=True
@@ -361,6 +371,7 @@ class Runner:
                 raise
             except RunError:
                 log = (self.logs / "apply.log").read_text(errors="replace")
+                earlier += log
                 conflicts = [a for a in conflicting_creates(log) if a.partition(".")[0] in ADOPTABLE]
                 self.record_unfinished(conflicts)
                 if attempt == 2 or not conflicts:
@@ -372,7 +383,7 @@ class Runner:
             finally:
                 self.adopt_file.unlink(missing_ok=True)
             self.unfinished_record.unlink(missing_ok=True)
-            return output
+            return earlier + output
         raise AssertionError("unreachable")  # pragma: no cover
 
     @property
@@ -417,10 +428,23 @@ class Runner:
             flush=True,
         )
 
-    def adopt_unfinished(self) -> list[str]:
-        """Import blocks for the recorded creates AWS completed (a plan proves each object
-        exists); returns the adopted addresses. The blocks live in ``adopt_file`` for the apply."""
-        pending = self._not_in_state(self._recorded())
+    def slow_conflicts(self) -> list[str]:
+        """The resources of ``SLOW_CONFLICTS`` types that a deployed state lacks: the apply would
+        wait minutes to learn that one is already in AWS, a plan with an import block tells now
+        (none on a first deploy, and none when the state has them all: no extra plan then)."""
+        stack = self.stack_dir / "cdk.tf.json"
+        in_state = self.state_addresses() if stack.exists() else set()
+        if not in_state:
+            return []
+        resources = json.loads(stack.read_text()).get("resource", {})
+        wanted = [f"{kind}.{name}" for kind in SLOW_CONFLICTS for name in resources.get(kind, {})]
+        return [address for address in wanted if address not in in_state]
+
+    def adopt_unfinished(self, also: Iterable[str] = ()) -> list[str]:
+        """Import blocks for the recorded creates AWS completed, and for ``also`` (a plan proves
+        each object exists); returns the adopted addresses. The blocks live in ``adopt_file``
+        for the apply."""
+        pending = self._not_in_state([*self._recorded(), *also])
         if not pending:
             return []
         print(f"    looking for what an earlier apply left unfinished: {', '.join(pending)}", flush=True)

@@ -188,7 +188,10 @@ class Pipeline(TimedSteps):
             log,
         )
         if applied:
-            imported, added, changed, destroyed = applied[-1]
+            # added/changed/destroyed: the apply that completed; imported: every attempt's (a
+            # refused first attempt keeps the imports it made, the second does not repeat them)
+            _, added, changed, destroyed = applied[-1]
+            imported = len(set(re.findall(r"^(\S+): Import complete", log, flags=re.MULTILINE)))
             adopted = f"{imported} imported, " if imported else ""
             self.facts["apply"] = f"{adopted}{added} added, {changed} changed, {destroyed} destroyed"
         flat = runner.outputs()

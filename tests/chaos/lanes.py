@@ -268,8 +268,7 @@ def creates_left_in_aws_are_adopted(lane: Lane, recorded: bool) -> None:
     first. unrecorded (a lost response the SDK retried, a lost record): AWS answers "already
     exists", the deploy adopts them and applies once more. Either way: imported, nothing added.
 
-    The scenario of both adoption lanes (the unrecorded one takes minutes, so they run side by
-    side), each on a deployed stack."""
+    The scenario of both adoption lanes, each on a deployed stack of its own."""
     orphans = ORPHANED[recorded]
     subprocess.run(
         ["terraform", f"-chdir={lane.stack_dir}", "state", "rm", *orphans],

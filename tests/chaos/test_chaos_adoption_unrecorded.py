@@ -1,6 +1,8 @@
 """Creates nothing recorded (make chaos-local): a lost response the SDK retried, a lost record.
-AWS answers "already exists"; the deploy adopts them and applies once more. Minutes long: the
-AWS provider retries AddPermission's ResourceConflictException, as it does on AWS.
+AWS answers "already exists"; the deploy adopts them and applies once more. The Lambda
+permission among them is found before the apply (deploy/terraform_runner.py SLOW_CONFLICTS):
+the AWS provider would retry AddPermission's ResourceConflictException for five minutes first,
+as it does on AWS.
 """
 
 from __future__ import annotations

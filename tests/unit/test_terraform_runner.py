@@ -298,3 +298,67 @@ def test_another_configuration_is_refused_before_the_synth(tmp_path):
     with pytest.raises(RunError, match="deployed with another configuration"):
         runner.synth_checked({**IDENTITY, "profile": "dev"}, deployed=True)
     assert synthesized == []  # the deployed stack's directory was left as it was
+
+
+def _stack_with(runner: Runner, **resources: dict) -> None:
+    """``cdk.tf.json`` declaring ``resources`` (type -> names), keeping the backend."""
+    path = runner.stack_dir / "cdk.tf.json"
+    document = json.loads(path.read_text())
+    document["resource"] = {kind: {name: {} for name in names} for kind, names in resources.items()}
+    path.write_text(json.dumps(document))
+
+
+@pytest.mark.parametrize(
+    ("in_state", "expected"),
+    [
+        # deployed, one permission lost from the state: adopt it before the apply
+        ({"aws_lambda_permission.a", "aws_kms_key.k"}, ["aws_lambda_permission.b"]),
+        ({"aws_lambda_permission.a", "aws_lambda_permission.b"}, []),  # nothing lost
+        (set(), []),  # a first deploy: no plan for what cannot exist yet
+    ],
+)
+def test_slow_conflicts_are_the_lambda_permissions_a_deployed_state_lacks(tmp_path, in_state, expected):
+    runner = Runner("TapStackprod", tmp_path / "out", env={}, logs=tmp_path / "logs")
+    runner.stack_dir.mkdir(parents=True)
+    (runner.stack_dir / "cdk.tf.json").write_text("{}")
+    _stack_with(runner, aws_lambda_permission=["a", "b"], aws_kms_key=["k"])
+    runner.state_addresses = lambda: set(in_state)
+    assert runner.slow_conflicts() == expected
+
+
+def test_without_a_synthesized_stack_there_is_no_slow_conflict(tmp_path):
+    runner = Runner("TapStackprod", tmp_path / "out", env={}, logs=tmp_path / "logs")
+    runner.state_addresses = lambda: pytest.fail("no stack: Terraform is not asked")
+    assert runner.slow_conflicts() == []
+
+
+def test_an_apply_refused_for_what_exists_adopts_and_returns_both_attempts(tmp_path, capsys):
+    """The first attempt's imports stay in the state; its output is returned with the second's,
+    so the caller counts every import. Only the first attempt looks for slow conflicts."""
+    runner = Runner("TapStackprod", tmp_path / "out", env={}, logs=tmp_path / "logs")
+    runner.stack_dir.mkdir(parents=True)
+    runner.logs.mkdir(parents=True)
+    first = (
+        "aws_lambda_permission.p: Import complete [id=f/s]\n"
+        "Error: creating KMS Alias: AlreadyExistsException: x\n"
+    )
+    adopted_with: list[tuple[str, ...]] = []
+    runner.slow_conflicts = lambda: ["aws_lambda_permission.p"]
+    runner.adopt_unfinished = lambda also=(): adopted_with.append(tuple(also)) or []
+    runner.record_unfinished = lambda also=(): None
+    attempts = iter(["refused", "Apply complete! Resources: 1 imported, 0 added, 0 changed, 0 destroyed.\n"])
+
+    def guarded(name, *args, **kwargs):
+        outcome = next(attempts)
+        if outcome == "refused":
+            (runner.logs / name).write_text(first)
+            raise RunError("terraform apply exited 1")
+        return 0, outcome
+
+    runner.guarded = guarded
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("deploy.terraform_runner.conflicting_creates", lambda log: ["aws_kms_alias.a"])
+        output = runner.apply()
+    assert output.startswith(first) and output.endswith("0 destroyed.\n")
+    assert adopted_with == [("aws_lambda_permission.p",), ()]
+    assert "already in AWS, not in the state: aws_kms_alias.a: adopting them" in capsys.readouterr().out
