@@ -416,7 +416,10 @@ def cmd_destroy(p: Pipeline) -> int:
     return 0
 
 
-def cmd_test(p: Pipeline) -> int:
+def start_fresh_emulator(p: Pipeline, own: bool = False) -> None:
+    """Preflight, then an emulator of the pipeline's own on an empty state directory (refused
+    when one already runs there: its state is someone's deployment). ``own`` names its port
+    and addresses in the step (a run beside another)."""
     with p.step("preflight: terraform, provider mirror, environment"):
         p.preflight()
         if p.emulator_running():
@@ -424,10 +427,19 @@ def cmd_test(p: Pipeline) -> int:
                 f"an emulator is already running for {p.state_dir.relative_to(ROOT)}: stop it first"
             )
         shutil.rmtree(p.state_dir, ignore_errors=True)
-    with p.step(
-        f"start emulator (time scale {p.base_env.setdefault('EMULATOR_TIME_SCALE', E2E_TIME_SCALE)})"
-    ):
+    scale = p.base_env.setdefault("EMULATOR_TIME_SCALE", E2E_TIME_SCALE)
+    where = (
+        f"its own emulator (port {p.env['AWS_ENDPOINT_URL'].rsplit(':', 1)[1]}, addresses "
+        f"{p.base_env.get('EMULATOR_ADDRESSES', '127.0.0')}.x, time scale {scale})"
+        if own
+        else f"emulator (time scale {scale})"
+    )
+    with p.step(f"start {where}"):
         p.start_emulator()
+
+
+def cmd_test(p: Pipeline) -> int:
+    start_fresh_emulator(p)
     failure: RunError | None = None
     # The AWS provider logs every request it sends: what a deploy and a destroy call must be
     # allowed to the CI deploy roles, what a plan calls to the plan role (check_ci_roles).
@@ -477,19 +489,7 @@ def cmd_twin(p: Pipeline) -> int:
     the e2e pipeline (make test's lanes) it proves two emulators never see each other's
     resources, requests or DNS answers: each deploys the same names, and each one's tests pass
     against its own."""
-    with p.step("preflight: terraform, provider mirror, environment"):
-        p.preflight()
-        if p.emulator_running():
-            raise PipelineError(
-                f"an emulator is already running for {p.state_dir.relative_to(ROOT)}: stop it first"
-            )
-        shutil.rmtree(p.state_dir, ignore_errors=True)
-    with p.step(
-        f"start its own emulator (port {p.env['AWS_ENDPOINT_URL'].rsplit(':', 1)[1]}, addresses "
-        f"{p.base_env.get('EMULATOR_ADDRESSES', '127.0.0')}.x, time scale "
-        f"{p.base_env.setdefault('EMULATOR_TIME_SCALE', E2E_TIME_SCALE)})"
-    ):
-        p.start_emulator()
+    start_fresh_emulator(p, own=True)
     failure: RunError | None = None
     try:
         with p.step(f"deploy {p.stack} (synth + terraform apply)"):
