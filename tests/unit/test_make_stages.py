@@ -100,7 +100,7 @@ def test_waiting_jobs_run_side_by_side_and_cpu_jobs_one_at_a_time(tmp_path, caps
     assert all(str(x) not in printed for span in spans.values() for x in span)  # no job output on the console
     record = runner.print_table()
     assert record["lanes"] == {"waits": 2, "cpu": 2} and record["failed"] is None
-    assert record["stages"]["cpu"] >= 1.2  # two 0.6 s jobs one after the other
+    assert set(record["stages"]) == {"waits", "cpu"}  # one row per stage, lanes folded into it
 
 
 def test_a_failure_names_its_stage_lane_scenarios_and_log_and_the_rest_still_runs(tmp_path, capsys):
