@@ -121,7 +121,10 @@ def _pytest(folder: str, modules: list[str]) -> list[str]:
 
 def plan(lanes: int) -> list[Job]:
     """``make test``: install, then everything else, the deploy-bound stages in lanes."""
-    jobs = [Job("install", "install", ["make", "install", "terraform-config"], cpu=True)]
+    # The three installs (pipenv, npm, the policy scanner's venv) are independent: at once, a
+    # fresh clone's install took 55 s instead of 97 s (farm-bench, 2 runs each, this machine).
+    install = ["make", "-j3", "--output-sync=target", "install", "terraform-config"]
+    jobs = [Job("install", "install", install, cpu=True)]
     after = ("install",)
     jobs += [
         Job("e2e", "e2e", ["make", "test-e2e"], after),
