@@ -387,13 +387,19 @@ def _parse_amount(value: Any) -> Decimal:
     return quantized
 
 
+def _field_name(name: str) -> str:
+    """A client's field name as an error message shows it: at most 64 characters, and a lone
+    surrogate (valid in a JSON escape, not Unicode text) spelled as that escape."""
+    return name[:64].encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _validate_payment(body: Any) -> dict[str, Any]:
     """Return the canonical validated request (amount as a 2-place Decimal)."""
     if not isinstance(body, dict):
         raise ApiError(400, "Request body must be a JSON object")
     unknown = sorted(set(body) - ALLOWED_FIELDS)
     if unknown:
-        raise ApiError(400, "Unknown field(s): " + ", ".join(unknown))
+        raise ApiError(400, "Unknown field(s): " + ", ".join(map(_field_name, unknown)))
     missing = [name for name in REQUIRED_FIELDS if name not in body]
     if missing:
         raise ApiError(400, "Missing required field(s): " + ", ".join(missing))

@@ -574,6 +574,9 @@ def with_amount(raw: str) -> str:
         (with_amount("10.5E-1"), "Invalid JSON: numbers in exponent notation are not allowed"),
         ('{"amount": 1, "amount": 2}', 'Invalid JSON: duplicate key "amount"'),
         ({**VALID, "extra": 1, "admin": True}, "Unknown field(s): admin, extra"),
+        # a JSON escape of a lone surrogate is valid JSON but not Unicode text: shown escaped
+        ({**VALID, "\ud800": 0}, "Unknown field(s): \\ud800"),
+        ({**VALID, "k" * 5000: 0}, "Unknown field(s): " + "k" * 64),
         ({"customer_id": "c"}, "Missing required field(s): amount, currency"),
         ({"amount": "1", "currency": "EUR"}, "Missing required field(s): customer_id"),
         ({**VALID, "payment_id": 5}, "payment_id must be a string"),
