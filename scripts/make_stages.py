@@ -218,6 +218,14 @@ class Runner:
         job.proc.returncode = job.status = os.waitstatus_to_exitcode(status)
         job.ended = time.monotonic()
         job.cpu_seconds = usage.ru_utime + usage.ru_stime
+        # What it left in its process group (a Terraform provider plugin whose Terraform was
+        # interrupted under pytest) has no one left to stop it: the job's end is its end too.
+        # Emulators are not in it: emulator.sh starts each in a session of its own.
+        left = left_in_group(job.proc.pid)
+        if left:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(job.proc.pid, signal.SIGKILL)
+            self.say(f"stopped {len(left)} process(es) {job.name} left running in its process group")
         if job.status == 0:
             self.say(f"ok {job.name} ({job.wall:.1f} s)")
         else:
@@ -344,6 +352,19 @@ class Runner:
             "total": round(total, 1),
             "failed": next((j.stage for j in self.failures), None),
         }
+
+
+def left_in_group(pgid: int) -> list[int]:
+    """The live (not zombie) processes of process group ``pgid``, from /proc."""
+    left = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _ppid, group = stat.read_text().rpartition(")")[2].split()[:3]
+        except (OSError, ValueError):  # gone meanwhile
+            continue
+        if state != "Z" and int(group) == pgid:
+            left.append(int(stat.parent.name))
+    return left
 
 
 def _signal_group(job: Job, signum: int) -> None:

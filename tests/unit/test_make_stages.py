@@ -224,3 +224,27 @@ def test_after_ctrl_c_only_the_emulators_this_run_started_are_stopped(tmp_path, 
     monkeypatch.setattr(make_stages.subprocess, "run", fake_run)
     runner._stop_all()
     assert stopped == [str(tmp_path / "mine")]
+
+
+def test_what_a_job_leaves_in_its_process_group_is_stopped_with_it(tmp_path, capsys):
+    """A Terraform interrupted under pytest leaves its provider plugin behind, reparented to
+    init but still in the job's process group (seen in a real Ctrl-C of make test): when the
+    job ends, the runner stops the rest of its group, whether the job passed or failed."""
+    left = (
+        "import subprocess, sys\n"
+        "p = subprocess.Popen(['sleep', '60'])\n"
+        "print(p.pid, flush=True)\n"
+        "sys.exit({})"
+    )
+    jobs = [Job("passes", "unit", _py(left.format(0))), Job("fails", "lint", _py(left.format(3)))]
+    runner = _runner(tmp_path, jobs, cpu_slots=2)
+    assert runner.run() == 3
+    for job in jobs:
+        pid = int((tmp_path / "logs" / f"{job.name}.log").read_text().split()[0])
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{pid}").exists() and Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z":
+            assert time.monotonic() < deadline, f"{job.name} left sleep {pid} running"
+            time.sleep(0.05)
+    printed = capsys.readouterr().out
+    assert "stopped 1 process(es) passes left running in its process group" in printed
+    assert "stopped 1 process(es) fails left running in its process group" in printed
