@@ -162,9 +162,9 @@ class Runner:
         self.jobs, self.logs, self.cpu_slots, self.echo = jobs, logs, cpu_slots, echo
         self.t0 = time.monotonic()
         # Emulators running before this run (a `make deploy-local` of the user's, another run's)
-        # are not this run's to stop.
+        # are not this run's to stop; a pid file nobody runs under is not one of them.
         self.state_root = state_root or ROOT / ".local-aws"
-        self.preexisting = set(emulator_pid_files(self.state_root))
+        self.preexisting = running_emulators(self.state_root)
         self.failures: list[Job] = []
         self._signal: int | None = None
 
@@ -223,8 +223,7 @@ class Runner:
         # Emulators are not in it: emulator.sh starts each in a session of its own.
         left = left_in_group(job.proc.pid)
         if left:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(job.proc.pid, signal.SIGKILL)
+            _signal_group(job, signal.SIGKILL)
             self.say(f"stopped {len(left)} process(es) {job.name} left running in its process group")
         if job.status == 0:
             self.say(f"ok {job.name} ({job.wall:.1f} s)")
@@ -354,17 +353,45 @@ class Runner:
         }
 
 
+def _stat(path: Path) -> list[str]:
+    """A /proc/<pid>/stat's fields after the command name (state, ppid, pgrp, ...); [] if gone."""
+    try:
+        return path.read_text().rpartition(")")[2].split()
+    except OSError:
+        return []
+
+
 def left_in_group(pgid: int) -> list[int]:
     """The live (not zombie) processes of process group ``pgid``, from /proc."""
     left = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            state, _ppid, group = stat.read_text().rpartition(")")[2].split()[:3]
-        except (OSError, ValueError):  # gone meanwhile
-            continue
-        if state != "Z" and int(group) == pgid:
+        fields = _stat(stat)
+        if len(fields) > 2 and fields[0] != "Z" and fields[2] == str(pgid):
             left.append(int(stat.parent.name))
     return left
+
+
+def _alive(pid: int) -> bool:
+    """As emulator.sh's ``alive``: the process exists and is not a zombie waiting to be reaped."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    fields = _stat(Path(f"/proc/{pid}/stat"))
+    return not fields or fields[0] != "Z"  # no procfs: trust kill
+
+
+def running_emulators(state_root: Path) -> dict[Path, str]:
+    """The pid files under ``state_root`` whose emulator is alive now, with the pid each names."""
+    running = {}
+    for pid_file in emulator_pid_files(state_root):
+        with contextlib.suppress(OSError, ValueError):
+            pid = pid_file.read_text().strip()
+            if _alive(int(pid)):
+                running[pid_file] = pid
+    return running
 
 
 def _signal_group(job: Job, signum: int) -> None:
@@ -377,14 +404,15 @@ def emulator_pid_files(state_root: Path) -> list[Path]:
     return sorted(state_root.glob("**/moto.pid"))
 
 
-def stop_emulators(state_root: Path, *, exclude: set[Path] | None = None) -> list[str]:
+def stop_emulators(state_root: Path, *, exclude: dict[Path, str] | None = None) -> list[str]:
     """Stop every emulator running from ``state_root/**`` (each by its own pid file: the lanes'
-    emulators have state directories of their own) but those in ``exclude``; the directories
-    stopped."""
+    emulators have state directories of their own) but those ``exclude`` names with the pid
+    their file still holds (``running_emulators`` before the run); the directories stopped."""
     stopped = []
     for pid_file in emulator_pid_files(state_root):
-        if pid_file in (exclude or set()):
-            continue
+        with contextlib.suppress(OSError):
+            if exclude and exclude.get(pid_file) == pid_file.read_text().strip():
+                continue
         env = {**os.environ, "EMULATOR_STATE_DIR": str(pid_file.parent)}
         done = subprocess.run(
             [str(ROOT / "local_aws" / "emulator.sh"), "stop"], env=env, capture_output=True, check=False

@@ -226,6 +226,30 @@ def test_after_ctrl_c_only_the_emulators_this_run_started_are_stopped(tmp_path, 
     assert stopped == [str(tmp_path / "mine")]
 
 
+def test_a_stale_pid_file_does_not_spare_the_emulator_the_run_starts_there(tmp_path, monkeypatch):
+    """A crashed run can leave a lane's moto.pid behind (seen at a session's start): the lane's
+    emulator of this run writes its pid there, and Ctrl-C must stop it. Only an emulator alive
+    before the run, still under the same pid, is spared."""
+    stopped: list[str] = []
+
+    def fake_run(cmd, env, **_):
+        stopped.append(env["EMULATOR_STATE_DIR"])
+        return subprocess.CompletedProcess(cmd, 0)
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    for lane in ("stale", "restarted"):
+        (tmp_path / lane).mkdir()
+    (tmp_path / "stale" / "moto.pid").write_text(f"{dead.pid}\n")  # nobody runs under it
+    (tmp_path / "restarted" / "moto.pid").write_text("1\n")  # alive before the run...
+    runner = _runner(tmp_path, [])
+    (tmp_path / "stale" / "moto.pid").write_text(f"{os.getpid()}\n")  # the run's lane emulator
+    (tmp_path / "restarted" / "moto.pid").write_text(f"{os.getpid()}\n")  # ...replaced by the run's
+    monkeypatch.setattr(make_stages.subprocess, "run", fake_run)
+    runner._stop_all()
+    assert stopped == [str(tmp_path / "restarted"), str(tmp_path / "stale")]
+
+
 def test_what_a_job_leaves_in_its_process_group_is_stopped_with_it(tmp_path, capsys):
     """A Terraform interrupted under pytest leaves its provider plugin behind, reparented to
     init but still in the job's process group (seen in a real Ctrl-C of make test): when the
