@@ -147,11 +147,28 @@ class RegionalEndpoint(Construct):
         created for the same name; None for the first endpoint, which creates it. ``switch``:
         the data-plane failover switch the PRIMARY record also depends on (lib/failover_switch.py)."""
         super().__init__(scope, id)
-        provider = region.provider
-        self.health_check = Route53HealthCheck(
+        self._region, self._api_domain_name, self._zone_id = region, api_domain_name, zone_id
+        self.health_check = self._health_check(api)
+        self.custom_domain: ApiGatewayDomainName | None = None
+        self.validation_record: Route53Record | None = None
+        # What the failover record's health follows: the endpoint's check, and with a switch a
+        # CALCULATED check healthy only while both are (Route 53 evaluates it in its data plane:
+        # https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-creating-values.html#health-checks-creating-values-calculated).
+        self.record_health_check = self.health_check
+        if not custom_domain:
+            return
+        if switch is not None:
+            self.record_health_check = self._health_check_with_switch(switch)
+        validation = self._validated_certificate(validation_record)
+        self.custom_domain = self._custom_domain(api, validation)
+        self._failover_record(self.custom_domain)
+
+    def _health_check(self, api: RegionalApi) -> Route53HealthCheck:
+        """HTTPS probes of the region's own health route, through execute-api."""
+        return Route53HealthCheck(
             self,
             "health-check",
-            provider=provider,
+            provider=self._region.provider,
             type="HTTPS",
             fqdn=api.execute_api_host,
             port=443,
@@ -160,33 +177,30 @@ class RegionalEndpoint(Construct):
             failure_threshold=HEALTH_CHECK_FAILURES,
             measure_latency=True,
             enable_sni=True,
-            tags={"Name": f"{api_domain_name} {region.role} ({region.name})"},
+            tags={"Name": f"{self._api_domain_name} {self._region.role} ({self._region.name})"},
         )
-        self.custom_domain: ApiGatewayDomainName | None = None
-        self.validation_record = None
-        # What the failover record's health follows: the endpoint's check, and with a switch a
-        # CALCULATED check healthy only while both are (Route 53 evaluates it in its data plane:
-        # https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-creating-values.html#health-checks-creating-values-calculated).
-        self.record_health_check = self.health_check
-        if not custom_domain:
-            return
-        if switch is not None:
-            children = [self.health_check.id, switch.health_check.id]
-            self.record_health_check = Route53HealthCheck(
-                self,
-                "health-check-with-switch",
-                provider=provider,
-                type="CALCULATED",
-                child_healthchecks=children,
-                child_health_threshold=len(children),
-                tags={"Name": f"{api_domain_name} {region.role}: endpoint and failover switch"},
-            )
 
+    def _health_check_with_switch(self, switch: FailoverSwitch) -> Route53HealthCheck:
+        children = [self.health_check.id, switch.health_check.id]
+        return Route53HealthCheck(
+            self,
+            "health-check-with-switch",
+            provider=self._region.provider,
+            type="CALCULATED",
+            child_healthchecks=children,
+            child_health_threshold=len(children),
+            tags={"Name": f"{self._api_domain_name} {self._region.role}: endpoint and failover switch"},
+        )
+
+    def _validated_certificate(self, validation_record: Route53Record | None) -> AcmCertificateValidation:
+        """The certificate for the API's name, validated through ``validation_record`` (created
+        here from this certificate's validation option when None)."""
+        provider = self._region.provider
         certificate = AcmCertificate(
             self,
             "certificate",
             provider=provider,
-            domain_name=api_domain_name,
+            domain_name=self._api_domain_name,
             validation_method="DNS",
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
@@ -196,7 +210,7 @@ class RegionalEndpoint(Construct):
                 self,
                 "certificate-validation-record",
                 provider=provider,
-                zone_id=zone_id,
+                zone_id=self._zone_id,
                 name=option.resource_record_name,
                 type=option.resource_record_type,
                 records=[option.resource_record_value],
@@ -204,8 +218,8 @@ class RegionalEndpoint(Construct):
             )
         # The provider checks that this record is the one the certificate asks for: were the
         # two regions' records ever to differ, the apply would fail here, never silently.
-        self.validation_record: Route53Record | None = validation_record
-        validation = AcmCertificateValidation(
+        self.validation_record = validation_record
+        return AcmCertificateValidation(
             self,
             "certificate-validation",
             provider=provider,
@@ -213,11 +227,14 @@ class RegionalEndpoint(Construct):
             validation_record_fqdns=[validation_record.fqdn],
             timeouts=AcmCertificateValidationTimeouts(create=CERT_VALIDATION_TIMEOUT),
         )
-        self.custom_domain = ApiGatewayDomainName(
+
+    def _custom_domain(self, api: RegionalApi, validation: AcmCertificateValidation) -> ApiGatewayDomainName:
+        """The regional custom domain, and the mapping of its root to the API's stage."""
+        domain = ApiGatewayDomainName(
             self,
             "custom-domain",
-            provider=provider,
-            domain_name=api_domain_name,
+            provider=self._region.provider,
+            domain_name=self._api_domain_name,
             regional_certificate_arn=validation.certificate_arn,
             endpoint_configuration=ApiGatewayDomainNameEndpointConfiguration(types=["REGIONAL"]),
             security_policy="TLS_1_2",
@@ -225,24 +242,29 @@ class RegionalEndpoint(Construct):
         ApiGatewayBasePathMapping(
             self,
             "base-path-mapping",
-            provider=provider,
+            provider=self._region.provider,
             api_id=api.rest_api.id,
             stage_name=api.stage.stage_name,
-            domain_name=self.custom_domain.domain_name,
+            domain_name=domain.domain_name,
         )
-        Route53Record(
+        return domain
+
+    def _failover_record(self, domain: ApiGatewayDomainName) -> Route53Record:
+        """The alias to the custom domain, this region's half of the failover pair."""
+        region = self._region
+        return Route53Record(
             self,
             "failover-record",
-            provider=provider,
-            zone_id=zone_id,
-            name=api_domain_name,
+            provider=region.provider,
+            zone_id=self._zone_id,
+            name=self._api_domain_name,
             type="A",
             set_identifier=f"{region.role}-{region.name}",
             failover_routing_policy=Route53RecordFailoverRoutingPolicy(type=region.role.upper()),
             health_check_id=self.record_health_check.id,
             alias=Route53RecordAlias(
-                name=self.custom_domain.regional_domain_name,
-                zone_id=self.custom_domain.regional_zone_id,
+                name=domain.regional_domain_name,
+                zone_id=domain.regional_zone_id,
                 evaluate_target_health=True,
             ),
         )

@@ -93,70 +93,90 @@ class PrivateBucket(Construct):
     ) -> None:
         super().__init__(scope, id)
         self.region = settings.region
-        self.key = key = settings.key
-        provider = self.region.provider
-        self.bucket = S3Bucket(
+        self.key = settings.key
+        self.bucket = self._bucket(settings, skips)
+        self.public_access_block = self._public_access_block()
+        self.versioning = self._versioning()
+        self.encryption = self._encryption()
+        self.lifecycle = self._lifecycle(lifecycle_rule)
+        self.policy = self._tls_only_policy(policy_statements)
+
+    def _bucket(self, settings: BucketSettings, skips: dict[str, str]) -> S3Bucket:
+        bucket = S3Bucket(
             self,
             "bucket",
-            provider=provider,
+            provider=self.region.provider,
             bucket=settings.name,
             force_destroy=settings.force_destroy,
             lifecycle=TerraformResourceLifecycle(prevent_destroy=settings.prevent_destroy),
         )
-        skip_checks(self.bucket, skips)
-        self.public_access_block = S3BucketPublicAccessBlock(
+        skip_checks(bucket, skips)
+        return bucket
+
+    def _public_access_block(self) -> S3BucketPublicAccessBlock:
+        return S3BucketPublicAccessBlock(
             self,
             "public-access-block",
-            provider=provider,
+            provider=self.region.provider,
             bucket=self.bucket.id,
             block_public_acls=True,
             block_public_policy=True,
             ignore_public_acls=True,
             restrict_public_buckets=True,
         )
-        self.versioning = S3BucketVersioningA(
+
+    def _versioning(self) -> S3BucketVersioningA:
+        return S3BucketVersioningA(
             self,
             "versioning",
-            provider=provider,
+            provider=self.region.provider,
             bucket=self.bucket.id,
             versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
         )
-        self.encryption = S3BucketServerSideEncryptionConfigurationA(
+
+    def _encryption(self) -> S3BucketServerSideEncryptionConfigurationA:
+        return S3BucketServerSideEncryptionConfigurationA(
             self,
             "encryption",
-            provider=provider,
+            provider=self.region.provider,
             bucket=self.bucket.id,
-            rule=[
-                S3BucketServerSideEncryptionConfigurationRuleA(
-                    apply_server_side_encryption_by_default=(
-                        S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                            sse_algorithm="aws:kms", kms_master_key_id=key.arn_for(self.region)
-                        )
-                    ),
-                    bucket_key_enabled=True,
-                )
-                if key
-                else S3BucketServerSideEncryptionConfigurationRuleA(
-                    apply_server_side_encryption_by_default=(
-                        S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                            sse_algorithm=ACCESS_LOG_ENCRYPTION
-                        )
-                    )
-                )
-            ],
+            rule=[self._encryption_rule()],
         )
-        self.lifecycle = S3BucketLifecycleConfiguration(
+
+    def _encryption_rule(self) -> S3BucketServerSideEncryptionConfigurationRuleA:
+        """SSE-KMS with the region's key and an S3 bucket key; SSE-S3 when there is no key."""
+        if self.key:
+            return S3BucketServerSideEncryptionConfigurationRuleA(
+                apply_server_side_encryption_by_default=(
+                    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                        sse_algorithm="aws:kms", kms_master_key_id=self.key.arn_for(self.region)
+                    )
+                ),
+                bucket_key_enabled=True,
+            )
+        return S3BucketServerSideEncryptionConfigurationRuleA(
+            apply_server_side_encryption_by_default=(
+                S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                    sse_algorithm=ACCESS_LOG_ENCRYPTION
+                )
+            )
+        )
+
+    def _lifecycle(self, rule: S3BucketLifecycleConfigurationRule) -> S3BucketLifecycleConfiguration:
+        return S3BucketLifecycleConfiguration(
             self,
             "lifecycle",
-            provider=provider,
+            provider=self.region.provider,
             bucket=self.bucket.id,
-            rule=[lifecycle_rule],
+            rule=[rule],
             depends_on=[self.versioning],
         )
-        self.policy = S3BucketPolicy(
+
+    def _tls_only_policy(self, policy_statements: Sequence[dict[str, Any]]) -> S3BucketPolicy:
+        return S3BucketPolicy(
             self,
             "tls-only",
-            provider=provider,
+            provider=self.region.provider,
             bucket=self.bucket.id,
             policy=document(
                 statement(
@@ -323,41 +343,7 @@ class BucketReplication(Construct):
             name=role_name,
             service="s3.amazonaws.com",
             description=f"S3 replication of payment receipts to the {destination.region.role} region",
-            statements=[
-                statement(
-                    "ReadSourceConfiguration",
-                    ["s3:GetReplicationConfiguration", "s3:ListBucket"],
-                    [source.arn],
-                ),
-                statement(
-                    "ReadSourceVersions",
-                    [
-                        "s3:GetObjectVersionForReplication",
-                        "s3:GetObjectVersionAcl",
-                        "s3:GetObjectVersionTagging",
-                    ],
-                    [f"{source.arn}/*"],
-                ),
-                statement(
-                    "WriteDestinationReplicas",
-                    ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
-                    [f"{destination.arn}/*"],
-                ),
-                statement(
-                    "DecryptSourceObjects",
-                    ["kms:Decrypt"],
-                    [source.key.arn],
-                    condition={"StringEquals": {"kms:ViaService": f"s3.{source.region.name}.amazonaws.com"}},
-                ),
-                statement(
-                    "EncryptReplicas",
-                    ["kms:Encrypt", "kms:GenerateDataKey"],
-                    [destination.key.arn],
-                    condition={
-                        "StringEquals": {"kms:ViaService": f"s3.{destination.region.name}.amazonaws.com"}
-                    },
-                ),
-            ],
+            statements=self._role_statements(),
         )
         self.configuration = S3BucketReplicationConfigurationA(
             self,
@@ -365,49 +351,93 @@ class BucketReplication(Construct):
             provider=provider,
             bucket=source.bucket.id,
             role=self.role.arn,
-            rule=[
-                S3BucketReplicationConfigurationRule(
-                    id=self.rule_id,
-                    status="Enabled",
-                    priority=1,
-                    filter=S3BucketReplicationConfigurationRuleFilter(prefix=RECEIPTS_PREFIX),
-                    delete_marker_replication=(
-                        S3BucketReplicationConfigurationRuleDeleteMarkerReplication(status="Enabled")
-                    ),
-                    source_selection_criteria=(
-                        S3BucketReplicationConfigurationRuleSourceSelectionCriteria(
-                            sse_kms_encrypted_objects=(
-                                S3BucketReplicationConfigurationRuleSourceSelectionCriteriaSseKmsEncryptedObjects(
-                                    status="Enabled"
-                                )
-                            )
-                        )
-                    ),
-                    destination=S3BucketReplicationConfigurationRuleDestination(
-                        bucket=destination.arn,
-                        storage_class="STANDARD",
-                        encryption_configuration=(
-                            S3BucketReplicationConfigurationRuleDestinationEncryptionConfiguration(
-                                replica_kms_key_id=destination.key.arn
-                            )
-                        ),
-                        replication_time=S3BucketReplicationConfigurationRuleDestinationReplicationTime(
-                            status="Enabled",
-                            time=S3BucketReplicationConfigurationRuleDestinationReplicationTimeTime(
-                                minutes=REPLICATION_MINUTES
-                            ),
-                        ),
-                        metrics=S3BucketReplicationConfigurationRuleDestinationMetrics(
-                            status="Enabled",
-                            event_threshold=(
-                                S3BucketReplicationConfigurationRuleDestinationMetricsEventThreshold(
-                                    minutes=REPLICATION_MINUTES
-                                )
-                            ),
-                        ),
-                    ),
-                )
-            ],
+            rule=[self._rule()],
             # S3 refuses replication until versioning is on at BOTH ends.
             depends_on=[source.versioning, destination.versioning],
+        )
+
+    def _role_statements(self) -> list[dict[str, Any]]:
+        """Read the source's configuration and versions, write replicas, and use each end's key
+        only through S3 in that key's region."""
+        source, destination = self.source, self.destination
+        return [
+            statement(
+                "ReadSourceConfiguration",
+                ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                [source.arn],
+            ),
+            statement(
+                "ReadSourceVersions",
+                [
+                    "s3:GetObjectVersionForReplication",
+                    "s3:GetObjectVersionAcl",
+                    "s3:GetObjectVersionTagging",
+                ],
+                [f"{source.arn}/*"],
+            ),
+            statement(
+                "WriteDestinationReplicas",
+                ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+                [f"{destination.arn}/*"],
+            ),
+            statement(
+                "DecryptSourceObjects",
+                ["kms:Decrypt"],
+                [source.key.arn],
+                condition={"StringEquals": {"kms:ViaService": f"s3.{source.region.name}.amazonaws.com"}},
+            ),
+            statement(
+                "EncryptReplicas",
+                ["kms:Encrypt", "kms:GenerateDataKey"],
+                [destination.key.arn],
+                condition={"StringEquals": {"kms:ViaService": f"s3.{destination.region.name}.amazonaws.com"}},
+            ),
+        ]
+
+    def _rule(self) -> S3BucketReplicationConfigurationRule:
+        """Everything under the receipts prefix, delete markers and KMS-encrypted objects included."""
+        return S3BucketReplicationConfigurationRule(
+            id=self.rule_id,
+            status="Enabled",
+            priority=1,
+            filter=S3BucketReplicationConfigurationRuleFilter(prefix=RECEIPTS_PREFIX),
+            delete_marker_replication=(
+                S3BucketReplicationConfigurationRuleDeleteMarkerReplication(status="Enabled")
+            ),
+            source_selection_criteria=(
+                S3BucketReplicationConfigurationRuleSourceSelectionCriteria(
+                    sse_kms_encrypted_objects=(
+                        S3BucketReplicationConfigurationRuleSourceSelectionCriteriaSseKmsEncryptedObjects(
+                            status="Enabled"
+                        )
+                    )
+                )
+            ),
+            destination=self._destination(),
+        )
+
+    def _destination(self) -> S3BucketReplicationConfigurationRuleDestination:
+        """Replicas encrypted with the destination's key, within RTC's 15 minutes, with metrics."""
+        return S3BucketReplicationConfigurationRuleDestination(
+            bucket=self.destination.arn,
+            storage_class="STANDARD",
+            encryption_configuration=(
+                S3BucketReplicationConfigurationRuleDestinationEncryptionConfiguration(
+                    replica_kms_key_id=self.destination.key.arn
+                )
+            ),
+            replication_time=S3BucketReplicationConfigurationRuleDestinationReplicationTime(
+                status="Enabled",
+                time=S3BucketReplicationConfigurationRuleDestinationReplicationTimeTime(
+                    minutes=REPLICATION_MINUTES
+                ),
+            ),
+            metrics=S3BucketReplicationConfigurationRuleDestinationMetrics(
+                status="Enabled",
+                event_threshold=(
+                    S3BucketReplicationConfigurationRuleDestinationMetricsEventThreshold(
+                        minutes=REPLICATION_MINUTES
+                    )
+                ),
+            ),
         )
