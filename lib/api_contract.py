@@ -2,7 +2,7 @@
 the routes, the request body's fields and limits, the customer index and the receipts prefix.
 
 The handler reads the same file from its own package (the zip stays self-contained); the stack
-builds the API Gateway routes and the request model from it here; tools and tests import this
+builds the API Gateway routes and their request models from it here; tools and tests import this
 module (it loads no jsii).
 """
 
@@ -39,7 +39,13 @@ class Route:
     path: str
     api_key_required: bool
     parameters: tuple[tuple[str, bool], ...] = ()  # (API Gateway request parameter, required)
-    validate_body: bool = False
+    body_model: str | None = None  # the name of the model (MODELS) its JSON body must match
+
+
+def model_name(body: str) -> str:
+    """The API Gateway model of a route's ``"body"``, which names the contract section that
+    describes it: ``create_payment`` -> ``CreatePayment``."""
+    return "".join(part.capitalize() for part in body.split("_"))
 
 
 def _route(entry: dict[str, Any]) -> Route:
@@ -52,7 +58,7 @@ def _route(entry: dict[str, Any]) -> Route:
         entry["path"],
         entry["api_key"],
         tuple(path_parameters + query_parameters),
-        validate_body="body" in entry,
+        body_model=model_name(entry["body"]) if "body" in entry else None,
     )
 
 
@@ -79,3 +85,7 @@ CREATE_PAYMENT_SCHEMA: dict[str, Any] = {
         "description": {"type": "string", "maxLength": _BODY["description_max"]},
     },
 }
+
+# The request models by name: a route's ``body_model`` is a key. A model's name is its schema's
+# title, so the schema alone says which model it is (the stage's redeployment hash relies on it).
+MODELS: dict[str, dict[str, Any]] = {schema["title"]: schema for schema in (CREATE_PAYMENT_SCHEMA,)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ from cdktf_cdktf_provider_aws.api_gateway_usage_plan_key import ApiGatewayUsageP
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
-from lib.api_contract import CREATE_PAYMENT_SCHEMA, ROUTES
+from lib.api_contract import CREATE_PAYMENT_SCHEMA, MODELS, ROUTES
 from lib.config import Profile
 from lib.keys import RegionalKey
 from lib.logs import encrypted_log_group
@@ -67,7 +68,7 @@ LAMBDA_SOURCE = Path(__file__).parent / "lambda"
 STAGE_NAME = "v1"
 HEALTH_PATH = "/health"
 
-# The request model and the routes come from the API contract (lib/lambda/contract.json).
+# The routes and their request models come from the API contract (lib/lambda/contract.json).
 PAYMENT_ID_PATTERN = CREATE_PAYMENT_SCHEMA["properties"]["payment_id"]["pattern"]
 CUSTOMER_ID_PATTERN = CREATE_PAYMENT_SCHEMA["properties"]["customer_id"]["pattern"]
 CURRENCY_PATTERN = CREATE_PAYMENT_SCHEMA["properties"]["currency"]["pattern"]
@@ -119,13 +120,21 @@ def lambda_asset(scope: Construct) -> TerraformAsset:
 
 
 def _route_signature() -> str:
-    """Changes whenever the API definition in this file changes (redeploys the stage)."""
+    """Changes whenever the API definition in this file changes (redeploys the stage): the
+    routes, the schema of each body route's model in route order (a schema's title is its
+    model's name, see ``lib.api_contract.MODELS``) and the access log format."""
     payload = json.dumps(
-        [[r.method, r.path, r.api_key_required, r.parameters, r.validate_body] for r in ROUTES]
-        + [CREATE_PAYMENT_SCHEMA, ACCESS_LOG_FORMAT],
+        [[r.method, r.path, r.api_key_required, r.parameters, r.body_model is not None] for r in ROUTES]
+        + [MODELS[r.body_model] for r in ROUTES if r.body_model]
+        + [ACCESS_LOG_FORMAT],
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _kebab(name: str) -> str:
+    """A model's construct id part: ``CreatePayment`` -> ``create-payment``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
 
 
 class RegionalApi(Construct):
@@ -188,15 +197,19 @@ class RegionalApi(Construct):
             validate_request_body=True,
             validate_request_parameters=True,
         )
-        model = ApiGatewayModel(
-            self,
-            "create-payment-model",
-            provider=provider,
-            rest_api_id=self.rest_api.id,
-            name="CreatePayment",
-            content_type="application/json",
-            schema=json.dumps(CREATE_PAYMENT_SCHEMA, sort_keys=True),
-        )
+        # One model per body the routes take, each route validated by its own.
+        models = {
+            name: ApiGatewayModel(
+                self,
+                f"{_kebab(name)}-model",
+                provider=provider,
+                rest_api_id=self.rest_api.id,
+                name=name,
+                content_type="application/json",
+                schema=json.dumps(MODELS[name], sort_keys=True),
+            )
+            for name in dict.fromkeys(r.body_model for r in ROUTES if r.body_model)
+        }
         # API Gateway's own errors in the handler's {"error": ...} shape.
         for response_type, template in (
             ("DEFAULT_4XX", '{"error": $context.error.messageString}'),
@@ -243,7 +256,9 @@ class RegionalApi(Construct):
                 api_key_required=route.api_key_required,
                 request_parameters=dict(route.parameters) or None,
                 request_validator_id=validator.id,
-                request_models={"application/json": model.name} if route.validate_body else None,
+                request_models={"application/json": models[route.body_model].name}
+                if route.body_model
+                else None,
             )
             if not route.api_key_required:
                 skip_checks(

@@ -9,6 +9,7 @@ from lib.api_contract import (
     CONTRACT,
     CREATE_PAYMENT_SCHEMA,
     CUSTOMER_INDEX,
+    MODELS,
     RECEIPTS_PREFIX,
     ROUTES,
     receipt_key,
@@ -43,7 +44,9 @@ def test_path_parameters_are_required_and_query_parameters_optional():
         "method.request.path.customer_id": True,
         "method.request.querystring.limit": False,
     }
-    assert [route.path for route in ROUTES if route.validate_body] == ["/payments"]
+    assert [(route.path, route.body_model) for route in ROUTES if route.body_model] == [
+        ("/payments", "CreatePayment")
+    ]
     assert [route.path for route in ROUTES if not route.api_key_required] == ["/health"]
 
 
@@ -70,3 +73,13 @@ def test_every_receipt_key_is_under_the_prefix_the_grant_and_replication_match()
     assert RECEIPTS_PREFIX == "receipts/"
     assert receipt_key("pay_001") == "receipts/pay_001.json"
     assert receipt_key("pay_001").startswith(RECEIPTS_PREFIX)
+
+
+def test_every_body_route_names_a_model_named_by_its_schema():
+    """A route's "body" names the contract section of its body; its model is that name in
+    CamelCase, and a model's schema carries its name as its title."""
+    assert {route.body_model for route in ROUTES if route.body_model} <= set(MODELS)
+    assert all(schema["title"] == name for name, schema in MODELS.items())
+    assert MODELS == {"CreatePayment": CREATE_PAYMENT_SCHEMA}
+    assert api_contract.model_name("create_payment") == "CreatePayment"
+    assert api_contract._route({"method": "GET", "path": "/x", "api_key": True}).body_model is None

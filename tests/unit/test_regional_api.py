@@ -317,3 +317,66 @@ def test_the_handlers_retry_budget_fits_the_functions_timeout(handler_module):
         handler_module.CALL_BUDGET_SECONDS + handler_module.ANSWER_MARGIN_SECONDS
         < regional_api.LAMBDA_TIMEOUT_SECONDS
     )
+
+
+# --- each body route is validated by its own model ----------------------------------------
+
+# A second body route with a body of its own: what a contract that grows a refund would add.
+REFUND_ROUTE = {"method": "PUT", "path": "/payments/{payment_id}/refund", "api_key": True, "body": "refund"}
+REFUND_SCHEMA = {
+    "$schema": "http://json-schema.org/draft-04/schema#",
+    "title": "Refund",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["reason"],
+    "properties": {"reason": {"type": "string", "maxLength": 256}},
+}
+
+
+@pytest.fixture(scope="module")
+def with_refund():
+    """The dev stack of a contract with PUT /payments/{payment_id}/refund, whose body is a Refund."""
+    from lib import api_contract
+    from tests.unit.conftest import DEV_ENV, _synth
+
+    models = {"CreatePayment": api_contract.CREATE_PAYMENT_SCHEMA, "Refund": REFUND_SCHEMA}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(regional_api, "ROUTES", (*regional_api.ROUTES, api_contract._route(REFUND_ROUTE)))
+        patch.setattr(regional_api, "MODELS", models, raising=False)  # False: also fails on code without it
+        yield _synth(DEV_ENV)
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_each_body_route_is_validated_by_its_own_model(with_refund, role, region):
+    """Not every body is a CreatePayment: the refund route's body is checked against the
+    Refund schema, and POST /payments keeps its own."""
+    synth = with_refund
+    models = {
+        f"${{aws_api_gateway_model.{logical_id}.name}}": body
+        for logical_id, body in synth.resources("aws_api_gateway_model").items()
+        if body["provider"] == f"aws.{role}"
+    }
+
+    def model_of(route_id):
+        return models[method(synth, role, route_id)["request_models"]["application/json"]]
+
+    refund, create = model_of("put-payments-payment_id-refund"), model_of("post-payments")
+    assert (refund["name"], json.loads(refund["schema"])) == ("Refund", REFUND_SCHEMA)
+    create_payment = regional_api.CREATE_PAYMENT_SCHEMA
+    assert (create["name"], json.loads(create["schema"])) == ("CreatePayment", create_payment)
+    assert len(models) == 2
+    assert refund is synth.get("aws_api_gateway_model", f"api-{role}/refund-model")
+    assert create is synth.get("aws_api_gateway_model", f"api-{role}/create-payment-model")
+    for route_id in ("get-payments-payment_id", "get-customers-customer_id-payments", "get-health"):
+        assert "request_models" not in method(synth, role, route_id)
+
+
+def test_route_signature_changes_with_a_routes_model(monkeypatch):
+    """Moving a body route to another model (updated in place) must redeploy the stage."""
+    from lib import api_contract
+
+    before = regional_api._route_signature()
+    refund = api_contract._route({"method": "POST", "path": "/payments", "api_key": True, "body": "refund"})
+    monkeypatch.setattr(regional_api, "ROUTES", (refund, *regional_api.ROUTES[1:]))
+    monkeypatch.setattr(regional_api, "MODELS", {"Refund": REFUND_SCHEMA})
+    assert regional_api._route_signature() != before
