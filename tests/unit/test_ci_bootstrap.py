@@ -1,5 +1,7 @@
-"""lib/ci_bootstrap.py, lib/ci_bootstrap_config.py and deploy/bootstrap.py: the GitHub OIDC roles,
-their permissions (one table, checked against the synthesized main stack) and the state bucket."""
+"""The CI bootstrap: lib/ci_bootstrap.py (the stack), lib/ci_permissions.py (the permission table,
+checked against the synthesized main stack), lib/ci_scopes.py, lib/ci_roles.py (the GitHub OIDC
+roles and their policies), lib/ci_state_bucket.py, lib/ci_bootstrap_config.py and
+deploy/bootstrap.py."""
 
 from __future__ import annotations
 
@@ -241,7 +243,7 @@ def test_every_resource_and_data_source_names_its_provider(ci):
 
 
 def test_every_resource_type_of_the_main_stack_has_deploy_permissions(dev):
-    from lib.ci_bootstrap import DEPLOY_ACTIONS
+    from lib.ci_permissions import DEPLOY_ACTIONS
 
     used = set(dev.json["resource"]) | {f"data.{t}" for t in dev.json["data"]}
     assert set(DEPLOY_ACTIONS) == used  # a new type fails here until the CI roles can deploy it
@@ -253,13 +255,13 @@ def test_every_resource_type_of_the_main_stack_has_deploy_permissions(dev):
 
 
 def _covered(arn: str, scope: Any, account: str = ACCOUNT) -> bool:
-    from lib.ci_bootstrap import _render
+    from lib.ci_scopes import render
 
-    return any(fnmatchcase(arn, pattern) for pattern in _render(list(scope.resources), account))
+    return any(fnmatchcase(arn, pattern) for pattern in render(list(scope.resources), account))
 
 
 def test_the_main_stacks_names_fall_in_the_deploy_scopes(dev):
-    from lib import ci_bootstrap as cb
+    from lib import ci_permissions as table
 
     def names(type_: str, key: str = "name") -> list[str]:
         found = [body[key] for body in dev.resources(type_).values()]
@@ -267,33 +269,33 @@ def test_the_main_stacks_names_fall_in_the_deploy_scopes(dev):
         return found
 
     expected = [
-        *((f"arn:aws:s3:::{n}", cb.S3_BUCKETS) for n in names("aws_s3_bucket", "bucket")),
-        *((f"arn:aws:iam::{ACCOUNT}:role/{n}", cb.IAM_ROLES) for n in names("aws_iam_role")),
-        *((f"arn:aws:iam::{ACCOUNT}:policy/{n}", cb.IAM_POLICIES) for n in names("aws_iam_policy")),
+        *((f"arn:aws:s3:::{n}", table.S3_BUCKETS) for n in names("aws_s3_bucket", "bucket")),
+        *((f"arn:aws:iam::{ACCOUNT}:role/{n}", table.IAM_ROLES) for n in names("aws_iam_role")),
+        *((f"arn:aws:iam::{ACCOUNT}:policy/{n}", table.IAM_POLICIES) for n in names("aws_iam_policy")),
         *(
-            (f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{n}", cb.DYNAMODB_TABLES)
+            (f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{n}", table.DYNAMODB_TABLES)
             for n in names("aws_dynamodb_table")
         ),
         *(
-            (f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{n}", cb.LAMBDA_FUNCTIONS)
+            (f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{n}", table.LAMBDA_FUNCTIONS)
             for n in names("aws_lambda_function", "function_name")
         ),
         *(
-            (f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:{n}", cb.LOG_GROUPS)
+            (f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:{n}", table.LOG_GROUPS)
             for n in names("aws_cloudwatch_log_group")
         ),
-        *((f"arn:aws:kms:us-east-1:{ACCOUNT}:{n}", cb.KMS_ALIASES) for n in names("aws_kms_alias")),
-        *((f"arn:aws:sns:us-east-1:{ACCOUNT}:{n}", cb.TOPICS) for n in names("aws_sns_topic")),
+        *((f"arn:aws:kms:us-east-1:{ACCOUNT}:{n}", table.KMS_ALIASES) for n in names("aws_kms_alias")),
+        *((f"arn:aws:sns:us-east-1:{ACCOUNT}:{n}", table.TOPICS) for n in names("aws_sns_topic")),
         *(
-            (f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:{n}", cb.ALARMS)
+            (f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:{n}", table.ALARMS)
             for n in names("aws_cloudwatch_metric_alarm", "alarm_name")
         ),
         *(
-            (f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter{n}", cb.PARAMETERS)
+            (f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter{n}", table.PARAMETERS)
             for n in names("aws_ssm_parameter")
         ),
         *(
-            (f"arn:aws:wafv2:us-east-1:{ACCOUNT}:regional/webacl/{n}/0a1b2c", cb.WAF_ACLS)
+            (f"arn:aws:wafv2:us-east-1:{ACCOUNT}:regional/webacl/{n}/0a1b2c", table.WAF_ACLS)
             for n in names("aws_wafv2_web_acl")
         ),
     ]
@@ -301,23 +303,23 @@ def test_the_main_stacks_names_fall_in_the_deploy_scopes(dev):
 
 
 def test_the_state_bucket_and_the_ci_roles_are_not_what_the_deploy_scopes_mean(ci):
-    from lib import ci_bootstrap as cb
+    from lib import ci_permissions as table
 
     (bucket,) = ci.resources("aws_s3_bucket").values()
     assert bucket["bucket"] == f"tap-terraform-state-{ACCOUNT}-us-east-2"
-    assert not _covered(f"arn:aws:s3:::{bucket['bucket']}", cb.S3_BUCKETS)
-    assert not _covered(f"arn:aws:s3:::{bucket['bucket']}/TapStackprod/terraform.tfstate", cb.S3_OBJECTS)
+    assert not _covered(f"arn:aws:s3:::{bucket['bucket']}", table.S3_BUCKETS)
+    assert not _covered(f"arn:aws:s3:::{bucket['bucket']}/TapStackprod/terraform.tfstate", table.S3_OBJECTS)
     # The CI roles are tap-* too: the guardrails deny them (test below).
-    assert _covered(f"arn:aws:iam::{ACCOUNT}:role/tap-ci-release", cb.IAM_ROLES)
+    assert _covered(f"arn:aws:iam::{ACCOUNT}:role/tap-ci-release", table.IAM_ROLES)
 
 
 def test_resources_are_star_only_with_a_reason():
-    from lib import ci_bootstrap as cb
+    from lib import ci_permissions as table
 
     scopes = {
         e.scope
-        for table in (cb.DEPLOY_ACTIONS, cb.OPERATION_ACTIONS)
-        for entries in table.values()
+        for by_key in (table.DEPLOY_ACTIONS, table.OPERATION_ACTIONS)
+        for entries in by_key.values()
         for e in entries
     }
     for scope in scopes:
@@ -418,7 +420,7 @@ def test_preview_and_release_share_the_deploy_policies_and_differ_in_their_opera
 
 
 def test_the_deploy_roles_cannot_touch_the_ci_roles_or_policies(ci):
-    from lib.ci_bootstrap import protected_iam_actions
+    from lib.ci_roles import protected_iam_actions
 
     (deny,) = _attached(ci, "tap-ci-release")["tap-ci-deploy-guardrails"]["Statement"]
     assert deny["Effect"] == "Deny"
@@ -462,7 +464,7 @@ def test_star_resources_are_the_documented_few(ci):
 
 
 def test_every_policy_fits_iams_size_limit(ci):
-    from lib.ci_bootstrap import MANAGED_POLICY_MAX_CHARS
+    from lib.ci_roles import MANAGED_POLICY_MAX_CHARS
 
     for body in ci.resources("aws_iam_policy").values():
         policy = re.sub(

@@ -1,0 +1,629 @@
+"""DECLARED DATA: what the CI roles of the bootstrap (lib/ci_bootstrap.py) may do, as one table.
+No construct code: this module holds literal scopes and entries only (their types are in
+lib/ci_scopes.py); lib/ci_roles.py turns them into the roles' managed policies.
+
+- A ``Scope`` is one Allow statement: its ``sid``, the managed policy it goes to (``group``:
+  network, compute, observability, operations), the resources (``{account}`` and ``{project}``
+  are filled in at synth: the caller's account id and ``tap``) and an optional condition.
+  A ``*`` resource always carries ``why``: the actions AWS has no resource-level permission for.
+- ``DEPLOY_ACTIONS``: per Terraform resource type of the main stack, the actions that read it (a
+  plan's refresh: the plan role ``tap-ci-plan`` gets only these) and the ones that create,
+  update, tag and delete it (the deploy roles ``tap-ci-preview`` and ``tap-ci-release``). A
+  resource type the main stack gains fails a unit test until it has an entry.
+- ``OPERATION_ACTIONS`` and ``ROLE_OPERATIONS``: what the deploy roles' jobs run besides
+  Terraform.
+
+Each scope becomes one statement, its actions merged and sorted; statements follow the order in
+which their scopes first appear here (moving an entry reorders the synthesized policies). Values
+that other modules also define are spelled out; tests/unit/test_ci_bootstrap.py keeps them equal.
+"""
+
+from __future__ import annotations
+
+from lib.ci_scopes import ANY, Permissions, Scope
+
+# --- scopes: the network policy ----------------------------------------------------------------
+
+# API Gateway authorizes by HTTP verb on resource paths; the ids under them are random.
+APIGATEWAY_APIS = Scope(
+    "ApiGatewayRestApis", "network", ("arn:aws:apigateway:*::/restapis", "arn:aws:apigateway:*::/restapis/*")
+)
+APIGATEWAY_KEYS = Scope(
+    "ApiGatewayKeysAndUsagePlans",
+    "network",
+    (
+        "arn:aws:apigateway:*::/apikeys",
+        "arn:aws:apigateway:*::/apikeys/*",
+        "arn:aws:apigateway:*::/usageplans",
+        "arn:aws:apigateway:*::/usageplans/*",
+    ),
+)
+APIGATEWAY_DOMAINS = Scope(
+    "ApiGatewayDomainNames",
+    "network",
+    ("arn:aws:apigateway:*::/domainnames", "arn:aws:apigateway:*::/domainnames/*"),
+)
+APIGATEWAY_ACCOUNT = Scope("ApiGatewayAccount", "network", ("arn:aws:apigateway:*::/account",))
+APIGATEWAY_TAGS = Scope("ApiGatewayTags", "network", ("arn:aws:apigateway:*::/tags/*",))
+APIGATEWAY_STAGES = Scope(
+    "ApiGatewayStageFirewalls", "network", ("arn:aws:apigateway:*::/restapis/*/stages/*",)
+)
+# Certificates, hosted zones, health checks and query-log configs are named by random ids.
+ACM_CERTIFICATES = Scope("AcmCertificates", "network", ("arn:aws:acm:*:{account}:certificate/*",))
+ROUTE53_ZONES = Scope("Route53Zones", "network", ("arn:aws:route53:::hostedzone/*",))
+ROUTE53_CHANGES = Scope("Route53Changes", "network", ("arn:aws:route53:::change/*",))
+ROUTE53_HEALTH_CHECKS = Scope("Route53HealthChecks", "network", ("arn:aws:route53:::healthcheck/*",))
+ROUTE53_QUERY_LOGS = Scope("Route53QueryLogs", "network", ("arn:aws:route53:::queryloggingconfig/*",))
+NETWORK_CREATES = Scope(
+    "NetworkCreates",
+    "network",
+    ANY,
+    why="RequestCertificate, CreateHostedZone and CreateHealthCheck have no resource-level permission: "
+    "the ARN exists only once they return",
+)
+WAF_ACLS = Scope(
+    "WafWebAcls",
+    "network",
+    (
+        "arn:aws:wafv2:*:{account}:regional/webacl/{project}-*/*",
+        # The AWS managed rule groups the ACL references (owned by AWS, not this account).
+        "arn:aws:wafv2:*:*:regional/managedruleset/*/*",
+    ),
+)
+
+# --- scopes: the compute policy ----------------------------------------------------------------
+
+DYNAMODB_TABLES = Scope("DynamoDbTables", "compute", ("arn:aws:dynamodb:*:{account}:table/{project}-*",))
+DYNAMODB_REPLICATION_ROLE = Scope(
+    "DynamoDbReplicationServiceRole",
+    "compute",
+    (
+        "arn:aws:iam::{account}:role/aws-service-role/replication.dynamodb.amazonaws.com/"
+        "AWSServiceRoleForDynamoDBReplication",
+    ),
+    condition={"StringEquals": {"iam:AWSServiceName": "replication.dynamodb.amazonaws.com"}},
+)
+LAMBDA_FUNCTIONS = Scope("LambdaFunctions", "compute", ("arn:aws:lambda:*:{account}:function:{project}-*",))
+# Every bucket of the main stack is <project>-<purpose>-<region role>-<suffix>-<account id>; the
+# state bucket ends with its region instead, so it is outside this pattern.
+S3_BUCKETS = Scope("S3Buckets", "compute", ("arn:aws:s3:::{project}-*-{account}",))
+S3_OBJECTS = Scope("S3ObjectsOnForceDestroy", "compute", ("arn:aws:s3:::{project}-*-{account}/*",))
+IAM_ROLES = Scope("IamRoles", "compute", ("arn:aws:iam::{account}:role/{project}-*",))
+IAM_POLICIES = Scope("IamPolicies", "compute", ("arn:aws:iam::{account}:policy/{project}-*",))
+IAM_ATTACHMENTS = Scope(
+    "IamAttachProjectPolicies",
+    "compute",
+    ("arn:aws:iam::{account}:role/{project}-*",),
+    condition={"ArnLike": {"iam:PolicyARN": "arn:aws:iam::{account}:policy/{project}-*"}},
+)
+IAM_PASS_ROLE = Scope(
+    "IamPassStackRoles",
+    "compute",
+    ("arn:aws:iam::{account}:role/{project}-*",),
+    condition={
+        "StringEquals": {
+            "iam:PassedToService": ["apigateway.amazonaws.com", "lambda.amazonaws.com", "s3.amazonaws.com"]
+        }
+    },
+)
+# KMS keys are named by random ids, and aliases are not there yet when a key is created.
+KMS_KEYS = Scope("KmsKeys", "compute", ("arn:aws:kms:*:{account}:key/*",))
+KMS_ALIASES = Scope("KmsAliases", "compute", ("arn:aws:kms:*:{account}:alias/{project}-*",))
+KMS_THROUGH_SERVICES = Scope(
+    "KmsThroughStackServices",
+    "compute",
+    ("arn:aws:kms:*:{account}:key/*",),
+    # The services the main stack's keys serve (lib/keys.py VIA_SERVICES).
+    condition={
+        "StringLike": {
+            "kms:ViaService": [
+                "dynamodb.*.amazonaws.com",
+                "lambda.*.amazonaws.com",
+                "s3.*.amazonaws.com",
+                "sns.*.amazonaws.com",
+                "ssm.*.amazonaws.com",
+            ]
+        }
+    },
+)
+KMS_CREATES = Scope(
+    "KmsCreates",
+    "compute",
+    ANY,
+    why="CreateKey and ListAliases have no resource-level permission",
+)
+
+# --- scopes: the observability policy ----------------------------------------------------------
+
+LOG_GROUPS = Scope(
+    "LogGroups",
+    "observability",
+    (
+        "arn:aws:logs:*:{account}:log-group:/aws/lambda/{project}-*",
+        "arn:aws:logs:*:{account}:log-group:/aws/apigateway/{project}-*",
+        # WAF requires the aws-waf-logs- prefix
+        "arn:aws:logs:*:{account}:log-group:aws-waf-logs-{project}-*",
+        # API Gateway names it after the API's id
+        "arn:aws:logs:*:{account}:log-group:API-Gateway-Execution-Logs_*",
+        # /aws/route53/<zone>: the zone is any DOMAIN_NAME (lib/config.py QUERY_LOG_GROUP_PREFIX)
+        "arn:aws:logs:*:{account}:log-group:/aws/route53/*",
+    ),
+)
+# "set the ARN of its Resource line to use a * wildcard, instead of specifying only a single
+# log group name" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)
+LOGS_ACCOUNT = Scope("LogsAccountPolicies", "observability", ("arn:aws:logs:*:{account}:*",))
+LOG_DELIVERIES = Scope(
+    "LogDeliveries",
+    "observability",
+    ANY,
+    why="the vended-log delivery actions (WAF to CloudWatch Logs) have no resource-level permission",
+)
+ALARMS = Scope("CloudWatchAlarms", "observability", ("arn:aws:cloudwatch:*:{account}:alarm:{project}-*",))
+TOPICS = Scope("SnsTopics", "observability", ("arn:aws:sns:*:{account}:{project}-*",))
+PARAMETERS = Scope("SsmParameters", "observability", ("arn:aws:ssm:*:{account}:parameter/{project}-*",))
+SSM_DESCRIBE = Scope(
+    "SsmDescribe", "observability", ANY, why="DescribeParameters has no resource-level permission"
+)
+
+# --- entries several resource types share -------------------------------------------------------
+
+_KMS_FOR_ENCRYPTED = Permissions(
+    KMS_THROUGH_SERVICES,
+    # Lambda returns environment variables and SSM SecureString values decrypted only to a
+    # caller that may decrypt them: without it a refresh shows drift.
+    read=("kms:Decrypt",),
+    write=("kms:CreateGrant", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"),
+)
+_API_READ = ("apigateway:GET",)
+_API_WRITE = ("apigateway:DELETE", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT")
+_API = (
+    Permissions(APIGATEWAY_APIS, read=_API_READ, write=_API_WRITE),
+    Permissions(APIGATEWAY_TAGS, read=_API_READ, write=("apigateway:DELETE", "apigateway:PUT")),
+)
+
+# --- the deploy table --------------------------------------------------------------------------
+
+# Per Terraform resource type of the main stack: the IAM actions hashicorp/aws 5.100 calls.
+DEPLOY_ACTIONS: dict[str, tuple[Permissions, ...]] = {
+    "aws_acm_certificate": (
+        Permissions(
+            ACM_CERTIFICATES,
+            read=("acm:DescribeCertificate", "acm:ListTagsForCertificate"),
+            write=(
+                "acm:AddTagsToCertificate",
+                "acm:DeleteCertificate",
+                "acm:RemoveTagsFromCertificate",
+                "acm:UpdateCertificateOptions",
+            ),
+        ),
+        Permissions(NETWORK_CREATES, write=("acm:RequestCertificate",)),
+    ),
+    "aws_acm_certificate_validation": (Permissions(ACM_CERTIFICATES, read=("acm:DescribeCertificate",)),),
+    "aws_api_gateway_account": (
+        Permissions(APIGATEWAY_ACCOUNT, read=_API_READ, write=("apigateway:PATCH",)),
+        Permissions(IAM_PASS_ROLE, write=("iam:PassRole",)),
+    ),
+    "aws_api_gateway_api_key": (
+        Permissions(APIGATEWAY_KEYS, read=_API_READ, write=_API_WRITE),
+        Permissions(APIGATEWAY_TAGS, read=_API_READ, write=("apigateway:DELETE", "apigateway:PUT")),
+    ),
+    "aws_api_gateway_base_path_mapping": (Permissions(APIGATEWAY_DOMAINS, read=_API_READ, write=_API_WRITE),),
+    "aws_api_gateway_deployment": _API,
+    "aws_api_gateway_domain_name": (
+        Permissions(APIGATEWAY_DOMAINS, read=_API_READ, write=_API_WRITE),
+        Permissions(APIGATEWAY_TAGS, read=_API_READ, write=("apigateway:DELETE", "apigateway:PUT")),
+        Permissions(ACM_CERTIFICATES, read=("acm:DescribeCertificate",)),
+    ),
+    "aws_api_gateway_gateway_response": _API,
+    "aws_api_gateway_integration": _API,
+    "aws_api_gateway_method": _API,
+    "aws_api_gateway_method_settings": _API,
+    "aws_api_gateway_model": _API,
+    "aws_api_gateway_request_validator": _API,
+    "aws_api_gateway_resource": _API,
+    "aws_api_gateway_rest_api": _API,
+    "aws_api_gateway_stage": _API,
+    "aws_api_gateway_usage_plan": (
+        Permissions(APIGATEWAY_KEYS, read=_API_READ, write=_API_WRITE),
+        Permissions(APIGATEWAY_APIS, read=_API_READ),
+        Permissions(APIGATEWAY_TAGS, read=_API_READ, write=("apigateway:DELETE", "apigateway:PUT")),
+    ),
+    "aws_api_gateway_usage_plan_key": (Permissions(APIGATEWAY_KEYS, read=_API_READ, write=_API_WRITE),),
+    "aws_cloudwatch_log_group": (
+        Permissions(
+            LOG_GROUPS,
+            read=("logs:ListTagsForResource",),
+            write=(
+                "logs:AssociateKmsKey",
+                "logs:CreateLogGroup",
+                "logs:DeleteLogGroup",
+                "logs:DeleteRetentionPolicy",
+                "logs:DisassociateKmsKey",
+                "logs:PutRetentionPolicy",
+                "logs:TagResource",
+                "logs:UntagResource",
+            ),
+        ),
+        Permissions(LOGS_ACCOUNT, read=("logs:DescribeLogGroups",)),
+    ),
+    "aws_cloudwatch_log_resource_policy": (
+        Permissions(
+            LOGS_ACCOUNT,
+            read=("logs:DescribeResourcePolicies",),
+            write=("logs:DeleteResourcePolicy", "logs:PutResourcePolicy"),
+        ),
+    ),
+    "aws_cloudwatch_metric_alarm": (
+        Permissions(
+            ALARMS,
+            read=("cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"),
+            write=(
+                "cloudwatch:DeleteAlarms",
+                "cloudwatch:PutMetricAlarm",
+                "cloudwatch:TagResource",
+                "cloudwatch:UntagResource",
+            ),
+        ),
+    ),
+    "aws_dynamodb_table": (
+        Permissions(
+            DYNAMODB_TABLES,
+            read=(
+                "dynamodb:DescribeContinuousBackups",
+                "dynamodb:DescribeTable",
+                "dynamodb:DescribeTimeToLive",
+                "dynamodb:ListTagsOfResource",
+            ),
+            write=(
+                "dynamodb:CreateTable",
+                "dynamodb:DeleteTable",
+                "dynamodb:UpdateContinuousBackups",
+                "dynamodb:UpdateTable",
+                "dynamodb:UpdateTimeToLive",
+                "dynamodb:TagResource",
+                "dynamodb:UntagResource",
+            ),
+        ),
+        _KMS_FOR_ENCRYPTED,
+    ),
+    "aws_dynamodb_table_replica": (
+        Permissions(
+            DYNAMODB_TABLES,
+            read=(
+                "dynamodb:DescribeContinuousBackups",
+                "dynamodb:DescribeTable",
+                "dynamodb:ListTagsOfResource",
+            ),
+            # Adding or removing a replica needs these on the table in every region; the item
+            # actions are AWS's requirement for the replica's initial copy, not Terraform reading data
+            # (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_reqs_bestpractices.html).
+            write=(
+                "dynamodb:BatchWriteItem",
+                "dynamodb:CreateTableReplica",
+                "dynamodb:DeleteItem",
+                "dynamodb:DeleteTableReplica",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:Query",
+                "dynamodb:Scan",
+                "dynamodb:UpdateContinuousBackups",
+                "dynamodb:UpdateItem",
+                "dynamodb:UpdateTable",
+                "dynamodb:TagResource",
+                "dynamodb:UntagResource",
+            ),
+        ),
+        Permissions(DYNAMODB_REPLICATION_ROLE, write=("iam:CreateServiceLinkedRole",)),
+        _KMS_FOR_ENCRYPTED,
+    ),
+    "aws_iam_policy": (
+        Permissions(
+            IAM_POLICIES,
+            read=("iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyTags", "iam:ListPolicyVersions"),
+            write=(
+                "iam:CreatePolicy",
+                "iam:CreatePolicyVersion",
+                "iam:DeletePolicy",
+                "iam:DeletePolicyVersion",
+                "iam:TagPolicy",
+                "iam:UntagPolicy",
+            ),
+        ),
+    ),
+    "aws_iam_role": (
+        Permissions(
+            IAM_ROLES,
+            read=("iam:GetRole", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:ListRoleTags"),
+            write=(
+                "iam:CreateRole",
+                "iam:DeleteRole",
+                "iam:ListInstanceProfilesForRole",
+                "iam:TagRole",
+                "iam:UntagRole",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateRoleDescription",
+            ),
+        ),
+    ),
+    "aws_iam_role_policy_attachment": (
+        Permissions(IAM_ROLES, read=("iam:ListAttachedRolePolicies",)),
+        Permissions(IAM_ATTACHMENTS, write=("iam:AttachRolePolicy", "iam:DetachRolePolicy")),
+    ),
+    "aws_kms_alias": (
+        Permissions(KMS_ALIASES, write=("kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias")),
+        Permissions(KMS_KEYS, write=("kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias")),
+        Permissions(KMS_CREATES, read=("kms:ListAliases",)),
+    ),
+    "aws_kms_key": (
+        Permissions(
+            KMS_KEYS,
+            read=("kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"),
+            write=(
+                "kms:DisableKeyRotation",
+                "kms:EnableKeyRotation",
+                "kms:PutKeyPolicy",
+                "kms:ScheduleKeyDeletion",
+                "kms:UpdateKeyDescription",
+                "kms:TagResource",
+                "kms:UntagResource",
+            ),
+        ),
+        Permissions(KMS_CREATES, write=("kms:CreateKey",)),
+    ),
+    "aws_lambda_function": (
+        Permissions(
+            LAMBDA_FUNCTIONS,
+            read=(
+                "lambda:GetFunction",
+                "lambda:GetFunctionCodeSigningConfig",
+                "lambda:GetFunctionConcurrency",
+                "lambda:GetFunctionConfiguration",
+                "lambda:ListTags",
+                "lambda:ListVersionsByFunction",
+            ),
+            write=(
+                "lambda:CreateFunction",
+                "lambda:DeleteFunction",
+                "lambda:DeleteFunctionConcurrency",
+                "lambda:PutFunctionConcurrency",
+                "lambda:UpdateFunctionCode",
+                "lambda:UpdateFunctionConfiguration",
+                "lambda:TagResource",
+                "lambda:UntagResource",
+            ),
+        ),
+        Permissions(IAM_PASS_ROLE, write=("iam:PassRole",)),
+        _KMS_FOR_ENCRYPTED,
+    ),
+    "aws_lambda_permission": (
+        Permissions(
+            LAMBDA_FUNCTIONS,
+            read=("lambda:GetPolicy",),
+            write=("lambda:AddPermission", "lambda:RemovePermission"),
+        ),
+    ),
+    "aws_route53_health_check": (
+        Permissions(
+            ROUTE53_HEALTH_CHECKS,
+            read=("route53:GetHealthCheck", "route53:ListTagsForResource"),
+            write=("route53:ChangeTagsForResource", "route53:DeleteHealthCheck", "route53:UpdateHealthCheck"),
+        ),
+        Permissions(NETWORK_CREATES, write=("route53:CreateHealthCheck",)),
+        # A CLOUDWATCH_METRIC health check names its alarm.
+        Permissions(ALARMS, read=("cloudwatch:DescribeAlarms",)),
+    ),
+    "aws_route53_query_log": (
+        Permissions(
+            ROUTE53_QUERY_LOGS,
+            read=("route53:GetQueryLoggingConfig",),
+            write=("route53:DeleteQueryLoggingConfig",),
+        ),
+        Permissions(ROUTE53_ZONES, write=("route53:CreateQueryLoggingConfig",)),
+    ),
+    "aws_route53_record": (
+        Permissions(
+            ROUTE53_ZONES,
+            read=("route53:GetHostedZone", "route53:ListResourceRecordSets"),
+            write=("route53:ChangeResourceRecordSets",),
+        ),
+        Permissions(ROUTE53_CHANGES, write=("route53:GetChange",)),
+    ),
+    "aws_route53_zone": (
+        Permissions(
+            ROUTE53_ZONES,
+            read=("route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ListTagsForResource"),
+            # force_destroy empties the zone and checks DNSSEC before deleting it.
+            write=(
+                "route53:ChangeResourceRecordSets",
+                "route53:ChangeTagsForResource",
+                "route53:DeleteHostedZone",
+                "route53:GetDNSSEC",
+                "route53:UpdateHostedZoneComment",
+            ),
+        ),
+        Permissions(ROUTE53_CHANGES, write=("route53:GetChange",)),
+        Permissions(NETWORK_CREATES, write=("route53:CreateHostedZone",)),
+    ),
+    "aws_s3_bucket": (
+        Permissions(
+            S3_BUCKETS,
+            read=(
+                "s3:GetAccelerateConfiguration",
+                "s3:GetBucketAcl",
+                "s3:GetBucketCORS",
+                "s3:GetBucketLocation",
+                "s3:GetBucketLogging",
+                "s3:GetBucketObjectLockConfiguration",
+                "s3:GetBucketPolicy",
+                "s3:GetBucketRequestPayment",
+                "s3:GetBucketTagging",
+                "s3:GetBucketVersioning",
+                "s3:GetBucketWebsite",
+                "s3:GetEncryptionConfiguration",
+                "s3:GetLifecycleConfiguration",
+                "s3:GetReplicationConfiguration",
+                "s3:ListBucket",
+            ),
+            write=("s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucketVersions", "s3:PutBucketTagging"),
+        ),
+        # force_destroy (dev, staging, previews) deletes every object version first.
+        Permissions(S3_OBJECTS, write=("s3:DeleteObject", "s3:DeleteObjectVersion")),
+    ),
+    "aws_s3_bucket_lifecycle_configuration": (
+        Permissions(
+            S3_BUCKETS, read=("s3:GetLifecycleConfiguration",), write=("s3:PutLifecycleConfiguration",)
+        ),
+    ),
+    "aws_s3_bucket_logging": (
+        Permissions(S3_BUCKETS, read=("s3:GetBucketLogging",), write=("s3:PutBucketLogging",)),
+    ),
+    "aws_s3_bucket_policy": (
+        Permissions(
+            S3_BUCKETS, read=("s3:GetBucketPolicy",), write=("s3:DeleteBucketPolicy", "s3:PutBucketPolicy")
+        ),
+    ),
+    "aws_s3_bucket_public_access_block": (
+        Permissions(
+            S3_BUCKETS, read=("s3:GetBucketPublicAccessBlock",), write=("s3:PutBucketPublicAccessBlock",)
+        ),
+    ),
+    "aws_s3_bucket_replication_configuration": (
+        Permissions(
+            S3_BUCKETS, read=("s3:GetReplicationConfiguration",), write=("s3:PutReplicationConfiguration",)
+        ),
+        Permissions(IAM_PASS_ROLE, write=("iam:PassRole",)),
+    ),
+    "aws_s3_bucket_server_side_encryption_configuration": (
+        Permissions(
+            S3_BUCKETS, read=("s3:GetEncryptionConfiguration",), write=("s3:PutEncryptionConfiguration",)
+        ),
+    ),
+    "aws_s3_bucket_versioning": (
+        Permissions(S3_BUCKETS, read=("s3:GetBucketVersioning",), write=("s3:PutBucketVersioning",)),
+    ),
+    "aws_sns_topic": (
+        Permissions(
+            TOPICS,
+            read=("sns:GetTopicAttributes", "sns:ListTagsForResource"),
+            write=(
+                "sns:CreateTopic",
+                "sns:DeleteTopic",
+                "sns:SetTopicAttributes",
+                "sns:TagResource",
+                "sns:UntagResource",
+            ),
+        ),
+        _KMS_FOR_ENCRYPTED,
+    ),
+    "aws_ssm_parameter": (
+        Permissions(
+            PARAMETERS,
+            read=("ssm:GetParameter", "ssm:GetParameters", "ssm:ListTagsForResource"),
+            write=(
+                "ssm:AddTagsToResource",
+                "ssm:DeleteParameter",
+                "ssm:PutParameter",
+                "ssm:RemoveTagsFromResource",
+            ),
+        ),
+        Permissions(SSM_DESCRIBE, read=("ssm:DescribeParameters",)),
+        _KMS_FOR_ENCRYPTED,
+    ),
+    "aws_wafv2_web_acl": (
+        Permissions(
+            WAF_ACLS,
+            read=("wafv2:GetWebACL", "wafv2:ListTagsForResource"),
+            write=(
+                "wafv2:CreateWebACL",
+                "wafv2:DeleteWebACL",
+                "wafv2:UpdateWebACL",
+                "wafv2:TagResource",
+                "wafv2:UntagResource",
+            ),
+        ),
+    ),
+    "aws_wafv2_web_acl_association": (
+        Permissions(WAF_ACLS, write=("wafv2:AssociateWebACL", "wafv2:DisassociateWebACL")),
+        Permissions(
+            APIGATEWAY_STAGES,
+            read=("wafv2:GetWebACLForResource",),
+            write=("apigateway:SetWebACL", "wafv2:AssociateWebACL", "wafv2:DisassociateWebACL"),
+        ),
+    ),
+    "aws_wafv2_web_acl_logging_configuration": (
+        Permissions(
+            WAF_ACLS,
+            read=("wafv2:GetLoggingConfiguration",),
+            write=("wafv2:DeleteLoggingConfiguration", "wafv2:PutLoggingConfiguration"),
+        ),
+        # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html
+        Permissions(
+            LOG_DELIVERIES,
+            write=(
+                "logs:CreateLogDelivery",
+                "logs:DeleteLogDelivery",
+                "logs:GetLogDelivery",
+                "logs:ListLogDeliveries",
+                "logs:UpdateLogDelivery",
+            ),
+        ),
+        Permissions(
+            LOGS_ACCOUNT,
+            read=("logs:DescribeLogGroups",),
+            write=("logs:DescribeResourcePolicies", "logs:PutResourcePolicy"),
+        ),
+    ),
+    # sts:GetCallerIdentity needs no permission: any credentials may call it.
+    "data.aws_caller_identity": (),
+}
+
+# --- what the pipeline runs besides Terraform: the operations policy ---------------------------
+
+# Per role (.github/workflows): deploy/preflight_aws.py before a deploy, destroy or plan,
+# tests/integration after the preview and staging deploys, and dr/gameday.py on staging.
+PREFLIGHT = Scope(
+    "Preflight",
+    "operations",
+    ANY,
+    why="ListHostedZonesByName, Lambda's GetAccountSettings and DynamoDB's ListTables have no "
+    "resource-level permission",
+)
+# The receipts the API writes (lib/api_contract.py RECEIPTS_PREFIX), in every receipts bucket.
+RECEIPTS = Scope("ReceiptObjects", "operations", ("arn:aws:s3:::{project}-receipts-*-{account}/receipts/*",))
+FAILOVER_SWITCH = Scope(
+    "FailoverSwitch",
+    "operations",
+    ANY,
+    # The failover switch's metric namespace (lib/failover_switch.py NAMESPACE).
+    condition={"StringEquals": {"cloudwatch:namespace": "Tap/DR"}},
+    why="PutMetricData has no resource-level permission; the condition allows only the switch's namespace",
+)
+OPERATION_ACTIONS: dict[str, tuple[Permissions, ...]] = {
+    "preflight": (
+        Permissions(
+            PREFLIGHT,
+            read=("dynamodb:ListTables", "lambda:GetAccountSettings", "route53:ListHostedZonesByName"),
+        ),
+        Permissions(LAMBDA_FUNCTIONS, read=("lambda:GetFunctionConcurrency",)),
+        Permissions(APIGATEWAY_ACCOUNT, read=("apigateway:GET",)),
+        Permissions(LOGS_ACCOUNT, read=("logs:DescribeResourcePolicies",)),
+        Permissions(ROUTE53_ZONES, read=("route53:GetHostedZone",)),
+    ),
+    "integration-tests": (
+        Permissions(
+            DYNAMODB_TABLES, read=("dynamodb:GetItem",), write=("dynamodb:DeleteItem", "dynamodb:PutItem")
+        ),
+        Permissions(RECEIPTS, read=("s3:GetObject",), write=("s3:DeleteObject",)),
+    ),
+    "gameday": (
+        Permissions(DYNAMODB_TABLES, read=("dynamodb:GetItem",)),
+        Permissions(RECEIPTS, read=("s3:GetObject",)),
+        Permissions(FAILOVER_SWITCH, write=("cloudwatch:PutMetricData",)),
+    ),
+}
+# Per deploy role (lib/ci_bootstrap_config.py PREVIEW, RELEASE): the operations its jobs run.
+ROLE_OPERATIONS: dict[str, tuple[str, ...]] = {
+    "preview": ("preflight", "integration-tests"),
+    "release": ("preflight", "integration-tests", "gameday"),  # the integration tests run on staging
+}
