@@ -331,6 +331,157 @@ def test_resources_are_star_only_with_a_reason():
     assert len({s.sid for s in scopes}) == len(scopes)  # one statement per scope
 
 
+def test_the_permission_table_is_declared_data():
+    """lib/ci_permissions.py holds literal scopes and entries only: no function, class, loop,
+    comprehension or f-string, and no call but Scope(...) and Permissions(...)."""
+    import ast
+
+    tree = ast.parse((ROOT / "lib" / "ci_permissions.py").read_text())
+    assert ast.get_docstring(tree).startswith("DECLARED DATA: ")
+    kinds = {type(node).__name__ for node in tree.body[1:]}
+    assert kinds == {"ImportFrom", "Assign", "AnnAssign"}
+    imports = [
+        (node.module, [a.name for a in node.names]) for node in tree.body if isinstance(node, ast.ImportFrom)
+    ]
+    assert imports == [("__future__", ["annotations"]), ("lib.ci_scopes", ["ANY", "Permissions", "Scope"])]
+    code = [
+        type(node).__name__
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.Lambda, ast.comprehension, ast.JoinedStr, ast.Starred))
+    ]
+    assert code == []
+    called = {node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    assert called == {"Scope", "Permissions"}
+
+
+def test_reading_the_table_loads_no_construct_code():
+    probe = (
+        "import sys; from lib import ci_permissions as t; "
+        "print(len(t.DEPLOY_ACTIONS), "
+        "any(m.startswith(('cdktf', 'jsii', 'constructs')) for m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.stdout.split() == ["48", "False"], result.stderr
+
+
+def test_values_the_table_spells_out_match_where_they_are_defined():
+    from lib import ci_permissions as table
+    from lib.api_contract import RECEIPTS_PREFIX
+    from lib.ci_bootstrap_config import PREVIEW, RELEASE
+    from lib.config import QUERY_LOG_GROUP_PREFIX
+    from lib.failover_switch import NAMESPACE
+    from lib.keys import VIA_SERVICES
+
+    assert table.KMS_THROUGH_SERVICES.condition == {
+        "StringLike": {"kms:ViaService": [f"{s}.*.amazonaws.com" for s in VIA_SERVICES]}
+    }
+    assert table.FAILOVER_SWITCH.condition == {"StringEquals": {"cloudwatch:namespace": NAMESPACE}}
+    assert table.RECEIPTS.resources == (
+        f"arn:aws:s3:::{{project}}-receipts-*-{{account}}/{RECEIPTS_PREFIX}*",
+    )
+    assert table.LOG_GROUPS.resources[-1] == f"arn:aws:logs:*:{{account}}:log-group:{QUERY_LOG_GROUP_PREFIX}*"
+    assert list(table.ROLE_OPERATIONS) == [PREVIEW, RELEASE]
+    assert {op for ops in table.ROLE_OPERATIONS.values() for op in ops} == set(table.OPERATION_ACTIONS)
+
+
+def test_render_fills_the_account_and_the_project_in_nested_conditions():
+    from lib import ci_permissions as table
+    from lib.ci_scopes import render
+
+    assert render(list(table.IAM_ATTACHMENTS.resources), "123456789012") == [
+        "arn:aws:iam::123456789012:role/tap-*"
+    ]
+    assert render(table.IAM_ATTACHMENTS.condition, "123456789012", "acme") == {
+        "ArnLike": {"iam:PolicyARN": "arn:aws:iam::123456789012:policy/acme-*"}
+    }
+
+
+def test_lib_ci_bootstrap_keeps_its_public_names():
+    from lib import ci_bootstrap, ci_bootstrap_config, ci_permissions
+
+    assert ci_bootstrap.__all__ == ["DEPLOY_ACTIONS", "BootstrapConfig", "CiBootstrapStack"]
+    assert ci_bootstrap.DEPLOY_ACTIONS is ci_permissions.DEPLOY_ACTIONS
+    assert ci_bootstrap.BootstrapConfig is ci_bootstrap_config.BootstrapConfig
+
+
+def test_statements_follow_the_order_their_scopes_first_appear_in_the_table(ci):
+    """The synthesized order is part of the policies (moving an entry of lib/ci_permissions.py
+    rewrites them): grouped per policy, in the table's order."""
+    sids = {
+        body["name"]: [s["Sid"] for s in policy_of(body)["Statement"]]
+        for body in ci.resources("aws_iam_policy").values()
+    }
+    assert sids["tap-ci-deploy-network"] == [
+        "AcmCertificates",
+        "NetworkCreates",
+        "ApiGatewayAccount",
+        "ApiGatewayKeysAndUsagePlans",
+        "ApiGatewayTags",
+        "ApiGatewayDomainNames",
+        "ApiGatewayRestApis",
+        "Route53HealthChecks",
+        "Route53QueryLogs",
+        "Route53Zones",
+        "Route53Changes",
+        "WafWebAcls",
+        "ApiGatewayStageFirewalls",
+    ]
+    assert sids["tap-ci-deploy-compute"] == [
+        "IamPassStackRoles",
+        "DynamoDbTables",
+        "KmsThroughStackServices",
+        "DynamoDbReplicationServiceRole",
+        "IamPolicies",
+        "IamRoles",
+        "IamAttachProjectPolicies",
+        "KmsAliases",
+        "KmsKeys",
+        "KmsCreates",
+        "LambdaFunctions",
+        "S3Buckets",
+        "S3ObjectsOnForceDestroy",
+    ]
+    assert sids["tap-ci-deploy-observability"] == [
+        "LogGroups",
+        "LogsAccountPolicies",
+        "CloudWatchAlarms",
+        "SnsTopics",
+        "SsmParameters",
+        "SsmDescribe",
+        "LogDeliveries",
+    ]
+    # The plan role: the same order, without the scopes that only write.
+    assert sids["tap-ci-plan-network"] == [
+        s for s in sids["tap-ci-deploy-network"] if s not in ("NetworkCreates", "Route53Changes")
+    ]
+    assert sids["tap-ci-plan-compute"] == [
+        "DynamoDbTables",
+        "KmsThroughStackServices",
+        "IamPolicies",
+        "IamRoles",
+        "KmsKeys",
+        "KmsCreates",
+        "LambdaFunctions",
+        "S3Buckets",
+    ]
+    # One operations policy per deploy role: its groups one after the other.
+    assert sids["tap-ci-release-operations"] == [
+        "Preflight",
+        "ReceiptObjects",
+        "FailoverSwitch",
+        "LambdaFunctions",
+        "DynamoDbTables",
+        "ApiGatewayAccount",
+        "Route53Zones",
+        "LogsAccountPolicies",
+    ]
+    assert sids["tap-ci-preview-operations"] == [
+        s for s in sids["tap-ci-release-operations"] if s != "FailoverSwitch"
+    ]
+
+
 # --- policies ----------------------------------------------------------------------------------
 
 
