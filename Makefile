@@ -86,13 +86,13 @@ test-harness: install ## tests of the emulator harness's patches (in-process mot
 	$(RUN) pytest tests/harness -q
 
 test-e2e: install terraform-config ## emulator: deploy -> integration tests -> drift check -> destroy -> leftover check
-	$(RUN) python -m local_aws.pipeline test
+	$(RUN) python -m flows.pipeline test
 
 # Beside test-e2e (make test runs them at once): the same suffix in an emulator of its own.
 TWIN_PORT ?= 4570
 TWIN_ADDRESSES ?= 127.0.40
 test-twin: install terraform-config ## a second deployment of the same suffix in an emulator of its own (port $$TWIN_PORT, addresses $$TWIN_ADDRESSES.x): deploy, its DNS answers only its addresses, integration tests, destroy
-	EMULATOR_PORT=$(TWIN_PORT) EMULATOR_ADDRESSES=$(TWIN_ADDRESSES) $(RUN) python -m local_aws.pipeline twin
+	EMULATOR_PORT=$(TWIN_PORT) EMULATOR_ADDRESSES=$(TWIN_ADDRESSES) $(RUN) python -m flows.pipeline twin
 
 chaos-local: install terraform-config ## operator faults on the emulator: Ctrl-C mid deploy/redeploy/destroy, wrong config, killed game day, crashed emulator, port race
 	$(RUN) pytest tests/chaos -q -p no:cacheprovider -rA
@@ -103,16 +103,16 @@ test: ## the full suite (what .ci/run runs): install, then every stage, the depl
 	$(HOST_PYTHON) -m scripts.make_stages --lanes $(TEST_LANES)
 
 deploy-local: install terraform-config ## deploy to the local AWS emulator and print the outputs (safe to rerun)
-	$(RUN) python -m local_aws.pipeline deploy
+	$(RUN) python -m flows.pipeline deploy
 
 destroy-local: install terraform-config ## destroy the local deployment and stop the emulator
-	$(RUN) python -m local_aws.pipeline destroy
+	$(RUN) python -m flows.pipeline destroy
 
 outage-local: install ## take a region of the local emulator out: REGION=us-east-1 (its APIs refuse connections, its services answer 503)
-	$(RUN) python -m local_aws.outage down "$(REGION)"
+	$(RUN) python -m flows.outage down "$(REGION)"
 
 restore-local: install ## bring a region of the local emulator back: REGION=us-east-1 (nothing it held is lost)
-	$(RUN) python -m local_aws.outage up "$(REGION)"
+	$(RUN) python -m flows.outage up "$(REGION)"
 
 dr-report: synth ## RTO/RPO/strategy computed from the synthesized stack, measured next to it when a game day ran -> cfn-outputs/dr-report.json
 	$(RUN) python -m dr.report $(STACK_JSON) --out cfn-outputs/dr-report.json

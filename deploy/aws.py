@@ -8,7 +8,7 @@
     python -m deploy.aws outputs    # preflight, synth, cfn-outputs/flat-outputs.json from the state
                                     # (a fresh CI runner before the game day; nothing changes)
 
-The same steps as the local pipeline (local_aws/pipeline.py), with credentials instead of
+The same steps as the local pipeline (flows/pipeline.py), with credentials instead of
 the emulator: the first Ctrl-C lets the apply finish (a stopped create can be left in AWS but
 not in the state), a second one or SIGTERM stops Terraform gracefully; creates an earlier apply
 left unfinished are adopted; a local state is checked and backed up first; the deployment's

@@ -16,11 +16,10 @@ import atexit
 import json
 import os
 import sys
-from http import HTTPStatus
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from local_aws.dataplane.regions import address_block, time_scale
+from local_aws.regions import address_block, time_scale
 
 if TYPE_CHECKING:
     from local_aws.dataplane.plane import DataPlane
@@ -35,48 +34,20 @@ DEFAULT_PORT = 4566
 
 
 def apply_patches() -> list[str]:
-    """Apply every harness patch to moto (idempotent); return their names."""
-    from local_aws.patches import apply_all  # noqa: PLC0415 - moto must not load before the env is set
+    """Apply every patch to moto, then hook the data plane's served behaviours into it
+    (idempotent); return their names."""
+    from local_aws.dataplane import apply_hooks  # noqa: PLC0415 - moto must not load before the env is set
+    from local_aws.patches import apply_all  # noqa: PLC0415
 
-    return apply_all()
-
-
-IDENTITY_PATH = "/_local_aws/token"
+    return [*apply_all(), *apply_hooks()]
 
 
 def serve_identity(token: str, plane: DataPlane | None = None) -> None:
-    """Answer ``GET /_local_aws/token`` with this server's start token, so that the one who
-    started it can tell it apart from another run's emulator on the same port (emulator.sh);
-    let the data plane answer its own endpoints and refuse calls into a region that is out."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # noqa: PLC0415
+    """Answer this server's start token, and let the data plane answer its own endpoints and
+    refuse calls into a region that is out (patches/emulator_endpoints.py)."""
+    from local_aws.patches import emulator_endpoints  # noqa: PLC0415 - moto must not load before the env is set
 
-    original = DomainDispatcherApplication.__call__
-
-    def __call__(self: DomainDispatcherApplication, environ: dict, start_response: Any) -> object:
-        if environ.get("PATH_INFO") == IDENTITY_PATH:
-            body = token.encode()
-            start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
-            return [body]
-        answer = plane.intercept(environ) if plane else None
-        if answer is not None:
-            status, document = answer
-            body = json.dumps(document).encode()
-            reason = HTTPStatus(status).phrase
-            start_response(
-                f"{status} {reason}",
-                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
-        attempt = environ.get("HTTP_AMZ_SDK_REQUEST", "")  # "attempt=2; max=25" on an SDK retry
-        if attempt and not attempt.startswith("attempt=1;"):
-            print(
-                f"local_aws: retried by the client ({attempt}): {environ.get('REQUEST_METHOD')} "
-                f"{environ.get('PATH_INFO')}",
-                flush=True,
-            )
-        return original(self, environ, start_response)
-
-    DomainDispatcherApplication.__call__ = __call__
+    emulator_endpoints.apply(token, plane.intercept if plane else None)
 
 
 def main() -> None:

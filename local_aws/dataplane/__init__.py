@@ -1,8 +1,29 @@
-"""The emulator's data plane: what moto stores but does not serve.
+"""The emulator's data plane: behaviour the emulator serves from what moto stores.
 
-- ``regions``: each AWS region's loopback address, the outage switch, the time scale.
 - ``apigateway``: every deployed REST API stage (and custom domain), served over HTTP.
 - ``lambda_runtime``: the deployed function code, run in a worker process.
-- ``health_checks``: Route 53 health checkers probing their targets through the data plane.
+- ``health_checks``, ``metric_checks``: Route 53 health checkers and their status.
+- ``alarms``: CloudWatch alarm evaluation.
 - ``dns_server``: the hosted zones' records answered on a loopback port.
+- ``dynamodb_global_tables``, ``s3_object_replication``: replication between regions, with its lag.
+- ``acm_validation``: a DNS-validated certificate is issued when its CNAME resolves.
+
+The three last ones hook into moto's models to serve (``HOOKS``, applied after the patches by
+``apply_hooks``); the rest are started by ``plane.DataPlane``.
 """
+
+from __future__ import annotations
+
+import importlib
+
+HOOKS = ("acm_validation", "dynamodb_global_tables", "s3_object_replication")
+_applied: list[str] = []
+
+
+def apply_hooks() -> list[str]:
+    """Hook the served behaviours into moto's models (idempotent); their names."""
+    if not _applied:
+        for name in HOOKS:
+            importlib.import_module(f"{__name__}.{name}").apply()
+            _applied.append(name)
+    return list(_applied)

@@ -103,7 +103,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from local_aws.dataplane import regions
+from local_aws import regions
 from local_aws.dataplane.periodic import PeriodicThread
 
 OK, ALARM, INSUFFICIENT_DATA = "OK", "ALARM", "INSUFFICIENT_DATA"

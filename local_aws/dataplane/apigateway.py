@@ -107,9 +107,9 @@ from urllib.parse import parse_qsl
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
-from local_aws.dataplane import regions
+from local_aws import regions
 from local_aws.dataplane.lambda_runtime import FunctionThrottled
-from local_aws.patches._conditions import conditions_hold
+from local_aws.iam_conditions import conditions_hold
 from local_aws.patches.apigateway_default_endpoint import default_endpoint_disabled
 from local_aws.patches.apigateway_deployment_snapshot import ApiSnapshot, GatewayResponse, Method, Resource
 
@@ -629,7 +629,7 @@ def _may_invoke(statements: list[dict[str, Any]], source_arn: str, account_id: s
     (https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway.html#apigateway-permissions):
     an Allow for ``apigateway.amazonaws.com`` and ``lambda:InvokeFunction`` whose every condition
     holds for the request's ``aws:SourceArn`` and ``aws:SourceAccount`` (any other condition key
-    or operator never holds: patches/_conditions.py)."""
+    or operator never holds: iam_conditions.py)."""
     context = {"aws:sourcearn": source_arn, "aws:sourceaccount": account_id}
     for statement in statements:
         actions = statement.get("Action")

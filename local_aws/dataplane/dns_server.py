@@ -61,7 +61,7 @@ import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 
-from local_aws.dataplane.regions import address_of, execute_api_region
+from local_aws.regions import address_of, execute_api_region
 
 EXECUTE_API_TTL = 60  # seconds: API Gateway's execute-api names, and so the alias records to them
 MAX_CHAIN = 8  # CNAME and alias hops followed before SERVFAIL

@@ -67,7 +67,6 @@ Where the emulator differs from AWS:
 from __future__ import annotations
 
 import contextlib
-import functools
 import http.client
 import socket
 import threading
@@ -297,6 +296,17 @@ class HealthCheckers:
         """Route 53's verdict; True for a health check the checkers have not seen (yet)."""
         state = self.status(health_check_id)
         return True if state is None else state.healthy
+
+    def status_observations(self, health_check_id: str) -> list[dict[str, Any]]:
+        """``GetHealthCheckStatus``'s ``HealthCheckObservations``: the one checker's last one."""
+        return [
+            {
+                "Region": CHECKER_REGION,
+                "IPAddress": CHECKER_ADDRESS,
+                "StatusReport": {"Status": o.report, "CheckedTime": o.checked_at},
+            }
+            for o in self.observations(health_check_id)[-1:]
+        ]
 
     def observations(self, health_check_id: str) -> list[Observation]:
         """The last ``OBSERVATIONS_KEPT`` probes' observations, oldest first."""
@@ -549,49 +559,12 @@ def _utcnow() -> datetime:
     return utcnow()
 
 
-# -- GetHealthCheckStatus ----------------------------------------------------------------------
-
-_active: HealthCheckers | None = None
-_original_status: Callable[..., Any] | None = None
+# -- GetHealthCheckStatus (patches/route53_health_check_status.py) ----------------------------
 
 
 def apply(checkers: HealthCheckers | None) -> None:
     """Make moto's ``GetHealthCheckStatus`` answer what ``checkers`` saw (None: moto's canned
-    answer again). Idempotent. The response lists one ``HealthCheckObservation`` per checker
-    with its last ``StatusReport`` (``Status``, ``CheckedTime``)
-    (https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetHealthCheckStatus.html):
-    here the one checker's last observation, none before its first probe."""
-    global _active, _original_status  # noqa: PLW0603 - one patch of one moto class, process-wide
-    from moto.core.responses import ActionResult  # noqa: PLC0415
-    from moto.route53.exceptions import InvalidInput  # noqa: PLC0415
-    from moto.route53.responses import Route53  # noqa: PLC0415
+    answer again): here the one checker's last observation, none before its first probe."""
+    from local_aws.patches import route53_health_check_status  # noqa: PLC0415 - moto loads first
 
-    _active = checkers
-    if _original_status is not None:
-        return
-    original = _original_status = Route53.get_health_check_status
-
-    @functools.wraps(original)
-    def get_health_check_status(self: Route53) -> Any:
-        checkers = _active
-        if checkers is None:
-            return original(self)
-        health_check_id = self._get_param("HealthCheckId")
-        health_check = self.backend.get_health_check(health_check_id)  # NoSuchHealthCheck
-        if str(health_check.type_) == "CALCULATED":
-            raise InvalidInput("GetHealthCheckStatus can't get the status of a calculated health check")
-        observations = checkers.observations(health_check_id)[-1:]
-        return ActionResult(
-            {
-                "HealthCheckObservations": [
-                    {
-                        "Region": CHECKER_REGION,
-                        "IPAddress": CHECKER_ADDRESS,
-                        "StatusReport": {"Status": o.report, "CheckedTime": o.checked_at},
-                    }
-                    for o in observations
-                ]
-            }
-        )
-
-    Route53.get_health_check_status = get_health_check_status
+    route53_health_check_status.apply(checkers.status_observations if checkers else None)

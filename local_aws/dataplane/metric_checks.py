@@ -50,22 +50,14 @@ scale); only ``PutMetricData`` datapoints are read.
 
 from __future__ import annotations
 
-import operator
 import time
 from collections.abc import Callable
 from typing import Any
 
-from local_aws.dataplane import regions
+from local_aws import regions
 from local_aws.dataplane.alarms import epoch, evaluation_end, period_statistics
+from local_aws.patches.route53_health_check_alarms import ACCOUNT_ATTRIBUTE, COMPARE, CRITERIA_ATTRIBUTE
 
-CRITERIA_ATTRIBUTE = "cloud_watch_alarm_configuration"  # on moto's HealthCheck (GetHealthCheck returns it)
-ACCOUNT_ATTRIBUTE = "local_aws_alarm_account"  # on moto's HealthCheck: the account of its alarm
-COMPARE: dict[str, Callable[[float, float], bool]] = {
-    "GreaterThanOrEqualToThreshold": operator.ge,
-    "GreaterThanThreshold": operator.gt,
-    "LessThanThreshold": operator.lt,
-    "LessThanOrEqualToThreshold": operator.le,
-}
 INSUFFICIENT_DATA: dict[str, bool | None] = {"Healthy": True, "Unhealthy": False, "LastKnownStatus": None}
 
 

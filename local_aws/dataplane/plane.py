@@ -24,7 +24,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from local_aws.dataplane import health_checks, regions
+from local_aws import regions
+from local_aws.dataplane import health_checks
 from local_aws.dataplane.alarms import AlarmEvaluator
 from local_aws.dataplane.apigateway import Gateway, Listeners
 from local_aws.dataplane.control import CALLS_PATH, OUTAGE_PATH, STATUS_PATH

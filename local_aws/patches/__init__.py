@@ -1,7 +1,11 @@
-"""Patches that fill gaps between moto 5.2.5 and real AWS for this stack.
+"""Patches that fill gaps in moto 5.2.5's API for this stack: what AWS's API refuses, answers
+or stores that moto does not.
 
-Each module fills one gap, says which in its docstring, and exposes
-``apply()``.  ``apply_all()`` applies them in order; applying twice is a no-op.
+Each module fills one gap, says which in its docstring, and exposes ``apply()``. A behaviour the
+emulator *serves* (replication, checkers, DNS, a stage's HTTP answers, a certificate's validation)
+belongs in ``dataplane/``, which may read what a patch stored; a patch never imports the data plane
+(local_aws/README.md, "What goes where"). ``apply_all()`` applies them in order; applying twice is a
+no-op.
 """
 
 from __future__ import annotations
@@ -10,7 +14,6 @@ import importlib
 
 NAMES = (
     "acm_domain_length",
-    "acm_validation",
     "apigateway_account",
     "apigateway_default_endpoint",
     "apigateway_deployment_snapshot",
@@ -20,7 +23,6 @@ NAMES = (
     "apigateway_resource_conflict",
     "apigateway_tags",
     "dynamodb_disabled_streams",
-    "dynamodb_global_tables",
     "dynamodb_tags",
     "fail_fast_errors",
     "iam_function_credentials",
@@ -30,13 +32,14 @@ NAMES = (
     "lambda_permission_conflict",
     "lambda_reserved_variables",
     "route53_health_check_alarms",
+    "route53_health_check_status",
     "route53_query_log_policy",
     "route53_query_logging",
     "s3_bucket_policy_conditions",
     "s3_delete_markers",
-    "s3_object_replication",
     "s3_replication",
     "s3_replication_versioning",
+    "emulator_endpoints",  # last: the outermost wrapper of moto's dispatcher
 )
 
 _applied: list[str] = []

@@ -42,14 +42,24 @@ this patch:
 from __future__ import annotations
 
 import functools
+import operator
+from collections.abc import Callable
 from typing import Any
 
 from moto.route53.exceptions import InvalidInput
 from moto.route53.models import HealthCheck
 from moto.route53.responses import Route53
 
-from local_aws.dataplane.metric_checks import ACCOUNT_ATTRIBUTE, COMPARE, CRITERIA_ATTRIBUTE
-
+# What a health check copies from its alarm, stored on moto's HealthCheck; the data plane
+# (dataplane/metric_checks.py) judges the metric with it.
+CRITERIA_ATTRIBUTE = "cloud_watch_alarm_configuration"  # GetHealthCheck returns it
+ACCOUNT_ATTRIBUTE = "local_aws_alarm_account"  # the account of its alarm
+COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "GreaterThanOrEqualToThreshold": operator.ge,
+    "GreaterThanThreshold": operator.gt,
+    "LessThanThreshold": operator.lt,
+    "LessThanOrEqualToThreshold": operator.le,
+}
 INSUFFICIENT_DATA_STATUSES = ("Healthy", "Unhealthy", "LastKnownStatus")
 STATISTICS = ("Average", "Minimum", "Maximum", "Sum", "SampleCount")
 STANDARD_RESOLUTION = 60  # seconds: a shorter period is a high-resolution alarm

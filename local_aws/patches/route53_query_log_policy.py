@@ -26,7 +26,7 @@ import json
 from moto.route53.exceptions import Route53ClientError
 from moto.route53.models import QueryLoggingConfig, Route53Backend
 
-from local_aws.patches._conditions import as_list, conditions_hold, matches
+from local_aws.iam_conditions import as_list, conditions_hold, matches
 
 LOGS_REGION = "us-east-1"
 PRINCIPAL = "route53.amazonaws.com"

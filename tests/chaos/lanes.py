@@ -114,7 +114,7 @@ class Lane:
         its process group is what Ctrl-C sends). Terraform's logs of earlier runs are removed
         first, so that ``wait_for_log`` sees only this run's."""
         shutil.rmtree(self.logs, ignore_errors=True)
-        return self.spawn(["-m", "local_aws.pipeline", command, "--state-dir", str(self.state)], **extra)
+        return self.spawn(["-m", "flows.pipeline", command, "--state-dir", str(self.state)], **extra)
 
     def spawn(self, args: list[str], **extra: str) -> subprocess.Popen[str]:
         """A project script in a session of its own, killed after the test if still running."""
@@ -208,7 +208,7 @@ class Lane:
         args = [
             PYTHON,
             "-m",
-            "local_aws.call_api",
+            "flows.call_api",
             method,
             path,
             *([body] if body else []),

@@ -76,7 +76,7 @@ def wait_for(what: str, predicate: Callable[[], Any], deadline: float = 30.0) ->
 
 def region_port(*region_names: str) -> int:
     """A port free on each of these regions' loopback addresses: the data plane's one port."""
-    from local_aws.dataplane.regions import address_of
+    from local_aws.regions import address_of
 
     for _ in range(20):
         sockets = [socket.socket() for _ in region_names]

@@ -24,10 +24,11 @@ from moto import mock_aws
 from werkzeug.test import Client
 
 from lib.api_contract import CREATE_PAYMENT_SCHEMA
-from local_aws.dataplane import apigateway, regions
+from local_aws import regions
+from local_aws.dataplane import apigateway
 from local_aws.dataplane.apigateway import Gateway, Listeners, TokenBucket
 from local_aws.dataplane.lambda_runtime import FunctionThrottled
-from local_aws.patches import apply_all
+from local_aws.server import apply_patches
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -58,7 +59,7 @@ class FakeRuntime:
 
 @pytest.fixture(scope="module", autouse=True)
 def patched():
-    apply_all()
+    apply_patches()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TABLE = ROOT / "local_aws" / "BEHAVIOURS.md"
 HARNESS = ROOT / "tests" / "harness"
 COLUMNS = ("behaviour", "module", "AWS says", "test", "not modelled", "issue 22")
-MODULE = re.compile(r"`((?:patches|dataplane)/[a-z0-9_]+\.py)`")
+MODULE = re.compile(r"`((?:patches/|dataplane/)?[a-z0-9_]+\.py)`")
 TEST = re.compile(r"`(test_[a-z0-9_]+\.py)::(test_[A-Za-z0-9_]+)`")
 
 
@@ -51,12 +51,18 @@ def _tests_in(file_name: str) -> frozenset[str]:
     return frozenset(node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef))
 
 
+# The emulator's own modules that hold no behaviour: its launcher and the client of emulator.sh.
+NOT_BEHAVIOURS = {"__init__.py", "server.py", "emulator.py"}
+
+
 def emulator_modules() -> set[str]:
+    """Every module of the emulator that adds behaviour: the patches, the data plane, and the
+    modules both of them read (the regions' addresses and outages, the IAM condition evaluator)."""
     return {
-        f"{folder}/{path.name}"
-        for folder in ("patches", "dataplane")
+        f"{folder}{path.name}"
+        for folder in ("patches/", "dataplane/", "")
         for path in (ROOT / "local_aws" / folder).glob("*.py")
-        if path.name != "__init__.py"
+        if path.name not in NOT_BEHAVIOURS
     }
 
 

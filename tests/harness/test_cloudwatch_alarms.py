@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from local_aws.dataplane import regions
+from local_aws import regions
 from local_aws.dataplane.alarms import (
     ALARM,
     INSUFFICIENT_DATA,
@@ -34,7 +34,7 @@ from local_aws.dataplane.alarms import (
 from local_aws.dataplane.dns_server import DnsServer
 from local_aws.dataplane.health_checks import HealthCheckers
 from local_aws.dataplane.metric_checks import MetricHealthChecks
-from local_aws.dataplane.regions import address_of
+from local_aws.regions import address_of
 from tests.harness.conftest import (
     API_NAME,
     EAST_API,

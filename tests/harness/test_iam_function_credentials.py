@@ -31,13 +31,13 @@ from lib.fast_provider_import import install
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 install()  # before lib/ imports the provider: only the modules it uses are loaded
 
+from cli.handler_loader import HANDLER_PATH, proxy_event  # noqa: E402
 from lib.keys import RegionalKey  # noqa: E402
 from lib.policy import document, statement  # noqa: E402
 from lib.regional_function import XRAY_WRITE_ACTIONS  # noqa: E402
 from lib.storage import ReceiptBucket  # noqa: E402
 from lib.table import GlobalTable  # noqa: E402
 from local_aws.dataplane.lambda_runtime import Invocation, LambdaRuntime  # noqa: E402
-from local_aws.handler_loader import HANDLER_PATH, proxy_event  # noqa: E402
 from local_aws.patches import iam_function_credentials as patch  # noqa: E402
 from tests.harness.conftest import boto, payments_table  # noqa: E402
 

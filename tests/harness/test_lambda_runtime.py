@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from cli.handler_loader import HANDLER_PATH, proxy_event
 from local_aws.dataplane.lambda_runtime import (
     MAX_WORKERS_PER_FUNCTION,
     FunctionNotFound,
@@ -34,7 +35,6 @@ from local_aws.dataplane.lambda_runtime import (
     LambdaRuntime,
 )
 from local_aws.dataplane.lambda_worker import marshal
-from local_aws.handler_loader import HANDLER_PATH, proxy_event
 from tests.harness.conftest import boto, wait_for
 
 ACCOUNT = "123456789012"  # moto's default account

@@ -20,11 +20,12 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
+from flows.leftovers import find_leftovers
 from lib.config import StackConfig
-from local_aws.leftovers import find_leftovers
+from local_aws.dataplane.s3_object_replication import matching_rules
 from local_aws.patches.apigateway_regional_domains import zone_id_for
+from local_aws.patches.emulator_endpoints import IDENTITY_PATH
 from local_aws.patches.s3_bucket_policy_conditions import statement_applies
-from local_aws.patches.s3_object_replication import matching_rules
 from tests.harness.conftest import boto, payments_table
 
 EAST, WEST = "us-east-1", "us-west-2"
@@ -1235,7 +1236,7 @@ def test_the_server_answers_its_own_start_token_and_everything_else_as_before(en
     monkeypatch.setattr(DomainDispatcherApplication, "__call__", DomainDispatcherApplication.__call__)
     server = _load_server_module()
     server.serve_identity("start-token-1")
-    with urllib.request.urlopen(f"{endpoint}{server.IDENTITY_PATH}") as answer:
+    with urllib.request.urlopen(f"{endpoint}{IDENTITY_PATH}") as answer:
         assert answer.read() == b"start-token-1"
     assert client("sts", EAST).get_caller_identity()["Account"] == "123456789012"  # AWS unchanged
 

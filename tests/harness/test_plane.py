@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from local_aws.dataplane import regions
+from local_aws import regions
 from local_aws.dataplane.control import CALLS_PATH, OUTAGE_PATH
 from local_aws.dataplane.plane import DataPlane
-from local_aws.patches import apply_all
+from local_aws.server import apply_patches
 
 
 def _signed(service: str, region: str) -> dict:
@@ -24,7 +24,7 @@ def _signed(service: str, region: str) -> dict:
 
 @pytest.fixture
 def plane(tmp_path):
-    apply_all()
+    apply_patches()
     plane = DataPlane(port=4999, state_dir=tmp_path, scale=1.0)  # never started: no listener
     yield plane
     for region in regions.OUTAGES.down():

@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 import pytest
 from botocore.exceptions import ClientError
 
-from local_aws.dataplane.regions import OUTAGES
-from local_aws.patches import dynamodb_global_tables, s3_object_replication
-from local_aws.patches.dynamodb_global_tables import replication_lag
+from local_aws.dataplane import dynamodb_global_tables, s3_object_replication
+from local_aws.dataplane.dynamodb_global_tables import replication_lag
+from local_aws.regions import OUTAGES
 from tests.harness.conftest import boto, payments_table, wait_for
 
 EAST, WEST = "us-east-1", "us-west-2"

@@ -29,7 +29,7 @@ from botocore.exceptions import ClientError
 from local_aws.dataplane import health_checks
 from local_aws.dataplane.dns_server import EXECUTE_API_TTL, DnsServer
 from local_aws.dataplane.health_checks import HealthCheckers, Observation
-from local_aws.dataplane.regions import address_of
+from local_aws.regions import address_of
 from tests.harness.conftest import (
     API_NAME,
     EAST_API,
@@ -542,7 +542,7 @@ def test_failover_evaluates_the_alias_target(dns_server, route53):
 def test_dns_keeps_answering_while_a_region_is_out(dns_server, route53):
     """Undocumented, assumed: Route 53's DNS is a global service that a regional outage does not
     take down; the outage shows through health checks, not through the name servers."""
-    from local_aws.dataplane import regions
+    from local_aws import regions
 
     _records(
         route53,

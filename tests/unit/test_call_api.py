@@ -1,4 +1,4 @@
-"""local_aws/call_api.py: stale, truncated or foreign outputs are one line, not a traceback."""
+"""flows/call_api.py: stale, truncated or foreign outputs are one line, not a traceback."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from local_aws.call_api import read_outputs
+from flows.call_api import read_outputs
 
 GOOD = {
     "primary_api_key_id": "k1",

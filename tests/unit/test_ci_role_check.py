@@ -1,4 +1,4 @@
-"""local_aws/ci_role_check.py: the CI roles against the calls Terraform logged on the emulator."""
+"""flows/ci_role_check.py: the CI roles against the calls Terraform logged on the emulator."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from local_aws import ci_role_check
-from local_aws.ci_role_check import (
+from flows import ci_role_check
+from flows.ci_role_check import (
     Call,
     CheckError,
     iam_actions,

@@ -85,8 +85,8 @@ def test_waf_logs_are_encrypted_and_never_hold_the_api_key(dev, role, region):
 def test_the_handler_accepts_no_body_the_waf_would_block():
     """The WAF's common rule set blocks bodies over 8 KB; a handler that accepted 16 KB
     advertised a limit no client behind the WAF could ever reach."""
+    from cli.handler_loader import load_handler
     from lib.firewall import BODY_LIMIT_BYTES
-    from local_aws.handler_loader import load_handler
 
     with pytest.MonkeyPatch.context() as env:
         env.setenv("AWS_REGION", "us-east-1")

@@ -1,6 +1,6 @@
 """dr/gameday.py: what fails a game day, the reconciliation, the table, and its arguments.
 
-The game day itself runs against a deployment inside `make test` (local_aws/pipeline.py).
+The game day itself runs against a deployment inside `make test` (flows/pipeline.py).
 """
 
 from __future__ import annotations

@@ -23,8 +23,8 @@ from botocore.exceptions import (
 )
 from moto import mock_aws
 
+from cli.handler_loader import load_handler
 from lib.api_contract import CUSTOMER_INDEX
-from local_aws.handler_loader import load_handler
 
 REGION = "us-east-1"
 TABLE = "payments-test"

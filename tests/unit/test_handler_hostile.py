@@ -33,8 +33,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 from moto.s3.models import s3_backends
 
+from cli.handler_loader import MODULE_NAME
 from lib.api_contract import CONTRACT
-from local_aws.handler_loader import MODULE_NAME
 from tests.unit.test_handler import (
     BUCKET,
     GSI,

@@ -1,12 +1,12 @@
-"""local_aws/endpoints.py and local_aws/outage.py: what `make deploy-local` prints and writes,
+"""flows/endpoints.py and flows/outage.py: what `make deploy-local` prints and writes,
 and the outage switch's argument checks (no emulator needed)."""
 
 from __future__ import annotations
 
 import pytest
 
-from local_aws import outage
-from local_aws.endpoints import curl_commands, local_endpoints
+from flows import outage
+from flows.endpoints import curl_commands, local_endpoints
 
 OUTPUTS = {
     "primary_api_endpoint": "https://abc123.execute-api.us-east-1.amazonaws.com/v1",
@@ -53,10 +53,10 @@ def test_the_curl_commands_call_each_stage_and_the_failover_name_through_dns():
     commands = curl_commands(local_endpoints(OUTPUTS, _status(4566)))
     assert "curl http://127.0.0.2:4566/restapis/abc123/v1/_user_request_/health" in commands
     assert "curl http://127.0.0.3:4566/restapis/def456/v1/_user_request_/health" in commands
-    assert '-H "x-api-key: $KEY"' in commands and "local_aws.endpoints api-key" in commands
+    assert '-H "x-api-key: $KEY"' in commands and "flows.endpoints api-key" in commands
     assert (
         "AT=api.tap-dev.payments-dr.net:4566:"
-        "$(.venv/bin/python -m local_aws.endpoints resolve api.tap-dev.payments-dr.net)"
+        "$(.venv/bin/python -m flows.endpoints resolve api.tap-dev.payments-dr.net)"
     ) in commands
     assert 'curl --resolve "$AT" http://api.tap-dev.payments-dr.net:4566/health' in commands
     assert "-d '{" in commands.split("AT=")[1]  # a payment created through the failover name

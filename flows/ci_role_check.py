@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The CI roles proven sufficient on the emulator: every AWS call Terraform made is allowed.
 
-    python -m local_aws.ci_role_check --log terraform-debug.log --bootstrap cdk.tf.json \\
+    python -m flows.ci_role_check --log terraform-debug.log --bootstrap cdk.tf.json \\
         --role tap-ci-preview --role tap-ci-release
 
 ``make test`` deploys, redeploys, plans and destroys the stack on the emulator with the AWS

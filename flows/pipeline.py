@@ -39,12 +39,12 @@ from cli.outputs_file import load_outputs
 from cli.steps import TimedSteps
 from deploy.terraform_runner import LocalState, RunError, Runner
 from dr.report import measured_summary
+from flows import ci_role_check
+from flows.endpoints import LOCAL_ENDPOINTS, curl_commands, local_endpoints
 from lib.ci_bootstrap_config import PLAN, PREVIEW, RELEASE, role_name
 from lib.config import ConfigError, StackConfig
-from local_aws import ci_role_check
 from local_aws.dataplane import control
 from local_aws.emulator import SCRIPT, parse_exports
-from local_aws.endpoints import LOCAL_ENDPOINTS, curl_commands, local_endpoints
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -305,7 +305,7 @@ class Pipeline(TimedSteps):
             raise PipelineError(report.errors[0])
 
     def leftovers(self, api_ids: list[str] | None = None) -> None:
-        from local_aws.leftovers import find_leftovers  # noqa: PLC0415 - needs the emulator env
+        from flows.leftovers import find_leftovers  # noqa: PLC0415 - needs the emulator env
 
         with _environ(self.env):
             left = find_leftovers(self.config, api_ids=api_ids or [])
@@ -513,7 +513,7 @@ def cmd_twin(p: Pipeline) -> int:
 def check_ci_roles(p: Pipeline, calls: dict[str, Path]) -> None:
     """The CI bootstrap (synthesized for an example repository) against the provider's logs:
     the preview and release roles allow every call of the deploys and destroys, the plan role
-    every call of the drift check's plan (local_aws/ci_role_check.py)."""
+    every call of the drift check's plan (flows/ci_role_check.py)."""
     out = p.state_dir / "ci-bootstrap"
     p._run(
         [str(ROOT / ".venv" / "bin" / "python"), "-m", "deploy.bootstrap", "synth", "--out", str(out)],

@@ -80,7 +80,7 @@ from typing import Any
 from moto.s3.models import FakeKey, S3Backend
 from moto.s3.responses import S3Response
 
-from local_aws.dataplane.regions import OUTAGES
+from local_aws.regions import OUTAGES
 
 OUTAGE_POLL = 0.05  # seconds between looks at OUTAGES while a region holds replication back
 

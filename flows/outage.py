@@ -1,7 +1,7 @@
 """Switch a region of the local emulator off and on (``make outage-local`` / ``make restore-local``).
 
-    python -m local_aws.outage down us-east-1    its API addresses refuse connections, its services answer 503
-    python -m local_aws.outage up us-east-1      back, with everything it held
+    python -m flows.outage down us-east-1    its API addresses refuse connections, its services answer 503
+    python -m flows.outage up us-east-1      back, with everything it held
 
 The switch is the emulator's (local_aws/dataplane/plane.py): nothing stored changes, so
 restoring loses nothing. Prints which regions are out afterwards.
@@ -15,7 +15,7 @@ import urllib.error
 
 from local_aws import emulator
 from local_aws.dataplane.control import switch
-from local_aws.dataplane.regions import REGIONS
+from local_aws.regions import REGIONS
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -121,7 +121,7 @@ from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.kms import kms_backends
 
-from local_aws.dataplane.regions import OUTAGES, time_scale
+from local_aws.regions import OUTAGES, time_scale
 
 GLOBAL_TABLE_VERSION = "2019.11.21"
 STREAM_VIEW_TYPE = "NEW_AND_OLD_IMAGES"  # undocumented: assumed for a stream a new replica switches on

@@ -1,8 +1,8 @@
 """Where the locally deployed API answers, and how to call it from this machine.
 
-    python -m local_aws.endpoints write      cfn-outputs/local-endpoints.json, and curl commands
-    python -m local_aws.endpoints resolve N  the address the emulator's DNS server answers for N
-    python -m local_aws.endpoints api-key    the client API key's value (from the emulator)
+    python -m flows.endpoints write      cfn-outputs/local-endpoints.json, and curl commands
+    python -m flows.endpoints resolve N  the address the emulator's DNS server answers for N
+    python -m flows.endpoints api-key    the client API key's value (from the emulator)
 
 ``make deploy-local`` runs ``write``. Each region's stage answers on its own loopback address
 at the emulator's port, and the failover name resolves through the emulator's DNS server (UDP,
@@ -61,7 +61,7 @@ def local_endpoints(outputs: dict[str, Any], status: dict[str, Any]) -> dict[str
 
 
 def curl_commands(endpoints: dict[str, Any]) -> str:
-    python = ".venv/bin/python -m local_aws.endpoints"
+    python = ".venv/bin/python -m flows.endpoints"
     body = '{"amount": "10.50", "currency": "EUR", "customer_id": "c-1"}'
     key, json_type = '-H "x-api-key: $KEY"', "-H 'content-type: application/json'"
     primary, secondary = endpoints["primary_api_url"], endpoints["secondary_api_url"]
