@@ -34,6 +34,26 @@ LAMBDA_TIMEOUT_SECONDS = 10  # the handler's AWS retry budget is sized to finish
 XRAY_WRITE_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
 
 
+def _function_skips(profile: Profile) -> dict[str, str]:
+    """The scanner checks the function does not meet, and why."""
+    skips = {
+        "CKV_AWS_116": "API Gateway invokes the function synchronously: a dead-letter "
+        "queue only ever receives failed asynchronous invocations, so it would stay empty "
+        "(errors go back to the client as 5xx and to the Errors alarm)",
+        "CKV_AWS_117": "talks only to regional AWS APIs (DynamoDB, S3, KMS); a VPC "
+        "would add NAT/endpoints and cold-start cost with no resource to reach",
+        "CKV_AWS_272": "code signing needs a Signer profile outside this stack; the "
+        "package is built from this repository at synth",
+    }
+    if profile.reserved_concurrency is None:
+        skips["CKV_AWS_115"] = (
+            "no reservation in this profile: AWS keeps at least 100 of the account's concurrency "
+            "unreserved and new accounts have 10, so any reservation fails there; the usage plan "
+            "and stage throttling bound the load (staging and prod reserve, checked by make deploy)"
+        )
+    return skips
+
+
 class RegionalFunction:
     """The function of one region, built in ``scope``."""
 
@@ -105,19 +125,4 @@ class RegionalFunction:
             tracing_config=LambdaFunctionTracingConfig(mode="Active"),
             depends_on=[self.log_group, role.attachment],
         )
-        skips = {
-            "CKV_AWS_116": "API Gateway invokes the function synchronously: a dead-letter "
-            "queue only ever receives failed asynchronous invocations, so it would stay empty "
-            "(errors go back to the client as 5xx and to the Errors alarm)",
-            "CKV_AWS_117": "talks only to regional AWS APIs (DynamoDB, S3, KMS); a VPC "
-            "would add NAT/endpoints and cold-start cost with no resource to reach",
-            "CKV_AWS_272": "code signing needs a Signer profile outside this stack; the "
-            "package is built from this repository at synth",
-        }
-        if profile.reserved_concurrency is None:
-            skips["CKV_AWS_115"] = (
-                "no reservation in this profile: AWS keeps at least 100 of the account's concurrency "
-                "unreserved and new accounts have 10, so any reservation fails there; the usage plan "
-                "and stage throttling bound the load (staging and prod reserve, checked by make deploy)"
-            )
-        skip_checks(self.function, skips)
+        skip_checks(self.function, _function_skips(profile))
