@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from cli.handler_loader import load_handler
 from lib import api_contract, regional_api
 from lib.api_contract import (
     CONTRACT,
@@ -14,7 +15,6 @@ from lib.api_contract import (
     ROUTES,
     receipt_key,
 )
-from local_aws.handler_loader import load_handler
 
 
 def test_every_contract_route_is_served_by_the_handler_and_built_by_the_stack():

@@ -262,7 +262,7 @@ ID_SAMPLES = ["a", "A-b_9", "x" * 64, "x" * 65, "x" * 128, "x" * 129, "", "a b",
 
 @pytest.fixture(scope="module")
 def handler_module():
-    from local_aws.handler_loader import load_handler
+    from cli.handler_loader import load_handler
 
     with pytest.MonkeyPatch.context() as env:  # keep the handler's env out of other tests
         env.setenv("AWS_REGION", "us-east-1")
