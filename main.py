@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""cdktf app entry point: App -> TapStack(f"TapStack{suffix}") -> synth."""
+"""cdktf app entry point: App -> TapStack(config.stack_id, config) -> synth."""
 
 import os
 import sys
@@ -23,7 +23,7 @@ def main() -> int:
 
     # Read here, not by the jsii runtime: its process keeps the environment it started with.
     app = App(outdir=os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
-    TapStack(app, f"TapStack{config.suffix}", config)
+    TapStack(app, config.stack_id, config)
     app.synth()
     return 0
 

@@ -1,6 +1,6 @@
 """Import a fresh copy of the Lambda handler (lib/lambda/handler.py), and the API Gateway proxy
-event (REST, v1) it is called with, for running it in-process (the unit tests build their
-events here).
+event (REST, v1) it is called with, for running it in-process: the one loader of the handler,
+for the unit and harness tests and the receipt reconciliation (dr/reconcile_receipts.py).
 
 ``lib/lambda`` is zipped as the Lambda package and ``lambda`` is a Python keyword, so the
 handler is loaded from its file path rather than imported as a package. Each call executes
@@ -22,8 +22,9 @@ HANDLER_PATH = Path(__file__).resolve().parent.parent / "lib" / "lambda" / "hand
 MODULE_NAME = "payments_handler"
 
 
-def load_handler(**env: str | None) -> ModuleType:
-    """Set the given environment variables (``None`` unsets one), then import the handler.
+def load_handler(*, module_name: str = MODULE_NAME, **env: str | None) -> ModuleType:
+    """Set the given environment variables (``None`` unsets one), then import the handler as
+    ``module_name`` (a tool gives its own name, so that its copy never replaces a test's).
 
     Example: ``load_handler(TABLE_NAME="payments", BUCKET_NAME="receipts",
     REGION_ROLE="primary", AWS_REGION="us-east-1")``. Variables are set in ``os.environ``
@@ -35,11 +36,11 @@ def load_handler(**env: str | None) -> ModuleType:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
-    spec = importlib.util.spec_from_file_location(MODULE_NAME, HANDLER_PATH)
+    spec = importlib.util.spec_from_file_location(module_name, HANDLER_PATH)
     if spec is None or spec.loader is None:  # pragma: no cover - only if the file is missing
         raise ImportError(f"cannot load the Lambda handler from {HANDLER_PATH}")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[MODULE_NAME] = module  # dataclasses resolve annotations via sys.modules
+    sys.modules[module_name] = module  # dataclasses resolve annotations via sys.modules
     spec.loader.exec_module(module)
     return module
 

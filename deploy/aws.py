@@ -22,25 +22,24 @@ up nor writes the state, and exits 0 whether or not anything would change (1: it
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import boto3
 
 from cli.args import ArgumentParser
+from cli.outputs_file import FLAT_OUTPUTS, write_outputs
 from deploy import preflight_aws
 from deploy.plan_summary import summarize
 from deploy.terraform_runner import ROOT, LocalState, RunError, Runner, clean_env
 from lib.config import ConfigError, StackConfig
 
-FLAT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
 PLAN_SUMMARY = ROOT / "cfn-outputs" / "plan.md"
 PLAN_FILE = "tfplan"  # in the stack directory
 
 
 def runner_for(config: StackConfig, env: dict[str, str], root: Path = ROOT) -> Runner:
-    stack = f"TapStack{config.suffix}"
+    stack = config.stack_id
     # Without TERRAFORM_STATE_BUCKET the LocalBackend writes terraform.<stack>.tfstate here.
     local = None if config.state_bucket else LocalState(root / f"terraform.{stack}.tfstate")
     return Runner(stack, root / "cdktf.out", env=env, logs=root / ".cache" / "logs", local_state=local)
@@ -85,8 +84,7 @@ def run(
         outputs = runner.outputs()
         if not outputs:
             raise RunError(f"{runner.stack} has no outputs in its state: nothing is deployed (make deploy)")
-        flat_outputs.parent.mkdir(parents=True, exist_ok=True)
-        flat_outputs.write_text(json.dumps(outputs, indent=2, sort_keys=True) + "\n")
+        write_outputs(flat_outputs, outputs)
         print(f"wrote {flat_outputs}")
     else:
         print("==> terraform destroy", flush=True)

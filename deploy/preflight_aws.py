@@ -33,8 +33,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cli.args import ArgumentParser
+from lib import regions
 from lib.config import APIGATEWAY_CLOUDWATCH_ROLE, PROJECT, QUERY_LOG_POLICY, ConfigError, StackConfig
-from lib.region import ROUTE53_HOME_REGION
 
 # "leave at least 100 simultaneous executions unreserved for functions that aren't configured
 # with a per-function limit" (https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionConcurrency.html)
@@ -95,7 +95,7 @@ def check_domain(
     """ACM validates a certificate only through public DNS: the zone must be delegated."""
     if not config.custom_domain:
         return
-    route53 = client("route53", ROUTE53_HOME_REGION)
+    route53 = client("route53", config.topology.global_region)
     domain = config.domain_name
     if config.hosted_zone_id:
         try:
@@ -159,7 +159,7 @@ def check_lambda_concurrency(config: StackConfig, client: ClientFactory, report:
     wanted = config.profile.reserved_concurrency
     if not wanted:
         return
-    for spec in config.regions:
+    for spec in config.topology.roles:
         function = config.name("payments-api", spec.role)
         lam = client("lambda", spec.name)
         limits = lam.get_account_settings()["AccountLimit"]
@@ -186,12 +186,13 @@ def check_lambda_concurrency(config: StackConfig, client: ClientFactory, report:
 
 
 def check_account_settings(config: StackConfig, client: ClientFactory, report: Report) -> None:
-    logs = client("logs", ROUTE53_HOME_REGION)
+    logs = client("logs", config.topology.global_region)
     policies = [p["policyName"] for p in logs.describe_resource_policies().get("resourcePolicies", [])]
     if config.manages_account_settings:
         if QUERY_LOG_POLICY not in policies and len(policies) >= LOG_RESOURCE_POLICY_LIMIT:
             report.fail(
-                f"{ROUTE53_HOME_REGION} already holds {len(policies)} CloudWatch Logs resource policies, "
+                f"{config.topology.global_region} already holds {len(policies)} CloudWatch Logs resource "
+                "policies, "
                 f"AWS's fixed limit of {LOG_RESOURCE_POLICY_LIMIT}, so {QUERY_LOG_POLICY} cannot be "
                 f"added: delete an unused one ({', '.join(sorted(policies))})"
             )
@@ -201,9 +202,9 @@ def check_account_settings(config: StackConfig, client: ClientFactory, report: R
     if needs_query_log_policy and QUERY_LOG_POLICY not in policies:
         report.fail(
             f"MANAGE_ACCOUNT_SETTINGS=false, but the account has no {QUERY_LOG_POLICY} resource policy "
-            f"in {ROUTE53_HOME_REGION} for Route 53 query logs: {owner}"
+            f"in {config.topology.global_region} for Route 53 query logs: {owner}"
         )
-    for spec in config.regions:
+    for spec in config.topology.roles:
         role = client("apigateway", spec.name).get_account().get("cloudwatchRoleArn")
         if not role:
             report.fail(
@@ -228,7 +229,9 @@ def check_state_bucket(config: StackConfig, client: ClientFactory, report: Repor
     bucket, region = config.state_bucket, config.state_bucket_region
     s3 = client("s3", region)
     try:
-        location = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint") or "us-east-1"
+        location = (
+            s3.get_bucket_location(Bucket=bucket).get("LocationConstraint") or regions.S3_EMPTY_LOCATION
+        )
     except ClientError as error:
         report.fail(
             f"TERRAFORM_STATE_BUCKET={bucket}: {_code(error) or error}: create it (versioned, "
@@ -255,7 +258,7 @@ def check_plan_state(config: StackConfig, client: ClientFactory, report: Report)
         return
     report.note(
         "no TERRAFORM_STATE_BUCKET: the plan compares with the local state file "
-        f"terraform.TapStack{config.suffix}.tfstate (none: everything is to add)"
+        f"terraform.{config.stack_id}.tfstate (none: everything is to add)"
     )
 
 
@@ -266,7 +269,7 @@ def other_environments(config: StackConfig, client: ClientFactory) -> list[str]:
     """Suffixes of the project's other environments in this stack's regions (by their table)."""
     prefix, ours = f"{PROJECT}-payments-", config.name("payments")
     found: set[str] = set()
-    for spec in config.regions:
+    for spec in config.topology.roles:
         for page in client("dynamodb", spec.name).get_paginator("list_tables").paginate():
             found.update(
                 name.removeprefix(prefix)

@@ -30,7 +30,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cli.args import ArgumentParser
-from lib.config import BUCKET_NAME_RE, KNOWN_REGIONS
+from lib import regions
+from lib.config import BUCKET_NAME_RE
 
 PREFIX = "TapStackpr"
 STATE_KEY = re.compile(rf"^{PREFIX}([1-9][0-9]*)/terraform\.tfstate$")
@@ -146,8 +147,8 @@ def main(argv: list[str] | None = None, client: ClientFactory | None = None) -> 
     problem = bucket_problem(args.bucket)
     if problem:
         parser.error(f"--bucket {args.bucket!r} is not an S3 bucket name: {problem}")
-    if args.region not in KNOWN_REGIONS:
-        parser.error(f"--region {args.region!r} is not an AWS region name like 'us-east-1'")
+    if args.region not in regions.KNOWN:
+        parser.error(f"--region {args.region!r} is not an AWS region name like {regions.DEFAULT_PRIMARY!r}")
     factory = client or (lambda service, region: boto3.client(service, region_name=region, config=BOTO))
     try:
         suffixes, left = stale(args.bucket, args.region, args.open, factory, args.max)

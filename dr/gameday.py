@@ -47,25 +47,22 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cli.api_client import Endpoint, client_api_key, local_endpoints, resolve_with_ttl
-from cli.outputs_file import OutputsError, load_outputs, region_of
+from cli.outputs_file import FLAT_OUTPUTS, OutputsError, load_outputs, topology_of
 from dr.stack import ALIAS_RECORD_TTL_SECONDS
 from lib.api_contract import receipt_key
+from lib.regions import ROLES
 from local_aws import emulator
 from local_aws.dataplane import control
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
+DEFAULT_OUTPUTS = FLAT_OUTPUTS
 DEFAULT_REPORT = ROOT / "cfn-outputs" / "gameday-report.json"
-ROLES = ("primary", "secondary")
 NEEDED = (
+    "topology",
     "dynamodb_table_name",
     "failover_domain_name",
     "failover_switch",
-    *(
-        f"{role}_{name}"
-        for role in ROLES
-        for name in ("api_key_id", "bucket_name", "health_check_id", "kms_key_arn")
-    ),
+    *(f"{role}_{name}" for role in ROLES for name in ("api_key_id", "bucket_name", "health_check_id")),
 )
 SCENARIOS = ("region-loss", "manual")
 HOLD_PERIODS = 10  # the manual failover holds this many of the switch's alarm periods by default
@@ -169,7 +166,8 @@ class Target:
 
     def __init__(self, outputs: dict[str, Any], *, scale: float = 1.0) -> None:
         self.outputs = outputs
-        self.regions = {role: region_of(outputs[f"{role}_kms_key_arn"]) for role in ROLES}
+        self.topology = topology_of(outputs)
+        self.regions = dict(self.topology.roles)
         self.switch = json.loads(outputs["failover_switch"])
         self.scale = scale
         self.calls: list[tuple[str, str, str]] = []
@@ -190,7 +188,7 @@ class Target:
 
     def api_key(self) -> str:
         try:  # the survivor answers when the other is out
-            return client_api_key(self.outputs, self.regions, self.client, ROLES)
+            return client_api_key(self.outputs, self.topology, self.client)
         except LookupError as error:
             raise GameDayError(str(error)) from None
 
@@ -247,7 +245,7 @@ class Target:
             seconds = alarm["Period"] * alarm["EvaluationPeriods"]
             basis = f"alarm {alarm['Period']} s x {alarm['EvaluationPeriods']}"
         else:
-            config = self.client("route53", "us-east-1").get_health_check(
+            config = self.client("route53", self.topology.global_region).get_health_check(
                 HealthCheckId=self.outputs["primary_health_check_id"]
             )["HealthCheck"]["HealthCheckConfig"]
             seconds = config["RequestInterval"] * config["FailureThreshold"]

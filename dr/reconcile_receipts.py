@@ -18,7 +18,6 @@ missing, 2 on bad input.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -28,41 +27,22 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cli.args import ArgumentParser
-from cli.outputs_file import OutputsError, load_outputs, region_of
+from cli.handler_loader import load_handler
+from cli.outputs_file import FLAT_OUTPUTS, OutputsError, load_outputs, topology_of
+from lib.regions import ROLES
 
-ROOT = Path(__file__).resolve().parents[1]
-HANDLER = ROOT / "lib" / "lambda" / "handler.py"
-DEFAULT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
-ROLES = ("primary", "secondary")
-NEEDED = (
-    "dynamodb_table_name",
-    *(f"{role}_{name}" for role in ROLES for name in ("bucket_name", "kms_key_arn")),
-)
-
-
-class InputError(Exception):
-    pass
-
-
-def load_handler() -> ModuleType:
-    """The deployed handler's code (``lambda`` is a keyword: loaded from its file)."""
-    spec = importlib.util.spec_from_file_location("payments_handler_for_reconcile", HANDLER)
-    if spec is None or spec.loader is None:  # pragma: no cover - only if the file is missing
-        raise InputError(f"cannot load {HANDLER}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+NEEDED = ("topology", "dynamodb_table_name", *(f"{role}_bucket_name" for role in ROLES))
+MODULE_NAME = "payments_handler_for_reconcile"
 
 
 def reconcile(outputs: dict[str, Any], *, fix: bool, handler: ModuleType | None = None) -> list[str]:
     """The payment ids without a receipt (written when ``fix``): the handler's own head and put
     (``_receipt_missing``, ``_put_receipt``), so key, body and content type are the handler's."""
-    handler = handler or load_handler()
-    primary_region = region_of(outputs["primary_kms_key_arn"])
+    handler = handler or load_handler(module_name=MODULE_NAME)
+    topology = topology_of(outputs)
+    primary_region = topology.primary
     settings = {}
-    for role in ROLES:
-        region = region_of(outputs[f"{role}_kms_key_arn"])
+    for role, region in topology.roles:
         settings[region] = handler.Settings(
             table=None,  # the scan below reads the table; the receipt calls use only S3
             s3=boto3.client("s3", region_name=region),
@@ -90,12 +70,12 @@ def reconcile(outputs: dict[str, Any], *, fix: bool, handler: ModuleType | None 
 
 def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--outputs", type=Path, default=DEFAULT_OUTPUTS)
+    parser.add_argument("--outputs", type=Path, default=FLAT_OUTPUTS)
     parser.add_argument("--fix", action="store_true", help="write the missing receipts")
     args = parser.parse_args(argv)
     try:
         missing = reconcile(load_outputs(args.outputs, NEEDED), fix=args.fix)
-    except (InputError, OutputsError) as error:
+    except OutputsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except (BotoCoreError, ClientError) as error:

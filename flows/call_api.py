@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 import boto3
 
 from cli.api_client import Endpoint, client_api_key, local_endpoints
-from cli.outputs_file import OutputsError, load_outputs, region_of
+from cli.outputs_file import FLAT_OUTPUTS, OutputsError, load_outputs, topology_of
 from local_aws import emulator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,14 +30,14 @@ ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
-NEEDED = ("{role}_api_key_id", "{role}_kms_key_arn")
+NEEDED = ("{role}_api_key_id", "topology")
 
 
 def read_outputs(path: Path, role: str) -> tuple[dict[str, str], str]:
     """The outputs of a deployment of this stack and the region of ``role``: one-line errors for
     an empty, truncated, non-UTF-8, foreign or stale file."""
     outputs = load_outputs(path, [name.format(role=role) for name in NEEDED])
-    return outputs, region_of(outputs[f"{role}_kms_key_arn"])
+    return outputs, topology_of(outputs).region(role)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", help="e.g. /payments or '/customers/c-1/payments?limit=5'")
     parser.add_argument("body", nargs="?", help="JSON request body")
     parser.add_argument("--region", choices=("primary", "secondary"), default="primary")
-    parser.add_argument("--outputs", type=Path, default=ROOT / "cfn-outputs" / "flat-outputs.json")
+    parser.add_argument("--outputs", type=Path, default=FLAT_OUTPUTS)
     args = parser.parse_args(argv)
     if not args.path.startswith("/"):
         parser.error("PATH must start with '/'")

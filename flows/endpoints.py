@@ -22,16 +22,16 @@ from urllib.parse import urlsplit
 
 from botocore.config import Config
 
-from cli.outputs_file import OutputsError, load_outputs, region_of
+from cli.outputs_file import FLAT_OUTPUTS, OutputsError, load_outputs, topology_of
+from lib.regions import ROLES
 from local_aws import emulator
 from local_aws.dataplane import control
 
 ROOT = Path(__file__).resolve().parents[1]
-FLAT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
 LOCAL_ENDPOINTS = ROOT / "cfn-outputs" / "local-endpoints.json"
-ROLES = ("primary", "secondary")
 NEEDED = (
-    *(f"{role}_{name}" for role in ROLES for name in ("api_endpoint", "kms_key_arn", "api_key_id")),
+    "topology",
+    *(f"{role}_{name}" for role in ROLES for name in ("api_endpoint", "api_key_id")),
     "failover_domain_name",
 )
 STAGE_URL_PATH = "/restapis/{api}/{stage}/_user_request_"
@@ -43,11 +43,10 @@ def local_endpoints(outputs: dict[str, Any], status: dict[str, Any]) -> dict[str
     each region's API address)."""
     port, addresses = int(status["port"]), status["api_addresses"]
     endpoints: dict[str, Any] = {}
-    for role in ROLES:
+    for role, region in topology_of(outputs).roles:
         url = urlsplit(outputs[f"{role}_api_endpoint"])  # https://{api}.execute-api.{region}.amazonaws.com/v1
         api = (url.hostname or "").split(".", 1)[0]
         stage = url.path.strip("/")
-        region = region_of(outputs[f"{role}_kms_key_arn"])
         if region not in addresses:
             raise LookupError(f"the emulator serves no API address for {region}")
         stage_path = STAGE_URL_PATH.format(api=api, stage=stage)
@@ -121,8 +120,7 @@ def api_key_value(outputs: dict[str, Any], env: dict[str, str]) -> str:
             config=Config(retries={"max_attempts": 1}),
         )
 
-    regions = {role: region_of(outputs[f"{role}_kms_key_arn"]) for role in ROLES}
-    return client_api_key(outputs, regions, client)
+    return client_api_key(outputs, topology_of(outputs), client)
 
 
 def main(argv: list[str] | None = None) -> int:

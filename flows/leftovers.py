@@ -20,7 +20,6 @@ from lib.config import APIGATEWAY_CLOUDWATCH_ROLE, QUERY_LOG_GROUP_PREFIX, QUERY
 
 CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 5})
 EXECUTION_LOGS_PREFIX = "API-Gateway-Execution-Logs_"
-ACCOUNT_SETTINGS_REGION = "us-east-1"  # where the Route 53 query-log policy lives
 
 
 def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[Any]:
@@ -119,10 +118,15 @@ class _Finder:
         iam = boto3.client("iam", region_name=self.config.primary_region, config=CONFIG)
         roles = (r["RoleName"] for r in _pages(iam, "list_roles", "Roles"))
         self.check("iam role", "global", roles, lambda n: n == APIGATEWAY_CLOUDWATCH_ROLE)
-        logs = boto3.client("logs", region_name=ACCOUNT_SETTINGS_REGION, config=CONFIG)
+        logs = boto3.client("logs", region_name=self.config.topology.global_region, config=CONFIG)
         policies = (p["policyName"] for p in logs.describe_resource_policies().get("resourcePolicies", []))
-        self.check("logs resource policy", ACCOUNT_SETTINGS_REGION, policies, lambda n: n == QUERY_LOG_POLICY)
-        for region in self.config.regions:
+        self.check(
+            "logs resource policy",
+            self.config.topology.global_region,
+            policies,
+            lambda n: n == QUERY_LOG_POLICY,
+        )
+        for region in self.config.topology.roles:
             apigw = boto3.client("apigateway", region_name=region.name, config=CONFIG)
             role = apigw.get_account().get("cloudwatchRoleArn") or ""
             self.check(
@@ -138,7 +142,7 @@ def find_leftovers(config: StackConfig, api_ids: Iterable[str] = ()) -> list[str
     ``api_ids``: the REST APIs it had (their execution-log groups are named after them)."""
     finder = _Finder(config, api_ids)
     # us-east-1 too: Route 53's query logs and health-check alarms live there for any pair.
-    for region in dict.fromkeys([*(r.name for r in config.regions), ACCOUNT_SETTINGS_REGION]):
+    for region in config.topology.regions:
         finder.regional(region)
     finder.global_(config.primary_region)
     if config.manages_account_settings:

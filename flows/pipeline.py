@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cli.api_client import resolve
-from cli.outputs_file import load_outputs
+from cli.outputs_file import FILE_NAME, FLAT_OUTPUTS, load_outputs, write_outputs
 from cli.steps import TimedSteps
 from deploy.terraform_runner import LocalState, RunError, Runner
 from dr.report import measured_summary
@@ -49,7 +49,6 @@ from local_aws.emulator import SCRIPT, parse_exports
 ROOT = Path(__file__).resolve().parents[1]
 
 EMULATOR = SCRIPT
-FLAT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
 # Point at real AWS resources: meaningless (and harmful) against the emulator.
 REAL_AWS_ONLY = ("TERRAFORM_STATE_BUCKET", "TERRAFORM_STATE_BUCKET_REGION", "HOSTED_ZONE_ID")
 # make test-e2e's emulator runs health checks and TTLs this many times faster than AWS.
@@ -96,7 +95,7 @@ class Pipeline(TimedSteps):
             self.config = StackConfig.from_env(base)
         except ConfigError as error:
             raise PipelineError(str(error).replace("\n", " ")) from None
-        self.stack = f"TapStack{self.config.suffix}"
+        self.stack = self.config.stack_id
         self.stack_dir = self.outdir / "stacks" / self.stack
         self.tfstate = state_dir / f"terraform.{self.stack}.tfstate"
         self.facts: dict[str, str] = {}
@@ -195,8 +194,7 @@ class Pipeline(TimedSteps):
             adopted = f"{imported} imported, " if imported else ""
             self.facts["apply"] = f"{adopted}{added} added, {changed} changed, {destroyed} destroyed"
         flat = runner.outputs()
-        self.flat_outputs.parent.mkdir(parents=True, exist_ok=True)
-        self.flat_outputs.write_text(json.dumps(flat, indent=2, sort_keys=True) + "\n")
+        write_outputs(self.flat_outputs, flat)
         state = json.loads(self.tfstate.read_text())
         managed = [r for r in state["resources"] if r["mode"] == "managed"]
         self.facts["resources"] = str(sum(len(r["instances"]) for r in managed))
@@ -547,7 +545,7 @@ def second_environment(owner: Pipeline) -> None:
             # Its Terraform calls join the owner's log (check_ci_roles).
             **{key: owner.env[key] for key in ("TF_LOG", "TF_LOG_PATH") if key in owner.env},
         },
-        flat_outputs=owner.state_dir / "peer" / "flat-outputs.json",
+        flat_outputs=owner.state_dir / "peer" / FILE_NAME,
         emulator_dir=owner.emulator_dir,  # the owner's emulator: watched through its pid file
     )
     try:
@@ -611,7 +609,7 @@ def main(argv: list[str] | None = None) -> int:
         # A test run (and an isolated one) keeps its outputs to itself: cfn-outputs/ belongs to
         # `make deploy-local`.
         outputs = (
-            state_dir / "flat-outputs.json"
+            state_dir / FILE_NAME
             if args.command in ("test", "twin") or args.state_dir
             else FLAT_OUTPUTS
         )

@@ -22,14 +22,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from lib.config import KNOWN_REGIONS, PROJECT, ConfigError
+from lib import regions
+from lib.config import PROJECT, ConfigError
 
 GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
 GITHUB_OIDC_HOST = GITHUB_OIDC_URL.removeprefix("https://")
 STS_AUDIENCE = "sts.amazonaws.com"
-DEFAULT_STATE_BUCKET_REGION = "us-east-2"
-# The DR pair's defaults (lib/config.py StackConfig.from_env): the state must outlive either.
-DEFAULT_DR_REGIONS = ("us-east-1", "us-west-2")
+DEFAULT_STATE_BUCKET_REGION = regions.DEFAULT_STATE_BUCKET
 STACK_ID = "TapCiBootstrap"
 # Its own state: a local file in the project root (the bucket does not exist before it).
 LOCAL_STATE_FILE = f"terraform.{STACK_ID}.tfstate"
@@ -101,8 +100,8 @@ class BootstrapConfig:
         region = get("STATE_BUCKET_REGION", DEFAULT_STATE_BUCKET_REGION)
         create = get("CREATE_OIDC_PROVIDER", "true").lower()
         dr_regions = (
-            get("PRIMARY_REGION", DEFAULT_DR_REGIONS[0]),
-            get("SECONDARY_REGION", DEFAULT_DR_REGIONS[1]),
+            get("PRIMARY_REGION", regions.DEFAULT_PRIMARY),
+            get("SECONDARY_REGION", regions.DEFAULT_SECONDARY),
         )
         errors = [*_repository_errors(repository), *_region_errors(region, dr_regions)]
         if create not in ("true", "false"):
@@ -127,8 +126,11 @@ def _repository_errors(repository: str) -> list[str]:
 
 
 def _region_errors(region: str, dr_regions: tuple[str, str]) -> list[str]:
-    if region not in KNOWN_REGIONS:
-        return [f"STATE_BUCKET_REGION={region!r} is not a region of the aws partition, like 'us-east-2'"]
+    if region not in regions.KNOWN:
+        return [
+            f"STATE_BUCKET_REGION={region!r} is not a region of the aws partition, "
+            f"like {regions.DEFAULT_STATE_BUCKET!r}"
+        ]
     if region in dr_regions:
         return [
             f"STATE_BUCKET_REGION={region!r} is a region of the DR pair ({', '.join(dr_regions)}): "

@@ -12,50 +12,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from lib import regions
+from lib.regions import Topology
+
 PROJECT = "tap"
 
 _SUFFIX_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$")
-_REGION_RE = re.compile(r"^[a-z]{2}(?:-gov)?-[a-z]+-\d$")
-# The commercial (``aws``) partition's regions that the pinned provider, hashicorp/aws 5.100.0,
-# knows (read from its endpoint data). The stack writes arn:aws: ARNs, so other partitions
-# (aws-cn, aws-us-gov, iso) are refused too; a made-up region would pass a pattern and fail
-# only mid-apply, without a reason.
-KNOWN_REGIONS = frozenset(
-    {
-        "af-south-1",
-        "ap-east-1",
-        "ap-northeast-1",
-        "ap-northeast-2",
-        "ap-northeast-3",
-        "ap-south-1",
-        "ap-south-2",
-        "ap-southeast-1",
-        "ap-southeast-2",
-        "ap-southeast-3",
-        "ap-southeast-4",
-        "ap-southeast-5",
-        "ap-southeast-7",
-        "ca-central-1",
-        "ca-west-1",
-        "eu-central-1",
-        "eu-central-2",
-        "eu-north-1",
-        "eu-south-1",
-        "eu-south-2",
-        "eu-west-1",
-        "eu-west-2",
-        "eu-west-3",
-        "il-central-1",
-        "me-central-1",
-        "me-south-1",
-        "mx-central-1",
-        "sa-east-1",
-        "us-east-1",
-        "us-east-2",
-        "us-west-1",
-        "us-west-2",
-    }
-)
 BUCKET_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _ZONE_ID_RE = re.compile(r"^Z[A-Z0-9]{1,31}$")
 _LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -83,6 +45,11 @@ APIGATEWAY_LOG_ACTIONS = [
     "logs:GetLogEvents",
     "logs:PutLogEvents",
 ]
+
+
+def stack_id(suffix: str) -> str:
+    """The stack's id (``TapStack<suffix>``): its Terraform state's name and cdktf.out's folder."""
+    return f"TapStack{suffix}"
 
 
 def resource_name(suffix: str, purpose: str, role: str | None = None) -> str:
@@ -167,14 +134,6 @@ API_SUBDOMAIN = "api"
 
 
 @dataclass(frozen=True)
-class RegionSpec:
-    """A region by its role in the failover pair."""
-
-    role: str  # "primary" | "secondary"
-    name: str  # e.g. "us-east-1"
-
-
-@dataclass(frozen=True)
 class StackConfig:
     suffix: str
     profile: Profile
@@ -192,11 +151,13 @@ class StackConfig:
     commit_author: str
 
     @property
-    def regions(self) -> tuple[RegionSpec, RegionSpec]:
-        return (
-            RegionSpec("primary", self.primary_region),
-            RegionSpec("secondary", self.secondary_region),
-        )
+    def topology(self) -> Topology:
+        """Each role's region and the global region: what the stack is built from."""
+        return Topology.of(self.primary_region, self.secondary_region)
+
+    @property
+    def stack_id(self) -> str:
+        return stack_id(self.suffix)
 
     @property
     def api_domain_name(self) -> str:
@@ -238,8 +199,8 @@ class StackConfig:
 
         suffix = get("ENVIRONMENT_SUFFIX", "dev")
         profile_name = get("ENVIRONMENT", "dev")
-        primary = get("PRIMARY_REGION", "us-east-1")
-        secondary = get("SECONDARY_REGION", "us-west-2")
+        primary = get("PRIMARY_REGION", regions.DEFAULT_PRIMARY)
+        secondary = get("SECONDARY_REGION", regions.DEFAULT_SECONDARY)
         domain = get("DOMAIN_NAME")
         hosted_zone_id = get("HOSTED_ZONE_ID")
         custom_domain = get("ENABLE_CUSTOM_DOMAIN", "true").lower()
@@ -309,14 +270,11 @@ def _region_errors(primary: str, secondary: str) -> list[str]:
 
 
 def _region_error(key: str, value: str) -> str | None:
-    if value in KNOWN_REGIONS:
-        return None
-    if not _REGION_RE.match(value):
-        return f"{key}={value!r} is not an AWS region name like 'us-east-1'"
-    return (
-        f"{key}={value!r} is not a region of the aws partition that the pinned provider "
-        "(hashicorp/aws 5.100.0) knows: a typo, or a region of another partition"
-    )
+    try:
+        regions.check(value, key)
+    except regions.TopologyError as error:
+        return str(error)
+    return None
 
 
 def _zone_errors(domain: str | None, hosted_zone_id: str | None) -> list[str]:
@@ -336,7 +294,7 @@ def _state_errors(bucket: str | None, region: str | None) -> list[str]:
         errors.append(f"TERRAFORM_STATE_BUCKET={bucket!r} is not a valid S3 bucket name")
     if region and not bucket:
         errors.append("TERRAFORM_STATE_BUCKET_REGION is set but TERRAFORM_STATE_BUCKET is not")
-    if region and region not in KNOWN_REGIONS:
+    if region and region not in regions.KNOWN:
         errors.append(f"TERRAFORM_STATE_BUCKET_REGION={region!r} is not a region name")
     return errors
 

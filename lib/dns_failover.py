@@ -40,8 +40,9 @@ from lib.failover_switch import FailoverSwitch
 from lib.keys import RegionalKey
 from lib.logs import encrypted_log_group
 from lib.policy import skip_checks
-from lib.region import ROUTE53_HOME_REGION, Region
+from lib.region import Region
 from lib.regional_api import HEALTH_PATH, RegionalApi
+from lib.regions import GLOBAL
 
 # ACM waits for the DNS record to be visible publicly. In a zone that is not delegated yet
 # that never happens: fail the deploy after this long instead of hanging for 72 hours.
@@ -80,8 +81,8 @@ class HostedZone(Construct):
         query_logging: QueryLogging,
     ) -> None:
         super().__init__(scope, id)
-        if query_logging.region.name != ROUTE53_HOME_REGION:
-            raise ValueError(f"Route 53 delivers query logs only to log groups in {ROUTE53_HOME_REGION}")
+        if query_logging.region.name != GLOBAL:
+            raise ValueError(f"Route 53 delivers query logs only to log groups in {GLOBAL}")
         if hosted_zone_id:
             existing = DataAwsRoute53Zone(self, "existing", provider=region.provider, zone_id=hosted_zone_id)
             self.zone_id: str = hosted_zone_id

@@ -19,8 +19,9 @@ from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
 from lib.keys import RegionalKey
-from lib.region import ROUTE53_HOME_REGION, Region
+from lib.region import Region
 from lib.regional_api import RegionalApi
+from lib.regions import GLOBAL
 from lib.storage import REPLICATION_MINUTES, BucketReplication
 
 ALARM_PERIOD_SECONDS = 300
@@ -47,8 +48,8 @@ class AlarmTopic(Construct):
 
     def health_check_alarms(self, health_check_ids: dict[str, str]) -> list[CloudwatchMetricAlarm]:
         """One alarm per Route 53 health check; only in us-east-1, where Route 53 publishes them."""
-        if health_check_ids and self.region.name != ROUTE53_HOME_REGION:
-            raise ValueError(f"Route 53 health-check metrics exist only in {ROUTE53_HOME_REGION}")
+        if health_check_ids and self.region.name != GLOBAL:
+            raise ValueError(f"Route 53 health-check metrics exist only in {GLOBAL}")
         return [
             self._alarm(
                 f"health-check-{role}",

@@ -18,6 +18,8 @@ OUTPUTS: dict[str, str] = {
     "records); empty when ENABLE_CUSTOM_DOMAIN=false",
     "dns_delegation": "What DNS delegation the failover name needs before it resolves publicly",
     "dynamodb_table_name": "Payments global table (replicated to the secondary region)",
+    "topology": "Each role's region and the global region (Route 53's), as JSON "
+    '({"roles": {"primary": ..., "secondary": ...}, "global": ...}): the tools read regions here',
     "deployment_identity": "What this deployment is (suffix, profile, regions, account-settings owner), "
     "as JSON: every later deploy or destroy must match it",
     "account_settings": "Whether this stack owns the account-level singletons (API Gateway's "

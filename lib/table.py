@@ -1,4 +1,4 @@
-"""The payments table: a DynamoDB global table (version 2019.11.21) spanning both regions.
+"""The payments table: a DynamoDB global table (version 2019.11.21) spanning every region.
 
 The replica is its own resource (``aws_dynamodb_table_replica``), not the table's inline
 ``replica`` block: deletion protection is a per-replica setting that global tables never
@@ -10,6 +10,8 @@ ignores changes to ``replica`` while the replica resource manages it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from cdktf import TerraformResourceLifecycle
@@ -35,8 +37,18 @@ from lib.region import Region
 HASH_KEY = "payment_id"
 
 
+@dataclass(frozen=True)
+class Replica:
+    """A region the table is replicated to, with that region's key."""
+
+    region: Region
+    key: RegionalKey
+
+
 class GlobalTable(Construct):
-    """Created in the primary region with one replica in the secondary region."""
+    """Created in the primary region with a replica in each other region (a list, as AWS CDK's
+    ``TableV2(replicas=[...])``). The first replica's construct id is ``replica`` (the id of the
+    pair's one replica: ids are Terraform addresses), the others ``replica-<role>``."""
 
     def __init__(
         self,
@@ -46,14 +58,13 @@ class GlobalTable(Construct):
         name: str,
         primary: Region,
         primary_key: RegionalKey,
-        replica: Region,
-        replica_key: RegionalKey,
+        replicas: Sequence[Replica],
         deletion_protection: bool,
         prevent_destroy: bool,
     ) -> None:
         super().__init__(scope, id)
         self.name = name
-        self.replica_region = replica.name
+        self.replicas: dict[str, DynamodbTableReplicaA] = {}  # by region name
         self.table = DynamodbTable(
             self,
             "table",
@@ -85,14 +96,25 @@ class GlobalTable(Construct):
             timeouts=DynamodbTableTimeouts(create="30m", update="60m", delete="30m"),
             lifecycle=TerraformResourceLifecycle(prevent_destroy=prevent_destroy, ignore_changes=["replica"]),
         )
-        # In the replica's region, with its own key, PITR, tags (the provider's default tags)
-        # and deletion protection.
-        self.replica = DynamodbTableReplicaA(
+        for index, replica in enumerate(replicas):
+            self.replicas[replica.region.name] = self._replica(
+                "replica" if index == 0 else f"replica-{replica.region.role}",
+                replica,
+                deletion_protection=deletion_protection,
+                prevent_destroy=prevent_destroy,
+            )
+
+    def _replica(
+        self, id: str, replica: Replica, *, deletion_protection: bool, prevent_destroy: bool
+    ) -> DynamodbTableReplicaA:
+        """In the replica's region, with its own key, PITR, tags (the provider's default tags)
+        and deletion protection."""
+        return DynamodbTableReplicaA(
             self,
-            "replica",
-            provider=replica.provider,
+            id,
+            provider=replica.region.provider,
             global_table_arn=self.table.arn,
-            kms_key_arn=replica_key.arn_for(replica),
+            kms_key_arn=replica.key.arn_for(replica.region),
             point_in_time_recovery=True,
             deletion_protection_enabled=deletion_protection,
             timeouts=DynamodbTableReplicaTimeouts(create="30m", update="30m", delete="30m"),
@@ -109,6 +131,6 @@ class GlobalTable(Construct):
 
     def arn_in(self, region: Region) -> str:
         """The table's ARN in ``region`` (the replica has an ARN of its own)."""
-        if region.name == self.replica_region:
-            return self.replica.arn
+        if region.name in self.replicas:
+            return self.replicas[region.name].arn
         return self.table.arn

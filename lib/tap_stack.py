@@ -17,10 +17,10 @@ from lib.firewall import FirewallSettings, RegionalFirewall
 from lib.keys import RegionalKey
 from lib.monitoring import HealthCheckMonitoring, RegionalMonitoring
 from lib.outputs import define_outputs
-from lib.region import ROUTE53_HOME_REGION, Region
+from lib.region import Region
 from lib.regional_api import ApiNames, RegionalApi, lambda_asset
 from lib.storage import AccessLogBucket, BucketReplication, BucketSettings, ReceiptBucket
-from lib.table import GlobalTable
+from lib.table import GlobalTable, Replica
 
 
 class TapStack(TerraformStack):
@@ -39,8 +39,10 @@ class TapStack(TerraformStack):
             )
             return Region(role, name, provider)
 
-        regions = [region(spec.role, spec.name) for spec in config.regions]
-        primary, secondary = regions
+        topology = config.topology
+        regions = [region(r.role, r.name) for r in topology.roles]
+        by_role = {r.role: r for r in regions}
+        primary = regions[0]
         account_id = DataAwsCallerIdentity(self, "caller", provider=primary.provider).account_id
 
         def key(r: Region, purpose: str = "payments data, receipts, logs and alarms") -> RegionalKey:
@@ -56,16 +58,17 @@ class TapStack(TerraformStack):
             )
 
         keys = {r.role: key(r) for r in regions}
-        # Route 53 writes query logs and publishes health-check metrics only in us-east-1: a
-        # pair without it gets a third, "global" region there (its own provider and key).
-        us_east_1 = next((r for r in regions if r.name == ROUTE53_HOME_REGION), None)
-        if us_east_1 is None:
-            us_east_1 = region("global", ROUTE53_HOME_REGION)
-            keys[us_east_1.role] = key(us_east_1, "Route 53 query logs and health-check alarms")
+        # Route 53 writes query logs and publishes health-check metrics only in the global
+        # region (lib/regions.py): a pair without it gets a third role there (provider and key).
+        global_role = topology.global_role
+        home = by_role.get(global_role.role)
+        if home is None:
+            home = region(global_role.role, global_role.name)
+            keys[home.role] = key(home, "Route 53 query logs and health-check alarms")
 
         account = (
             AccountSettings(
-                self, "account-settings", regions=regions, query_log_region=us_east_1, account_id=account_id
+                self, "account-settings", regions=regions, query_log_region=home, account_id=account_id
             )
             if config.manages_account_settings
             else None
@@ -77,8 +80,7 @@ class TapStack(TerraformStack):
             name=config.name("payments"),
             primary=primary,
             primary_key=keys[primary.role],
-            replica=secondary,
-            replica_key=keys[secondary.role],
+            replicas=[Replica(r, keys[r.role]) for r in regions[1:]],
             deletion_protection=profile.deletion_protection,
             prevent_destroy=profile.prevent_destroy,
         )
@@ -108,16 +110,17 @@ class TapStack(TerraformStack):
                     retention_days=profile.log_retention_days,
                 ),
             )
-        # Both ways: DR copies to the secondary, failback copies back what it wrote.
+        # Each role to its peer, round the ring: DR copies to the secondary, failback copies
+        # back what it wrote.
         replications = {
-            source.role: BucketReplication(
+            r.role: BucketReplication(
                 self,
-                f"receipts-replication-{source.role}",
-                source=buckets[source.role],
-                destination=buckets[destination.role],
-                role_name=config.name("receipts-replication", source.role),
+                f"receipts-replication-{r.role}",
+                source=buckets[r.role],
+                destination=buckets[topology.peer(r.role)],
+                role_name=config.name("receipts-replication", r.role),
             )
-            for source, destination in ((primary, secondary), (secondary, primary))
+            for r in regions
         }
 
         asset = lambda_asset(self)
@@ -166,7 +169,7 @@ class TapStack(TerraformStack):
             hosted_zone_id=config.hosted_zone_id,
             force_destroy=profile.force_destroy,
             query_logging=QueryLogging(
-                key=keys[us_east_1.role],
+                key=keys[home.role],
                 retention_days=profile.log_retention_days,
                 policy=account.query_log_policy if account else None,
             ),
@@ -177,7 +180,7 @@ class TapStack(TerraformStack):
             FailoverSwitch(
                 self,
                 "failover-switch",
-                region=secondary,
+                region=by_role[topology.peer(primary.role)],  # where traffic goes
                 alarm_name=config.name("failover-switch"),
                 environment=config.suffix,
             )
@@ -199,7 +202,8 @@ class TapStack(TerraformStack):
                 switch=switch if r is primary else None,
             )
         health_check_ids = {role: e.health_check.id for role, e in endpoints.items()}
-        for r, other in ((primary, secondary), (secondary, primary)):
+        for r in regions:
+            other = by_role[topology.peer(r.role)]
             RegionalMonitoring(
                 self,
                 f"monitoring-{r.role}",
@@ -212,15 +216,15 @@ class TapStack(TerraformStack):
                 replica_region=other.name,
                 outgoing=replications[r.role],
                 incoming=replications[other.role],
-                health_check_ids=health_check_ids if r is us_east_1 else {},
+                health_check_ids=health_check_ids if r is home else {},
             )
-        if us_east_1 not in regions:
+        if home not in regions:
             HealthCheckMonitoring(
                 self,
-                f"monitoring-{us_east_1.role}",
-                region=us_east_1,
-                topic_name=config.name("alarms", us_east_1.role),
-                key=keys[us_east_1.role],
+                f"monitoring-{home.role}",
+                region=home,
+                topic_name=config.name("alarms", home.role),
+                key=keys[home.role],
                 health_check_ids=health_check_ids,
             )
 
@@ -237,6 +241,7 @@ class TapStack(TerraformStack):
                 "failover_switch": json.dumps(switch.describe(), sort_keys=True) if switch else "",
                 "dns_delegation": _delegation_note(config, zone.created),
                 "dynamodb_table_name": table.name,
+                "topology": topology.to_json(),
                 "deployment_identity": json.dumps(config.identity, sort_keys=True),
                 "account_settings": (
                     "managed by this stack (MANAGE_ACCOUNT_SETTINGS=true)"

@@ -17,39 +17,11 @@ import os
 import re
 import threading
 
-# The commercial regions, in a fixed order: a region's address never depends on the stack.
-REGIONS = (
-    "us-east-1",
-    "us-west-2",
-    "us-east-2",
-    "us-west-1",
-    "ca-central-1",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-north-1",
-    "eu-south-1",
-    "eu-south-2",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-east-1",
-    "sa-east-1",
-    "me-south-1",
-    "me-central-1",
-    "af-south-1",
-    "il-central-1",
-    "ca-west-1",
-    "mx-central-1",
-)
+from lib import regions
+
+# The project's one list of regions (lib/regions.py), in its fixed order: a region's address
+# never depends on the stack, and a new region (at the list's end) moves no other.
+REGIONS = regions.NAMES
 FIRST_HOST = 2  # <block>.1 is the DNS server (and, in the default block, moto's control plane)
 DEFAULT_BLOCK = "127.0.0"
 _BLOCK = re.compile(r"^127\.(?P<b>\d{1,3})\.(?P<c>\d{1,3})$")

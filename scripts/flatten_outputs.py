@@ -5,7 +5,7 @@ Accepts either shape:
   - `cdktf deploy --outputs-file`:   {"TapStackdev": {"primary_api_endpoint": "...", ...}}
   - `terraform output -json`:        {"primary_api_endpoint": {"value": "...", "type": ...}, ...}
 
-    scripts/flatten_outputs.py INPUT [--stack TapStackdev] [-o cfn-outputs/flat-outputs.json]
+    python -m scripts.flatten_outputs INPUT [--stack TapStackdev] [-o cfn-outputs/flat-outputs.json]
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from cli.outputs_file import FLAT_OUTPUTS, write_outputs
 
 
 class OutputsError(ValueError):
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Flatten deploy outputs to {name: value}.")
     parser.add_argument("input", type=Path)
     parser.add_argument("--stack", help="stack name when the cdktf file holds several")
-    parser.add_argument("-o", "--output", type=Path, default=Path("cfn-outputs/flat-outputs.json"))
+    parser.add_argument("-o", "--output", type=Path, default=FLAT_OUTPUTS)
     args = parser.parse_args(argv)
     try:
         data = json.loads(args.input.read_text())
@@ -53,8 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{args.input} is not JSON: {error}")
     except OutputsError as error:
         parser.error(str(error))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(flat, indent=2, sort_keys=True) + "\n")
+    write_outputs(args.output, flat)
     print(f"wrote {len(flat)} outputs to {args.output}")
     return 0
 

@@ -23,24 +23,10 @@ from typing import Any
 
 from moto.apigateway.models import DomainName
 
-REGIONAL_ZONE_IDS = {
-    "us-east-1": "Z1UJRXOUMOOFQ8",
-    "us-east-2": "ZOJJZC49E0EPZ",
-    "us-west-1": "Z2MUQ32089INYE",
-    "us-west-2": "Z2OJLYMUO9EFXC",
-    "ca-central-1": "Z19DQILCV0OWEC",
-    "eu-central-1": "Z1U9ULNL0V5AJ3",
-    "eu-west-1": "ZLY8HYME6SFDD",
-    "eu-west-2": "ZJ5UAJN8Y3Z2Q",
-    "eu-west-3": "Z3KY65QIEKYHQQ",
-    "eu-north-1": "Z3UWIKFBOOGXPP",
-    "ap-northeast-1": "Z1YSHQZHG15GKL",
-    "ap-northeast-2": "Z20JF4UZKIW1U8",
-    "ap-southeast-1": "ZL327KTPIQFUL",
-    "ap-southeast-2": "Z2RPCDW04V8134",
-    "ap-south-1": "Z3VO1THU9YC4UR",
-    "sa-east-1": "ZCMLWB8V5SYIT",
-}
+from lib import regions
+
+# Each region's API Gateway hosted zone: lib/regions.py, the project's one list of regions.
+REGIONAL_ZONE_IDS = {r.name: r.apigateway_zone_id for r in regions.SUPPORTED if r.apigateway_zone_id}
 
 
 def zone_id_for(region: str) -> str:
@@ -61,7 +47,7 @@ def apply() -> None:
     @functools.wraps(init)
     def regional_init(self: DomainName, domain_name: str, **kwargs: Any) -> None:
         init(self, domain_name, **kwargs)
-        self.regional_hosted_zone_id = zone_id_for(kwargs.get("region_name") or "us-east-1")
+        self.regional_hosted_zone_id = zone_id_for(kwargs.get("region_name") or regions.GLOBAL)
 
     @functools.wraps(to_json)
     def regional_json(self: DomainName) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 The tests run unchanged against the local emulator (``AWS_ENDPOINT_URL`` set, see
 ``local_aws``) and against real AWS (no endpoint). Nothing is hard-coded: regions,
 account, partition and every name derive from the outputs file (``$FLAT_OUTPUTS``, default
-``cfn-outputs/flat-outputs.json``) and the project's naming convention
+``cfn-outputs/flat-outputs.json``; the regions from its ``topology``) and the project's naming convention
 (``tap-<purpose>-<region role>-<suffix>``, ``lib/config.py``).
 """
 
@@ -23,12 +23,13 @@ import pytest
 from botocore.config import Config
 
 from cli.api_client import Endpoint, client_api_key, local_endpoints, resolve
+from cli.outputs_file import OutputsError, default_path, topology_of
 from lib.config import PROFILES, PROJECT, Profile, resource_name
 from lib.outputs import OUTPUTS
+from lib.regions import ROLES, Topology
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_OUTPUTS = ROOT / "cfn-outputs" / "flat-outputs.json"
-ROLES = ("primary", "secondary")
+
 # Every output the stack defines; these two are empty when it was deployed without the custom
 # domain (ENABLE_CUSTOM_DOMAIN=false), whose tests are marked `custom_domain`.
 CUSTOM_DOMAIN_OUTPUTS = ("failover_domain_name", "failover_switch")
@@ -44,6 +45,7 @@ class Deployment:
     """What the outputs say about the deployment, plus the names the stack derives."""
 
     outputs: dict[str, Any]
+    topology: Topology
     regions: dict[str, str]  # role -> region name
     partition: str
     account_id: str
@@ -104,9 +106,7 @@ class Deployment:
 
 
 def _load_outputs() -> dict[str, Any]:
-    path = Path(os.environ.get("FLAT_OUTPUTS") or DEFAULT_OUTPUTS)
-    if not path.is_absolute():
-        path = ROOT / path
+    path = _outputs_path()
     if not path.is_file():
         pytest.fail(
             f"deployment outputs not found at {path}: run `make deploy-local` first "
@@ -149,12 +149,16 @@ def outputs() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def deployment(outputs: dict[str, Any]) -> Deployment:
-    regions, partitions, accounts = {}, set(), set()
-    for role in ROLES:
-        # arn:<partition>:kms:<region>:<account>:key/<id>
-        _, partition, service, region, account, resource = outputs[f"{role}_kms_key_arn"].split(":", 5)
+    try:
+        topology = topology_of(outputs)
+    except OutputsError as error:
+        pytest.fail(str(error), pytrace=False)
+    regions, partitions, accounts = dict(topology.roles), set(), set()
+    for role, region in topology.roles:
+        # arn:<partition>:kms:<region>:<account>:key/<id>: the key is where the topology says
+        _, partition, service, key_region, account, resource = outputs[f"{role}_kms_key_arn"].split(":", 5)
         assert service == "kms" and resource.startswith("key/"), outputs[f"{role}_kms_key_arn"]
-        regions[role] = region
+        assert key_region == region, (role, key_region, region)
         partitions.add(partition)
         accounts.add(account)
         host = urlsplit(outputs[f"{role}_api_endpoint"]).hostname or ""
@@ -167,6 +171,7 @@ def deployment(outputs: dict[str, Any]) -> Deployment:
     assert outputs["dynamodb_table_name"].startswith(table_prefix), outputs["dynamodb_table_name"]
     return Deployment(
         outputs=outputs,
+        topology=topology,
         regions=regions,
         partition=partitions.pop(),
         account_id=accounts.pop(),
@@ -226,14 +231,14 @@ def profile(deployment: Deployment, client: ClientFactory) -> Profile:
 
 
 def _outputs_path() -> Path:
-    path = Path(os.environ.get("FLAT_OUTPUTS") or DEFAULT_OUTPUTS)
+    path = default_path()
     return path if path.is_absolute() else ROOT / path
 
 
 @pytest.fixture(scope="session")
 def api_key_value(deployment: Deployment, client: ClientFactory) -> str:
     """The client API key's value (the same in both regions: the first that answers)."""
-    return client_api_key(deployment.outputs, deployment.regions, client)
+    return client_api_key(deployment.outputs, deployment.topology, client)
 
 
 def _local_endpoints() -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from flows.call_api import read_outputs
 
 GOOD = {
     "primary_api_key_id": "k1",
-    "primary_kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k",
+    "topology": '{"global": "us-east-1", "roles": {"primary": "us-east-1", "secondary": "us-west-2"}}',
 }
 
 
@@ -22,8 +22,18 @@ GOOD = {
         (b"\xff\xfe{}", "cannot be read"),
         (b"[]", "must hold a JSON object"),
         (json.dumps({"other": "stack"}).encode(), "lacks outputs primary_api_key_id"),
-        (json.dumps({**GOOD, "primary_kms_key_arn": 7}).encode(), "lacks outputs primary_kms_key_arn"),
-        (json.dumps({**GOOD, "primary_kms_key_arn": "key/k"}).encode(), "cannot read a region"),
+        (json.dumps({**GOOD, "topology": 7}).encode(), "lacks outputs topology"),
+        (json.dumps({**GOOD, "topology": "{}"}).encode(), "'topology' output is not this project's"),
+        (
+            json.dumps(
+                {
+                    **GOOD,
+                    "topology": '{"roles": {"primary": "us-east-1", "secondary": "mars-1"}, '
+                    '"global": "us-east-1"}',
+                }
+            ).encode(),
+            "secondary region='mars-1'",
+        ),
     ],
 )
 def test_bad_outputs_are_one_line(tmp_path, content, message):
@@ -58,9 +68,10 @@ class _ApiGateway:
 
 def test_the_client_key_comes_from_the_first_region_that_answers() -> None:
     from cli.api_client import client_api_key
+    from lib.regions import Topology
 
     outputs = {"primary_api_key_id": "k1", "secondary_api_key_id": "k2"}
-    regions = {"primary": "us-east-1", "secondary": "us-west-2"}
+    regions = Topology.of("us-east-1", "us-west-2")
     asked: list[tuple[str, str]] = []
 
     def factory(down: set[str]):

@@ -11,7 +11,9 @@ def test_defaults_describe_a_dev_stack_in_us_east_1_and_us_west_2():
     config = StackConfig.from_env({})
     assert config.suffix == "dev"
     assert config.profile.name == "dev"
-    assert [(r.role, r.name) for r in config.regions] == [
+    assert config.stack_id == "TapStackdev"
+    assert config.topology.global_region == "us-east-1"
+    assert [(r.role, r.name) for r in config.topology.roles] == [
         ("primary", "us-east-1"),
         ("secondary", "us-west-2"),
     ]
@@ -207,8 +209,8 @@ def test_the_known_regions_are_the_commercial_ones_botocore_knows_too():
     """A sanity check of the provider's list against botocore's own endpoint data."""
     import botocore.session
 
-    from lib.config import KNOWN_REGIONS
+    from lib.regions import KNOWN
 
     botocore_regions = set(botocore.session.get_session().get_available_regions("ec2", "aws"))
-    assert botocore_regions >= KNOWN_REGIONS
-    assert {"us-east-1", "us-west-2", "eu-west-1", "eu-central-1"} <= KNOWN_REGIONS
+    assert botocore_regions >= KNOWN
+    assert {"us-east-1", "us-west-2", "eu-west-1", "eu-central-1"} <= KNOWN

@@ -11,8 +11,7 @@ from flows.endpoints import curl_commands, local_endpoints
 OUTPUTS = {
     "primary_api_endpoint": "https://abc123.execute-api.us-east-1.amazonaws.com/v1",
     "secondary_api_endpoint": "https://def456.execute-api.us-west-2.amazonaws.com/v1",
-    "primary_kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k",
-    "secondary_kms_key_arn": "arn:aws:kms:us-west-2:123456789012:key/k",
+    "topology": '{"global": "us-east-1", "roles": {"primary": "us-east-1", "secondary": "us-west-2"}}',
     "failover_domain_name": "api.tap-dev.payments-dr.net",
 }
 

@@ -22,6 +22,7 @@ REQUIRED = {
     "secondary_health_check_id",
     "name_servers",
     "primary_api_key_id",
+    "topology",
 }
 
 
@@ -48,6 +49,9 @@ def test_output_values_point_at_the_right_resources(dev):
         )
         assert value(f"{role}_api_key_id") == dev.ref("aws_api_gateway_api_key", f"api-{role}/api-key", "id")
     assert value("dynamodb_table_name") == "tap-payments-dev"
+    assert value("topology") == (
+        '{"global": "us-east-1", "roles": {"primary": "us-east-1", "secondary": "us-west-2"}}'
+    )
     assert value("failover_domain_name") == "api.tap-dev.payments-dr.net"
     assert value("hosted_zone_id") == dev.ref("aws_route53_zone", "zone/zone", "zone_id")
     assert value("name_servers") == dev.ref("aws_route53_zone", "zone/zone", "name_servers")
@@ -90,3 +94,14 @@ def test_the_tools_need_only_outputs_the_stack_defines():
     from dr.reconcile_receipts import NEEDED as reconcile_needs
 
     assert set(gameday_needs) <= set(OUTPUTS) and set(reconcile_needs) <= set(OUTPUTS)
+
+
+def test_the_topology_output_is_what_the_tools_read_for_any_pair(eu):
+    """A pair without us-east-1: the tools find each region in the outputs, not in an ARN."""
+    from lib.regions import Topology
+
+    topology = Topology.from_json(eu.output("topology")["value"])
+    assert dict(topology.roles) == {"primary": "eu-west-1", "secondary": "eu-central-1"}
+    assert topology.global_region == "us-east-1"
+    providers = {p["alias"]: p["region"] for p in eu.json["provider"]["aws"]}
+    assert providers == {"primary": "eu-west-1", "secondary": "eu-central-1", "global": "us-east-1"}

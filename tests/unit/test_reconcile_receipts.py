@@ -13,8 +13,7 @@ OUTPUTS = {
     "dynamodb_table_name": TABLE,
     "primary_bucket_name": BUCKET,
     "secondary_bucket_name": "payments-receipts-secondary",
-    "primary_kms_key_arn": f"arn:aws:kms:{REGION}:123456789012:key/p",
-    "secondary_kms_key_arn": "arn:aws:kms:us-west-2:123456789012:key/s",
+    "topology": json.dumps({"roles": {"primary": REGION, "secondary": "us-west-2"}, "global": "us-east-1"}),
 }
 
 
@@ -62,8 +61,8 @@ def test_a_payment_whose_client_never_retried_gets_its_receipt(aws, tmp_path, ca
         ("", "is not JSON"),
         ('{"dynamodb_table_name": "t"', "is not JSON"),
         ("[1]", "must hold a JSON object"),
-        ('{"other_stack_output": "x"}', "lacks outputs dynamodb_table_name"),
-        (json.dumps({**OUTPUTS, "primary_kms_key_arn": "not-an-arn"}), "cannot read a region"),
+        ('{"other_stack_output": "x"}', "lacks outputs topology, dynamodb_table_name"),
+        (json.dumps({**OUTPUTS, "topology": "not-json"}), "the 'topology' output is not this project's"),
     ],
 )
 def test_bad_outputs_are_one_line_and_exit_2(tmp_path, capsys, content, message):
