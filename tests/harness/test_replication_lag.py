@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local_aws.dataplane import dynamodb_global_tables, s3_object_replication
-from local_aws.dataplane.dynamodb_global_tables import replication_lag
+from local_aws.dataplane.dynamodb_replication import replication_lag
 from local_aws.regions import OUTAGES
 from tests.harness.conftest import boto, payments_table, wait_for
 
