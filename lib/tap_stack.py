@@ -24,109 +24,127 @@ from lib.table import GlobalTable, Replica
 
 
 class TapStack(TerraformStack):
+    """Built from the configuration's topology (lib/regions.py), one concern at a time, in the
+    order the resources are declared: providers and keys, data, APIs, DNS, monitoring, outputs.
+    Construct ids are Terraform addresses: each part keeps the ids it always had."""
+
     def __init__(self, scope: Construct, id: str, config: StackConfig) -> None:
         super().__init__(scope, id)
         self._backend(id, config)
-        profile = config.profile
-
-        def region(role: str, name: str) -> Region:
-            provider = AwsProvider(
-                self,
-                f"aws-{role}",
-                alias=role,
-                region=name,
-                default_tags=[AwsProviderDefaultTags(tags=config.tags)],
-            )
-            return Region(role, name, provider)
-
-        topology = config.topology
-        regions = [region(r.role, r.name) for r in topology.roles]
-        by_role = {r.role: r for r in regions}
-        primary = regions[0]
-        account_id = DataAwsCallerIdentity(self, "caller", provider=primary.provider).account_id
-
-        def key(r: Region, purpose: str = "payments data, receipts, logs and alarms") -> RegionalKey:
-            return RegionalKey(
-                self,
-                f"key-{r.role}",
-                region=r,
-                alias_name=config.name("data", r.role),
-                account_id=account_id,
-                deletion_window_days=profile.kms_deletion_window_days,
-                prevent_destroy=profile.prevent_destroy,
-                purpose=purpose,
-            )
-
-        keys = {r.role: key(r) for r in regions}
-        # Route 53 writes query logs and publishes health-check metrics only in the global
-        # region (lib/regions.py): a pair without it gets a third role there (provider and key).
-        global_role = topology.global_role
-        home = by_role.get(global_role.role)
-        if home is None:
-            home = region(global_role.role, global_role.name)
-            keys[home.role] = key(home, "Route 53 query logs and health-check alarms")
-
-        account = (
+        self.config, self.profile, self.topology = config, config.profile, config.topology
+        self.regions = [self._region(r.role, r.name) for r in self.topology.roles]
+        self.by_role = {r.role: r for r in self.regions}
+        self.primary = self.regions[0]
+        self.account_id = DataAwsCallerIdentity(self, "caller", provider=self.primary.provider).account_id
+        self.keys = {r.role: self._key(r) for r in self.regions}
+        self.home = self._global_region()
+        self.account = (
             AccountSettings(
-                self, "account-settings", regions=regions, query_log_region=home, account_id=account_id
+                self,
+                "account-settings",
+                regions=self.regions,
+                query_log_region=self.home,
+                account_id=self.account_id,
             )
             if config.manages_account_settings
             else None
         )
-
-        table = GlobalTable(
+        self.table = GlobalTable(
             self,
             "payments-table",
             name=config.name("payments"),
-            primary=primary,
-            primary_key=keys[primary.role],
-            replicas=[Replica(r, keys[r.role]) for r in regions[1:]],
-            deletion_protection=profile.deletion_protection,
-            prevent_destroy=profile.prevent_destroy,
+            primary=self.primary,
+            primary_key=self.keys[self.primary.role],
+            replicas=[Replica(r, self.keys[r.role]) for r in self.regions[1:]],
+            deletion_protection=self.profile.deletion_protection,
+            prevent_destroy=self.profile.prevent_destroy,
+        )
+        self.buckets = {r.role: self._receipts(r) for r in self.regions}
+        self.replications = self._replications()
+        self.apis = self._apis()
+        self.zone = self._zone()
+        self.switch = self._switch()
+        self.endpoints = self._endpoints()
+        self._monitoring()
+        self._outputs()
+
+    def _region(self, role: str, name: str) -> Region:
+        provider = AwsProvider(
+            self,
+            f"aws-{role}",
+            alias=role,
+            region=name,
+            default_tags=[AwsProviderDefaultTags(tags=self.config.tags)],
+        )
+        return Region(role, name, provider)
+
+    def _key(self, r: Region, purpose: str = "payments data, receipts, logs and alarms") -> RegionalKey:
+        return RegionalKey(
+            self,
+            f"key-{r.role}",
+            region=r,
+            alias_name=self.config.name("data", r.role),
+            account_id=self.account_id,
+            deletion_window_days=self.profile.kms_deletion_window_days,
+            prevent_destroy=self.profile.prevent_destroy,
+            purpose=purpose,
         )
 
-        def bucket_settings(r: Region, purpose: str, key: RegionalKey | None) -> BucketSettings:
-            return BucketSettings(
-                region=r,
-                name=f"{config.name(purpose, r.role)}-{account_id}",  # account id: globally unique
-                key=key,
-                force_destroy=profile.force_destroy,
-                prevent_destroy=profile.prevent_destroy,
-            )
+    def _global_region(self) -> Region:
+        """Route 53 writes query logs and publishes health-check metrics only in the global
+        region (lib/regions.py): a pair without it gets a third role there (provider and key)."""
+        wanted = self.topology.global_role
+        home = self.by_role.get(wanted.role)
+        if home is None:
+            home = self._region(wanted.role, wanted.name)
+            self.keys[home.role] = self._key(home, "Route 53 query logs and health-check alarms")
+        return home
 
-        buckets = {}
-        for r in regions:
-            receipts = bucket_settings(r, "receipts", keys[r.role])
-            buckets[r.role] = ReceiptBucket(
+    def _bucket_settings(self, r: Region, purpose: str, key: RegionalKey | None) -> BucketSettings:
+        return BucketSettings(
+            region=r,
+            name=f"{self.config.name(purpose, r.role)}-{self.account_id}",  # account id: globally unique
+            key=key,
+            force_destroy=self.profile.force_destroy,
+            prevent_destroy=self.profile.prevent_destroy,
+        )
+
+    def _receipts(self, r: Region) -> ReceiptBucket:
+        receipts = self._bucket_settings(r, "receipts", self.keys[r.role])
+        return ReceiptBucket(
+            self,
+            f"receipts-{r.role}",
+            settings=receipts,
+            access_logs=AccessLogBucket(
                 self,
-                f"receipts-{r.role}",
-                settings=receipts,
-                access_logs=AccessLogBucket(
-                    self,
-                    f"access-logs-{r.role}",
-                    settings=bucket_settings(r, "access-logs", None),
-                    source_bucket=receipts.name,
-                    account_id=account_id,
-                    retention_days=profile.log_retention_days,
-                ),
-            )
-        # Each role to its peer, round the ring: DR copies to the secondary, failback copies
-        # back what it wrote.
-        replications = {
+                f"access-logs-{r.role}",
+                settings=self._bucket_settings(r, "access-logs", None),
+                source_bucket=receipts.name,
+                account_id=self.account_id,
+                retention_days=self.profile.log_retention_days,
+            ),
+        )
+
+    def _replications(self) -> dict[str, BucketReplication]:
+        """Each role to its peer, round the ring: DR copies to the secondary, failback copies
+        back what it wrote."""
+        return {
             r.role: BucketReplication(
                 self,
                 f"receipts-replication-{r.role}",
-                source=buckets[r.role],
-                destination=buckets[topology.peer(r.role)],
-                role_name=config.name("receipts-replication", r.role),
+                source=self.buckets[r.role],
+                destination=self.buckets[self.topology.peer(r.role)],
+                role_name=self.config.name("receipts-replication", r.role),
             )
-            for r in regions
+            for r in self.regions
         }
 
+    def _apis(self) -> dict[str, RegionalApi]:
+        config = self.config
         asset = lambda_asset(self)
         apis: dict[str, RegionalApi] = {}
-        api_key_value = None  # generated in the primary, reused by the secondary
-        for r in regions:
+        api_key_value = None  # generated in the primary, reused by the others
+        for r in self.regions:
             apis[r.role] = RegionalApi(
                 self,
                 f"api-{r.role}",
@@ -138,13 +156,13 @@ class TapStack(TerraformStack):
                     api_key=config.name("payments-client", r.role),
                     usage_plan=config.name("payments-plan", r.role),
                 ),
-                profile=profile,
-                account_id=account_id,
+                profile=self.profile,
+                account_id=self.account_id,
                 asset=asset,
-                key=keys[r.role],
-                table=table,
-                bucket=buckets[r.role],
-                logging_account=account.api_gateway[r.role] if account else None,
+                key=self.keys[r.role],
+                table=self.table,
+                bucket=self.buckets[r.role],
+                logging_account=self.account.api_gateway[r.role] if self.account else None,
                 api_key_value=api_key_value,
             )
             api_key_value = apis[r.role].api_key.value
@@ -154,102 +172,110 @@ class TapStack(TerraformStack):
                 region=r,
                 settings=FirewallSettings(
                     name=config.name("payments-api-waf", r.role),
-                    requests_per_ip=profile.waf_requests_per_ip,
-                    log_retention_days=profile.log_retention_days,
+                    requests_per_ip=self.profile.waf_requests_per_ip,
+                    log_retention_days=self.profile.log_retention_days,
                 ),
-                key=keys[r.role],
+                key=self.keys[r.role],
                 stage_arn=apis[r.role].stage.arn,
             )
+        return apis
 
-        zone = HostedZone(
+    def _zone(self) -> HostedZone:
+        return HostedZone(
             self,
             "zone",
-            region=primary,
-            domain_name=config.domain_name,
-            hosted_zone_id=config.hosted_zone_id,
-            force_destroy=profile.force_destroy,
+            region=self.primary,
+            domain_name=self.config.domain_name,
+            hosted_zone_id=self.config.hosted_zone_id,
+            force_destroy=self.profile.force_destroy,
             query_logging=QueryLogging(
-                key=keys[home.role],
-                retention_days=profile.log_retention_days,
-                policy=account.query_log_policy if account else None,
+                key=self.keys[self.home.role],
+                retention_days=self.profile.log_retention_days,
+                policy=self.account.query_log_policy if self.account else None,
             ),
         )
-        # Failing over needs one PutMetricData in the secondary, never the primary's region or
-        # Route 53's control plane (lib/failover_switch.py).
-        switch = (
-            FailoverSwitch(
-                self,
-                "failover-switch",
-                region=by_role[topology.peer(primary.role)],  # where traffic goes
-                alarm_name=config.name("failover-switch"),
-                environment=config.suffix,
-            )
-            if config.custom_domain
-            else None
+
+    def _switch(self) -> FailoverSwitch | None:
+        """Failing over needs one PutMetricData where traffic goes (the primary's peer), never
+        the primary's region or Route 53's control plane (lib/failover_switch.py)."""
+        if not self.config.custom_domain:
+            return None
+        return FailoverSwitch(
+            self,
+            "failover-switch",
+            region=self.by_role[self.topology.peer(self.primary.role)],
+            alarm_name=self.config.name("failover-switch"),
+            environment=self.config.suffix,
         )
+
+    def _endpoints(self) -> dict[str, RegionalEndpoint]:
         endpoints: dict[str, RegionalEndpoint] = {}
-        for r in regions:
+        for r in self.regions:
             endpoints[r.role] = RegionalEndpoint(
                 self,
                 f"endpoint-{r.role}",
                 region=r,
-                api=apis[r.role],
-                zone_id=zone.zone_id,
-                api_domain_name=config.api_domain_name,
-                custom_domain=config.custom_domain,
+                api=self.apis[r.role],
+                zone_id=self.zone.zone_id,
+                api_domain_name=self.config.api_domain_name,
+                custom_domain=self.config.custom_domain,
                 # One validation record for the one name, created by the first endpoint.
-                validation_record=endpoints[primary.role].validation_record if endpoints else None,
-                switch=switch if r is primary else None,
+                validation_record=endpoints[self.primary.role].validation_record if endpoints else None,
+                switch=self.switch if r is self.primary else None,
             )
-        health_check_ids = {role: e.health_check.id for role, e in endpoints.items()}
-        for r in regions:
-            other = by_role[topology.peer(r.role)]
+        return endpoints
+
+    def _monitoring(self) -> None:
+        health_check_ids = {role: e.health_check.id for role, e in self.endpoints.items()}
+        for r in self.regions:
+            other = self.by_role[self.topology.peer(r.role)]
             RegionalMonitoring(
                 self,
                 f"monitoring-{r.role}",
                 region=r,
-                topic_name=config.name("alarms", r.role),
-                parameter_prefix=f"/{config.name('payments')}/{r.role}",
-                key=keys[r.role],
-                api=apis[r.role],
-                table_name=table.name,
+                topic_name=self.config.name("alarms", r.role),
+                parameter_prefix=f"/{self.config.name('payments')}/{r.role}",
+                key=self.keys[r.role],
+                api=self.apis[r.role],
+                table_name=self.table.name,
                 replica_region=other.name,
-                outgoing=replications[r.role],
-                incoming=replications[other.role],
-                health_check_ids=health_check_ids if r is home else {},
+                outgoing=self.replications[r.role],
+                incoming=self.replications[other.role],
+                health_check_ids=health_check_ids if r is self.home else {},
             )
-        if home not in regions:
+        if self.home not in self.regions:
             HealthCheckMonitoring(
                 self,
-                f"monitoring-{home.role}",
-                region=home,
-                topic_name=config.name("alarms", home.role),
-                key=keys[home.role],
+                f"monitoring-{self.home.role}",
+                region=self.home,
+                topic_name=self.config.name("alarms", self.home.role),
+                key=self.keys[self.home.role],
                 health_check_ids=health_check_ids,
             )
 
+    def _outputs(self) -> None:
         define_outputs(
             self,
             {
-                **{f"{role}_api_endpoint": a.stage.invoke_url for role, a in apis.items()},
-                **{f"{role}_bucket_name": b.name for role, b in buckets.items()},
-                **{f"{role}_lambda_function_name": a.function.function_name for role, a in apis.items()},
-                **{f"{r.role}_kms_key_arn": keys[r.role].arn for r in regions},
-                **{f"{role}_health_check_id": e.health_check.id for role, e in endpoints.items()},
-                **{f"{role}_api_key_id": a.api_key.id for role, a in apis.items()},
-                "failover_domain_name": config.api_domain_name if config.custom_domain else "",
-                "failover_switch": json.dumps(switch.describe(), sort_keys=True) if switch else "",
-                "dns_delegation": _delegation_note(config, zone.created),
-                "dynamodb_table_name": table.name,
-                "topology": topology.to_json(),
-                "deployment_identity": json.dumps(config.identity, sort_keys=True),
+                **{f"{role}_api_endpoint": a.stage.invoke_url for role, a in self.apis.items()},
+                **{f"{role}_bucket_name": b.name for role, b in self.buckets.items()},
+                **{f"{role}_lambda_function_name": a.function.function_name for role, a in self.apis.items()},
+                **{f"{r.role}_kms_key_arn": self.keys[r.role].arn for r in self.regions},
+                **{f"{role}_health_check_id": e.health_check.id for role, e in self.endpoints.items()},
+                **{f"{role}_api_key_id": a.api_key.id for role, a in self.apis.items()},
+                "failover_domain_name": self.config.api_domain_name if self.config.custom_domain else "",
+                "failover_switch": json.dumps(self.switch.describe(), sort_keys=True) if self.switch else "",
+                "dns_delegation": _delegation_note(self.config, self.zone.created),
+                "dynamodb_table_name": self.table.name,
+                "topology": self.topology.to_json(),
+                "deployment_identity": json.dumps(self.config.identity, sort_keys=True),
                 "account_settings": (
                     "managed by this stack (MANAGE_ACCOUNT_SETTINGS=true)"
-                    if account
+                    if self.account
                     else "used, not managed: another environment of the account owns them"
                 ),
-                "hosted_zone_id": zone.zone_id,
-                "name_servers": zone.name_servers,
+                "hosted_zone_id": self.zone.zone_id,
+                "name_servers": self.zone.name_servers,
             },
         )
 
