@@ -20,6 +20,9 @@ state in 3 of 4 trials: every resource orphaned). Here:
   output; before an apply or destroy the one recorded in the state must equal the current
   configuration's, or nothing happens (a forgotten ``ENVIRONMENT=prod`` would otherwise
   re-synthesize the dev profile, without ``prevent_destroy``, and destroy prod).
+
+The adoption steps are deploy/adoption.py's (mixed into ``Runner``); reading a state file and
+Terraform's JSON, deploy/terraform_state.py.
 """
 
 from __future__ import annotations
@@ -30,20 +33,15 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from deploy.orphans import (
-    ADOPTABLE,
-    adoption_document,
-    conflicting_creates,
-    import_blocks,
-    missing_objects,
-    unfinished_creates,
-)
+from deploy.adoption import Adoption
+from deploy.orphans import ADOPTABLE, conflicting_creates
+from deploy.terraform_state import identity_differences, json_in, load_state, state_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKUPS_KEPT = 10
@@ -148,35 +146,6 @@ def run_forwarding_signals(
 # --- local state -------------------------------------------------------------------------------
 
 
-def load_state(path: Path) -> tuple[dict[str, Any] | None, str | None]:
-    """``(state, None)`` for a usable state, ``(None, why)`` for one that must not be used,
-    ``(None, None)`` when there is none: read and parsed once."""
-    if not path.exists():
-        return None, None
-    try:
-        text = path.read_text()
-    except OSError as error:
-        return None, f"cannot be read ({error.strerror})"
-    if not text.strip():
-        return None, "is empty"
-    try:
-        state = json.loads(text)
-    except ValueError:
-        return None, "is not valid JSON (a write was cut short?)"
-    if (
-        not isinstance(state, dict)
-        or "version" not in state
-        or not isinstance(state.get("resources", []), list)
-    ):
-        return None, "is not a Terraform state"
-    return state, None
-
-
-def state_problem(path: Path) -> str | None:
-    """Why ``path`` must not be used as a Terraform state (None: absent or usable)."""
-    return load_state(path)[1]
-
-
 @dataclass
 class LocalState:
     """A local Terraform state file with timestamped backups next to it."""
@@ -221,29 +190,11 @@ class LocalState:
         return target
 
 
-# --- identity ----------------------------------------------------------------------------------
-
-
-def identity_differences(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]:
-    return [
-        f"{key} {recorded.get(key)!r} (deployed) != {current.get(key)!r} (now)"
-        for key in sorted(set(recorded) | set(current))
-        if recorded.get(key) != current.get(key)
-    ]
-
-
 # --- synth and terraform -----------------------------------------------------------------------
 
 
-# Types whose "already exists" the hashicorp/aws provider does not report at once: it retries
-# AddPermission's ResourceConflictException for its Lambda propagation timeout (5 minutes, the
-# same on AWS), so a Lambda permission already in its function's policy but not in the state
-# cost a repairing deploy five minutes before the adoption below could run.
-SLOW_CONFLICTS = ("aws_lambda_permission",)
-
-
 @dataclass
-class Runner:
+class Runner(Adoption):
     """One stack: synthesize it into ``outdir`` and run Terraform on it, logging to ``logs``."""
 
     stack: str
@@ -256,11 +207,6 @@ class Runner:
     @property
     def stack_dir(self) -> Path:
         return self.outdir / "stacks" / self.stack
-
-    @property
-    def unfinished_record(self) -> Path:
-        """Creates an apply left unfinished, kept until a later apply adopts or makes them."""
-        return self.logs.parent / f"unfinished-creates.{self.stack}.json"
 
     def logged(
         self,
@@ -321,7 +267,7 @@ class Runner:
         returncode, output = self.terraform("identity.log", "output", "-json", ok_codes=(0, 1))
         if returncode != 0:
             return None
-        value = _json_in(output).get(IDENTITY_OUTPUT, {}).get("value")
+        value = json_in(output).get(IDENTITY_OUTPUT, {}).get("value")
         return json.loads(value) if isinstance(value, str) else None
 
     def check_identity(self, current: dict[str, Any]) -> None:
@@ -386,104 +332,6 @@ class Runner:
             return earlier + output
         raise AssertionError("unreachable")  # pragma: no cover
 
-    @property
-    def adopt_file(self) -> Path:
-        return self.stack_dir / "adopt-unfinished.tf.json"
-
-    def state_addresses(self) -> set[str]:
-        returncode, output = self.terraform("state-list.log", "state", "list", ok_codes=(0, 1))
-        return set(output.split()) if returncode == 0 else set()
-
-    def _recorded(self) -> list[str]:
-        try:
-            recorded = json.loads(self.unfinished_record.read_text())
-        except (OSError, ValueError):
-            return []
-        return [a for a in recorded if isinstance(a, str)] if isinstance(recorded, list) else []
-
-    def _not_in_state(self, addresses: Iterable[str]) -> list[str]:
-        """``addresses`` (deduplicated, in order) that the state does not hold; when none is
-        left, the record of unfinished creates has nothing more to say and is removed."""
-        candidates = list(dict.fromkeys(addresses))
-        in_state = self.state_addresses() if candidates else set()
-        pending = [a for a in candidates if a not in in_state]
-        if not pending:
-            self.unfinished_record.unlink(missing_ok=True)
-        return pending
-
-    def record_unfinished(self, also: Iterable[str] = ()) -> None:
-        """After a failed or interrupted apply: the creates it left unfinished that are not in
-        the state (with those still recorded from before), for the next apply to adopt."""
-        log_file = self.logs / "apply.log"
-        log = log_file.read_text(errors="replace") if log_file.exists() else ""
-        pending = self._not_in_state([*self._recorded(), *unfinished_creates(log), *also])
-        if not pending:
-            return
-        self.unfinished_record.parent.mkdir(parents=True, exist_ok=True)
-        self.unfinished_record.write_text(json.dumps(pending, indent=2) + "\n")
-        print(
-            f"    {len(pending)} create(s) did not finish and are not in the state; if AWS completed "
-            f"them, the next deploy adopts them: {', '.join(pending)}",
-            file=sys.stderr,
-            flush=True,
-        )
-
-    def slow_conflicts(self) -> list[str]:
-        """The resources of ``SLOW_CONFLICTS`` types that a deployed state lacks: the apply would
-        wait minutes to learn that one is already in AWS, a plan with an import block tells now
-        (none on a first deploy, and none when the state has them all: no extra plan then)."""
-        stack = self.stack_dir / "cdk.tf.json"
-        in_state = self.state_addresses() if stack.exists() else set()
-        if not in_state:
-            return []
-        resources = json.loads(stack.read_text()).get("resource", {})
-        wanted = [f"{kind}.{name}" for kind in SLOW_CONFLICTS for name in resources.get(kind, {})]
-        return [address for address in wanted if address not in in_state]
-
-    def adopt_unfinished(self, also: Iterable[str] = ()) -> list[str]:
-        """Import blocks for the recorded creates AWS completed, and for ``also`` (a plan proves
-        each object exists); returns the adopted addresses. The blocks live in ``adopt_file``
-        for the apply."""
-        pending = self._not_in_state([*self._recorded(), *also])
-        if not pending:
-            return []
-        print(f"    looking for what an earlier apply left unfinished: {', '.join(pending)}", flush=True)
-        plan_file = "adopt.tfplan"
-        try:
-            self.terraform("adopt-plan.log", "plan", f"-out={plan_file}", "-lock-timeout=60s")
-            _, shown = self.terraform("adopt-show.log", "show", "-json", plan_file)
-        finally:
-            (self.stack_dir / plan_file).unlink(missing_ok=True)
-        config = json.loads((self.stack_dir / "cdk.tf.json").read_text())
-        blocks, others = import_blocks(_json_in(shown), pending, config)
-        if others:
-            print(
-                f"    cannot be found by name (if AWS created them, they are duplicates; the leftover "
-                f"check after a destroy lists them): {', '.join(others)}",
-                file=sys.stderr,
-                flush=True,
-            )
-        for _ in range(len(blocks)):
-            if not blocks:
-                break
-            self.adopt_file.write_text(json.dumps(adoption_document(blocks), indent=2) + "\n")
-            returncode, output = self.terraform(
-                "adopt-check.log", "plan", "-lock-timeout=60s", ok_codes=(0, 1)
-            )
-            if returncode == 0:
-                break
-            missing = missing_objects(output, blocks)
-            if not missing:  # another problem: the apply will show it
-                blocks = []
-                break
-            blocks = [b for b in blocks if b["to"] not in missing]  # never created: the apply will
-        if not blocks:
-            self.adopt_file.unlink(missing_ok=True)
-            return []
-        adopted = [b["to"] for b in blocks]
-        print(f"    adopting {len(adopted)} (import, no change): {', '.join(adopted)}", flush=True)
-        return adopted
-
     def destroy(self) -> str:
         return self.guarded("destroy.log", "destroy", "-auto-approve", "-lock-timeout=60s")[1]
 
@@ -501,20 +349,11 @@ class Runner:
     def show_json(self, plan: Path) -> dict[str, Any]:
         """The saved plan ``plan`` as Terraform's JSON (``terraform show -json``)."""
         _, output = self.terraform("plan-show.log", "show", "-json", str(plan))
-        return _json_in(output)
+        return json_in(output)
 
     def outputs(self) -> dict[str, Any]:
         _, output = self.terraform("outputs.log", "output", "-json")
-        return {name: entry["value"] for name, entry in _json_in(output).items()}
-
-
-def _json_in(output: str) -> dict[str, Any]:
-    """The JSON object in a command's output (warnings may come before or after it)."""
-    start = output.find("{")
-    if start < 0:
-        return {}
-    value, _ = json.JSONDecoder().raw_decode(output, start)
-    return value if isinstance(value, dict) else {}
+        return {name: entry["value"] for name, entry in json_in(output).items()}
 
 
 def _shown(path: Path) -> str:

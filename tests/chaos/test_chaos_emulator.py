@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from deploy.terraform_runner import state_problem
+from deploy.terraform_state import state_problem
 from tests.chaos.lanes import EMULATOR, Lane, finish
 
 LANE = Lane("emulator", port=4595, block="127.0.35")

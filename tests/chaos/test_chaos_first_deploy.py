@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from deploy.terraform_runner import state_problem
+from deploy.terraform_state import state_problem
 from local_aws import emulator
 from local_aws.dataplane import control
 from tests.chaos.lanes import SEED, STACK, Lane, finish, interrupted_run

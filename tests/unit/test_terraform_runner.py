@@ -19,10 +19,9 @@ from deploy.terraform_runner import (
     LocalState,
     RunError,
     Runner,
-    identity_differences,
     run_forwarding_signals,
-    state_problem,
 )
+from deploy.terraform_state import identity_differences, state_problem
 
 # A stand-in for Terraform: on SIGINT it finishes its "write" before exiting, as Terraform's
 # graceful stop does; it counts the interrupts it received.
