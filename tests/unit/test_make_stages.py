@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from scripts import make_stages
-from scripts.make_stages import Job, Runner
+from scripts.make_stages import Runner
+from scripts.stage_jobs import Job
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -130,7 +131,8 @@ def test_a_job_after_a_failed_one_is_not_run(tmp_path, capsys):
 RUNNER_SCRIPT = """
 import sys, textwrap
 from pathlib import Path
-from scripts.make_stages import Job, Runner
+from scripts.make_stages import Runner
+from scripts.stage_jobs import Job
 child = '''
 import pathlib, signal, sys, time
 def undo(*_):
