@@ -3,22 +3,15 @@
 moto 5.2.5 stores health checks but never checks anything: ``GetHealthCheckStatus`` always
 answers a canned success and no ``HealthCheckStatus`` metric exists. ``HealthCheckers`` reads
 the health checks from moto's in-memory backend (every account) on each cycle and probes their
-endpoints through the emulator's data plane; ``apply(checkers)`` makes ``GetHealthCheckStatus``
-answer what it saw, and each interval it publishes ``AWS/Route53 HealthCheckStatus`` (1 healthy,
-0 unhealthy, dimension ``HealthCheckId``) into moto's CloudWatch in us-east-1, the only region
-where Route 53 publishes health-check metrics
-(https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html).
+endpoints through the emulator's data plane (``health_probe``: the probe itself);
+``apply(checkers)`` makes ``GetHealthCheckStatus`` answer what it saw, and each interval it
+publishes ``AWS/Route53 HealthCheckStatus`` (``health_metrics``).
 
 What is modelled, from "How Amazon Route 53 determines whether a health check is healthy"
 (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html)
 and the ``HealthCheckConfig`` reference
 (https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html):
 
-- HTTP / HTTPS: a TCP connection within 4 seconds, then an HTTP status code 2xx or 3xx within
-  2 seconds of connecting.
-- HTTP_STR_MATCH / HTTPS_STR_MATCH: as HTTP(S), then the response body within the next 2
-  seconds, and ``SearchString`` must appear entirely in its first 5,120 bytes.
-- TCP: a TCP connection within 10 seconds.
 - Probes every ``RequestInterval`` seconds (divided by the emulator's time scale), counted from
   the end of the previous probe ("The number of seconds between the time that Amazon Route 53
   gets a response from your endpoint and the time that it sends the next health check request",
@@ -34,10 +27,6 @@ and the ``HealthCheckConfig`` reference
 - ``Disabled``: no more requests, and "Route 53 considers the status of the health check to
   always be healthy"; "if you want to stop routing traffic to a resource, change the value of
   Inverted" (``Disabled`` in the reference above), so disabled + inverted is unhealthy.
-- The ``Host`` header: ``FullyQualifiedDomainName`` for port 80 (HTTP types) or 443 (HTTPS
-  types), ``FullyQualifiedDomainName:Port`` for any other port, ``IPAddress`` in its place when
-  there is no domain name (``FullyQualifiedDomainName`` in the reference above). Without an
-  ``IPAddress`` the domain name is resolved before each request (same entry).
 - CALCULATED: healthy when at least ``HealthThreshold`` child health checks are healthy; 0 is
   always healthy, more than the number of children always unhealthy (``HealthThreshold`` in the
   reference above). ``GetHealthCheckStatus`` refuses calculated health checks
@@ -47,98 +36,48 @@ and the ``HealthCheckConfig`` reference
 
 Where the emulator differs from AWS:
 
-- TLS is not emulated: HTTPS and HTTPS_STR_MATCH probe plain HTTP, like HTTP. AWS does not
-  validate the certificate either, so only the handshake itself is missing.
-- Every probe goes to the data-plane port given to ``HealthCheckers``, not to the configured
-  ``Port`` (which only shapes the ``Host`` header): each region's data plane answers on its own
-  loopback address on that one port (``regions.py``). Only loopback addresses are probed; any
-  other address fails at once, like an unreachable endpoint.
 - One checker location, not AWS's fleet of checkers in several regions whose reports are
   aggregated (healthy when more than 18% of the checkers report healthy): here the one
   checker's verdict is the health check's status, and ``GetHealthCheckStatus`` lists a single
   observation (checker region ``CHECKER_REGION``, address ``CHECKER_ADDRESS``).
-- The probe timeouts (``ProbeTimeouts``) are AWS's, not divided by the time scale, so that a
-  slow data plane on a loaded machine is not mistaken for a dead one; a probe still in flight
-  when its next one is due makes that one skipped.
+- A probe still in flight when its next one is due makes that one skipped.
 - A type without a modelled evaluator (RECOVERY_CONTROL) keeps the initial status, healthy: add
   an evaluator to ``HealthCheckers.evaluators`` to model it.
 """
 
 from __future__ import annotations
 
-import contextlib
-import http.client
-import socket
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from http import HTTPStatus
 from typing import Any
 
+from lib.regions import GLOBAL
+from local_aws.dataplane import health_metrics
+from local_aws.dataplane.health_probe import Observation, Prober, ProbeTimeouts, utcnow
 from local_aws.dataplane.metric_checks import MetricHealthChecks
 from local_aws.dataplane.periodic import PeriodicThread
 
-CHECKER_REGION = "us-east-1"  # a HealthCheckRegion value; the emulator has one checker
+# The emulator's one checker stands in Route 53's home region (a HealthCheckRegion value).
+CHECKER_REGION = GLOBAL
 CHECKER_ADDRESS = "127.0.0.1"  # the emulator's own address, where the probes come from
-METRICS_REGION = "us-east-1"
-NAMESPACE = "AWS/Route53"
-METRIC = "HealthCheckStatus"
 
 ENDPOINT_TYPES = frozenset({"HTTP", "HTTPS", "HTTP_STR_MATCH", "HTTPS_STR_MATCH", "TCP"})
-STR_MATCH_TYPES = frozenset({"HTTP_STR_MATCH", "HTTPS_STR_MATCH"})
-SEARCH_BYTES = 5120  # the search string must be in the body's first 5,120 bytes
 DEFAULT_REQUEST_INTERVAL = 30
 DEFAULT_FAILURE_THRESHOLD = 3
 MIN_INTERVAL = 0.1  # seconds: the floor of a scaled request interval
 OBSERVATIONS_KEPT = 100  # per health check
 PROBE_WORKERS = 8
-METRIC_RETENTION = timedelta(hours=3)  # the published datapoints older than this are dropped
 PRUNE_EVERY = 60.0  # seconds between two prunings of old datapoints
 MAX_WAIT = 0.5  # seconds: how soon a new or changed health check is noticed
-
-CONNECTION_REFUSED = (
-    "Failure: Connection refused. The endpoint or the internet connection is down, or firewall "
-    "or anti-spam software is blocking the connection."
-)
-CONNECTION_TIMED_OUT = (
-    "Failure: Connection timed out. The endpoint or the internet connection is down, or requests "
-    "are being blocked by your firewall."
-)
 
 
 # evaluator(config, status_of) -> measured status (None: no data); status_of(id) -> another
 # health check's reported status (None: unknown).
 Evaluator = Callable[[Any, Callable[[str], bool | None]], bool | None]
-
-
-@dataclass(frozen=True)
-class ProbeTimeouts:
-    """AWS's limits, in seconds
-    (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html)."""
-
-    connect: float = 4.0  # HTTP(S): TCP connection
-    response: float = 2.0  # HTTP(S): status code, counted from the connection
-    body: float = 2.0  # *_STR_MATCH: the body, counted from the status code
-    tcp_connect: float = 10.0  # TCP health checks
-
-
-@dataclass(frozen=True)
-class Observation:
-    """One probe by the checker, and the health check's status right after it."""
-
-    time: float  # the checkers' clock when the probe ended
-    checked_at: datetime  # naive UTC, as moto stores times
-    success: bool
-    report: str  # "Success: HTTP Status Code 200, OK", "Failure: Connection refused. ..."
-    status_code: int | None = None
-    error: str | None = None
-    latency: float | None = None  # seconds from the start of the probe to its end
-    address: str | None = None  # where the probe went (None: nowhere to go)
-    healthy: bool = True  # the health check's status after this observation
 
 
 @dataclass(frozen=True)
@@ -188,21 +127,6 @@ def _reported(config: Any, measured_healthy: bool) -> bool:
     return not healthy if config.inverted else healthy
 
 
-def _host_header(config: Any) -> str:
-    host = config.fqdn or config.ip_address or ""
-    default_port = 443 if str(config.type_).startswith("HTTPS") else 80
-    port = int(config.port or default_port)
-    return host if port == default_port else f"{host}:{port}"
-
-
-def _phrase(code: int, reason: str) -> str:
-    if reason:
-        return reason
-    with contextlib.suppress(ValueError):
-        return HTTPStatus(code).phrase
-    return ""
-
-
 class HealthCheckers:
     """Route 53's health checkers for the emulator: one daemon thread, probes on a small pool.
 
@@ -226,7 +150,7 @@ class HealthCheckers:
         self.port = port
         self.scale = scale
         self.timeouts = timeouts or ProbeTimeouts()
-        self._resolve = resolve
+        self._prober = Prober(port=port, resolve=resolve, timeouts=self.timeouts, clock=clock)
         self._clock = clock
         self._lock = threading.Lock()
         self._checks: dict[str, _Check] = {}
@@ -353,7 +277,7 @@ class HealthCheckers:
             self._publish(account_id, health_check_id, healthy)
         if now >= self._next_prune:
             self._next_prune = now + PRUNE_EVERY
-            self._prune_metrics()
+            health_metrics.prune()
         return min(max(earliest - now, 0.01), MAX_WAIT)
 
     def _follow(self, seen: dict[str, tuple[str, Any]], now: float) -> None:
@@ -388,7 +312,7 @@ class HealthCheckers:
         except Exception as error:  # a probe that breaks is a failed probe
             observation = Observation(
                 time=self._clock(),
-                checked_at=_utcnow(),
+                checked_at=utcnow(),
                 success=False,
                 report=f"Failure: {error}",
                 error=repr(error),
@@ -418,118 +342,15 @@ class HealthCheckers:
 
     def probe(self, config: Any) -> Observation:
         """Probe ``config``'s endpoint once, as one Route 53 checker does (no state changes)."""
-        started = time.monotonic()
-        kind = str(config.type_)
-        address = self._target(config)
-
-        def done(success: bool, report: str, **details: Any) -> Observation:
-            return Observation(
-                time=self._clock(),
-                checked_at=_utcnow(),
-                success=success,
-                report=report,
-                latency=time.monotonic() - started,
-                address=address,
-                **details,
-            )
-
-        if address is None:
-            what = config.fqdn or config.ip_address
-            return done(False, f"Failure: DNS resolution failed for {what}", error="unresolvable")
-        if not address.startswith("127."):
-            return done(False, CONNECTION_TIMED_OUT, error=f"{address} is not a loopback address")
-        connect_timeout = self.timeouts.tcp_connect if kind == "TCP" else self.timeouts.connect
-        sock = _connect(address, self.port, connect_timeout)
-        if isinstance(sock, tuple):
-            report, error = sock
-            return done(False, report, error=error)
-        try:
-            if kind == "TCP":
-                return done(True, "Success: TCP connection established")
-            return self._http(sock, config, done)
-        finally:
-            sock.close()
-
-    def _target(self, config: Any) -> str | None:
-        if config.ip_address:
-            return str(config.ip_address)
-        if not config.fqdn:
-            return None
-        return self._resolve(str(config.fqdn))
-
-    def _http(self, sock: socket.socket, config: Any, done: Callable[..., Observation]) -> Observation:
-        connected = time.monotonic()
-        connection = http.client.HTTPConnection(sock.getpeername()[0], self.port)
-        connection.sock = sock
-        sock.settimeout(self.timeouts.response)
-        try:
-            connection.request("GET", config.resource_path or "/", headers={"Host": _host_header(config)})
-            response = connection.getresponse()
-            if time.monotonic() - connected > self.timeouts.response:
-                raise TimeoutError("no status code in time")
-            code = response.status
-            status = f"HTTP Status Code {code}, {_phrase(code, response.reason)}"
-            if not 200 <= code < 400:
-                return done(False, f"Failure: {status}", status_code=code)
-            if str(config.type_) in STR_MATCH_TYPES:
-                sock.settimeout(self.timeouts.body)
-                got_status = time.monotonic()
-                body = response.read(SEARCH_BYTES)
-                if time.monotonic() - got_status > self.timeouts.body:
-                    raise TimeoutError("no body in time")
-                if str(config.search_string or "").encode() not in body:
-                    return done(
-                        False,
-                        f"Failure: {status}. The response body didn't contain the search string",
-                        status_code=code,
-                    )
-            return done(True, f"Success: {status}", status_code=code)
-        except TimeoutError as error:
-            return done(False, CONNECTION_TIMED_OUT, error=f"timeout: {error}")
-        except (OSError, http.client.HTTPException) as error:
-            return done(False, f"Failure: {error!r}", error=repr(error))
-        finally:
-            connection.close()
+        return self._prober.probe(config)
 
     # -- CloudWatch ------------------------------------------------------------------------
 
     def _publish(self, account_id: str, health_check_id: str, healthy: bool) -> None:
         try:
-            from moto.cloudwatch.models import cloudwatch_backends  # noqa: PLC0415
-
-            cloudwatch_backends[account_id][METRICS_REGION].put_metric_data(
-                NAMESPACE,
-                [
-                    {
-                        "MetricName": METRIC,
-                        "Dimensions": [{"Name": "HealthCheckId", "Value": health_check_id}],
-                        "Value": 1.0 if healthy else 0.0,
-                        "Unit": "None",
-                        "Timestamp": _utcnow(),
-                    }
-                ],
-            )
+            health_metrics.publish(account_id, health_check_id, healthy)
         except Exception:
             self.errors += 1
-
-    def _prune_metrics(self) -> None:
-        """Drop this module's datapoints older than ``METRIC_RETENTION`` (memory stays bounded).
-        Deletes by index from the end: moto only ever appends to the list meanwhile."""
-        from moto.cloudwatch.models import cloudwatch_backends  # noqa: PLC0415
-
-        cutoff = _utcnow() - METRIC_RETENTION
-        for per_account in list(cloudwatch_backends.values()):
-            backend = dict.get(per_account, METRICS_REGION)
-            if backend is None:
-                continue
-            data = backend.metric_data
-            stale = [
-                i
-                for i, datum in enumerate(list(data))
-                if datum.namespace == NAMESPACE and datum.name == METRIC and datum.timestamp < cutoff
-            ]
-            for i in reversed(stale):
-                del data[i]
 
 
 def calculated(config: Any, status_of: Callable[[str], bool | None]) -> bool:
@@ -539,24 +360,6 @@ def calculated(config: Any, status_of: Callable[[str], bool | None]) -> bool:
     children = list(config.children or [])
     threshold = int(config.health_threshold or 0)
     return sum(1 for child in children if status_of(child)) >= threshold
-
-
-def _connect(address: str, port: int, timeout: float) -> socket.socket | tuple[str, str]:
-    """A connected socket, or (status report, error) when the connection failed."""
-    try:
-        return socket.create_connection((address, port), timeout=timeout)
-    except TimeoutError:
-        return CONNECTION_TIMED_OUT, "connect timeout"
-    except ConnectionRefusedError:
-        return CONNECTION_REFUSED, "connection refused"
-    except OSError as error:
-        return f"Failure: {error.strerror or error}", repr(error)
-
-
-def _utcnow() -> datetime:
-    from moto.core.utils import utcnow  # noqa: PLC0415
-
-    return utcnow()
 
 
 # -- GetHealthCheckStatus (patches/route53_health_check_status.py) ----------------------------

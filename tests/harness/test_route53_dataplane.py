@@ -28,7 +28,8 @@ from botocore.exceptions import ClientError
 
 from local_aws.dataplane import health_checks
 from local_aws.dataplane.dns_server import EXECUTE_API_TTL, DnsServer
-from local_aws.dataplane.health_checks import HealthCheckers, Observation
+from local_aws.dataplane.health_checks import HealthCheckers
+from local_aws.dataplane.health_probe import Observation
 from local_aws.regions import address_of
 from tests.harness.conftest import (
     API_NAME,
