@@ -17,7 +17,8 @@ requests:
   there, so a function still holding one is refused as AWS refuses an unknown key, never let
   through unchecked.
 - Authorization: the identity policies of the role (inline and attached, default versions)
-  are evaluated as IAM does for one account: an explicit Deny wins, else an Allow is needed
+  are evaluated as IAM does for one account, by the emulator's one evaluator
+  (local_aws/iam_policy.py): an explicit Deny wins, else an Allow is needed
   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
   ``Action``/``NotAction`` (case-insensitive) and ``Resource``/``NotResource`` (case-sensitive)
   with ``*`` and ``?`` wildcards. ``sts:GetCallerIdentity`` needs no permission
@@ -47,20 +48,20 @@ requests:
   moto's XML ``AccessDenied`` (403): right for the query services (STS, IAM), a bare 403
   to the SDK of a REST-JSON one (Lambda, API Gateway).
 
-Not modelled. Stricter than AWS (refused here, perhaps allowed there): a ``Condition`` is not
-evaluated (an Allow with one grants nothing, a Deny with one applies as if it held);
+Not modelled. Stricter than AWS (refused here, perhaps allowed there): no request context is
+modelled, so a ``Condition`` is never decided (an Allow with one grants nothing, a Deny with one
+applies as if it held), nor is a policy variable (``${aws:username}``) in a Resource;
 resource-based policies never grant (a same-account bucket or key policy naming the role
 would); services other than DynamoDB and S3 (and SQS, which moto resolves) are checked against
 resource ``*``, so a grant scoped to an ARN is refused there. More lenient than AWS (though
 never more than without this patch): permissions boundaries, session policies and SCPs are
 not evaluated (the stack uses none); nor is KMS's authorization of the key behind S3 or
-DynamoDB encryption, nor key policies; a Deny whose Resource holds a policy variable
-(``${aws:username}``) does not apply (such an Allow grants nothing either); S3 actions are
-moto's names (a bucket sub-resource it does not map, e.g. ``?encryption``, is checked as
-``s3:ListBucket``; the ``s3:PutObjectTagging`` a tagged upload also needs is not asked);
-presigned (query-string) requests are not checked. Bucket policies still deny object
-requests through moto (``s3_bucket_policy_conditions``). The registry lives in the
-emulator's process: the runtime must run there (it does, in the data plane).
+DynamoDB encryption, nor key policies; S3 actions are moto's names (a bucket sub-resource it
+does not map, e.g. ``?encryption``, is checked as ``s3:ListBucket``; the
+``s3:PutObjectTagging`` a tagged upload also needs is not asked); presigned (query-string)
+requests are not checked. Bucket policies still deny object requests through moto
+(``s3_bucket_policy_conditions``). The registry lives in the emulator's process: the runtime
+must run there (it does, in the data plane).
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ from moto.core.exceptions import (
 from moto.iam.access_control import S3IAMRequest
 from moto.s3.models import FakeKey
 from moto.utilities.utils import get_partition
+
+from local_aws.iam_policy import PermissionResult, Request, evaluate
 
 # SigV4: "Credential=<key>/<yyyymmdd>/<region>/<service>/aws4_request".
 _CREDENTIAL = re.compile(r"Credential=(?P<key>[^/,\s]+)/\d{8}/(?P<region>[^/,\s]+)/(?P<service>[^/,\s]+)/")
@@ -110,56 +113,6 @@ def is_issued(access_key_id: str) -> bool:
 
 
 # --------------------------------------------------------------------------- policy evaluation
-
-
-@functools.lru_cache(maxsize=1024)
-def _pattern(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(regex, (re.IGNORECASE if ignore_case else 0) | re.DOTALL)
-
-
-def _listed(value: Any) -> list[str]:
-    return [str(v) for v in (value if isinstance(value, list) else [value])]
-
-
-def _any_match(patterns: Any, value: str, *, ignore_case: bool) -> bool:
-    return any(_pattern(p, ignore_case).fullmatch(value) for p in _listed(patterns))
-
-
-def _element_matches(statement: dict[str, Any], name: str, value: str, *, ignore_case: bool) -> bool:
-    """``Action``/``NotAction`` or ``Resource``/``NotResource``; a statement with neither
-    counts only against the caller (a Deny applies, an Allow does not)."""
-    if name in statement:
-        return _any_match(statement[name], value, ignore_case=ignore_case)
-    if f"Not{name}" in statement:
-        return not _any_match(statement[f"Not{name}"], value, ignore_case=ignore_case)
-    return statement.get("Effect") == "Deny"
-
-
-def _statement_applies(statement: dict[str, Any], action: str, resource: str) -> bool:
-    """Whether one statement is about this action on this resource. A Condition is not
-    evaluated, and never in the caller's favour: an Allow with one does not apply, a Deny
-    with one applies as if it held."""
-    if "Condition" in statement and statement.get("Effect") != "Deny":
-        return False
-    return _element_matches(statement, "Action", action, ignore_case=True) and _element_matches(
-        statement, "Resource", resource, ignore_case=False
-    )
-
-
-def evaluate(documents: list[dict[str, Any]], action: str, resource: str) -> str:
-    """IAM's decision for identity policies: "deny" (explicit), "allow", or "implicit" (no
-    statement allows it: refused too)."""
-    allowed = False
-    for document in documents:
-        statements = document.get("Statement", [])
-        for statement in statements if isinstance(statements, list) else [statements]:
-            if not isinstance(statement, dict) or not _statement_applies(statement, action, resource):
-                continue
-            if statement.get("Effect") == "Deny":
-                return "deny"
-            allowed = allowed or statement.get("Effect") == "Allow"
-    return "allow" if allowed else "implicit"
 
 
 def _documents(access_key: Any) -> list[dict[str, Any]]:
@@ -306,14 +259,14 @@ def _enforce(handler: Any, iam_request_cls: type, resource: str, service: str) -
         if action in ALWAYS_ALLOWED:
             continue
         documents = _documents(principal) if documents is None else documents
-        decision = evaluate(documents, action, target)
-        if decision == "allow":
+        decision = evaluate(documents, Request(action, target))
+        if decision == PermissionResult.PERMITTED:
             continue
         if iam_request_cls is S3IAMRequest:
             request._raise_access_denied()  # S3's XML AccessDenied, 403
         reason = (
             "with an explicit deny in an identity-based policy"
-            if decision == "deny"
+            if decision == PermissionResult.DENIED
             else f"because no identity-based policy allows the {action} action"
         )
         message = (

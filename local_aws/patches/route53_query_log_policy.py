@@ -11,11 +11,12 @@ zone's queries without any policy, or whose policy does not cover the group (a w
 pattern, a condition on another account or zone), deploys here and fails on AWS. That is the
 policy one environment per account owns and the others rely on.
 
-This patch evaluates the us-east-1 resource policies of the account: some Allow statement for
-``route53.amazonaws.com`` must cover both actions on the log group (``*`` wildcards in actions
-and resources, a ``:*`` stream suffix), with its ``StringEquals``/``StringLike``/``ArnEquals``/
-``ArnLike`` conditions on ``aws:SourceAccount`` and ``aws:SourceArn`` (the zone's ARN) holding.
-Any other condition key or operator makes the statement not apply (never more lenient than AWS).
+This patch evaluates the account's us-east-1 resource policies together with the emulator's one
+IAM evaluator (local_aws/iam_policy.py): for each of the two actions, on the log group or on a
+stream in it, a statement for the principal ``route53.amazonaws.com`` must allow it and none deny
+it. The request context is the zone's: ``aws:SourceAccount`` and ``aws:SourceArn`` (the zone's
+ARN); any other condition key, an unknown operator or a policy variable makes an Allow grant
+nothing and a Deny apply (never more lenient than AWS).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import json
 from moto.route53.exceptions import Route53ClientError
 from moto.route53.models import QueryLoggingConfig, Route53Backend
 
-from local_aws.iam_conditions import as_list, conditions_hold, matches
+from local_aws.iam_policy import PermissionResult, Request, evaluate
 
 LOGS_REGION = "us-east-1"
 PRINCIPAL = "route53.amazonaws.com"
@@ -42,30 +43,23 @@ class InsufficientCloudWatchLogsResourcePolicy(Route53ClientError):
         )
 
 
-def allows(policy_document: str, log_group_arn: str, context: dict[str, str]) -> bool:
-    """Whether one resource policy lets Route 53 create streams in and write to the group."""
-    try:
-        statements = as_list(json.loads(policy_document).get("Statement", []))
-    except (ValueError, AttributeError):
-        return False
-    granted: set[str] = set()
-    stream = f"{log_group_arn}:log-stream:any"
-    for statement in statements:
-        principal = statement.get("Principal", {})
-        services = as_list(principal.get("Service", [])) if isinstance(principal, dict) else []
-        if statement.get("Effect") != "Allow" or PRINCIPAL not in services:
+def allows(policy_documents: list[str], log_group_arn: str, context: dict[str, str]) -> bool:
+    """Whether the resource policies let Route 53 create streams in and write to the group."""
+    documents = []
+    for document in policy_documents:
+        try:
+            documents.append(json.loads(document))
+        except ValueError:  # not JSON: it grants nothing
             continue
-        if not conditions_hold(statement.get("Condition", {}), context):
-            continue
-        resources = [str(r) for r in as_list(statement.get("Resource", []))]
-        if not any(
-            matches(r, target, wildcards=True) for r in resources for target in (log_group_arn, stream)
-        ):
-            continue
-        for action in ACTIONS:
-            if any(matches(str(a), action, wildcards=True) for a in as_list(statement.get("Action", []))):
-                granted.add(action)
-    return granted == set(ACTIONS)
+    targets = (log_group_arn, f"{log_group_arn}:log-stream:any")
+    for action in ACTIONS:
+        decisions = {
+            evaluate(documents, Request(action, target, context, principal=("Service", PRINCIPAL)))
+            for target in targets
+        }
+        if PermissionResult.DENIED in decisions or PermissionResult.PERMITTED not in decisions:
+            return False
+    return True
 
 
 def apply() -> None:
@@ -79,11 +73,11 @@ def apply() -> None:
 
         group_arn = (log_group_arn or "").removesuffix(":*")
         context = {
-            "aws:sourceaccount": self.account_id,
-            "aws:sourcearn": f"arn:aws:route53:::hostedzone/{hosted_zone_id.rsplit('/', maxsplit=1)[-1]}",
+            "aws:SourceAccount": self.account_id,
+            "aws:SourceArn": f"arn:aws:route53:::hostedzone/{hosted_zone_id.rsplit('/', maxsplit=1)[-1]}",
         }
         policies = logs_backends[self.account_id][LOGS_REGION].resource_policies.values()
-        if group_arn and not any(allows(p.policy_document, group_arn, context) for p in policies):
+        if group_arn and not allows([p.policy_document for p in policies], group_arn, context):
             raise InsufficientCloudWatchLogsResourcePolicy()
         return original(self, hosted_zone_id, log_group_arn)
 

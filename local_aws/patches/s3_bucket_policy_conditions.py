@@ -7,13 +7,16 @@ as satisfied, and no request context is passed. A standard TLS-only policy
 stack's receipt ``PutObject`` fails with 403, and ``force_destroy`` cannot empty the bucket
 (``DeleteObjects`` answers AccessDenied per key), so destroy fails.
 
-This patch evaluates bucket-policy statements as IAM does, with the request context of an
-SDK call to AWS: ``aws:SecureTransport = true`` (the emulator's loopback HTTP stands in for
-the TLS every SDK uses). ``Bool``, ``StringEquals``, ``StringNotEquals``, ``StringLike``,
-``ArnEquals`` and ``ArnLike`` are evaluated as IAM does (a key absent from the context fails
-them); a statement whose condition does not hold does not apply. Any other operator is never
-read in this emulator's favour: it holds for a Deny (the deny applies) and fails for an Allow
-(the grant does not), so the patch is never more lenient than AWS.
+This patch evaluates the bucket policy with the emulator's one IAM evaluator (local_aws/iam_policy.py)
+instead of moto's, with the request context of an SDK call to AWS: ``aws:SecureTransport =
+true`` (the emulator's loopback HTTP stands in for the TLS every SDK uses), and no other key
+(the context is complete: any other key is absent, so a condition on it is false, and true for
+a negated operator). The conditions are evaluated as IAM does; what the evaluator cannot decide
+(an unknown operator, a policy variable) holds for a Deny (the deny applies) and fails for an
+Allow (the grant does not). moto does not say who the caller is, so a statement whose Principal
+is not ``*`` or ``{"AWS": "*"}`` is undecided too. Actions are matched ignoring case,
+``NotResource`` is read, and ``.`` in a resource is a dot (moto's own check reads it as any
+character and a ``NotResource`` statement as an Allow). Never more lenient than AWS.
 
 AWS: condition operators and ``aws:SecureTransport``:
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
@@ -23,58 +26,30 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-ke
 
 from __future__ import annotations
 
-import fnmatch
-import json
 from typing import Any
 
-from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 from moto.s3.models import FakeBucket
 
-REQUEST_CONTEXT = {"aws:securetransport": "true"}
+from local_aws.iam_policy import PermissionResult, Request, Statement, evaluate
+
+REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
 
 
-def _holds(operator: str, key: str, expected: Any) -> bool | None:
-    """Whether one condition holds; None for operators this patch leaves to moto."""
-    actual = REQUEST_CONTEXT.get(key.lower())
-    wanted = [str(v) for v in (expected if isinstance(expected, list) else [expected])]
-    if operator == "Bool":
-        return actual is not None and actual in {v.lower() for v in wanted}
-    if operator == "StringEquals":
-        return actual is not None and actual in wanted
-    if operator == "StringNotEquals":
-        return actual is None or actual not in wanted
-    if operator in ("StringLike", "ArnLike"):
-        return actual is not None and any(fnmatch.fnmatchcase(actual, w) for w in wanted)
-    if operator == "ArnEquals":
-        return actual is not None and actual in wanted
-    return None
+def _request(action: str = "", resource: str = "") -> Request:
+    return Request(action, resource, REQUEST_CONTEXT, complete=True)
 
 
 def statement_applies(statement: dict[str, Any]) -> bool:
-    unknown_holds = statement.get("Effect") == "Deny"  # never in the emulator's favour
-    for operator, block in (statement.get("Condition") or {}).items():
-        for key, expected in block.items():
-            holds = _holds(operator, key, expected)
-            if (unknown_holds if holds is None else holds) is False:
-                return False
-    return True
+    """Whether a statement's Condition lets it take effect for an SDK request (its Action,
+    Resource and Principal aside)."""
+    parsed = Statement.parse(statement)
+    return parsed.in_effect(parsed.conditions_hold(_request()))
 
 
 def get_permission(self: FakeBucket, action: str, resource: str) -> PermissionResult:
     if self.policy is None:
         return PermissionResult.NEUTRAL
-    statements = json.loads(self.policy.decode())["Statement"]
-    result = PermissionResult.NEUTRAL
-    for statement in statements if isinstance(statements, list) else [statements]:
-        if not statement_applies(statement):
-            continue
-        unconditional = {k: v for k, v in statement.items() if k != "Condition"}
-        permission = IAMPolicyStatement(unconditional).is_action_permitted(action, resource)
-        if permission == PermissionResult.DENIED:
-            return permission
-        if permission == PermissionResult.PERMITTED:
-            result = permission
-    return result
+    return evaluate([self.policy], _request(action, resource))
 
 
 def apply() -> None:

@@ -1,5 +1,5 @@
 """Tests for the IAM checks on the Lambda functions' credentials
-(local_aws/patches/iam_function_credentials.py).
+(local_aws/patches/iam_function_credentials.py, which evaluates through local_aws/iam_policy.py).
 
 Starts the patched moto server in-process on a free port. The role under test carries the
 project's function policy, built by the project's own statement code (lib/table.py,
@@ -31,20 +31,21 @@ from lib.fast_provider_import import install
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 install()  # before lib/ imports the provider: only the modules it uses are loaded
 
-from cli.handler_loader import HANDLER_PATH, proxy_event  # noqa: E402
+from cli.handler_loader import PACKAGE_DIR, package_zip, proxy_event  # noqa: E402
 from lib.keys import RegionalKey  # noqa: E402
 from lib.policy import document, statement  # noqa: E402
 from lib.regional_function import XRAY_WRITE_ACTIONS  # noqa: E402
 from lib.storage import ReceiptBucket  # noqa: E402
 from lib.table import GlobalTable  # noqa: E402
 from local_aws.dataplane.lambda_runtime import Invocation, LambdaRuntime  # noqa: E402
+from local_aws.iam_policy import PermissionResult, Request, evaluate  # noqa: E402
 from local_aws.patches import iam_function_credentials as patch  # noqa: E402
 from tests.harness.conftest import boto, payments_table  # noqa: E402
 
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"
 TABLE, OTHER_TABLE = "payments", "ledger"
-INDEX = json.loads((HANDLER_PATH.parent / "contract.json").read_text())["customer_index"]
+INDEX = json.loads((PACKAGE_DIR / "contract.json").read_text())["customer_index"]
 BUCKET, OTHER_BUCKET = "payments-receipts-use1", "audit-use1"
 TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{TABLE}"
 BUCKET_ARN = f"arn:aws:s3:::{BUCKET}"
@@ -327,34 +328,37 @@ def _deny(action: str, resource: str | None = "*", **extra: Any) -> dict[str, An
 GET, OBJECT = "dynamodb:GetItem", "arn:aws:s3:::b/r1.json"
 TLS = {"Bool": {"aws:SecureTransport": "true"}}
 ELSEWHERE = {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}
+ALLOW, DENY, IMPLICIT = PermissionResult.PERMITTED, PermissionResult.DENIED, PermissionResult.NEUTRAL
 
 
 @pytest.mark.parametrize(
     ("statements", "action", "resource", "decision"),
     [
-        ([_allow("DynamoDB:get*", TABLE_ARN)], GET, TABLE_ARN, "allow"),  # actions ignore case
-        ([_allow(GET, TABLE_ARN.upper())], GET, TABLE_ARN, "implicit"),  # resources do not
-        ([_allow("s3:GetObject", "arn:aws:s3:::b/r?.json")], "s3:GetObject", OBJECT, "allow"),
-        ([_allow("s3:GetObject", "arn:aws:s3:::b/r?.json")], "s3:GetObject", OBJECT + "x", "implicit"),
-        ([_allow("s3:GetObject", "arn:aws:s3:::a.b/*")], "s3:GetObject", "arn:aws:s3:::axb/k", "implicit"),
+        ([_allow("DynamoDB:get*", TABLE_ARN)], GET, TABLE_ARN, ALLOW),  # actions ignore case
+        ([_allow(GET, TABLE_ARN.upper())], GET, TABLE_ARN, IMPLICIT),  # resources do not
+        ([_allow("s3:GetObject", "arn:aws:s3:::b/r?.json")], "s3:GetObject", OBJECT, ALLOW),
+        ([_allow("s3:GetObject", "arn:aws:s3:::b/r?.json")], "s3:GetObject", OBJECT + "x", IMPLICIT),
+        ([_allow("s3:GetObject", "arn:aws:s3:::a.b/*")], "s3:GetObject", "arn:aws:s3:::axb/k", IMPLICIT),
         # A Condition is never evaluated in the caller's favour.
-        ([_allow("*", Condition=TLS)], GET, TABLE_ARN, "implicit"),
-        ([_allow("*"), _deny("*", Condition=ELSEWHERE)], GET, TABLE_ARN, "deny"),
+        ([_allow("*", Condition=TLS)], GET, TABLE_ARN, IMPLICIT),
+        ([_allow("*"), _deny("*", Condition=ELSEWHERE)], GET, TABLE_ARN, DENY),
         # NotAction / NotResource (moto's own check reads a Deny with NotResource as an Allow).
-        ([_allow("*"), _deny("*", None, NotResource=BUCKET_ARN)], GET, TABLE_ARN, "deny"),
-        ([{"Effect": "Allow", "NotAction": "dynamodb:DeleteItem", "Resource": "*"}], GET, TABLE_ARN, "allow"),
+        ([_allow("*"), _deny("*", None, NotResource=BUCKET_ARN)], GET, TABLE_ARN, DENY),
+        ([{"Effect": "Allow", "NotAction": "dynamodb:DeleteItem", "Resource": "*"}], GET, TABLE_ARN, ALLOW),
         (
             [{"Effect": "Allow", "NotAction": "dynamodb:DeleteItem", "Resource": "*"}],
             "dynamodb:DeleteItem",
             TABLE_ARN,
-            "implicit",
+            IMPLICIT,
         ),
-        ([_allow(GET, None, NotResource=TABLE_ARN)], GET, TABLE_ARN, "implicit"),
-        ([_allow(GET, None)], GET, TABLE_ARN, "implicit"),  # no Resource: invalid, grants nothing
+        ([_allow(GET, None, NotResource=TABLE_ARN)], GET, TABLE_ARN, IMPLICIT),
+        ([_allow(GET, None)], GET, TABLE_ARN, IMPLICIT),  # no Resource: invalid, grants nothing
     ],
 )
 def test_identity_policies_are_evaluated_as_iam_does(statements, action, resource, decision):
-    assert patch.evaluate([{"Version": "2012-10-17", "Statement": statements}], action, resource) == decision
+    """The role's policies as the patch evaluates them: no request context, no principal."""
+    policy = {"Version": "2012-10-17", "Statement": statements}
+    assert evaluate([policy], Request(action, resource)) == decision
 
 
 def test_dynamodb_requests_are_authorized_on_their_tables():
@@ -390,16 +394,12 @@ def test_dynamodb_requests_are_authorized_on_their_tables():
 
 
 def _deploy_handler(admin: Callable[[str], Any], name: str, role: str) -> None:
-    code = io.BytesIO()
-    with zipfile.ZipFile(code, "w") as archive:
-        for file in ("handler.py", "contract.json"):
-            archive.write(HANDLER_PATH.parent / file, file)
     admin("lambda").create_function(
         FunctionName=name,
         Runtime="python3.12",
         Role=role,
         Handler="handler.handler",
-        Code={"ZipFile": code.getvalue()},
+        Code={"ZipFile": package_zip()},  # the package as the stack ships it
         Timeout=10,  # the handler wants its whole retry budget (5.5 s) left before an AWS call
         Environment={"Variables": {"TABLE_NAME": TABLE, "BUCKET_NAME": BUCKET, "REGION_ROLE": "primary"}},
     )

@@ -1,0 +1,325 @@
+"""The emulator's one IAM policy evaluator: may this request be made, under these policies?
+
+Every policy the emulator enforces goes through ``evaluate(documents, Request(...))``: a function
+role's identity policies (patches/iam_function_credentials.py), an S3 bucket policy
+(patches/s3_bucket_policy_conditions.py), the CloudWatch Logs resource policies Route 53 query
+logging needs (patches/route53_query_log_policy.py) and a Lambda function's resource policy when
+API Gateway invokes it (dataplane/apigateway_integration.py). Each caller builds the request it
+knows: the action, the resource ARN, the principal (a service, or None), and the request context.
+
+Why not moto's evaluator. moto 5.2.5 ships one (moto/iam/access_control.py: ``IAMPolicy``,
+``IAMPolicyStatement``, ``PermissionResult``); S3 bucket policies go through it
+(``FakeBucket.get_permission``). Its module docstring says what it is: "This implementation is NOT
+complete" and "TODO add support for the Resource and Condition parts of IAM policies", "TODO add
+support for resource-based policies". Read against the IAM User Guide:
+
+- ``_match`` is ``pattern.replace("*", ".*")`` then ``re.match``: nothing else is escaped, so
+  ``arn:aws:s3:::a.b/*`` matches bucket ``axb`` and ``?`` is a regex quantifier, not "any single
+  character"; and it is case-sensitive, so ``S3:GetObject`` does not match ``s3:GetObject``.
+- ``NotResource`` is not read: ``# For trust policies, which doesn't contain resource segments``
+  ``if not self._statement.get("Resource"): return PermissionResult.PERMITTED`` makes a statement
+  with ``NotResource`` (a Deny included) an Allow of everything.
+- Conditions (moto/iam/policy_conditions.py): only ``StringEquals`` is known, and ``# If the
+  evaluation operation is not supported, ignore condition evaluation`` makes any other operator
+  hold (in an Allow too); a key absent from the request is skipped, so the condition holds; a
+  condition that fails in an Allow returns ``PermissionResult.DENIED``, an explicit deny.
+- ``is_unknown_principal``: "For now, Moto only verifies principal == *"; any other string
+  principal makes the statement neutral.
+
+So none of it decides for us. What is kept from moto is its ``PermissionResult`` (PERMITTED, DENIED,
+NEUTRAL: allowed, explicitly denied, implicitly denied), the answer ``evaluate`` gives and the one
+moto's S3 compares against. The maintained PyPI libraries evaluate no request either:
+policyuniverse 1.5.1 (last release 2023-11) parses statements and expands actions against its
+bundled list; parliament 1.6.4 audits policies (its ``is_glob_match`` compares two globs, ``*``
+only); policy-sentry 0.15.2 writes least-privilege policies; iam-ape 1.1.6 (GPL-3.0) summarises an
+entity's effective permissions with the conditions carried along, unevaluated. None takes one
+request with its context and answers allow or deny, so this module is the last resort.
+
+The rules, each as the IAM User Guide words it:
+
+- "An explicit deny in any of the policies overrides the allow." and "An implicit denial occurs
+  when there is no applicable Deny statement but also no applicable Allow statement."
+  (reference_policies_evaluation-logic_policy-eval-basics.html, ..._AccessPolicyLanguage_Interplay.html)
+- Action: "The prefix and the action name are case insensitive." with "multi-character match
+  wildcards (*) and single-character match wildcards (?)" (reference_policies_elements_action.html).
+  ``NotAction`` "explicitly matches everything except the specified list of actions"
+  (reference_policies_elements_notaction.html); ``NotResource`` likewise.
+- Resource: "You can use wildcard characters (* and ?) within the individual segments of an ARN
+  (the parts separated by colons)" and "If the * wildcard is the last character of a resource ARN
+  segment, it can expand to match beyond the colon boundaries." (reference_policies_elements_resource.html);
+  matched case-sensitively ("In the Resource element, the IAM user name is case sensitive").
+- Conditions (reference_policies_condition-logic-multiple-context-keys-or-values.html): "If your
+  policy statement has multiple condition operators, the condition operators are evaluated using a
+  logical AND.", "If your policy statement has multiple context keys attached to a single condition
+  operator, the context keys are evaluated using a logical AND.", "If a single condition operator
+  includes multiple values for a context key, those values are evaluated using a logical OR.", "If a
+  single negated matching condition operator includes multiple values for a context key, those
+  values are evaluated using a logical NOR." "Context key names are not case-sensitive."
+  (reference_policies_elements_condition.html).
+- A missing key (reference_policies_elements_condition_operators.html): "If the key that you
+  specify in a policy condition is not present in the request context, the values do not match and
+  the condition is false. If the policy condition requires that the key is not matched, such as
+  StringNotLike or ArnNotLike, and the right key is not present, the condition is true."; with
+  ``...IfExists``: "If the key is not present, evaluate the condition element as true."; ``Null``
+  tests the key's absence. Operators: ``StringEquals``/``StringNotEquals`` ("Exact matching, case
+  sensitive"), their ``IgnoreCase`` forms, ``StringLike``/``StringNotLike`` (``*`` and ``?``
+  "anywhere in the string"), ``Bool``, and ``ArnEquals``/``ArnLike`` ("Each of the six
+  colon-delimited components of the ARN is checked separately and each can include multi-character
+  match wildcards (*) or single-character match wildcards (?). The ArnEquals and ArnLike condition
+  operators behave identically.") with their negations.
+
+Stricter than AWS, never more lenient: whatever the emulator cannot decide is read against the
+caller. An undecidable part makes a statement "unknown"; an unknown Allow grants nothing and an
+unknown Deny denies. Unknown are: an operator not listed above (numeric, date, IP, binary, the
+``ForAnyValue:``/``ForAllValues:`` set operators), a policy variable (``${...}``), a context key the
+caller does not model (``Request.complete`` False: keys outside ``context`` are unknown rather than
+absent), ``NotPrincipal``, a principal the request cannot be compared with, a statement without
+``Action``/``NotAction`` or ``Resource``/``NotResource``, and a Resource wildcard whose two readings
+differ (a ``*`` or ``?`` inside a segment where the resource has a colon: the page says a ``*``
+that ends a segment "can" cross colons, and leaves the others unsaid).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.iam.access_control import PermissionResult
+
+__all__ = ["PermissionResult", "Request", "Statement", "evaluate", "statements"]
+
+Tri = bool | None  # True, False, or None: unknown here (read against the caller)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request as a policy sees it. ``context`` maps condition keys (any case) to values;
+    with ``complete`` a key outside it is absent from the request, else it is unknown here.
+    ``principal`` is ``(kind, name)`` such as ``("Service", "apigateway.amazonaws.com")``, or
+    None for an identity-based policy's own principal or a caller the emulator does not know."""
+
+    action: str
+    resource: str
+    context: Mapping[str, str] = field(default_factory=dict)
+    complete: bool = False
+    principal: tuple[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "context", {k.lower(): str(v) for k, v in self.context.items()})
+
+
+def evaluate(documents: Iterable[Any], request: Request) -> PermissionResult:
+    """IAM's decision over all ``documents`` together: DENIED if a Deny applies, else PERMITTED
+    if an Allow does, else NEUTRAL (the implicit deny)."""
+    allowed = False
+    for document in documents:
+        for statement in statements(document):
+            if not statement.applies(request):
+                continue
+            if statement.effect == "Deny":
+                return PermissionResult.DENIED
+            allowed = True
+    return PermissionResult.PERMITTED if allowed else PermissionResult.NEUTRAL
+
+
+def statements(document: Any) -> list[Statement]:
+    """A policy's statements, normalised: ``document`` is its JSON text, the parsed policy, or a
+    list of statements (a Lambda function policy as moto keeps it). Invalid JSON: ValueError."""
+    if isinstance(document, bytes | str):
+        document = json.loads(document)
+    raw = document.get("Statement", []) if isinstance(document, Mapping) else document
+    raw = raw if isinstance(raw, list) else [raw]
+    return [Statement.parse(statement) for statement in raw if isinstance(statement, Mapping)]
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    values = value if isinstance(value, list) else [value]
+    return tuple(("true" if v else "false") if isinstance(v, bool) else str(v) for v in values)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement, its elements as lists of strings (None where the element is absent)."""
+
+    effect: str
+    actions: tuple[str, ...] | None
+    not_actions: tuple[str, ...] | None
+    resources: tuple[str, ...] | None
+    not_resources: tuple[str, ...] | None
+    principal: Any  # "*", {kind: (names...)}, or None
+    not_principal: bool
+    conditions: tuple[tuple[str, str, tuple[str, ...]], ...] | None  # None: a malformed block
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> Statement:
+        def element(name: str) -> tuple[str, ...] | None:
+            return _strings(raw[name]) if name in raw else None
+
+        principal = raw.get("Principal")
+        if isinstance(principal, Mapping):
+            principal = {str(kind): _strings(names) for kind, names in principal.items()}
+        condition = raw.get("Condition") or {}
+        conditions: tuple[tuple[str, str, tuple[str, ...]], ...] | None = None
+        if isinstance(condition, Mapping) and all(isinstance(b, Mapping) for b in condition.values()):
+            conditions = tuple(
+                (str(operator), str(key), _strings(values))
+                for operator, block in condition.items()
+                for key, values in block.items()
+            )
+        return cls(
+            effect=str(raw.get("Effect", "")),
+            actions=element("Action"),
+            not_actions=element("NotAction"),
+            resources=element("Resource"),
+            not_resources=element("NotResource"),
+            principal=principal,
+            not_principal="NotPrincipal" in raw,
+            conditions=conditions,
+        )
+
+    def applies(self, request: Request) -> bool:
+        """Whether the statement takes effect: an Allow only when it surely matches, a Deny also
+        when it might (never in the caller's favour)."""
+        return self.in_effect(self.matches(request))
+
+    def in_effect(self, matched: Tri) -> bool:
+        if self.effect not in ("Allow", "Deny"):
+            return False
+        return matched is True or (matched is None and self.effect == "Deny")
+
+    def matches(self, request: Request) -> Tri:
+        return _all(
+            (
+                self._principal(request.principal),
+                _element(self.actions, self.not_actions, request.action, _action),
+                _element(self.resources, self.not_resources, request.resource, _resource),
+                self.conditions_hold(request),
+            )
+        )
+
+    def conditions_hold(self, request: Request) -> Tri:
+        if self.conditions is None:
+            return None
+        return _all(_condition(op, key, values, request) for op, key, values in self.conditions)
+
+    def _principal(self, principal: tuple[str, str] | None) -> Tri:
+        if self.not_principal:
+            return None
+        if self.principal is None:  # an identity-based policy: the principal is its holder
+            return True if principal is None else None
+        if self.principal == "*":
+            return True
+        named = self.principal if isinstance(self.principal, dict) else {}
+        anyone = "*" in named.get("AWS", ())
+        if principal is None:
+            return True if anyone else None
+        kind, name = principal
+        if name in named.get(kind, ()) or (anyone and kind == "AWS"):
+            return True
+        # {"AWS": "*"} for a service, or another spelling of an AWS principal: undecided here.
+        return None if anyone or kind != "Service" or not named else False
+
+
+def _all(results: Iterable[Tri]) -> Tri:
+    found = list(results)
+    return False if False in found else (None if None in found else True)
+
+
+def _any(results: Iterable[Tri]) -> Tri:
+    found = list(results)
+    return True if True in found else (None if None in found else False)
+
+
+def _not(result: Tri) -> Tri:
+    return None if result is None else not result
+
+
+def _element(listed: tuple[str, ...] | None, negated: tuple[str, ...] | None, value: str, match: Any) -> Tri:
+    if listed is not None:
+        return _any(match(pattern, value) for pattern in listed)
+    if negated is not None:
+        return _not(_any(match(pattern, value) for pattern in negated))
+    return None  # neither element: not a valid statement
+
+
+@functools.lru_cache(maxsize=4096)
+def _regex(pattern: str, mode: str) -> re.Pattern[str]:
+    """``*`` and ``?`` as IAM reads them. ``any``: anywhere (``action``: also ignoring case);
+    ``segment``: within a colon-delimited segment, except a ``*`` that ends one."""
+    parts = []
+    for index, char in enumerate(pattern):
+        if char == "*":
+            ends = index + 1 == len(pattern) or pattern[index + 1] == ":"
+            parts.append(".*" if mode != "segment" or ends else "[^:]*")
+        elif char == "?":
+            parts.append("[^:]" if mode == "segment" else ".")
+        else:
+            parts.append(re.escape(char))
+    return re.compile("".join(parts), re.DOTALL | (re.IGNORECASE if mode == "action" else 0))
+
+
+def _glob(pattern: str, value: str, mode: str = "any") -> bool:
+    return _regex(pattern, mode).fullmatch(value) is not None
+
+
+def _action(pattern: str, action: str) -> Tri:
+    return _glob(pattern, action, "action")
+
+
+def _resource(pattern: str, resource: str) -> Tri:
+    if "${" in pattern:
+        return None  # a policy variable: no values to substitute here
+    strict, loose = _glob(pattern, resource, "segment"), _glob(pattern, resource)
+    return strict if strict == loose else None
+
+
+def _arn(pattern: str, value: str) -> bool:
+    """ArnEquals/ArnLike: component by component ("With an ArnLike condition, which matches
+    elements between colons, the match fails" where StringLike's would succeed)."""
+    patterns, values = pattern.split(":", 5), value.split(":", 5)
+    return len(patterns) == len(values) and all(map(_glob, patterns, values))
+
+
+_MATCHERS = {
+    "String": lambda p, v: p == v,
+    "StringIgnoreCase": lambda p, v: p.casefold() == v.casefold(),
+    "StringLike": _glob,
+    "Arn": _arn,
+    "Bool": lambda p, v: p.lower() == v.lower(),
+}
+# operator: (matcher, negated)
+OPERATORS: dict[str, tuple[str, bool]] = {
+    "StringEquals": ("String", False),
+    "StringNotEquals": ("String", True),
+    "StringEqualsIgnoreCase": ("StringIgnoreCase", False),
+    "StringNotEqualsIgnoreCase": ("StringIgnoreCase", True),
+    "StringLike": ("StringLike", False),
+    "StringNotLike": ("StringLike", True),
+    "ArnEquals": ("Arn", False),
+    "ArnLike": ("Arn", False),
+    "ArnNotEquals": ("Arn", True),
+    "ArnNotLike": ("Arn", True),
+    "Bool": ("Bool", False),
+}
+
+
+def _condition(operator: str, key: str, values: tuple[str, ...], request: Request) -> Tri:
+    """One key of one operator: True, False, or None when the emulator cannot tell."""
+    if_exists = operator.endswith("IfExists")
+    base = operator.removesuffix("IfExists")
+    if (base not in OPERATORS and base != "Null") or (base == "Null" and if_exists):
+        return None  # unknown operator (set operators included)
+    value = request.context.get(key.lower())
+    if value is None and not request.complete:
+        return None  # a key this caller does not model
+    if base == "Null":
+        return _any((v.lower() == "true") == (value is None) for v in values)
+    matcher, negated = OPERATORS[base]
+    if value is None:
+        return True if if_exists else negated
+    matched = _any(None if "${" in v else _MATCHERS[matcher](v, value) for v in values)
+    return _not(matched) if negated else matched
