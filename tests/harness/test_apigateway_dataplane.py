@@ -1,4 +1,4 @@
-"""The emulator's API Gateway data plane (local_aws/dataplane/apigateway.py): a REST API built
+"""The emulator's API Gateway data plane (local_aws/dataplane/apigateway*.py): a REST API built
 through moto's API as Terraform builds it, then called over HTTP (werkzeug's test client, or
 the region's loopback listener), with a stand-in for the Lambda runtime.
 
@@ -25,8 +25,9 @@ from werkzeug.test import Client
 
 from lib.api_contract import CREATE_PAYMENT_SCHEMA
 from local_aws import regions
-from local_aws.dataplane import apigateway
-from local_aws.dataplane.apigateway import Gateway, Listeners, TokenBucket
+from local_aws.dataplane import apigateway_usage
+from local_aws.dataplane.apigateway import Gateway, Listeners
+from local_aws.dataplane.apigateway_usage import TokenBucket
 from local_aws.dataplane.lambda_runtime import FunctionThrottled
 from local_aws.server import apply_patches
 
@@ -730,7 +731,7 @@ def test_a_quota_counts_over_its_whole_period(aws, monkeypatch, period, first, l
             {"op": "replace", "path": "/quota/period", "value": period},
         ],
     )
-    monkeypatch.setattr(apigateway, "datetime", _Moment)
+    monkeypatch.setattr(apigateway_usage, "datetime", _Moment)
     client = _client(FakeRuntime())
 
     def status(moment: datetime) -> int:
@@ -812,7 +813,7 @@ def test_the_accounts_default_throttle_is_shared_by_every_stage_in_the_region(aw
     """AWS: "By default, API Gateway limits the steady-state requests per second (RPS) across all
     APIs within an AWS account, per Region" (api-gateway-request-throttling.html). (The account's
     limits made small; the clock stopped, so no token comes back.)"""
-    monkeypatch.setattr(apigateway, "ACCOUNT_LIMITS", (1.0, 2.0), raising=False)
+    monkeypatch.setattr(apigateway_usage, "ACCOUNT_LIMITS", (1.0, 2.0))
     built = _api()
     apigw = boto3.client("apigateway", region_name=REGION)
     deployment = apigw.get_stage(restApiId=built["api"], stageName="v1")["deploymentId"]
@@ -829,5 +830,5 @@ def test_the_accounts_default_throttle_is_shared_by_every_stage_in_the_region(aw
 def test_the_accounts_default_throttle_is_lower_in_the_documented_regions():
     """AWS: "For the following Regions, the default throttle quota is 2500 RPS and the default burst
     quota is 1250 RPS: Africa (Cape Town), Europe (Milan), Asia Pacific (Jakarta) ..." (limits.html)."""
-    assert apigateway.account_limits("ap-southeast-3") == (2_500.0, 1_250.0)
-    assert apigateway.account_limits(REGION) == (10_000.0, 5_000.0)
+    assert apigateway_usage.account_limits("ap-southeast-3") == (2_500.0, 1_250.0)
+    assert apigateway_usage.account_limits(REGION) == (10_000.0, 5_000.0)
