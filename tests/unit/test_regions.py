@@ -136,3 +136,20 @@ def test_no_source_outside_the_list_spells_a_region():
         if p != ROOT / "lib" / "regions.py"
     ]
     assert [hit for path in sources for hit in _region_literals(path)] == []
+
+
+def test_the_emulator_serves_every_region_the_configuration_accepts():
+    """The two lists had drifted: lib/config.py accepted ap-southeast-5, and the emulator had no
+    address for it. Now both read lib/regions.py."""
+    from lib.config import StackConfig
+    from local_aws.regions import address_of, region_at
+
+    for name in regions.NAMES:
+        config = StackConfig.from_env(
+            {
+                "PRIMARY_REGION": name,
+                "SECONDARY_REGION": next(other for other in regions.NAMES if other != name),
+            }
+        )
+        assert region_at(address_of(config.topology.primary)) == name
+    assert len({address_of(name) for name in regions.NAMES}) == len(regions.NAMES)
