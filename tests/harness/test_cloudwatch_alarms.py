@@ -24,13 +24,8 @@ from typing import Any
 import pytest
 
 from local_aws import regions
-from local_aws.dataplane.alarms import (
-    ALARM,
-    INSUFFICIENT_DATA,
-    OK,
-    AlarmEvaluator,
-    decide,
-)
+from local_aws.dataplane.alarm_evaluation import ALARM, INSUFFICIENT_DATA, OK, decide
+from local_aws.dataplane.alarms import AlarmEvaluator
 from local_aws.dataplane.dns_server import DnsServer
 from local_aws.dataplane.health_checks import HealthCheckers
 from local_aws.dataplane.metric_checks import MetricHealthChecks
