@@ -11,12 +11,10 @@ here:
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import urllib.request
 import uuid
-import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from cli.handler_loader import HANDLER_PATH, proxy_event
+from cli.handler_loader import package_zip, proxy_event
 from local_aws.dataplane.lambda_runtime import (
     MAX_WORKERS_PER_FUNCTION,
     FunctionNotFound,
@@ -561,14 +561,9 @@ def test_the_project_handler_answers_health(runtime, deploy, client):
         AttributeDefinitions=[{"AttributeName": "payment_id", "AttributeType": "S"}],
     )
     client("s3").create_bucket(Bucket="payments-receipts")
-    package = HANDLER_PATH.parent
-    code = io.BytesIO()
-    with zipfile.ZipFile(code, "w") as archive:
-        for name in ("handler.py", "contract.json"):
-            archive.write(package / name, name)
     deploy(
         "payments-api",
-        code.getvalue(),
+        package_zip(),  # the package as the stack ships it: handler.py, its siblings, contract.json
         Handler="handler.handler",
         Timeout=10,  # the handler wants its whole retry budget (5.5 s) left before an AWS call
         Environment={
