@@ -27,7 +27,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local_aws.dataplane import health_checks
-from local_aws.dataplane.dns_server import EXECUTE_API_TTL, DnsServer
+from local_aws.dataplane.dns_resolver import EXECUTE_API_TTL
+from local_aws.dataplane.dns_server import DnsServer
 from local_aws.dataplane.health_checks import HealthCheckers
 from local_aws.dataplane.health_probe import Observation
 from local_aws.regions import address_of
