@@ -25,7 +25,7 @@ from cli.api_client import resolve
 from cli.outputs_file import FLAT_OUTPUTS, load_outputs, write_outputs
 from cli.steps import TimedSteps
 from deploy.terraform_runner import LocalState, RunError, Runner
-from dr.report import measured_summary
+from dr.gameday_result import load_report
 from flows.endpoints import LOCAL_ENDPOINTS
 from lib.config import ConfigError, StackConfig
 from local_aws.dataplane import control
@@ -242,8 +242,8 @@ class Pipeline(TimedSteps):
             "gameday.log",
             [python, "-m", "dr.gameday", "--target", "local", "--outputs", outputs, "--report", str(report)],
         )
-        for result in json.loads(report.read_text())["scenarios"]:
-            self.facts[f"game day {result['scenario']}"] = measured_summary(result)
+        for result in load_report(report).scenarios:
+            self.facts[f"game day {result.scenario}"] = result.summary()
 
     def drift_check(self) -> None:
         returncode, out = self.runner.terraform(

@@ -1,4 +1,5 @@
-"""dr/report.py: the DR figures come from the synthesized stack, and follow it."""
+"""dr/report.py and its parts (report_failover, report_replication, report_regions, report_render):
+the DR figures come from the synthesized stack, and follow it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from typing import Any
 
 import pytest
 
-from dr.report import GENERIC_REASON, build_report, main, measured_summary, render
+from dr.gameday_result import ScenarioResult
+from dr.report import build_report, main
+from dr.report_regions import GENERIC_REASON
+from dr.report_render import render
 from dr.stack import references
 
 SECONDARY_BUCKET = re.compile(r"aws_s3_bucket\.(receipts-secondary_bucket_[0-9A-F]{8})")
@@ -557,10 +561,31 @@ def test_a_game_day_report_is_shown_next_to_the_computed_figures(dev, tmp_path, 
     assert "region-loss  RTO 60.7 s measured / 90 s computed" in capsys.readouterr().out
     assert main([str(stack), "--out", str(out), "--gameday", str(tmp_path / "none.json")]) == 0
     assert "none yet: run make gameday-local" in capsys.readouterr().out
+    assert json.loads(out.read_text())["measured"] == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{not json",
+        '{"scenarios": {}}',
+        '{"scenarios": [{"scenario": "manual", "measured_rto_seconds": 60.3}]}',  # lacks the rest
+    ],
+)
+def test_a_game_day_report_that_is_not_one_is_left_out(dev, tmp_path, capsys, content):
+    stack = tmp_path / "cdk.tf.json"
+    stack.write_text(json.dumps(dev.json))
+    gameday = tmp_path / "gameday-report.json"
+    gameday.write_text(content)
+    out = tmp_path / "dr-report.json"
+    assert main([str(stack), "--out", str(out), "--gameday", str(gameday)]) == 0
+    assert json.loads(out.read_text())["measured"] == []
+    assert "none yet: run make gameday-local" in capsys.readouterr().out
 
 
 def test_the_measured_line_says_how_long_the_failover_held_and_whether_the_primary_answered():
     manual = {
+        "scenario": "manual",
         "measured_rto_seconds": 60.3,
         "computed_rto_seconds": 120,
         "failed_requests": 0,
@@ -573,8 +598,10 @@ def test_the_measured_line_says_how_long_the_failover_held_and_whether_the_prima
         "primary_answers_during_hold": 0,
         "failback_seconds": 67.9,
     }
-    assert measured_summary(manual).endswith(
-        "0 conflicts, held 600.2 s with 0 answers from the primary, failback 67.9 s"
+    assert (
+        ScenarioResult.from_json(manual)
+        .summary()
+        .endswith("0 conflicts, held 600.2 s with 0 answers from the primary, failback 67.9 s")
     )
     del manual["hold_seconds"]  # a report from before the hold
-    assert measured_summary(manual).endswith("0 conflicts, failback 67.9 s")
+    assert ScenarioResult.from_json(manual).summary().endswith("0 conflicts, failback 67.9 s")
