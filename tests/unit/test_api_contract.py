@@ -64,7 +64,14 @@ def test_the_deployed_model_and_index_and_prefix_come_from_the_contract(dev):
 
 def test_the_contract_ships_in_the_lambda_package():
     shipped = sorted(p.name for p in regional_api.LAMBDA_SOURCE.iterdir() if p.suffix in (".py", ".json"))
-    assert shipped == ["contract.json", "handler.py"]
+    assert shipped == [
+        "contract.json",
+        "handler.py",
+        "payments_contract.py",
+        "payments_receipts.py",
+        "payments_runtime.py",
+        "payments_validation.py",
+    ]
 
 
 def test_every_receipt_key_is_under_the_prefix_the_grant_and_replication_match():
