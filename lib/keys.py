@@ -73,7 +73,7 @@ class RegionalKey(Construct):
 
     ``policy_statements`` replace the stack's key policy (administration, use through the
     stack's services, CloudWatch Logs and alarm notifications) for a key with other users: the
-    CI bootstrap's state key (lib/ci_bootstrap.py).
+    CI bootstrap's state key (lib/ci_state_bucket.py).
     """
 
     def __init__(
