@@ -148,10 +148,14 @@ def cmd_test(p: Pipeline) -> int:
                 check_ci_roles(p, calls)
         except RunError as error:
             failure = error
-    p.print_summary("local e2e finished")
+    return _finish_ephemeral(p, "local e2e finished", failure)
+
+
+def _finish_ephemeral(p: Pipeline, title: str, failure: RunError | None) -> int:
+    """The summary, then the failure; a passing run leaves no state, backup or outputs behind."""
+    p.print_summary(title)
     if failure is not None:
         raise failure
-    # Ephemeral: a passing run leaves no state, backup or outputs behind.
     shutil.rmtree(p.state_dir, ignore_errors=True)
     return 0
 
@@ -177,11 +181,7 @@ def cmd_twin(p: Pipeline) -> int:
         failure = error
     finally:
         p.teardown()
-    p.print_summary("twin deployment finished")
-    if failure is not None:
-        raise failure
-    shutil.rmtree(p.state_dir, ignore_errors=True)
-    return 0
+    return _finish_ephemeral(p, "twin deployment finished", failure)
 
 
 def print_outputs(p: Pipeline) -> None:

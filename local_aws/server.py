@@ -13,6 +13,7 @@ plane; nothing in the Terraform stack is changed to suit the emulator.
 from __future__ import annotations
 
 import atexit
+import importlib
 import json
 import os
 import sys
@@ -33,13 +34,19 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
 
 
-def apply_patches() -> list[str]:
-    """Apply every patch to moto, then hook the data plane's served behaviours into it
-    (idempotent); return their names."""
-    from local_aws.dataplane import apply_hooks  # noqa: PLC0415 - moto must not load before the env is set
-    from local_aws.patches import apply_all  # noqa: PLC0415
+_applied: list[str] = []
 
-    return [*apply_all(), *apply_hooks()]
+
+def apply_patches() -> list[str]:
+    """Apply every patch to moto (``patches.NAMES``), then hook the data plane's served
+    behaviours into it (``dataplane.HOOKS``), each module's ``apply()`` once; their names."""
+    if not _applied:
+        for package, listed in (("local_aws.patches", "NAMES"), ("local_aws.dataplane", "HOOKS")):
+            module = importlib.import_module(package)  # moto must not load before the env is set
+            for name in getattr(module, listed):
+                importlib.import_module(f"{package}.{name}").apply()
+                _applied.append(f"{package.rpartition('.')[2]}/{name}")
+    return list(_applied)
 
 
 def serve_identity(token: str, plane: DataPlane | None = None) -> None:

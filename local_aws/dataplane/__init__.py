@@ -12,22 +12,10 @@
 - ``acm_validation``: a DNS-validated certificate is issued when its CNAME resolves.
 
 ``dynamodb_global_tables``, ``s3_object_replication`` and ``acm_validation`` hook into moto's
-models to serve (``HOOKS``, applied after the patches by ``apply_hooks``); the rest are started
+models to serve (``HOOKS``, applied after the patches by ``server.apply_patches``); the rest are started
 by ``plane.DataPlane`` (the modules in brackets are their parts).
 """
 
 from __future__ import annotations
 
-import importlib
-
 HOOKS = ("acm_validation", "dynamodb_global_tables", "s3_object_replication")
-_applied: list[str] = []
-
-
-def apply_hooks() -> list[str]:
-    """Hook the served behaviours into moto's models (idempotent); their names."""
-    if not _applied:
-        for name in HOOKS:
-            importlib.import_module(f"{__name__}.{name}").apply()
-            _applied.append(name)
-    return list(_applied)

@@ -4,13 +4,11 @@ or stores that moto does not.
 Each module fills one gap, says which in its docstring, and exposes ``apply()``. A behaviour the
 emulator *serves* (replication, checkers, DNS, a stage's HTTP answers, a certificate's validation)
 belongs in ``dataplane/``, which may read what a patch stored; a patch never imports the data plane
-(local_aws/README.md, "What goes where"). ``apply_all()`` applies them in order; applying twice is a
-no-op.
+(local_aws/README.md, "What goes where"). ``server.apply_patches()`` applies them in this
+order, then the data plane's hooks.
 """
 
 from __future__ import annotations
-
-import importlib
 
 NAMES = (
     "acm_domain_length",
@@ -41,13 +39,3 @@ NAMES = (
     "s3_replication_versioning",
     "emulator_endpoints",  # last: the outermost wrapper of moto's dispatcher
 )
-
-_applied: list[str] = []
-
-
-def apply_all() -> list[str]:
-    if not _applied:
-        for name in NAMES:
-            importlib.import_module(f"{__name__}.{name}").apply()
-            _applied.append(name)
-    return list(_applied)
