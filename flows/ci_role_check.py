@@ -33,7 +33,6 @@ Exit 0 with a one-line count; 1 with one line per missing action (the operations
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 import sys
@@ -43,6 +42,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from cli.args import ArgumentParser
+from local_aws.iam_policy import action_matches
 
 # The SDK's service id (rpc.service) -> the IAM service prefix.
 PREFIXES = {
@@ -224,11 +224,10 @@ def role_allows(bootstrap: dict[str, Any], role_name: str) -> list[str]:
 def missing_actions(calls: Iterable[Call], allowed: list[str]) -> dict[str, list[Call]]:
     """Each action none of ``allowed`` matches (IAM matches actions case-insensitively, with
     ``*`` and ``?`` wildcards), with the calls that need it."""
-    lowered = [pattern.lower() for pattern in allowed]
     missing: dict[str, list[Call]] = {}
     for call in sorted(set(calls)):
         for action in iam_actions(call):
-            if not any(fnmatch.fnmatchcase(action.lower(), pattern) for pattern in lowered):
+            if not any(action_matches(pattern, action) for pattern in allowed):
                 missing.setdefault(action, []).append(call)
     return missing
 

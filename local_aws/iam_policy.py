@@ -266,8 +266,16 @@ def _glob(pattern: str, value: str, mode: str = "any") -> bool:
     return _regex(pattern, mode).fullmatch(value) is not None
 
 
-def _action(pattern: str, action: str) -> Tri:
+def action_matches(pattern: str, action: str) -> bool:
+    """Whether an Action element's ``pattern`` names ``action``: "The prefix and the action name
+    are case insensitive", with "multi-character match wildcards (*) and single-character match
+    wildcards (?)" (reference_policies_elements_action.html). The CI role check
+    (flows/ci_role_check.py) reads actions with it too."""
     return _glob(pattern, action, "action")
+
+
+def _action(pattern: str, action: str) -> Tri:
+    return action_matches(pattern, action)
 
 
 def _resource(pattern: str, resource: str) -> Tri:
