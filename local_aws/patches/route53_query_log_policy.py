@@ -27,9 +27,10 @@ import json
 from moto.route53.exceptions import Route53ClientError
 from moto.route53.models import QueryLoggingConfig, Route53Backend
 
+from lib import regions
 from local_aws.iam_policy import PermissionResult, Request, evaluate
 
-LOGS_REGION = "us-east-1"
+LOGS_REGION = regions.GLOBAL  # Route 53 writes query logs only in us-east-1 (lib/regions.py)
 PRINCIPAL = "route53.amazonaws.com"
 ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 
