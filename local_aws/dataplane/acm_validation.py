@@ -41,9 +41,9 @@ def _norm(name: str) -> str:
 
 def validated(certificate: CertBundle) -> bool:
     """Every domain's validation CNAME is in the emulator's public DNS, with ACM's value."""
-    from local_aws.dataplane.dns_server import DnsServer  # noqa: PLC0415 - moto loads first
+    from local_aws.dataplane.dns_resolver import Resolver  # noqa: PLC0415 - moto loads first
 
-    dns = DnsServer(port=0, health=lambda _: True)  # never started: its resolver alone
+    dns = Resolver(health=lambda _: True)  # the emulator's public DNS, asked directly
     options = certificate.describe()["Certificate"].get("DomainValidationOptions", [])
     for option in options:
         record = option["ResourceRecord"]

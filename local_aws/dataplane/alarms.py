@@ -62,10 +62,7 @@ from local_aws.dataplane.alarm_evaluation import (
     reason_data,
     supported,
 )
-
-# F401: evaluation_end and period_statistics are imported for metric_checks.py, which reads them
-# here (Route 53's metric checks window the data as the alarms do).
-from local_aws.dataplane.alarm_statistics import cadence, epoch, evaluation_end, period_statistics, utc  # noqa: F401
+from local_aws.dataplane.alarm_statistics import cadence, epoch, utc
 from local_aws.dataplane.periodic import PeriodicThread
 
 INITIAL_REASON = "Unchecked: Initial alarm creation"  # moto's, for a new alarm

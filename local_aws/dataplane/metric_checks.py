@@ -55,7 +55,7 @@ from collections.abc import Callable
 from typing import Any
 
 from local_aws import regions
-from local_aws.dataplane.alarms import epoch, evaluation_end, period_statistics
+from local_aws.dataplane.alarm_statistics import epoch, evaluation_end, period_statistics
 from local_aws.patches.route53_health_check_alarms import ACCOUNT_ATTRIBUTE, COMPARE, CRITERIA_ATTRIBUTE
 
 INSUFFICIENT_DATA: dict[str, bool | None] = {"Healthy": True, "Unhealthy": False, "LastKnownStatus": None}
