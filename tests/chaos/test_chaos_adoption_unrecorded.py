@@ -1,6 +1,6 @@
 """Creates nothing recorded (make chaos-local): a lost response the SDK retried, a lost record.
 AWS answers "already exists"; the deploy adopts them and applies once more. The Lambda
-permission among them is found before the apply (deploy/terraform_runner.py SLOW_CONFLICTS):
+permission among them is found before the apply (deploy/adoption.py SLOW_CONFLICTS):
 the AWS provider would retry AddPermission's ResourceConflictException for five minutes first,
 as it does on AWS.
 """
