@@ -121,9 +121,7 @@ def cmd_test(p: Pipeline) -> int:
     p.env.update(TF_LOG="DEBUG", TF_LOG_PATH=str(calls["deploy"]))
     try:
         try:
-            with p.step(f"deploy {p.stack} (synth + terraform apply)"):
-                p.deploy()
-                write_endpoints(p, quiet=True)
+            deploy_quietly(p)
             with p.step("synth identity (no emulator settings vs deployed)"):
                 p.synth_identity()
             second_environment(p)
@@ -151,6 +149,13 @@ def cmd_test(p: Pipeline) -> int:
     return _finish_ephemeral(p, "local e2e finished", failure)
 
 
+def deploy_quietly(p: Pipeline) -> None:
+    """The deploy step of a test run: its endpoints written, not printed."""
+    with p.step(f"deploy {p.stack} (synth + terraform apply)"):
+        p.deploy()
+        write_endpoints(p, quiet=True)
+
+
 def _finish_ephemeral(p: Pipeline, title: str, failure: RunError | None) -> int:
     """The summary, then the failure; a passing run leaves no state, backup or outputs behind."""
     p.print_summary(title)
@@ -170,9 +175,7 @@ def cmd_twin(p: Pipeline) -> int:
     start_fresh_emulator(p, own=True)
     failure: RunError | None = None
     try:
-        with p.step(f"deploy {p.stack} (synth + terraform apply)"):
-            p.deploy()
-            write_endpoints(p, quiet=True)
+        deploy_quietly(p)
         with p.step("its DNS answers its own addresses only"):
             p.own_addresses()
         with p.step("integration tests"):
