@@ -196,7 +196,12 @@ class Statement:
             (
                 self._principal(request.principal),
                 _element(self.actions, self.not_actions, request.action, _action),
-                _element(self.resources, self.not_resources, request.resource, _resource),
+                _element(
+                    self.resources,
+                    self.not_resources,
+                    request.resource,
+                    lambda pattern, value: _resource(pattern, value, request.context),
+                ),
                 self.conditions_hold(request),
             )
         )
@@ -218,10 +223,18 @@ class Statement:
         if principal is None:
             return True if anyone else None
         kind, name = principal
-        if name in named.get(kind, ()) or (anyone and kind == "AWS"):
+        names = named.get(kind, ())
+        if kind == "AWS":  # "a shortened form that consists of the AWS: prefix followed by the
+            # account ID" stands for arn:aws:iam::<account>:root (reference_policies_elements_principal.html)
+            names = tuple(f"arn:aws:iam::{n}:root" if _ACCOUNT.fullmatch(n) else n for n in names)
+            name = f"arn:aws:iam::{name}:root" if _ACCOUNT.fullmatch(name) else name
+        if name in names or (anyone and kind == "AWS"):
             return True
         # {"AWS": "*"} for a service, or another spelling of an AWS principal: undecided here.
         return None if anyone or kind != "Service" or not named else False
+
+
+_ACCOUNT = re.compile(r"\d{12}")
 
 
 def _all(results: Iterable[Tri]) -> Tri:
@@ -278,9 +291,33 @@ def _action(pattern: str, action: str) -> Tri:
     return action_matches(pattern, action)
 
 
-def _resource(pattern: str, resource: str) -> Tri:
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+
+
+def _substitute(pattern: str, context: Mapping[str, str]) -> str | None:
+    """``pattern`` with its policy variables replaced by the request's values: "the policy
+    variables are replaced with values that come from the context of the request itself"
+    (reference_policies_variables.html). None when one has no value here (a key the request
+    lacks, or a default or special form this evaluator does not read: "If AWS cannot resolve a
+    variable, this might cause the entire statement to be invalid", same page), or when a value
+    holds a wildcard character (it would match as a literal there): undecided."""
+    values = [context.get(name.lower()) for name in _VARIABLE.findall(pattern)]
+    if any(value is None or "*" in value or "?" in value for value in values):
+        return None
+    found = iter(values)
+    return _VARIABLE.sub(lambda _: next(found) or "", pattern)
+
+
+def _resource(pattern: str, resource: str, context: Mapping[str, str]) -> Tri:
+    if pattern.startswith("arn:") and any(c in pattern.split(":")[2:3][0] for c in "*?"):
+        # "You can't use a wildcard in the service segment that identifies the AWS product"
+        # (reference_policies_elements_resource.html): not a valid resource, so undecided.
+        return None
     if "${" in pattern:
-        return None  # a policy variable: no values to substitute here
+        substituted = _substitute(pattern, context)
+        if substituted is None:
+            return None
+        pattern = substituted
     strict, loose = _glob(pattern, resource, "segment"), _glob(pattern, resource)
     return strict if strict == loose else None
 

@@ -18,7 +18,6 @@ anonymous sections and the variables page's "not present" note were read in the 
 copy of those pages, because the live-page excerpts stopped before them.
 """
 
-import pytest
 from moto.iam.access_control import PermissionResult
 
 from local_aws.iam_policy import Request, action_matches, evaluate
@@ -266,14 +265,6 @@ def test_resource_star_ending_a_segment_expands_beyond_the_colon():
     assert decide([doc], "sqs:SendMessage", QUEUE1) is PERMITTED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "docs-only review: AWS says you can't use a wildcard in the service segment (guide silent "
-        "on evaluation, stricter = no grant); arn:aws:*:us-east-2:123456789012:queue1 PERMITTED "
-        "sqs:SendMessage on queue1"
-    ),
-)
 def test_resource_wildcard_in_the_service_segment_does_not_grant():
     """reference_policies_elements_resource: "You can't use a wildcard in the service segment that
     identifies the AWS product." The guide does not say how such a statement evaluates (IAM refuses it when
@@ -677,14 +668,6 @@ def test_star_principal_matches_every_principal():
     assert decide([aws_star], "s3:GetObject", OBJECT, principal=someone) is PERMITTED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        'docs-only review: AWS says Principal {"AWS": "123456789012"} is a shortened form of '
-        "arn:aws:iam::123456789012:root; a request from principal (AWS, "
-        "arn:aws:iam::123456789012:root) was NEUTRAL"
-    ),
-)
 def test_account_principal_short_form_is_the_account_root():
     """reference_policies_elements_principal: "When you specify an AWS account, you can use the account ARN
     (arn:aws:iam::AWS-account-ID:root), or a shortened form that consists of the AWS: prefix followed by the
@@ -736,14 +719,6 @@ def test_policy_variable_does_not_grant_another_users_path():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "docs-only review: AWS says policy variables are replaced with values from the request "
-        "context; with context aws:username=alice, Resource bucket/${aws:username}/* gave NEUTRAL "
-        "for bucket/alice/x (fails safe: no grant)"
-    ),
-)
 def test_policy_variable_takes_its_value_from_the_request_context():
     """reference_policies_variables: "When the policy is evaluated, the policy variables are replaced with
     values that come from the context of the request itself." Here the request context carries
