@@ -13,7 +13,7 @@ import http.client
 import json
 import os
 import ssl
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,13 +129,21 @@ def resolve_with_ttl(name: str, server: str | None = None, port: int = 53) -> tu
     return [item.to_text() for rrset in records for item in rrset], min((r.ttl for r in records), default=0)
 
 
-def client_api_key(outputs: Mapping[str, Any], topology: Topology, client: Callable[[str, str], Any]) -> str:
+def client_api_key(
+    outputs: Mapping[str, Any],
+    topology: Topology,
+    client: Callable[[str, str], Any],
+    roles: Iterable[str] | None = None,
+) -> str:
     """The client API key's value (``<role>_api_key_id`` in the outputs), from the first of the
-    topology's regions that answers: both hold the same value, and in a regional outage the
-    surviving region's API Gateway still gives it. ``client(service, region)`` makes the boto3
-    client. LookupError, naming each region's error, when none does."""
+    topology's regions (or of ``roles``) that answers: both hold the same value, and in a regional
+    outage the surviving region's API Gateway still gives it. ``client(service, region)`` makes
+    the boto3 client. LookupError, naming each region's error, when none does."""
     errors = []
+    chosen = None if roles is None else set(roles)
     for role, region in topology.roles:
+        if chosen is not None and role not in chosen:
+            continue
         try:
             return client("apigateway", region).get_api_key(
                 apiKey=outputs[f"{role}_api_key_id"], includeValue=True

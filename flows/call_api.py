@@ -23,6 +23,7 @@ import boto3
 
 from cli.api_client import Endpoint, client_api_key, local_endpoints
 from cli.outputs_file import FLAT_OUTPUTS, OutputsError, load_outputs, topology_of
+from lib.regions import ROLES
 from local_aws import emulator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("method", type=str.upper, choices=METHODS)
     parser.add_argument("path", help="e.g. /payments or '/customers/c-1/payments?limit=5'")
     parser.add_argument("body", nargs="?", help="JSON request body")
-    parser.add_argument("--region", choices=("primary", "secondary"), default="primary")
+    parser.add_argument("--region", choices=ROLES, default=ROLES[0])
     parser.add_argument("--outputs", type=Path, default=FLAT_OUTPUTS)
     args = parser.parse_args(argv)
     if not args.path.startswith("/"):
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         key = client_api_key(
             outputs,
-            {args.region: region},
+            topology_of(outputs),
             lambda service, name: boto3.client(service, region_name=name),
             roles=(args.region,),
         )

@@ -88,3 +88,35 @@ def test_the_client_key_comes_from_the_first_region_that_answers() -> None:
         LookupError, match=r"^no region gave the API key \(primary: .*us-east-1.*; secondary: "
     ):
         client_api_key(outputs, regions, factory({"us-east-1", "us-west-2"}))
+
+
+def test_main_calls_the_stage_of_the_chosen_region_with_that_regions_key(tmp_path, monkeypatch, capsys):
+    """The command as a chaos lane runs it: outputs -> region from the topology -> the key from
+    that region's API Gateway -> one HTTP call (the emulator and HTTP faked, the rest real)."""
+    from cli.api_client import Endpoint
+    from flows import call_api
+
+    path = tmp_path / "flat-outputs.json"
+    path.write_text(json.dumps({**GOOD, "secondary_api_key_id": "k2"}))
+    monkeypatch.setattr(call_api.emulator, "running", lambda: True)
+    monkeypatch.setattr(call_api.emulator, "endpoint_env", dict)
+    monkeypatch.setattr(call_api, "local_endpoints", lambda _: {"secondary_api_url": "http://127.0.0.3:1/v1"})
+    asked = []
+
+    def client(service, region_name):
+        asked.append((service, region_name))
+        return _ApiGateway(region_name, set())
+
+    monkeypatch.setattr(call_api.boto3, "client", client)
+    calls = []
+
+    class Answer:
+        status, body = 201, {"payment_id": "p-1"}
+
+    monkeypatch.setattr(
+        Endpoint, "call", lambda self, *args, **kwargs: calls.append((self, args)) or Answer()
+    )
+    assert call_api.main(["POST", "/payments", "{}", "--region", "secondary", "--outputs", str(path)]) == 0
+    assert asked == [("apigateway", "us-west-2")]  # only the chosen region: the other may be out
+    assert calls[0][1][:2] == ("POST", "/payments")
+    assert json.loads(capsys.readouterr().out) == {"payment_id": "p-1"}
