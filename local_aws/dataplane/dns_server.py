@@ -1,6 +1,8 @@
 """Route 53's DNS for the emulator: moto's hosted zones answered over UDP (TCP too on request).
 
-moto 5.2.5 stores hosted zones and records but answers no DNS query. ``DnsServer`` answers from
+AWS: "Route 53 responds to DNS queries using a global network of authoritative DNS servers"
+(https://docs.aws.amazon.com/Route53/latest/APIReference/Welcome.html). moto 5.2.5 stores hosted
+zones and records but answers no DNS query. ``DnsServer`` answers from
 moto's in-memory zones (every account, public zones only) as Route 53's name servers would: the
 answers are its ``Resolver``'s (``dns_resolver``: zones, CNAME chains, aliases, execute-api
 names, failover), and ``DnsServer.resolve`` gives the same answer without the wire, for
@@ -8,9 +10,13 @@ in-process use (the data plane and the health checkers find where a host goes wi
 ``DnsServer.lookup``).
 
 On the wire: one question per query (else FORMERR), of class IN (else REFUSED; an opcode other
-than QUERY is NOTIMP); the authoritative flag on an answer from a hosted zone; a UDP answer past
-512 bytes (or the query's larger EDNS payload size) is truncated (TC), so that the client retries
-over TCP; length-prefixed messages over TCP (RFC 1035 4.2.2). A record value DNS cannot carry is
+than QUERY is NOTIMP); the authoritative flag on an answer from a hosted zone; length-prefixed
+messages over TCP (RFC 1035 4.2.2). Size, as AWS states it: "responses sent over UDP are no more
+than 512 bytes in size. Responses exceeding 512 bytes are truncated and the resolver must re-issue
+the request over TCP. If the resolver supports EDNS0 [...] Route 53 permits responses up to 4096
+bytes over UDP, without truncation"
+(https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSBehavior.html): the query's EDNS
+payload size counts up to 4096, never more. A record value DNS cannot carry is
 left out; a failure answers SERVFAIL.
 
 Where the emulator differs: every TTL is divided by the emulator's time scale and is at least 1 s
@@ -39,6 +45,7 @@ import dns.rdatatype
 from local_aws.dataplane.dns_resolver import REFUSED, SERVFAIL, Resolver
 
 UDP_PAYLOAD = 512  # without EDNS (RFC 1035)
+EDNS_PAYLOAD_MAX = 4096  # what Route 53 sends over UDP at most, whatever the query offers
 TCP_IDLE_TIMEOUT = 2.0  # seconds a TCP client may stay silent before the server hangs up
 
 
@@ -144,12 +151,14 @@ class DnsServer(Resolver):
 
     def answer_wire(self, data: bytes, max_size: int | None = UDP_PAYLOAD) -> bytes | None:
         """The wire response to a wire query (None: not a DNS query, dropped). ``max_size``:
-        the UDP limit (the query's EDNS payload size if larger); None over TCP."""
+        the UDP limit (the query's EDNS payload size if larger, at most ``EDNS_PAYLOAD_MAX``);
+        None over TCP."""
         try:
             query = dns.message.from_wire(data)
         except dns.exception.DNSException:
             return None
-        limit = 65535 if max_size is None else max(max_size, query.payload if query.edns >= 0 else 0)
+        offered = min(query.payload, EDNS_PAYLOAD_MAX) if query.edns >= 0 else 0
+        limit = 65535 if max_size is None else max(max_size, offered)
         try:
             response = dns.message.make_response(query)
             rcode = self._fill(query, response)

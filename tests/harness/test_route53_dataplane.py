@@ -654,3 +654,31 @@ def test_the_longest_matching_zone_answers(dns_server, route53):
     answer = dns_server.resolve(f"x.sub.{ZONE}")
 
     assert (answer.values, answer.zone) == (["192.0.2.2"], f"sub.{ZONE}")
+
+
+def test_udp_answers_are_truncated_past_512_bytes_or_the_edns_size_up_to_4096(dns_server, route53):
+    """DNSBehavior.html: "responses sent over UDP are no more than 512 bytes in size. Responses
+    exceeding 512 bytes are truncated and the resolver must re-issue the request over TCP. If the
+    resolver supports EDNS0 [...] Route 53 permits responses up to 4096 bytes over UDP, without
+    truncation." So 4096 is the ceiling whatever size the query advertises."""
+    zone_id = _zone(route53, f"tc.{ZONE}")
+    strings = lambda n: [{"Value": f'"{i:03d}{"x" * 240}"'} for i in range(n)]  # noqa: E731
+    _records(
+        route53,
+        zone_id,
+        {"Name": f"mid.tc.{ZONE}", "Type": "TXT", "TTL": 60, "ResourceRecords": strings(8)},  # ~2 KB
+        {"Name": f"big.tc.{ZONE}", "Type": "TXT", "TTL": 60, "ResourceRecords": strings(24)},  # ~6 KB
+    )
+    host, port = dns_server.address
+
+    def ask(name: str, payload: int | None, *, tcp: bool = False) -> dns.message.Message:
+        query = dns.message.make_query(name, "TXT", use_edns=0 if payload else False, payload=payload or 512)
+        return (dns.query.tcp if tcp else dns.query.udp)(query, host, port=port, timeout=3)
+
+    plain = ask(f"mid.tc.{ZONE}", None)
+    assert plain.flags & dns.flags.TC and plain.answer == []
+    assert len(ask(f"mid.tc.{ZONE}", 4096).answer[0]) == 8  # EDNS0: up to 4096 bytes, whole
+    capped = ask(f"big.tc.{ZONE}", 8192)  # the client offers more than Route 53 sends
+    assert capped.flags & dns.flags.TC and capped.answer == []
+    whole = ask(f"big.tc.{ZONE}", None, tcp=True)
+    assert not whole.flags & dns.flags.TC and len(whole.answer[0]) == 24
