@@ -35,7 +35,8 @@ only); policy-sentry 0.15.2 writes least-privilege policies; iam-ape 1.1.6 (GPL-
 entity's effective permissions with the conditions carried along, unevaluated. None takes one
 request with its context and answers allow or deny, so this module is the last resort.
 
-The rules, each as the IAM User Guide words it:
+The rules, each as the IAM User Guide words it (its pages under
+https://docs.aws.amazon.com/IAM/latest/UserGuide/, named after each quote):
 
 - "An explicit deny in any of the policies overrides the allow." and "An implicit denial occurs
   when there is no applicable Deny statement but also no applicable Allow statement."

@@ -13,6 +13,15 @@ are out, the health checkers' verdicts) and ``POST /_local_aws/outage`` with
 While a region is out its API addresses refuse connections and every AWS API call signed for
 that region answers 503 ``ServiceUnavailable``, from clients and from the other region's
 functions alike; nothing stored is touched, so restoring loses nothing.
+
+What the outage stands for, in AWS's words: "This separation between Regions limits service
+failures, when they occur, to a single Region. Other Regions' normal operations are unaffected in
+this case." (https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/regions.html);
+so only calls signed for the region that is out fail. Their answer is the error common to every
+AWS service's API: "ServiceUnavailable: The request has failed due to a temporary failure of the
+server. HTTP Status Code: 503" (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/CommonErrors.html,
+"the errors common to the API actions of all AWS services"). The switch itself and the endpoints
+above are emulator control, with no AWS counterpart (BEHAVIOURS.md E2-E5).
 """
 
 from __future__ import annotations

@@ -98,3 +98,25 @@ def test_every_row_names_tests_that_exist():
 
 def test_every_row_says_what_is_not_modelled_and_what_issue_22_changed():
     assert [row["behaviour"] for row in rows() if not row["not modelled"] or not row["issue 22"]] == []
+
+
+# Modules of the emulator that serve no AWS behaviour of their own, and why.
+NO_AWS_BEHAVIOUR = {
+    "dataplane/__init__.py": "the package's list of hooks",
+    "dataplane/control.py": "a client of the emulator's own control endpoints",
+    "dataplane/periodic.py": "the thread that runs the alarm and checker cycles",
+    "regions.py": "the emulator's loopback addresses, outage switch and time scale (emulator control)",
+}
+
+
+def test_every_module_that_serves_a_behaviour_cites_the_aws_page_it_follows():
+    """A data-plane module (or the shared evaluator) models AWS, so its docstring names the AWS
+    documentation it follows, as every patch's does (test_patches.py)."""
+    uncited = [
+        module
+        for module in sorted(emulator_modules() - set(NO_AWS_BEHAVIOUR))
+        if not module.startswith("patches/")
+        and "https://docs.aws.amazon.com/"
+        not in (ast.get_docstring(ast.parse((ROOT / "local_aws" / module).read_text())) or "")
+    ]
+    assert uncited == []
