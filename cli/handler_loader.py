@@ -18,6 +18,7 @@ loaded with; a later load (another ``module_name``) replaces only the ``sys.modu
 from __future__ import annotations
 
 import ast
+import functools
 import graphlib
 import importlib.util
 import io
@@ -29,16 +30,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent / "lib" / "lambda"
+from lib.api_contract import PACKAGE_DIR, package_files
+
 HANDLER_PATH = PACKAGE_DIR / "handler.py"
 SIBLINGS = "payments_*.py"  # the handler's own modules: distinct from any installed package
 MODULE_NAME = "payments_handler"
-
-
-def package_files() -> list[Path]:
-    """The files of the Lambda package as the stack ships them (``lib.regional_api.lambda_asset``):
-    the ``*.py`` sources and ``*.json`` data of lib/lambda, no ``__pycache__``."""
-    return sorted([*PACKAGE_DIR.glob("*.py"), *PACKAGE_DIR.glob("*.json")])
 
 
 def package_zip() -> bytes:
@@ -61,8 +57,10 @@ def _imported(path: Path) -> set[str]:
     return names
 
 
+@functools.cache
 def _siblings() -> list[tuple[str, Path]]:
-    """(module name, path) of the handler's sibling modules, each after the siblings it imports."""
+    """(module name, path) of the handler's sibling modules, each after the siblings it imports
+    (read once: the package does not change under a running process)."""
     paths = {path.stem: path for path in sorted(PACKAGE_DIR.glob(SIBLINGS))}
     imports = {name: _imported(path) & set(paths) for name, path in paths.items()}
     return [(name, paths[name]) for name in graphlib.TopologicalSorter(imports).static_order()]

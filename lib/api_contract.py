@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-CONTRACT_FILE = Path(__file__).parent / "lambda" / "contract.json"
+PACKAGE_DIR = Path(__file__).parent / "lambda"  # the Lambda package: zipped as it is
+CONTRACT_FILE = PACKAGE_DIR / "contract.json"
 CONTRACT: dict[str, Any] = json.loads(CONTRACT_FILE.read_text())
 
 CUSTOMER_INDEX: str = CONTRACT["customer_index"]
@@ -23,6 +24,13 @@ RECEIPT_KEY: str = CONTRACT["receipt_key"]  # "receipts/{payment_id}.json"
 RECEIPTS_PREFIX: str = RECEIPT_KEY.partition("{payment_id}")[0]
 PUBLIC_FIELDS: tuple[str, ...] = tuple(CONTRACT["public_fields"])
 _BODY = CONTRACT["create_payment"]
+
+
+def package_files(source: Path = PACKAGE_DIR) -> list[Path]:
+    """What the Lambda package ships: the ``*.py`` sources and the ``*.json`` data (the contract),
+    never a ``__pycache__`` a test run left (it would change the zip, its hash and the deployed
+    function). The stack's asset and the emulator tests' zip are both built from this list."""
+    return sorted([*source.glob("*.py"), *source.glob("*.json")])
 
 
 def receipt_key(payment_id: str) -> str:

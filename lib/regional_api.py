@@ -27,7 +27,7 @@ from cdktf_cdktf_provider_aws.api_gateway_rest_api import (
 )
 from constructs import Construct
 
-from lib.api_contract import CREATE_PAYMENT_SCHEMA, MODELS, ROUTES
+from lib.api_contract import CREATE_PAYMENT_SCHEMA, MODELS, PACKAGE_DIR, ROUTES, package_files
 from lib.api_routes import ApiRoutes
 from lib.api_stage import (  # noqa: F401 - re-exported: what the stage is called and logs
     ACCESS_LOG_FORMAT,
@@ -49,7 +49,7 @@ from lib.regional_function import (  # noqa: F401 - re-exported: the stack and t
 from lib.storage import ReceiptBucket
 from lib.table import GlobalTable
 
-LAMBDA_SOURCE = Path(__file__).parent / "lambda"
+LAMBDA_SOURCE = PACKAGE_DIR
 HEALTH_PATH = "/health"
 
 # The routes and their request models come from the API contract (lib/lambda/contract.json).
@@ -76,7 +76,7 @@ def lambda_asset(scope: Construct) -> TerraformAsset:
     """
     staging = Path(tempfile.mkdtemp(prefix="tap-lambda-"))
     atexit.register(shutil.rmtree, staging, ignore_errors=True)
-    for source in sorted([*LAMBDA_SOURCE.glob("*.py"), *LAMBDA_SOURCE.glob("*.json")]):
+    for source in package_files(LAMBDA_SOURCE):
         shutil.copy2(source, staging / source.name)
     return TerraformAsset(scope, "lambda-package", path=str(staging), type=AssetType.ARCHIVE)
 
