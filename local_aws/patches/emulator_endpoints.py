@@ -26,17 +26,16 @@ Intercept = Callable[[dict], "tuple[int, Any] | None"]
 
 _token = ""
 _intercept: Intercept | None = None
-_wrapped = False
 
 
 def apply(token: str = "", intercept: Intercept | None = None) -> None:
     """Answer ``token`` at ``IDENTITY_PATH`` and let ``intercept`` answer first (idempotent)."""
-    global _token, _intercept, _wrapped  # noqa: PLW0603 - one patch of one moto class, process-wide
+    global _token, _intercept  # one patch of one moto class, process-wide
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # noqa: PLC0415
 
     _token, _intercept = token, intercept
-    if _wrapped and getattr(DomainDispatcherApplication.__call__, "_local_aws_endpoints", False):
-        return
+    if getattr(DomainDispatcherApplication.__call__, "_local_aws_endpoints", False):
+        return  # wrapped already (a test that restored moto's own __call__ gets it wrapped again)
     original = DomainDispatcherApplication.__call__
 
     def __call__(self: DomainDispatcherApplication, environ: dict, start_response: Any) -> object:
@@ -64,4 +63,3 @@ def apply(token: str = "", intercept: Intercept | None = None) -> None:
 
     __call__._local_aws_endpoints = True  # type: ignore[attr-defined]
     DomainDispatcherApplication.__call__ = __call__
-    _wrapped = True
