@@ -20,6 +20,12 @@ PROJECT = "tap"
 _SUFFIX_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$")
 BUCKET_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _ZONE_ID_RE = re.compile(r"^Z[A-Z0-9]{1,31}$")
+# A KMS key ARN (not an alias: S3's s3:x-amz-server-side-encryption-aws-kms-key-id condition and
+# the state bucket's policy compare the key ARN).
+_KMS_KEY_ARN_RE = re.compile(r"^arn:aws[a-z-]*:kms:([a-z0-9-]+):[0-9]{12}:key/[A-Za-z0-9-]{1,128}$")
+# An IAM policy name: "alphanumeric and '+=,.@-_' characters", 1-128
+# (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicy.html).
+_POLICY_NAME_RE = re.compile(r"^[\w+=,.@-]{1,128}$")
 _LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 # AWS tag values: letters, digits, spaces and _ . : / = + - @ (256 chars max).
 _TAG_VALUE_RE = re.compile(r"^[\w .:/=+\-@]{0,256}$")
@@ -149,6 +155,12 @@ class StackConfig:
     state_bucket_region: str | None
     repository: str
     commit_author: str
+    # The state bucket's KMS key (the bootstrap's state_key_arn output): the S3 backend encrypts
+    # the state and its lock file with it; required with state_bucket.
+    state_key_arn: str | None = None
+    # The IAM policy every role of the stack carries as its permissions boundary (the CI
+    # bootstrap's workload boundary): the CI deploy roles may create roles only with it.
+    permissions_boundary: str | None = None
 
     @property
     def topology(self) -> Topology:
@@ -207,6 +219,8 @@ class StackConfig:
         account_settings = get("MANAGE_ACCOUNT_SETTINGS", "true").lower()
         state_bucket = get("TERRAFORM_STATE_BUCKET")
         state_region = get("TERRAFORM_STATE_BUCKET_REGION")
+        state_key = get("TERRAFORM_STATE_KEY_ARN")
+        boundary = get("PERMISSIONS_BOUNDARY")
         repository = get("REPOSITORY", "unknown")
         author = get("COMMIT_AUTHOR", "unknown")
 
@@ -216,6 +230,8 @@ class StackConfig:
             *_region_errors(primary, secondary),
             *_zone_errors(domain, hosted_zone_id),
             *_state_errors(state_bucket, state_region),
+            *_state_key_errors(state_bucket, state_region or primary, state_key),
+            *_boundary_errors(boundary),
             *_tag_errors({"REPOSITORY": repository, "COMMIT_AUTHOR": author}),
         ]
         for key, value in (
@@ -240,6 +256,8 @@ class StackConfig:
             state_bucket_region=(state_region or primary) if state_bucket else None,
             repository=repository,
             commit_author=author,
+            state_key_arn=state_key,
+            permissions_boundary=boundary,
         )
 
 
@@ -297,6 +315,39 @@ def _state_errors(bucket: str | None, region: str | None) -> list[str]:
     if region and region not in regions.KNOWN:
         errors.append(f"TERRAFORM_STATE_BUCKET_REGION={region!r} is not a region name")
     return errors
+
+
+def _state_key_errors(bucket: str | None, region: str, key: str | None) -> list[str]:
+    if not key:
+        if bucket:
+            return [
+                "TERRAFORM_STATE_KEY_ARN is required with TERRAFORM_STATE_BUCKET: the ARN of the state "
+                "bucket's KMS key (the CI bootstrap's state_key_arn output); without it Terraform's S3 "
+                "backend encrypts the state with AES256, not the key"
+            ]
+        return []
+    if not bucket:
+        return ["TERRAFORM_STATE_KEY_ARN is set but TERRAFORM_STATE_BUCKET is not"]
+    match = _KMS_KEY_ARN_RE.match(key)
+    if not match:
+        return [
+            f"TERRAFORM_STATE_KEY_ARN={key!r} is not a KMS key ARN "
+            "(arn:aws:kms:<region>:<account>:key/<id>; not an alias)"
+        ]
+    if match.group(1) != region:
+        return [
+            f"TERRAFORM_STATE_KEY_ARN is a key in {match.group(1)}, not in the state bucket's region {region}"
+        ]
+    return []
+
+
+def _boundary_errors(boundary: str | None) -> list[str]:
+    if boundary is None or _POLICY_NAME_RE.match(boundary):
+        return []
+    return [
+        f"PERMISSIONS_BOUNDARY={boundary!r} is not an IAM policy name "
+        "(1-128 letters, digits and + = , . @ - _)"
+    ]
 
 
 def _tag_errors(values: dict[str, str]) -> list[str]:
