@@ -33,17 +33,35 @@ RUN := pipenv run
 # CI=1: plain progress lines instead of a spinner redrawn with escape codes in logs.
 CDKTF := CI=1 cdktf
 
-.PHONY: help install terraform-config synth lint policy test-unit test-harness test-e2e test-twin chaos-local test \
+.PHONY: help install install-deploy unlock terraform-config synth lint policy test-unit test-harness test-e2e test-twin chaos-local test \
 	deploy-local destroy-local outage-local restore-local dr-report diagram gameday-local gameday bench bootstrap-plan bootstrap plan outputs test-integration deploy destroy clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/\$$\$$/$$/g' \
+		| awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 install: .venv/.installed node_modules/.installed .venv-policy/.installed ## install Python, npm and policy-scanner dependencies (locked)
 
 .venv/.installed: Pipfile Pipfile.lock
 	@command -v pipenv >/dev/null 2>&1 || $(HOST_PYTHON) -m pip install --quiet "pipenv==$(PIPENV_VERSION)"
 	pipenv sync --dev
+	@touch $@
+
+# What a job against real AWS needs (the workflows' deploy, destroy, plan and game-day jobs):
+# the locked [packages] and pytest for the integration tests; no linter, emulator or policy
+# scanner (scripts/deploy_requirements.py). A full `make install` satisfies it.
+install-deploy: .venv/.installed-deploy ## install only what deploys, plans, the game day and the integration tests need (locked)
+
+.venv/.installed-deploy: Pipfile Pipfile.lock scripts/deploy_requirements.py
+	@command -v pipenv >/dev/null 2>&1 || $(HOST_PYTHON) -m pip install --quiet "pipenv==$(PIPENV_VERSION)"
+	@if [ -f .venv/.installed ] && [ .venv/.installed -nt Pipfile.lock ]; then \
+		echo "install-deploy: the full install (make install) is in place"; \
+	else \
+		pipenv sync && mkdir -p .cache \
+		&& $(HOST_PYTHON) -m scripts.deploy_requirements > .cache/deploy-requirements.txt \
+		&& .venv/bin/pip install --quiet --no-deps --require-hashes -r .cache/deploy-requirements.txt \
+		&& .venv/bin/pip check; \
+	fi
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -99,8 +117,10 @@ chaos-local: install terraform-config ## operator faults on the emulator: Ctrl-C
 
 TEST_LANES ?= 2
 
-test: ## the full suite (what .ci/run runs): install, then every stage, the deploy-bound ones side by side in lanes (TEST_LANES chaos lanes); logs in .local-aws/make-test/
-	$(HOST_PYTHON) -m scripts.make_stages --lanes $(TEST_LANES)
+TEST_SKIP ?=
+
+test: ## the full suite (what .ci/run runs): install, then every stage, the deploy-bound ones side by side in lanes (TEST_LANES chaos lanes; TEST_SKIP="lint unit" leaves those out); logs in .local-aws/make-test/
+	$(HOST_PYTHON) -m scripts.make_stages --lanes $(TEST_LANES) $(foreach stage,$(TEST_SKIP),--skip $(stage))
 
 deploy-local: install terraform-config ## deploy to the local AWS emulator and print the outputs (safe to rerun)
 	$(RUN) python -m flows.pipeline deploy
@@ -114,7 +134,8 @@ outage-local: install ## take a region of the local emulator out: REGION=us-east
 restore-local: install ## bring a region of the local emulator back: REGION=us-east-1 (nothing it held is lost)
 	$(RUN) python -m flows.outage up "$(REGION)"
 
-dr-report: synth ## RTO/RPO/strategy computed from the synthesized stack, measured next to it when a game day ran -> cfn-outputs/dr-report.json
+dr-report: install-deploy terraform-config ## RTO/RPO/strategy computed from the synthesized stack, measured next to it when a game day ran -> cfn-outputs/dr-report.json
+	$(RUN) python -m deploy.synth --outdir cdktf.out
 	$(RUN) python -m dr.report $(STACK_JSON) --out cfn-outputs/dr-report.json
 
 diagram: synth ## regenerate docs/architecture.mmd and the README diagram from the synthesized stack
@@ -123,30 +144,33 @@ diagram: synth ## regenerate docs/architecture.mmd and the README diagram from t
 gameday-local: install ## game day on the local deployment: region loss + manual failover, measured RTO/RPO -> cfn-outputs/gameday-report.json
 	$(RUN) python -m dr.gameday --target local $(GAMEDAY_ARGS)
 
-gameday: install ## game day on the REAL AWS deployment: manual failover with the data-plane switch, held 10 min (GAMEDAY_ARGS="--hold 900"), and back (credentials)
+gameday: install-deploy ## game day on the REAL AWS deployment: manual failover with the data-plane switch, held 10 min (GAMEDAY_ARGS="--hold 900"), and back (credentials)
 	$(RUN) python -m deploy.preflight_aws gameday
 	$(RUN) python -m dr.gameday --target aws $(GAMEDAY_ARGS)
 
-bootstrap-plan: install terraform-config ## CI/CD bootstrap on REAL AWS (GITHUB_REPOSITORY=owner/name, admin credentials): what it would create
+bootstrap-plan: install-deploy terraform-config ## CI/CD bootstrap on REAL AWS (GITHUB_REPOSITORY=owner/name, admin credentials): what it would create
 	$(RUN) python -m deploy.bootstrap plan
 
 bootstrap: install terraform-config ## CI/CD bootstrap on REAL AWS, once: GitHub's OIDC provider, the plan/preview/release roles, the state bucket; prints the repository variables
 	$(RUN) python -m deploy.bootstrap apply
 
-plan: install terraform-config ## plan REAL AWS (read-only, no lock): the changes a deploy would make -> $$PLAN_SUMMARY (markdown)
+plan: install-deploy terraform-config ## plan REAL AWS (read-only, no lock): the changes a deploy would make -> $$PLAN_SUMMARY (markdown)
 	$(RUN) python -m deploy.aws plan --summary "$(PLAN_SUMMARY)"
 
-outputs: install terraform-config ## write cfn-outputs/flat-outputs.json from the REAL AWS deployment's state (nothing changes)
+outputs: install-deploy terraform-config ## write cfn-outputs/flat-outputs.json from the REAL AWS deployment's state (nothing changes)
 	$(RUN) python -m deploy.aws outputs
 
-test-integration: install ## the integration tests against the deployment in cfn-outputs/flat-outputs.json (REAL AWS after make deploy)
+test-integration: install-deploy ## the integration tests against the deployment in cfn-outputs/flat-outputs.json (REAL AWS after make deploy)
 	$(RUN) pytest tests/integration -q -p no:cacheprovider
 
-deploy: install terraform-config ## deploy to REAL AWS (checks the account, then synth + terraform apply); writes cfn-outputs/flat-outputs.json
+deploy: install-deploy terraform-config ## deploy to REAL AWS (checks the account, then synth + terraform apply); writes cfn-outputs/flat-outputs.json
 	$(RUN) python -m deploy.aws deploy
 
-destroy: install terraform-config ## destroy the REAL AWS deployment of TapStack$$ENVIRONMENT_SUFFIX (checks first; refuses another configuration)
+destroy: install-deploy terraform-config ## destroy the REAL AWS deployment of TapStack$$ENVIRONMENT_SUFFIX (checks first; refuses another configuration)
 	$(RUN) python -m deploy.aws destroy
+
+unlock: install-deploy terraform-config ## after a cancelled or failed CI job: release the S3 state lock of TapStack$$ENVIRONMENT_SUFFIX if THIS machine holds it (another holder is named, not touched)
+	$(RUN) python -m deploy.state_lock release
 
 clean: ## remove build outputs (keeps the installed environments; stops a local emulator)
 	-@local_aws/emulator.sh stop >/dev/null 2>&1

@@ -1,6 +1,6 @@
 """`make test`: its stages as jobs, the deploy-bound ones side by side, each in its own lane.
 
-    python3 -m scripts.make_stages [--lanes N] [--cpu-slots N] [--json OUT] [--logs DIR] [TARGET...]
+    python3 -m scripts.make_stages [--lanes N] [--cpu-slots N] [--skip STAGE]... [--json OUT] [--logs DIR] [TARGET...]
 
 Without targets it runs ``make test``'s plan (``plan()``): ``make install`` first, then
 
@@ -23,6 +23,9 @@ the pipelines then undo what they started: deployments destroyed or left consist
 stopped), is given ``STOP_GRACE`` seconds, then SIGTERM, then SIGKILL; then any emulator the
 run started that still runs from ``.local-aws`` is stopped (one running before the run, a
 ``make deploy-local`` of the user's or another run's, is left alone). Nothing of it is left.
+
+``--skip lint --skip unit`` (``make test TEST_SKIP="lint unit"``) leaves CPU-bound stages out:
+the checks workflow's emulator job, whose lint and unit stages its own jobs already ran.
 
 With targets (``python3 -m scripts.make_stages lint test-unit``) it runs those ``make`` targets
 one after the other, as before. Standard library only: it runs before the project's environment
@@ -95,8 +98,12 @@ def _pytest(folder: str, modules: list[str]) -> list[str]:
     return [python, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider", "-rA"]
 
 
-def plan(lanes: int) -> list[Job]:
-    """``make test``: install, then everything else, the deploy-bound stages in lanes."""
+SKIPPABLE = ("lint", "unit")
+
+
+def plan(lanes: int, skip: tuple[str, ...] = ()) -> list[Job]:
+    """``make test``: install, then everything else, the deploy-bound stages in lanes;
+    ``skip``: CPU-bound stages (``SKIPPABLE``) left out."""
     # The three installs (pipenv, npm, the policy scanner's venv) are independent: at once, a
     # fresh clone's install took 55 s instead of 97 s (farm-bench, 2 runs each, this machine).
     install = ["make", "-j3", "--output-sync=target", "install", "terraform-config"]
@@ -116,7 +123,7 @@ def plan(lanes: int) -> list[Job]:
         Job("unit", "unit", ["make", "test-unit"], after, cpu=True),
         Job("lint", "lint", ["make", "lint"], after, cpu=True),
     ]
-    return jobs
+    return [job for job in jobs if job.stage not in skip]
 
 
 def sequence(targets: list[str]) -> list[Job]:
@@ -336,7 +343,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cpu-slots", type=int, default=1, help="CPU-bound stages at a time")
     parser.add_argument("--logs", type=Path, default=ROOT / ".local-aws" / "make-test")
     parser.add_argument("--json", type=Path, help="also write the stage table here")
+    parser.add_argument(
+        "--skip", action="append", default=[], metavar="STAGE", help=f"leave out a stage: {', '.join(SKIPPABLE)}"
+    )
     args = parser.parse_args(argv)
+    bad = sorted(set(args.skip) - set(SKIPPABLE))
+    if bad:
+        parser.error(f"--skip {', '.join(bad)}: only {', '.join(SKIPPABLE)} can be left out")
+    if args.skip and args.targets:
+        parser.error("--skip is for make test's stages, not with targets")
     if args.lanes is None:
         raw = os.environ.get("TEST_LANES") or "2"
         if not raw.isdigit():
@@ -351,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"not a Makefile target: {', '.join(unknown)}")
     if len(set(args.targets)) != len(args.targets):
         parser.error("a target is listed twice")
-    jobs = sequence(args.targets) if args.targets else plan(args.lanes)
+    jobs = sequence(args.targets) if args.targets else plan(args.lanes, tuple(args.skip))
     runner = Runner(jobs, logs=args.logs, cpu_slots=args.cpu_slots, echo=bool(args.targets))
     seeds = {job.env["CHAOS_SEED"] for job in jobs if "CHAOS_SEED" in job.env}
     if seeds:

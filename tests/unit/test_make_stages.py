@@ -72,6 +72,14 @@ def test_the_plan_installs_first_then_runs_every_module_once_in_its_lanes(lanes)
     assert len({job.env["CHAOS_SEED"] for job in chaos}) == 1  # one seed replays every lane
 
 
+def test_skipped_stages_are_left_out_and_nothing_else():
+    """The checks workflow's emulator job: lint and unit ran in their own jobs."""
+    full = make_stages.plan(2)
+    skipped = make_stages.plan(2, ("lint", "unit"))
+    assert [job.name for job in skipped] == [job.name for job in full if job.stage not in ("lint", "unit")]
+    assert {job.stage for job in skipped} == {"install", "e2e", "twin", "chaos", "harness"}
+
+
 def test_modules_are_spread_longest_first_into_the_lane_that_ends_soonest():
     lanes = make_stages.spread({"a": 400, "b": 300, "c": 150, "d": 25, "e": 20}, 2)
     assert lanes == [["a", "d", "e"], ["b", "c"]]  # 445 s and 450 s
@@ -199,6 +207,8 @@ def test_the_first_failing_target_stops_the_rest_with_its_status(project, capsys
         (["ok", "ok"], {}, "a target is listed twice"),
         (["--lanes", "9"], {}, "--lanes must be between 1 and 8"),
         ([], {"TEST_LANES": "two"}, "TEST_LANES must be a number of lanes, got 'two'"),
+        (["--skip", "e2e"], {}, "--skip e2e: only lint, unit can be left out"),
+        (["--skip", "lint", "ok"], {}, "--skip is for make test's stages, not with targets"),
     ],
 )
 def test_bad_arguments_are_refused_before_anything_runs(project, capsys, monkeypatch, argv, environ, message):  # noqa: PLR0917
