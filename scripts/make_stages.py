@@ -1,6 +1,7 @@
 """`make test`: its stages as jobs, the deploy-bound ones side by side, each in its own lane.
 
-    python3 -m scripts.make_stages [--lanes N] [--cpu-slots N] [--skip STAGE]... [--json OUT] [--logs DIR] [TARGET...]
+    python3 -m scripts.make_stages [--lanes N] [--cpu-slots N] [--skip STAGE]... [--json OUT]
+                                   [--logs DIR] [TARGET...]
 
 Without targets it runs ``make test``'s plan (``plan()``): ``make install`` first, then
 
@@ -344,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--logs", type=Path, default=ROOT / ".local-aws" / "make-test")
     parser.add_argument("--json", type=Path, help="also write the stage table here")
     parser.add_argument(
-        "--skip", action="append", default=[], metavar="STAGE", help=f"leave out a stage: {', '.join(SKIPPABLE)}"
+        "--skip", action="append", default=[], metavar="STAGE", help=f"leave out: {', '.join(SKIPPABLE)}"
     )
     args = parser.parse_args(argv)
     bad = sorted(set(args.skip) - set(SKIPPABLE))

@@ -1,4 +1,5 @@
-"""make install-deploy installs pytest and exactly what it needs, as locked (scripts/deploy_requirements.py)."""
+"""make install-deploy installs pytest and exactly what it needs, as locked
+(scripts/deploy_requirements.py)."""
 
 from __future__ import annotations
 
@@ -43,8 +44,9 @@ def test_each_line_pins_the_locked_version_with_its_hashes() -> None:
 
 
 def test_a_lock_without_a_package_is_one_line_naming_it(capsys, monkeypatch, tmp_path) -> None:
-    with pytest.raises(LockError, match="Pipfile.lock has no pinned, hashed pluggy"):
-        requirements({"develop": {"pytest": {"version": "==9", "hashes": ["sha256:x"]}}}, ("pytest", "pluggy"))
+    locked = {"develop": {"pytest": {"version": "==9", "hashes": ["sha256:x"]}}}
+    with pytest.raises(LockError, match=r"Pipfile\.lock has no pinned, hashed pluggy"):
+        requirements(locked, ("pytest", "pluggy"))
     broken = tmp_path / "Pipfile.lock"
     broken.write_text("{")
     monkeypatch.setattr(deploy_requirements, "LOCK", broken)
