@@ -280,6 +280,30 @@ class TapStack(TerraformStack):
         )
 
     def _backend(self, id: str, config: StackConfig) -> None:
+        """The state in the CI bootstrap's bucket, state and lock file encrypted with its key.
+
+        Terraform 1.11 (v1.11.0-v1.11.4 alike), internal/backend/remote-state/s3/client.go: both
+        ``RemoteClient.put`` (the state) and ``RemoteClient.lockWithFile`` (the ``.tflock`` of
+        ``use_lockfile``) build their PutObjectInput with::
+
+            if c.serverSideEncryption {
+                if c.kmsKeyID != "" {
+                    input.SSEKMSKeyId = aws.String(c.kmsKeyID)
+                    input.ServerSideEncryption = s3types.ServerSideEncryptionAwsKms
+                } else if c.customerEncryptionKey != nil { ... SSE-C ...
+                } else {
+                    input.ServerSideEncryption = s3EncryptionAlgorithm   // const "AES256"
+                }
+            }
+
+        so ``encrypt = true`` without ``kms_key_id`` sends ``x-amz-server-side-encryption:
+        AES256``, and S3 applies the bucket's default key only to a request without an
+        encryption header: the state bucket's key never met the state. backend.go
+        (``Configure``): ``b.kmsKeyID = stringAttr(obj, "kms_key_id")``, described as "The ARN
+        of a KMS Key to use for encrypting the state"; validate.go's ``validateKMSKey`` accepts a
+        key ARN, a key id, an alias or an alias ARN. We pass the key ARN (lib/config.py refuses
+        aliases): the state bucket's policy compares it with the request's
+        ``s3:x-amz-server-side-encryption-aws-kms-key-id`` (lib/ci_state_bucket.py)."""
         if config.state_bucket:
             S3Backend(
                 self,
@@ -287,6 +311,7 @@ class TapStack(TerraformStack):
                 key=f"{id}/terraform.tfstate",
                 region=config.state_bucket_region,
                 encrypt=True,
+                kms_key_id=config.state_key_arn,
             )
             # S3-native state locking (Terraform >= 1.10); cdktf 0.21 has no property for it.
             self.add_override("terraform.backend.s3.use_lockfile", True)

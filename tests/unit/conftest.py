@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 install()  # before anything imports the provider: only the modules lib/ uses are loaded
 
 DEV_ENV: dict[str, str] = {}
+# The state bucket's KMS key (the CI bootstrap's state_key_arn output), in the bucket's region.
+STATE_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 PROD_ENV = {
     "ENVIRONMENT_SUFFIX": "prod",
     "ENVIRONMENT": "prod",
@@ -35,6 +37,7 @@ PROD_ENV = {
     "HOSTED_ZONE_ID": "Z0123456789ABCDEFGHIJ",
     "TERRAFORM_STATE_BUCKET": "acme-terraform-state",
     "TERRAFORM_STATE_BUCKET_REGION": "eu-west-1",
+    "TERRAFORM_STATE_KEY_ARN": STATE_KEY_ARN,
     "REPOSITORY": "acme/payments-dr",
     "COMMIT_AUTHOR": "jane.doe@acme-corp.io",
 }

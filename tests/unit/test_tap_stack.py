@@ -45,20 +45,7 @@ def test_every_resource_and_data_source_names_its_provider(each_profile):
     assert missing == []
 
 
-def test_local_backend_without_state_bucket(dev):
-    assert dev.json["terraform"]["backend"] == {"local": {"path": "../../../terraform.TapStackdev.tfstate"}}
-
-
-def test_s3_backend_with_encryption_and_lockfile(prod):
-    assert prod.json["terraform"]["backend"] == {
-        "s3": {
-            "bucket": "acme-terraform-state",
-            "key": "TapStackprod/terraform.tfstate",
-            "region": "eu-west-1",
-            "encrypt": True,
-            "use_lockfile": True,
-        }
-    }
+# The backend (S3 with the state key, or a local file): tests/unit/test_state_backend.py.
 
 
 def test_account_id_comes_from_the_caller_identity(dev):
