@@ -41,6 +41,7 @@ from typing import Any
 
 from deploy.adoption import Adoption
 from deploy.orphans import ADOPTABLE, conflicting_creates
+from deploy.progress import Follower
 from deploy.terraform_state import identity_differences, json_in, load_state, state_problem
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,6 +49,7 @@ BACKUPS_KEPT = 10
 IDENTITY_OUTPUT = "deployment_identity"
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 LOG_TAIL = 25
+PROGRESS_COMMANDS = ("apply", "destroy", "import")  # a plan stays quiet: it changes nothing
 
 
 class RunError(Exception):
@@ -69,13 +71,15 @@ def run_forwarding_signals(
     log: Path | None = None,
     watch: Callable[[], str | None] | None = None,
     finish_first: bool = False,
+    poll: Callable[[], None] | None = None,
 ) -> int:
     """Run ``cmd`` in its own process group; forward the first SIGINT/SIGTERM/SIGHUP to it as
     SIGINT and wait for it to exit. Returns its exit code; raises ``Interrupted`` afterwards if
     a signal arrived. ``finish_first``: the first SIGINT (Ctrl-C) is not forwarded, the command
     runs to its end, and the next signal is forwarded. ``watch`` is polled twice a second: when
     it returns a reason (say, the emulator died), the command is interrupted the same way and
-    ``RunError(reason)`` raised."""
+    ``RunError(reason)`` raised. ``poll`` (say, following the log for progress) is called as
+    often; it takes no part in the signals."""
     received: list[int] = []
     forwarded: list[int] = []
     stopped_because: list[str] = []
@@ -118,6 +122,8 @@ def run_forwarding_signals(
                     returncode = proc.wait(timeout=0.5)
                     break
                 except subprocess.TimeoutExpired:
+                    if poll is not None:
+                        poll()
                     reason = watch() if watch is not None and not stopped_because else None
                     if reason:
                         stopped_because.append(reason)
@@ -203,6 +209,7 @@ class Runner(Adoption):
     logs: Path
     local_state: LocalState | None = None
     watch: Callable[[], str | None] | None = None
+    progress: bool = True  # apply/destroy/import print what they complete (deploy/progress.py)
 
     @property
     def stack_dir(self) -> Path:
@@ -214,16 +221,30 @@ class Runner(Adoption):
         cmd: list[str],
         ok_codes: tuple[int, ...] = (0,),
         env: dict[str, str] | None = None,
+        *,
         finish_first: bool = False,
+        progress: bool = False,
     ) -> tuple[int, str]:
         """Run ``cmd`` with its output in ``logs/name`` (signals forwarded, the emulator watched);
-        an exit code outside ``ok_codes`` prints the log's tail and raises ``RunError``."""
+        an exit code outside ``ok_codes`` prints the log's tail and raises ``RunError``.
+        ``progress``: while it runs, print to stdout each resource Terraform completes and, at
+        times, what is in flight (deploy/progress.py), read from the log as it grows."""
         log = self.logs / name
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text("")
-        returncode = run_forwarding_signals(
-            cmd, env=env or self.env, log=log, watch=self.watch, finish_first=finish_first
-        )
+        follower = Follower(log, sys.stdout) if progress else None
+        try:
+            returncode = run_forwarding_signals(
+                cmd,
+                env=env or self.env,
+                log=log,
+                watch=self.watch,
+                finish_first=finish_first,
+                poll=follower.poll if follower else None,
+            )
+        finally:
+            if follower is not None:  # what the last half second wrote, even when interrupted
+                follower.finish()
         output = log.read_text(errors="replace")
         if returncode not in ok_codes:
             tail = output.strip().splitlines()[-LOG_TAIL:]
@@ -248,6 +269,7 @@ class Runner(Adoption):
         self, name: str, *args: str, ok_codes: tuple[int, ...] = (0,), finish_first: bool = False
     ) -> tuple[int, str]:
         interactive = args[0] in ("init", "plan", "apply", "destroy", "import", "refresh")
+        progress = self.progress and args[0] in PROGRESS_COMMANDS
         cmd = [
             "terraform",
             f"-chdir={self.stack_dir}",
@@ -255,7 +277,7 @@ class Runner(Adoption):
             "-no-color",
             *(["-input=false"] if interactive else []),
         ]
-        return self.logged(name, cmd, ok_codes, finish_first=finish_first)
+        return self.logged(name, cmd, ok_codes, finish_first=finish_first, progress=progress)
 
     def init(self) -> None:
         self.terraform("init.log", "init")

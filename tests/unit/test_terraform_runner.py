@@ -361,3 +361,66 @@ def test_an_apply_refused_for_what_exists_adopts_and_returns_both_attempts(tmp_p
     assert output.startswith(first) and output.endswith("0 destroyed.\n")
     assert adopted_with == [("aws_lambda_permission.p",), ()]
     assert "already in AWS, not in the state: aws_kms_alias.a: adopting them" in capsys.readouterr().out
+
+
+# --- progress while Terraform runs ---------------------------------------------------------------
+
+# A stand-in for terraform: real 1.11 output lines, the last ones after a pause and a marker file
+# (the progress printed before the marker existed was printed while it ran).
+FAKE_TERRAFORM = """#!{python}
+import pathlib, sys, time
+print("Plan: 2 to add, 0 to change, 0 to destroy.", flush=True)
+print("terraform_data.quick: Creating...", flush=True)
+print("terraform_data.quick: Creation complete after 0s [id=1cbde9e8]", flush=True)
+print("terraform_data.slow: Creating...", flush=True)
+time.sleep(1.5)
+pathlib.Path({marker!r}).write_text("done")
+print("terraform_data.slow: Creation complete after 2s [id=9dbd7f4f]", flush=True)
+"""
+
+
+class _Recorder:
+    """stdout, recording for each line written whether the fake terraform had finished."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker, self.lines = marker, []
+
+    def write(self, text: str) -> int:
+        self.lines += [(line, self.marker.exists()) for line in text.splitlines()]
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def _fake_terraform(tmp_path: Path) -> tuple[Runner, Path]:
+    marker, bin_dir = tmp_path / "finished", tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "terraform"
+    script.write_text(FAKE_TERRAFORM.format(python=sys.executable, marker=str(marker)))
+    script.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    return Runner("TapStackprod", tmp_path / "out", env=env, logs=tmp_path / "logs"), marker
+
+
+@pytest.mark.parametrize("command", ["apply", "destroy"])
+def test_an_apply_or_destroy_prints_each_completed_resource_while_it_runs(tmp_path, monkeypatch, command):
+    runner, marker = _fake_terraform(tmp_path)
+    out = _Recorder(marker)
+    monkeypatch.setattr(sys, "stdout", out)
+    _, log = runner.terraform(f"{command}.log", command, "-auto-approve")
+    assert out.lines == [
+        ("  [1/2] terraform_data.quick created (0s)", False),  # printed before terraform ended
+        ("  [2/2] terraform_data.slow created (2s)", True),
+    ]
+    assert log.count("\n") == 5 and log == (tmp_path / "logs" / f"{command}.log").read_text()  # the full log
+
+
+def test_a_plan_stays_quiet_and_progress_can_be_turned_off(tmp_path, monkeypatch):
+    runner, marker = _fake_terraform(tmp_path)
+    out = _Recorder(marker)
+    monkeypatch.setattr(sys, "stdout", out)
+    runner.terraform("plan.log", "plan")
+    runner.progress = False
+    runner.terraform("apply.log", "apply", "-auto-approve")
+    assert out.lines == []
