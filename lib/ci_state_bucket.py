@@ -24,7 +24,7 @@ from lib.policy import statement
 from lib.region import Region
 from lib.storage import BucketSettings, PrivateBucket
 
-__all__ = ["ABORT_UPLOAD_DAYS", "NONCURRENT_STATE_DAYS", "StateBucket"]
+__all__ = ["ABORT_UPLOAD_DAYS", "NONCURRENT_STATE_DAYS", "StateBucket", "state_encryption_statements"]
 
 NONCURRENT_STATE_DAYS = 90
 ABORT_UPLOAD_DAYS = 7
@@ -70,6 +70,64 @@ def state_key_statements(
             "*",
             principal={"AWS": root},
             condition={"StringEquals": via_s3, "ArnEquals": {"aws:PrincipalArn": list(writers)}},
+        ),
+    ]
+
+
+def state_encryption_statements(*, bucket_name: str, key_arn: str) -> list[dict[str, Any]]:
+    """The state bucket refuses any object not encrypted with ``key_arn`` (issue 25).
+
+    A bucket's default encryption does not stop a request that names another one: S3 applies
+    it only "If a PUT Object request doesn't specify any server-side encryption"
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionByDefault.html),
+    and Terraform's S3 backend sent ``AES256`` with ``encrypt = true`` and no ``kms_key_id``.
+
+    - Algorithm: "the following bucket policy denies upload object (s3:PutObject) permission
+      to everyone if the request does not include the x-amz-server-side-encryption header
+      requesting server-side encryption with SSE-KMS" with ``StringNotEquals`` on
+      ``s3:x-amz-server-side-encryption`` (S3 User Guide, UsingKMSEncryption.html#require-sse-kms).
+      A request WITHOUT the header is denied too: "If the policy condition requires that the key
+      is not matched, such as StringNotLike or ArnNotLike, and the right key is not present, the
+      condition is true." (IAM User Guide, reference_policies_elements_condition_operators.html).
+    - Key: "To require that a particular AWS KMS key be used to encrypt the objects in a bucket,
+      you can use the s3:x-amz-server-side-encryption-aws-kms-key-id condition key. To specify
+      the KMS key, you must use a key Amazon Resource Name (ARN) that is in the
+      arn:aws:kms:region:acct-id:key/key-id format." and "If your PutObject request specifies
+      aws:kms in the x-amz-server-side-encryption header, but does not specify the
+      x-amz-server-side-encryption-aws-kms-key-id header, then Amazon S3 assumes that you want
+      to use the AWS managed key. Regardless, the AWS KMS key ID that Amazon S3 uses for object
+      encryption must match the AWS KMS key ID in the policy, otherwise Amazon S3 denies the
+      request." (same page). The page does not say what the key carries when a request names
+      the key by alias or key id; the stricter reading holds here: only the key ARN, compared
+      exactly, passes (the backend and deploy/state_encryption.py send the ARN; lib/config.py
+      refuses an alias). No ``...IfExists``: a request without the key id is denied.
+    - Both apply to everything S3 authorizes as ``s3:PutObject``: PutObject, CopyObject (the
+      destination's encryption headers; deploy/state_encryption.py re-encrypts in place with
+      them) and CreateMultipartUpload. An UploadPart carries no encryption header, so a
+      multipart upload may be refused here: Terraform uploads with aws-sdk-go-v2's
+      ``manager.Uploader``, one PutObject up to its 5 MiB part size
+      (feature/s3/manager/upload.go ``DefaultUploadPartSize = MinUploadPartSize``), and the
+      docs do not say which condition keys an UploadPart carries; docs/state-encryption.md says
+      so. The stricter reading is kept.
+    """
+    objects = f"arn:aws:s3:::{bucket_name}/*"
+    anyone = {"AWS": "*"}
+    return [
+        statement(
+            "DenyStateNotSseKms",
+            ["s3:PutObject"],
+            objects,
+            effect="Deny",
+            principal=anyone,
+            condition={"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+        ),
+        statement(
+            "DenyStateNotItsKey",
+            ["s3:PutObject"],
+            objects,
+            effect="Deny",
+            principal=anyone,
+            condition={"StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn}},
         ),
     ]
 
@@ -138,6 +196,7 @@ class StateBucket(Construct):
                 region=region, name=name, key=self.key, force_destroy=False, prevent_destroy=True
             ),
             lifecycle_rule=state_lifecycle_rule(),
+            policy_statements=state_encryption_statements(bucket_name=name, key_arn=self.key.arn),
             skips=STATE_BUCKET_SKIPS,
         )
         self.bucket = self.private.bucket
