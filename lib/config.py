@@ -328,17 +328,19 @@ def _state_key_errors(bucket: str | None, region: str, key: str | None) -> list[
         return []
     if not bucket:
         return ["TERRAFORM_STATE_KEY_ARN is set but TERRAFORM_STATE_BUCKET is not"]
+    problem = state_key_problem(key, region)
+    return [problem] if problem else []
+
+
+def state_key_problem(key: str, region: str, name: str = "TERRAFORM_STATE_KEY_ARN") -> str | None:
+    """Why ``key`` (given as ``name``) cannot be the key of a state bucket in ``region``, in one
+    line; None when it can. Also read by deploy/state_encryption.py."""
     match = _KMS_KEY_ARN_RE.match(key)
     if not match:
-        return [
-            f"TERRAFORM_STATE_KEY_ARN={key!r} is not a KMS key ARN "
-            "(arn:aws:kms:<region>:<account>:key/<id>; not an alias)"
-        ]
+        return f"{name}={key!r} is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; not an alias)"
     if match.group(1) != region:
-        return [
-            f"TERRAFORM_STATE_KEY_ARN is a key in {match.group(1)}, not in the state bucket's region {region}"
-        ]
-    return []
+        return f"{name} is a key in {match.group(1)}, not in the state bucket's region {region}"
+    return None
 
 
 def _boundary_errors(boundary: str | None) -> list[str]:
