@@ -6,6 +6,10 @@ import pytest
 
 from lib.config import AUDIT_LOG_RETENTION_DAYS, PROFILES, ConfigError, Profile, StackConfig
 
+KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+STATE = {"TERRAFORM_STATE_BUCKET": "acme-state", "TERRAFORM_STATE_BUCKET_REGION": "eu-west-1"}
+STATE_KEY = {"TERRAFORM_STATE_KEY_ARN": KEY_ARN}
+
 
 def test_defaults_describe_a_dev_stack_in_us_east_1_and_us_west_2():
     config = StackConfig.from_env({})
@@ -162,9 +166,42 @@ def test_invalid_suffix_is_a_clear_error(suffix):
             r"TERRAFORM_STATE_BUCKET_REGION is set but TERRAFORM_STATE_BUCKET is not",
         ),
         (
-            {"TERRAFORM_STATE_BUCKET": "state", "TERRAFORM_STATE_BUCKET_REGION": "moon"},
+            {"TERRAFORM_STATE_BUCKET": "state", "TERRAFORM_STATE_BUCKET_REGION": "moon", **STATE_KEY},
             r"TERRAFORM_STATE_BUCKET_REGION='moon' is not a region name",
         ),
+        (
+            {"TERRAFORM_STATE_BUCKET": "acme-state"},
+            r"TERRAFORM_STATE_KEY_ARN is required with TERRAFORM_STATE_BUCKET: .* without it "
+            r"Terraform's S3 backend encrypts the state with AES256, not the key",
+        ),
+        (STATE_KEY, r"TERRAFORM_STATE_KEY_ARN is set but TERRAFORM_STATE_BUCKET is not"),
+        (
+            {
+                **STATE,
+                "TERRAFORM_STATE_KEY_ARN": "arn:aws:kms:eu-west-1:123456789012:alias/tap-terraform-state",
+            },
+            r"TERRAFORM_STATE_KEY_ARN='arn:aws:kms:eu-west-1:123456789012:alias/tap-terraform-state' is "
+            r"not a KMS key ARN \(arn:aws:kms:<region>:<account>:key/<id>; not an alias\)",
+        ),
+        (
+            {**STATE, "TERRAFORM_STATE_KEY_ARN": "alias/tap-terraform-state"},
+            r"TERRAFORM_STATE_KEY_ARN='alias/tap-terraform-state' is not a KMS key ARN",
+        ),
+        (
+            {**STATE, "TERRAFORM_STATE_KEY_ARN": KEY_ARN.replace("eu-west-1", "us-east-2")},
+            r"TERRAFORM_STATE_KEY_ARN is a key in us-east-2, not in the state bucket's region eu-west-1",
+        ),
+        (
+            # Without TERRAFORM_STATE_BUCKET_REGION the bucket is in the primary region.
+            {"TERRAFORM_STATE_BUCKET": "acme-state", **STATE_KEY},
+            r"TERRAFORM_STATE_KEY_ARN is a key in eu-west-1, not in the state bucket's region us-east-1",
+        ),
+        (
+            {"PERMISSIONS_BOUNDARY": "a b"},
+            r"PERMISSIONS_BOUNDARY='a b' is not an IAM policy name \(1-128 letters, digits and "
+            r"\+ = , \. @ - _\)",
+        ),
+        ({"PERMISSIONS_BOUNDARY": "p" * 129}, r"PERMISSIONS_BOUNDARY='p{129}' is not an IAM policy name"),
         ({"REPOSITORY": "acme/<script>"}, r"REPOSITORY=.* is not a valid AWS tag value"),
         ({"COMMIT_AUTHOR": "x" * 257}, r"COMMIT_AUTHOR=.* is not a valid AWS tag value"),
     ],
@@ -195,8 +232,45 @@ def test_custom_domain_switch_is_case_insensitive():
 
 
 def test_state_bucket_region_defaults_to_the_primary_region():
-    config = StackConfig.from_env({"TERRAFORM_STATE_BUCKET": "acme-state", "PRIMARY_REGION": "eu-central-1"})
+    key = KEY_ARN.replace("eu-west-1", "eu-central-1")
+    config = StackConfig.from_env(
+        {
+            "TERRAFORM_STATE_BUCKET": "acme-state",
+            "PRIMARY_REGION": "eu-central-1",
+            "TERRAFORM_STATE_KEY_ARN": key,
+        }
+    )
     assert (config.state_bucket, config.state_bucket_region) == ("acme-state", "eu-central-1")
+    assert config.state_key_arn == key
+
+
+def test_the_state_key_and_the_boundary_are_read():
+    config = StackConfig.from_env(
+        {**STATE, **STATE_KEY, "PERMISSIONS_BOUNDARY": "tap-workload-boundary+v2=a,b.c@d-e_f"}
+    )
+    assert (config.state_bucket, config.state_bucket_region) == ("acme-state", "eu-west-1")
+    assert config.state_key_arn == KEY_ARN
+    assert config.permissions_boundary == "tap-workload-boundary+v2=a,b.c@d-e_f"
+    # A multi-Region key's id (mrk-...) is a key ARN too.
+    mrk = "arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+    assert StackConfig.from_env({**STATE, "TERRAFORM_STATE_KEY_ARN": mrk}).state_key_arn == mrk
+
+
+def test_without_a_state_bucket_there_is_no_state_key_nor_a_boundary():
+    config = StackConfig.from_env({})
+    assert (config.state_bucket, config.state_key_arn, config.permissions_boundary) == (None, None, None)
+
+
+def test_state_key_problem_names_what_it_was_given():
+    from lib.config import state_key_problem
+
+    assert state_key_problem(KEY_ARN, "eu-west-1") is None
+    assert state_key_problem("alias/x", "eu-west-1", name="--key-arn") == (
+        "--key-arn='alias/x' is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; not an alias)"
+    )
+    assert state_key_problem(KEY_ARN, "us-east-2", name="--key-arn") == (
+        "--key-arn is a key in eu-west-1, not in the state bucket's region us-east-2"
+    )
 
 
 def test_config_is_immutable():
