@@ -7,6 +7,11 @@ reconciliation, the integration tests) reads it here, and every deploy writes it
 
 Where each role's region is comes from the ``topology`` output (lib/regions.py): no tool
 parses an ARN to find a region.
+
+A needed output is either missing (not in the file, or not a string: the file is another stack's
+or an older version's, redeploy) or present but empty: the stack leaves some outputs empty on
+purpose (lib/tap_stack.py ``_outputs``), and then redeploying changes nothing; ``EMPTY_BECAUSE``
+says why and what to change.
 """
 
 from __future__ import annotations
@@ -25,7 +30,26 @@ FILE_NAME = FLAT_OUTPUTS.name
 
 
 class OutputsError(ValueError):
-    """The outputs file cannot serve; the message says why and what to do, in one line."""
+    """The outputs file cannot serve; the message says why and what to do, in one line.
+    ``missing`` and ``empty``: the needed outputs absent from the file, and present but empty."""
+
+    def __init__(self, message: str, *, missing: Iterable[str] = (), empty: Iterable[str] = ()) -> None:
+        super().__init__(message)
+        self.missing, self.empty = tuple(missing), tuple(empty)
+
+
+_NO_DOMAIN = (
+    "the deployment has no custom domain (ENABLE_CUSTOM_DOMAIN=false, or no DOMAIN_NAME: a CI target "
+    "without domain_name deploys the regional APIs only): the failover name, its Route 53 records, the "
+    "data-plane failover switch and the game day need one; set domain_name and hosted_zone_id for the "
+    "target in .github/deploy-targets.json (locally: DOMAIN_NAME, HOSTED_ZONE_ID, ENABLE_CUSTOM_DOMAIN=true) "
+    "and redeploy"
+)
+# Outputs lib/tap_stack.py leaves empty on purpose, and why (their descriptions: lib/outputs.py).
+EMPTY_BECAUSE = {
+    "failover_domain_name": _NO_DOMAIN,
+    "failover_switch": _NO_DOMAIN,
+}
 
 
 def load_outputs(path: Path, needed: Iterable[str] = ()) -> dict[str, Any]:
@@ -40,14 +64,30 @@ def load_outputs(path: Path, needed: Iterable[str] = ()) -> dict[str, Any]:
         raise OutputsError(f"{path} is not JSON ({error.msg}): redeploy to rewrite it") from None
     if not isinstance(outputs, dict):
         raise OutputsError(f"{path} must hold a JSON object of outputs")
-    missing = missing_outputs(outputs, needed)
-    if missing:
-        raise OutputsError(f"{path} lacks outputs {', '.join(missing)}: is it this stack's?")
+    needed = list(needed)
+    missing = [name for name in needed if not isinstance(outputs.get(name), str)]
+    empty = [name for name in needed if outputs.get(name) == ""]
+    problems = (
+        [f"{path} lacks outputs {', '.join(missing)}: is it this stack's? Redeploy it"] if missing else []
+    )
+    problems += _empty(path if not missing else None, empty)
+    if problems:
+        raise OutputsError("; ".join(problems), missing=missing, empty=empty)
     return outputs
 
 
-def missing_outputs(outputs: dict[str, Any], needed: Iterable[str]) -> list[str]:
-    return [name for name in needed if not isinstance(outputs.get(name), str) or not outputs[name]]
+def _empty(path: Path | None, names: list[str]) -> list[str]:
+    """One problem per reason: the outputs empty for it, then the reason once."""
+    unknown = "the deployment recorded no value for it: redeploy to rewrite the file"
+    by_reason: dict[str, list[str]] = {}
+    for name in names:
+        by_reason.setdefault(EMPTY_BECAUSE.get(name, unknown), []).append(name)
+    where = f"{path}: " if path is not None else ""
+    return [
+        f"{where}{'output' if len(group) == 1 else 'outputs'} {', '.join(group)} "
+        f"{'is' if len(group) == 1 else 'are'} empty: {reason}"
+        for reason, group in by_reason.items()
+    ]
 
 
 def topology_of(outputs: Mapping[str, Any]) -> Topology:

@@ -267,11 +267,19 @@ def _parse(argv: list[str] | None) -> tuple[argparse.Namespace, list[ScenarioDef
         parser.error("the local emulator is not running: run `make deploy-local` first")
     if not local and os.environ.get("AWS_ENDPOINT_URL"):
         parser.error("AWS_ENDPOINT_URL is set: use --target local for the emulator")
+    return args, chosen, _deployment(args.outputs)
+
+
+def _deployment(path: Path) -> dict[str, Any]:
+    """The outputs the game day needs, checked before any client, AWS call or fault: a
+    deployment without a custom domain has no failover name to call nor switch to pull (its
+    outputs are empty, cli/outputs_file.py says why), so it is refused in one line."""
     try:
-        outputs = load_outputs(args.outputs, NEEDED)
+        return load_outputs(path, NEEDED)
     except OutputsError as error:
-        parser.error(str(error))
-    return args, chosen, outputs
+        needs = "the deployment's failover name" if "failover_domain_name" in error.empty else "its outputs"
+        print(f"error: the game day needs {needs}: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def main(argv: list[str] | None = None) -> int:

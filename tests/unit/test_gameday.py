@@ -434,3 +434,38 @@ def test_the_aws_target_refuses_the_emulator_endpoint(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         gameday.main(["--target", "aws"])
     assert "use --target local for the emulator" in capsys.readouterr().err
+
+
+def test_a_deployment_without_a_failover_name_is_refused_before_anything_starts(
+    tmp_path, monkeypatch, capsys
+):
+    """Staging has no domain (.github/deploy-targets.json): its failover name and switch are empty
+    outputs. The game day says so in one line, before any client, AWS call or fault."""
+    outputs = {name: f"value-of-{name}" for name in gameday.NEEDED}
+    outputs.update(failover_domain_name="", failover_switch="")
+    path = tmp_path / "flat-outputs.json"
+    path.write_text(json.dumps(outputs))
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    started: list[str] = []
+    monkeypatch.setattr(gameday, "Target", lambda *a, **k: started.append("target"))
+    monkeypatch.setattr(gameday, "run_scenario", lambda *a, **k: started.append("scenario"))
+    with pytest.raises(SystemExit) as exit_info:
+        gameday.main(["--target", "aws", "--scenarios", "manual", "--outputs", str(path)])
+    assert exit_info.value.code == 2 and started == []
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err  # one line, no usage text
+    assert err.startswith("error: the game day needs the deployment's failover name: ")
+    assert (
+        "outputs failover_domain_name, failover_switch are empty: the deployment has no custom domain" in err
+    )
+
+
+def test_a_missing_outputs_file_is_one_line_too(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        gameday.main(["--target", "aws", "--scenarios", "manual", "--outputs", str(tmp_path / "none.json")])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        f"error: the game day needs its outputs: {tmp_path / 'none.json'} not found: deploy first "
+        "(make deploy-local or make deploy)\n"
+    )
