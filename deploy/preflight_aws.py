@@ -13,10 +13,12 @@ the fix, and all of them are reported at once (exit 1). What is checked:
            concurrency fits in both regions (AWS keeps >= 100 unreserved); the account-level
            singletons (owner: a free CloudWatch Logs resource-policy slot in us-east-1; other
            environments: the owner's API Gateway logging role and query-log policy exist);
-           the Terraform state bucket exists, is versioned and is in the configured region.
+           the Terraform state bucket exists, is versioned and is in the configured region, and
+           the stack's state in it, if any, is encrypted with TERRAFORM_STATE_KEY_ARN.
 - destroy: the environment that owns the account-level singletons is destroyed last.
-- plan:    read-only: the Terraform state bucket, when there is one, exists, is versioned and
-           is in the configured region (without one the plan compares with the local state).
+- plan:    read-only: the Terraform state bucket, when there is one, exists, is versioned, is
+           in the configured region and holds the stack's state encrypted with its key (without
+           one the plan compares with the local state).
 - gameday: the endpoint and credentials only.
 """
 
@@ -33,6 +35,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cli.args import ArgumentParser
+from deploy.state_encryption import encrypted_with, encryption_of, migrate_command
 from lib import regions
 from lib.config import APIGATEWAY_CLOUDWATCH_ROLE, PROJECT, QUERY_LOG_POLICY, ConfigError, StackConfig
 
@@ -247,6 +250,32 @@ def check_state_bucket(config: StackConfig, client: ClientFactory, report: Repor
         report.fail(
             f"TERRAFORM_STATE_BUCKET={bucket} is not versioned: enable versioning so an overwritten "
             "or deleted state can be recovered"
+        )
+    if location == region:
+        check_state_encryption(config, s3, report)
+
+
+def check_state_encryption(config: StackConfig, s3: Any, report: Report) -> None:
+    """The stack's own state, when there is one, is encrypted with TERRAFORM_STATE_KEY_ARN
+    (issue 25: Terraform wrote it with AES256 before the backend named the key, and the state
+    bucket's policy now refuses any other write). HeadObject needs s3:GetObject ("To use HEAD,
+    you must have the s3:GetObject permission", API_HeadObject.html), which the CI roles have
+    (lib/ci_state_bucket.py); with s3:ListBucket a missing object is a 404 (same page): the
+    first deploy, nothing to check."""
+    bucket, key_arn = config.state_bucket or "", config.state_key_arn or ""
+    state = f"{config.stack_id}/terraform.tfstate"
+    try:
+        head = s3.head_object(Bucket=bucket, Key=state)
+    except ClientError as error:
+        if _code(error) in ("404", "NoSuchKey", "NotFound"):
+            return
+        raise
+    if not encrypted_with(head, key_arn):
+        command = migrate_command(bucket, config.state_bucket_region or "", key_arn, f"{config.stack_id}/")
+        report.fail(
+            f"s3://{bucket}/{state} is encrypted with {encryption_of(head)}, not the state key "
+            f"{key_arn}: re-encrypt it with administrator credentials: {command} "
+            "(docs/state-encryption.md)"
         )
 
 

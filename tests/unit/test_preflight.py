@@ -11,7 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import NoCredentialsError
+from botocore.exceptions import ClientError, NoCredentialsError
 from moto import mock_aws
 from moto.route53 import models as route53_models
 
@@ -56,12 +56,25 @@ def check(mode: str, env: dict[str, str], lookup=not_delegated) -> preflight_aws
     return run(mode, env, client, lookup)
 
 
+def key_arn(region: str) -> str:
+    """A state key in ``region`` (TERRAFORM_STATE_KEY_ARN must be in the bucket's region)."""
+    return f"arn:aws:kms:{region}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def state_env(bucket: str, region: str) -> dict[str, str]:
+    return {
+        "TERRAFORM_STATE_BUCKET": bucket,
+        "TERRAFORM_STATE_BUCKET_REGION": region,
+        "TERRAFORM_STATE_KEY_ARN": key_arn(region),
+    }
+
+
 def state_bucket(region: str = EAST) -> dict[str, str]:
     """A versioned state bucket, as staging and prod need."""
     s3 = client("s3", region)
     s3.create_bucket(Bucket="acme-tf-state")
     s3.put_bucket_versioning(Bucket="acme-tf-state", VersioningConfiguration={"Status": "Enabled"})
-    return {"TERRAFORM_STATE_BUCKET": "acme-tf-state", "TERRAFORM_STATE_BUCKET_REGION": region}
+    return state_env("acme-tf-state", region)
 
 
 # Settings that pass every deploy check but the one under test.
@@ -229,7 +242,7 @@ def test_another_environment_needs_the_owners_settings_first():
 
 
 def test_the_state_bucket_must_exist_be_versioned_and_be_where_configured():
-    env = {**OK, "TERRAFORM_STATE_BUCKET": "acme-state", "TERRAFORM_STATE_BUCKET_REGION": WEST}
+    env = {**OK, **state_env("acme-state", WEST)}
     (error,) = check("deploy", env).errors
     assert error.startswith("TERRAFORM_STATE_BUCKET=acme-state: NoSuchBucket")
 
@@ -243,7 +256,7 @@ def test_the_state_bucket_must_exist_be_versioned_and_be_where_configured():
         "deleted state can be recovered",
     ]
     s3.put_bucket_versioning(Bucket="acme-state", VersioningConfiguration={"Status": "Enabled"})
-    assert check("deploy", {**env, "TERRAFORM_STATE_BUCKET_REGION": EAST}).errors == []
+    assert check("deploy", {**OK, **state_env("acme-state", EAST)}).errors == []
 
 
 def test_local_state_is_a_warning_for_dev_and_refused_for_staging_and_prod():
@@ -258,6 +271,79 @@ def test_local_state_is_a_warning_for_dev_and_refused_for_staging_and_prod():
         assert error.startswith("no TERRAFORM_STATE_BUCKET") and error.endswith(
             f"{profile} refuses local state"
         )
+
+
+def _state(kind: str, key: str = "", stack: str = "TapStackprod") -> str:
+    """The stack's state object as Terraform wrote it: ``kind`` AES256, aws:kms or none."""
+    encryption = {"AES256": {"ServerSideEncryption": "AES256"}, "none": {}}.get(
+        kind, {"ServerSideEncryption": "aws:kms", **({"SSEKMSKeyId": key} if key else {})}
+    )
+    s3 = client("s3", EAST)
+    s3.put_object(Bucket="acme-tf-state", Key=f"{stack}/terraform.tfstate", Body=b"{}", **encryption)
+    return f"s3://acme-tf-state/{stack}/terraform.tfstate"
+
+
+PROD = {"ENVIRONMENT": "prod", "ENVIRONMENT_SUFFIX": "prod"}
+
+
+def _migrate(region: str = EAST, stack: str = "TapStackprod") -> str:
+    return (
+        f"python -m deploy.state_encryption migrate --bucket acme-tf-state --region {region} "
+        f"--key-arn {key_arn(region)} --prefix {stack}/ --apply"
+    )
+
+
+@pytest.mark.parametrize("mode", ["deploy", "plan"])
+def test_a_state_not_encrypted_with_the_state_key_is_refused_with_the_migration(mode):
+    env = {**OK, **PROD, "ENABLE_CUSTOM_DOMAIN": "false", **state_bucket()}
+    key = key_arn(EAST)
+    assert [e for e in check(mode, env).errors if "terraform.tfstate" in e] == []  # first deploy: none yet
+    state = _state("AES256")
+    assert [e for e in check(mode, env).errors if "terraform.tfstate" in e] == [
+        f"{state} is encrypted with AES256, not the state key {key}: re-encrypt it with administrator "
+        f"credentials: {_migrate()} (docs/state-encryption.md)"
+    ]
+    other = key.replace("1234abcd", "9999abcd")
+    _state("aws:kms", other)
+    (error,) = [e for e in check(mode, env).errors if "terraform.tfstate" in e]
+    assert error.startswith(f"{state} is encrypted with aws:kms with {other}, not the state key {key}")
+    _state("aws:kms")  # the AWS managed key: S3 reports aws:kms alone here (moto)
+    (error,) = [e for e in check(mode, env).errors if "terraform.tfstate" in e]
+    assert error.startswith(f"{state} is encrypted with aws:kms, not the state key")
+    _state("none")
+    (error,) = [e for e in check(mode, env).errors if "terraform.tfstate" in e]
+    assert error.startswith(f"{state} is encrypted with no server-side encryption reported, not")
+    _state("aws:kms", key)
+    assert [e for e in check(mode, env).errors if "terraform.tfstate" in e] == []
+
+
+def test_only_the_stacks_own_state_is_read():
+    env = {**OK, **PROD, **state_bucket()}
+    _state("AES256", stack="TapStackpr7")  # another environment's: its own preflight says so
+    assert check("plan", env).errors == []
+
+
+def test_a_state_that_cannot_be_read_is_one_line():
+    env = {**PROD, **state_bucket()}
+
+    def no_head(service: str, region: str) -> Any:
+        real = client(service, region)
+        if service != "s3":
+            return real
+
+        class Forbidden:
+            def __getattr__(self, name: str) -> Any:
+                return getattr(real, name)
+
+            def head_object(self, **kwargs: Any) -> Any:
+                raise ClientError({"Error": {"Code": "403", "Message": "Forbidden"}}, "HeadObject")
+
+        return Forbidden()
+
+    assert run("plan", env, no_head, not_delegated).errors == [
+        "could not check the account (ClientError: An error occurred (403) when calling the HeadObject "
+        "operation: Forbidden): check the credentials' permissions"
+    ]
 
 
 # --- destroy -----------------------------------------------------------------------------------
@@ -366,7 +452,7 @@ def test_a_plan_checks_only_the_endpoint_the_configuration_the_credentials_and_t
 
 
 def test_a_plan_needs_the_state_bucket_when_one_is_configured():
-    env = {"TERRAFORM_STATE_BUCKET": "acme-state", "TERRAFORM_STATE_BUCKET_REGION": WEST}
+    env = state_env("acme-state", WEST)
     (error,) = check("plan", env).errors
     assert error.startswith("TERRAFORM_STATE_BUCKET=acme-state: NoSuchBucket")
     client("s3", EAST).create_bucket(Bucket="acme-state")
