@@ -179,6 +179,17 @@ class Follower:
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")  # a split character waits
 
     def poll(self) -> None:
+        """Never raises: it runs inside the runner's wait for Terraform, which must not end while
+        Terraform, in a process group of its own, still runs. A fault ends the progress only."""
+        if self.out is None:
+            return
+        try:
+            self._poll()
+        except Exception as error:  # any fault: see the docstring
+            self._print([f"  (progress stopped: {type(error).__name__}: {error}; the log has everything)"])
+            self.out = None
+
+    def _poll(self) -> None:
         try:
             with self.path.open("rb") as handle:
                 handle.seek(self.offset)
@@ -197,7 +208,7 @@ class Follower:
     def finish(self) -> None:
         """The last lines, once the command has exited (a last line without its newline too)."""
         self.poll()
-        if self.partial:
+        if self.partial and self.out is not None:
             self.partial, last = "", self.partial
             self._print(self.progress.feed(last, self.clock()))
 

@@ -295,3 +295,16 @@ def test_a_log_not_yet_written_is_waited_for(tmp_path):
     follower = Follower(tmp_path / "later.log", out, clock=Clock())
     follower.poll()
     assert out.getvalue() == ""
+
+
+def test_a_fault_in_the_progress_ends_the_progress_never_the_wait_for_terraform(tmp_path, monkeypatch):
+    log, out = tmp_path / "apply.log", io.StringIO()
+    log.write_text(APPLY)
+    follower = Follower(log, out, clock=Clock())
+    monkeypatch.setattr(follower.progress, "feed", lambda line, now: 1 / 0)
+    follower.poll()  # no exception
+    follower.finish()
+    assert (
+        out.getvalue()
+        == "  (progress stopped: ZeroDivisionError: division by zero; the log has everything)\n"
+    )
