@@ -34,8 +34,16 @@ from local_aws.emulator import SCRIPT, parse_exports
 ROOT = Path(__file__).resolve().parents[1]
 
 EMULATOR = SCRIPT
-# Point at real AWS resources: meaningless (and harmful) against the emulator.
-REAL_AWS_ONLY = ("TERRAFORM_STATE_BUCKET", "TERRAFORM_STATE_BUCKET_REGION", "HOSTED_ZONE_ID")
+# Point at real AWS resources: meaningless (and harmful) against the emulator. The state key
+# goes with the state bucket (the config refuses one without the other); the boundary names a
+# policy the CI bootstrap creates in a real account.
+REAL_AWS_ONLY = (
+    "TERRAFORM_STATE_BUCKET",
+    "TERRAFORM_STATE_BUCKET_REGION",
+    "TERRAFORM_STATE_KEY_ARN",
+    "PERMISSIONS_BOUNDARY",
+    "HOSTED_ZONE_ID",
+)
 # Would send the SDKs somewhere other than the emulator, or pick real credentials.
 AWS_SESSION_VARS = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONFIG_FILE")
 
