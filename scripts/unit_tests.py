@@ -46,6 +46,14 @@ STACKLESS = [
     "tests/unit/test_workflows.py",
     "tests/unit/test_ci_role_check.py",
     "tests/unit/test_synth.py",
+    "tests/unit/test_progress.py",
+    "tests/unit/test_state_lock.py",
+    "tests/unit/test_state_encryption.py",
+    "tests/unit/test_outputs_file.py",
+    "tests/unit/test_makefile.py",
+    "tests/unit/test_deploy_requirements.py",
+    "tests/unit/test_pipeline_env.py",
+    "tests/unit/test_make_stages.py",
 ]
 USES_HYPOTHESIS = re.compile(r"^(?:from|import) hypothesis\b", re.MULTILINE)
 COVERAGE_DATA = ROOT / ".coverage"
