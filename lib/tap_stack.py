@@ -17,6 +17,7 @@ from lib.firewall import FirewallSettings, RegionalFirewall
 from lib.keys import RegionalKey
 from lib.monitoring import HealthCheckMonitoring, RegionalMonitoring
 from lib.outputs import define_outputs
+from lib.permissions_boundary import apply_permissions_boundary
 from lib.region import Region
 from lib.regional_api import ApiNames, RegionalApi, lambda_asset
 from lib.storage import AccessLogBucket, BucketReplication, BucketSettings, ReceiptBucket
@@ -36,6 +37,7 @@ class TapStack(TerraformStack):
         self.by_role = {r.role: r for r in self.regions}
         self.primary = self.regions[0]
         self.account_id = DataAwsCallerIdentity(self, "caller", provider=self.primary.provider).account_id
+        apply_permissions_boundary(self, self.account_id, config.permissions_boundary)
         self.keys = {r.role: self._key(r) for r in self.regions}
         self.home = self._global_region()
         self.account = (
