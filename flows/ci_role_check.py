@@ -2,7 +2,7 @@
 """The CI roles proven sufficient on the emulator: every AWS call Terraform made is allowed.
 
     python -m flows.ci_role_check --log terraform-debug.log --bootstrap cdk.tf.json \\
-        --role tap-ci-preview --role tap-ci-release
+        --role tap-ci-preview --role tap-ci-staging --role tap-ci-production
 
 ``make test`` deploys, redeploys, plans and destroys the stack on the emulator with the AWS
 provider's debug log on (``TF_LOG=DEBUG``): each request the provider sends is logged with its
@@ -20,9 +20,12 @@ What it proves and what it does not:
   https://docs.aws.amazon.com/apigateway/latest/developerguide/permissions.html). An S3
   operation missing from the table is an error, never a guess.
 - **Not resources or conditions**: the log names no ARN, so a statement counts when one of its
-  actions matches; ``tests/unit/test_ci_bootstrap.py`` checks the scoping. Deny statements are
-  ignored: the bootstrap's only denies cover the CI roles' own roles and policies (``tap-ci-*``),
-  which the stack never touches.
+  actions matches. Each role is scoped to its own environment's names (``tap-*-pr*``,
+  ``tap-*-staging``, ``tap-*-prod``) and the emulator's stack is another (``dev``), so resources
+  could not be checked here anyway; ``tests/unit/test_ci_scoping.py`` evaluates each role against
+  the names of the synthesized stacks. Deny statements are ignored: they cover the CI's own roles
+  and policies (``tap-ci-*``) and the other environments' names, tags and state (the fences),
+  none of which the emulator's stack is.
 - **Not what AWS calls on the caller's behalf** (a DynamoDB replica's service-linked role, KMS
   grants a service creates): the emulator does not make those calls, and neither does the log.
 - ``sts:GetCallerIdentity`` needs no permission.

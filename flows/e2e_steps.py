@@ -9,13 +9,16 @@ from pathlib import Path
 from cli.outputs_file import FILE_NAME
 from flows import ci_role_check
 from flows.pipeline_steps import ROOT, Pipeline, PipelineError
-from lib.ci_bootstrap_config import PLAN, PREVIEW, RELEASE, role_name
+from lib.ci_bootstrap_config import DEPLOY_KINDS, PLAN, role_name
 
 
 def check_ci_roles(p: Pipeline, calls: dict[str, Path]) -> None:
     """The CI bootstrap (synthesized for an example repository) against the provider's logs:
-    the preview and release roles allow every call of the deploys and destroys, the plan role
-    every call of the drift check's plan (flows/ci_role_check.py)."""
+    the preview, staging and production roles each allow every call of the deploys and
+    destroys, the plan role every call of the drift check's plan (flows/ci_role_check.py).
+    Actions only: each role is scoped to its own environment's names (the emulator's stack is
+    ``dev``, no role's), which tests/unit/test_ci_scoping.py checks against the synthesized
+    stacks instead."""
     out = p.state_dir / "ci-bootstrap"
     p._run(
         [str(ROOT / ".venv" / "bin" / "python"), "-m", "deploy.bootstrap", "synth", "--out", str(out)],
@@ -24,7 +27,7 @@ def check_ci_roles(p: Pipeline, calls: dict[str, Path]) -> None:
     )
     bootstrap = out / "stacks" / "TapCiBootstrap" / "cdk.tf.json"
     try:
-        deploy = ci_role_check.check(calls["deploy"], bootstrap, [role_name(PREVIEW), role_name(RELEASE)])
+        deploy = ci_role_check.check(calls["deploy"], bootstrap, [role_name(kind) for kind in DEPLOY_KINDS])
         plan = ci_role_check.check(calls["plan"], bootstrap, [role_name(PLAN)])
     except ci_role_check.CheckError as error:
         raise PipelineError(f"CI role check: {error}") from None
@@ -32,7 +35,7 @@ def check_ci_roles(p: Pipeline, calls: dict[str, Path]) -> None:
     if problems:
         raise PipelineError(f"{len(problems)} missing: {'; '.join(problems)}")
     p.facts["CI roles"] = (
-        f"preview and release allow all {deploy.distinct_calls} distinct deploy/destroy calls, "
+        f"preview, staging and production allow all {deploy.distinct_calls} distinct deploy/destroy calls, "
         f"plan all {plan.distinct_calls} plan calls"
     )
 

@@ -1,11 +1,15 @@
 """TapCiBootstrap: what a team applies ONCE, with administrator credentials from a laptop, before
 the GitHub Actions pipeline can reach AWS (``python -m deploy.bootstrap apply``).
 
-- GitHub's OIDC provider (or the account's existing one, ``CREATE_OIDC_PROVIDER=false``) and three
+- GitHub's OIDC provider (or the account's existing one, ``CREATE_OIDC_PROVIDER=false``) and four
   roles that trust only ``sts:AssumeRoleWithWebIdentity`` from it, for exact ``sub`` claims:
-  ``tap-ci-plan`` (pull requests: read-only ``terraform plan -lock=false``), ``tap-ci-preview``
-  (the ``preview`` environment: pr<N> stacks) and ``tap-ci-release`` (``staging`` and
-  ``production``: deploys and the game day).
+  ``tap-ci-plan`` (pull requests: read-only ``terraform plan -lock=false`` of staging; prod is
+  planned after merge by the production role), ``tap-ci-preview`` (the ``preview`` environment:
+  pr<N> stacks), ``tap-ci-staging`` (``staging``: deploys, integration tests, the game day) and
+  ``tap-ci-production`` (``production``, behind its reviewers: prod). Each reaches only its own
+  environment's names and state (lib/ci_fences.py: what it cannot, and the residual).
+- The workload boundary ``tap-ci-workload-boundary`` (lib/ci_boundary.py): every role the deploy
+  roles create must carry it, so no pipeline job can make itself or anyone an administrator.
 - What the roles may do comes from ONE table, declared data in lib/ci_permissions.py
   (``DEPLOY_ACTIONS``): per Terraform resource type of the main stack, the actions that read it
   (a plan's refresh: the plan role gets only these) and the ones that create, update, tag and
@@ -41,9 +45,18 @@ from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnec
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
-from lib.ci_bootstrap_config import GITHUB_OIDC_URL, PLAN, PREVIEW, RELEASE, STS_AUDIENCE, BootstrapConfig
+from lib.ci_bootstrap_config import (
+    DEPLOY_KINDS,
+    GITHUB_OIDC_URL,
+    PLAN,
+    PREVIEW,
+    PRODUCTION,
+    STAGING,
+    STS_AUDIENCE,
+    BootstrapConfig,
+)
 from lib.ci_permissions import DEPLOY_ACTIONS
-from lib.ci_roles import GithubActionsRole, Policies, github_actions_roles
+from lib.ci_roles import GithubActionsRole, Policies, StateAccess, github_actions_roles
 from lib.ci_state_bucket import StateBucket
 from lib.region import Region
 
@@ -51,7 +64,8 @@ __all__ = ["DEPLOY_ACTIONS", "BootstrapConfig", "CiBootstrapStack"]
 
 
 class CiBootstrapStack(TerraformStack):
-    """GitHub's OIDC provider, the plan/preview/release roles and the Terraform state bucket.
+    """GitHub's OIDC provider, the plan, preview, staging and production roles, the workload
+    boundary and the Terraform state bucket.
 
     ``local_state_path``: where the LocalBackend keeps this stack's own state, relative to the
     synthesized stack directory (deploy/bootstrap.py points it at the project root)."""
@@ -78,15 +92,16 @@ class CiBootstrapStack(TerraformStack):
             name=config.state_bucket_name(account_id),
             account_id=account_id,
             readers=[role_arn(PLAN)],
-            writers=[role_arn(PREVIEW), role_arn(RELEASE)],
+            writers=[role_arn(kind) for kind in DEPLOY_KINDS],
             ci_role_pattern=role_arn("*"),
         )
         roles = github_actions_roles(self, provider=provider, config=config, oidc_provider_arn=oidc_arn)
-        policies = Policies(self, provider, account_id)
-        roles[PLAN].attach(policies.plan(state.read_statements()))
-        deploy = policies.deploy(state.write_statements())
-        for kind in (PREVIEW, RELEASE):
-            roles[kind].attach([*deploy, policies.operations(kind)])
+        policies = Policies(self, provider, config, account_id, StateAccess(state.arn, state.key.arn))
+        policies.workload_boundary()
+        roles[PLAN].attach(policies.plan())
+        guardrails = policies.guardrails()
+        for kind in DEPLOY_KINDS:
+            roles[kind].attach([*policies.deploy(kind), guardrails])
         self._outputs(config, roles, state)
 
     def _github_oidc_provider(self, config: BootstrapConfig, provider: TerraformProvider) -> str:
@@ -109,9 +124,11 @@ class CiBootstrapStack(TerraformStack):
         outputs = {
             "plan_role_arn": (roles[PLAN].arn, "AWS_PLAN_ROLE_ARN"),
             "preview_role_arn": (roles[PREVIEW].arn, "AWS_PREVIEW_ROLE_ARN"),
-            "release_role_arn": (roles[RELEASE].arn, "AWS_RELEASE_ROLE_ARN"),
+            "staging_role_arn": (roles[STAGING].arn, "AWS_STAGING_ROLE_ARN"),
+            "production_role_arn": (roles[PRODUCTION].arn, "AWS_PRODUCTION_ROLE_ARN"),
             "state_bucket": (state.name, "TERRAFORM_STATE_BUCKET"),
             "state_bucket_region": (config.state_bucket_region, "TERRAFORM_STATE_BUCKET_REGION"),
+            "state_key_arn": (state.key.arn, "TERRAFORM_STATE_KEY_ARN"),
         }
         for name, (value, variable) in outputs.items():
             TerraformOutput(self, name, value=value, description=f"GitHub repository variable {variable}")

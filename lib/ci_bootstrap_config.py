@@ -13,17 +13,24 @@ refuses a bad variable in a moment, before the ~15 s jsii import.
                            lock file reachable for the repairs
     CREATE_OIDC_PROVIDER   true (default) | false: an account has ONE IAM OIDC provider per URL;
                            false uses the one that exists (looked up by its URL)
+
+What each role may name comes from the pipeline's targets, ``.github/deploy-targets.json`` (the
+file deploy/ci_target.py reads for the workflows): their environment suffixes (a preview's
+``pr{number}`` becomes the pattern ``pr*``) and which target owns the account-level settings.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from lib import regions
-from lib.config import PROJECT, ConfigError
+from lib.config import PROJECT, ConfigError, stack_id
 
 GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
 GITHUB_OIDC_HOST = GITHUB_OIDC_URL.removeprefix("https://")
@@ -38,14 +45,26 @@ LOCAL_STATE_FILE = f"terraform.{STACK_ID}.tfstate"
 _OWNER_RE = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$")
 _REPO_RE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
-# The three roles and the GitHub OIDC subjects each trusts, exactly (no wildcards):
+# The four roles and the GitHub OIDC subjects each trusts, exactly (no wildcards):
 # https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims
-PLAN, PREVIEW, RELEASE = "plan", "preview", "release"
+PLAN, PREVIEW, STAGING, PRODUCTION = "plan", "preview", "staging", "production"
+DEPLOY_KINDS = (PREVIEW, STAGING, PRODUCTION)
 ROLE_SUBJECTS: dict[str, tuple[str, ...]] = {
-    PLAN: ("pull_request",),  # the PR's `terraform plan -lock=false`: read-only
+    PLAN: ("pull_request",),  # the PR's `terraform plan -lock=false` of staging: read-only
     PREVIEW: ("environment:preview",),  # deploys and destroys the pr<N> preview stacks
-    RELEASE: ("environment:staging", "environment:production"),  # staging, prod, game day
+    STAGING: ("environment:staging",),  # staging: deploys, integration tests, the game day
+    PRODUCTION: ("environment:production",),  # prod: its plan and deploy after merge, reviewed
 }
+# The pipeline target (.github/deploy-targets.json) each role serves: a pull request plans
+# staging only (prod's plan runs after merge, behind the production environment).
+ROLE_TARGETS = {PLAN: "staging", PREVIEW: "preview", STAGING: "staging", PRODUCTION: "prod"}
+TARGETS_FILE = Path(__file__).resolve().parents[1] / ".github" / "deploy-targets.json"
+# The customer-managed policy every role a deploy role creates must carry as its permissions
+# boundary (lib/ci_boundary.py); the CI targets deploy with PERMISSIONS_BOUNDARY set to it.
+WORKLOAD_BOUNDARY = f"{PROJECT}-ci-workload-boundary"
+# The tag (lib/config.py StackConfig.tags, the providers' default tags) that names a resource's
+# environment: the boundary and the CI roles' fences read it.
+SUFFIX_TAG = "EnvironmentSuffix"
 
 
 # A deploy of the main stack (DynamoDB replica, ACM validation) can outlast the default hour; an
@@ -56,8 +75,66 @@ PLAN_SESSION_SECONDS = 3600
 
 
 def role_name(kind: str, project: str = PROJECT) -> str:
-    """``tap-ci-plan`` | ``tap-ci-preview`` | ``tap-ci-release``."""
+    """``tap-ci-plan`` | ``tap-ci-preview`` | ``tap-ci-staging`` | ``tap-ci-production``."""
     return f"{project}-ci-{kind}"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one pipeline target names: ``suffix`` is its environment suffix, or for the preview
+    target the pattern of every preview's (``pr*``); ``exact`` says it names one environment."""
+
+    name: str
+    suffix: str
+    manages_account_settings: bool
+
+    @property
+    def exact(self) -> bool:
+        return "*" not in self.suffix
+
+    @property
+    def state_key(self) -> str:
+        """Its Terraform state's object key (deploy: ``TapStack<suffix>/terraform.tfstate``)."""
+        return f"{stack_id(self.suffix)}/terraform.tfstate"
+
+
+def read_targets(path: Path | None = None) -> dict[str, Target]:
+    """The preview, staging and prod targets of ``path`` (default ``TARGETS_FILE``;
+    deploy/ci_target.py validates the rest of the file for the workflows, this reads what the
+    roles need). ConfigError on a file that cannot describe them."""
+    path = TARGETS_FILE if path is None else path
+    try:
+        data: Any = json.loads(path.read_text())
+        targets = {
+            name: Target(
+                name,
+                data[name]["suffix"].replace("{number}", "*"),
+                data[name]["manage_account_settings"],
+            )
+            for name in sorted(set(ROLE_TARGETS.values()))
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ConfigError(f"{path} cannot describe the pipeline's targets ({error!r})") from None
+    errors = _target_errors(targets)
+    if errors:
+        raise ConfigError(f"{path}: " + "; ".join(errors))
+    return targets
+
+
+def _target_errors(targets: Mapping[str, Target]) -> list[str]:
+    """A preview's suffix is a pattern (``{number}`` in it), every other target's is exact; all
+    are lowercase letters and digits (lib/config.py's suffix rule) and differ."""
+    errors = []
+    for target in targets.values():
+        preview = target.name == ROLE_TARGETS[PREVIEW]
+        if not re.fullmatch(r"[a-z0-9-]*\*[a-z0-9-]*" if preview else r"[a-z0-9-]+", target.suffix):
+            needs = "with {number}" if preview else "without {number}"
+            errors.append(f"{target.name}.suffix {target.suffix!r}: lowercase letters and digits {needs}")
+        if not isinstance(target.manages_account_settings, bool):
+            errors.append(f"{target.name}.manage_account_settings must be true or false")
+    if len({t.suffix for t in targets.values()}) != len(targets):
+        errors.append("the targets' suffixes must differ")
+    return errors
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,10 +142,21 @@ class BootstrapConfig:
     repository: str  # owner/name
     state_bucket_region: str
     create_oidc_provider: bool
+    targets: Mapping[str, Target] = field(default_factory=read_targets)
     project: str = PROJECT
 
     def role_name(self, kind: str) -> str:
         return role_name(kind, self.project)
+
+    def target(self, kind: str) -> Target:
+        """The pipeline target the ``kind`` role serves."""
+        return self.targets[ROLE_TARGETS[kind]]
+
+    def others(self, kind: str) -> list[Target]:
+        """The exact targets the ``kind`` role must not touch (a preview's pattern is no name
+        to deny: ``pr*`` also matches ``prod``)."""
+        own = self.target(kind)
+        return [t for t in self.targets.values() if t.exact and t is not own]
 
     def subjects(self, kind: str) -> list[str]:
         """The ``sub`` claims of the GitHub tokens that may assume the ``kind`` role."""
@@ -106,9 +194,18 @@ class BootstrapConfig:
         errors = [*_repository_errors(repository), *_region_errors(region, dr_regions)]
         if create not in ("true", "false"):
             errors.append(f"CREATE_OIDC_PROVIDER={create!r} must be 'true' or 'false'")
+        try:
+            targets = read_targets()
+        except ConfigError as error:
+            errors.append(str(error))
         if errors:
             raise ConfigError("Invalid bootstrap configuration:\n  - " + "\n  - ".join(errors))
-        return cls(repository=repository, state_bucket_region=region, create_oidc_provider=create == "true")
+        return cls(
+            repository=repository,
+            state_bucket_region=region,
+            create_oidc_provider=create == "true",
+            targets=targets,
+        )
 
 
 def _repository_errors(repository: str) -> list[str]:

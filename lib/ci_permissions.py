@@ -3,13 +3,20 @@ No construct code: this module holds literal scopes and entries only (their type
 lib/ci_scopes.py); lib/ci_roles.py turns them into the roles' managed policies.
 
 - A ``Scope`` is one Allow statement: its ``sid``, the managed policy it goes to (``group``:
-  network, compute, observability, operations), the resources (``{account}`` and ``{project}``
-  are filled in at synth: the caller's account id and ``tap``) and an optional condition.
+  network, compute, identity, observability, operations), the resources (``{account}``, ``{project}`` and
+  ``{suffix}`` are filled in at synth per role: the caller's account id, ``tap`` and the suffix
+  of the environment the role serves, ``pr*`` for the preview role) and an optional condition.
   A ``*`` resource always carries ``why``: the actions AWS has no resource-level permission for.
+  Resources named by random ids whose service authorizes by ``aws:ResourceTag`` are ``tagged``:
+  each role's fence (lib/ci_fences.py) denies them when they carry another environment's tag.
 - ``DEPLOY_ACTIONS``: per Terraform resource type of the main stack, the actions that read it (a
-  plan's refresh: the plan role ``tap-ci-plan`` gets only these) and the ones that create,
-  update, tag and delete it (the deploy roles ``tap-ci-preview`` and ``tap-ci-release``). A
-  resource type the main stack gains fails a unit test until it has an entry.
+  plan's refresh: the plan role ``tap-ci-plan`` gets only these, for staging) and the ones that
+  create, update, tag and delete it (the deploy roles ``tap-ci-preview``, ``tap-ci-staging``,
+  ``tap-ci-production``, each for its own environment). A resource type the main stack gains
+  fails a unit test until it has an entry.
+- A role is created, given a permissions boundary, attached or detached a policy only with the
+  workload boundary as its boundary (``iam:PermissionsBoundary``, lib/ci_boundary.py says why
+  the IAM actions that cannot carry that condition cannot escalate).
 - ``OPERATION_ACTIONS`` and ``ROLE_OPERATIONS``: what the deploy roles' jobs run besides
   Terraform.
 
@@ -26,7 +33,10 @@ from lib.ci_scopes import ANY, Permissions, Scope
 
 # API Gateway authorizes by HTTP verb on resource paths; the ids under them are random.
 APIGATEWAY_APIS = Scope(
-    "ApiGatewayRestApis", "network", ("arn:aws:apigateway:*::/restapis", "arn:aws:apigateway:*::/restapis/*")
+    "ApiGatewayRestApis",
+    "network",
+    ("arn:aws:apigateway:*::/restapis", "arn:aws:apigateway:*::/restapis/*"),
+    tagged=True,
 )
 APIGATEWAY_KEYS = Scope(
     "ApiGatewayKeysAndUsagePlans",
@@ -37,11 +47,13 @@ APIGATEWAY_KEYS = Scope(
         "arn:aws:apigateway:*::/usageplans",
         "arn:aws:apigateway:*::/usageplans/*",
     ),
+    tagged=True,
 )
 APIGATEWAY_DOMAINS = Scope(
     "ApiGatewayDomainNames",
     "network",
     ("arn:aws:apigateway:*::/domainnames", "arn:aws:apigateway:*::/domainnames/*"),
+    tagged=True,
 )
 APIGATEWAY_ACCOUNT = Scope("ApiGatewayAccount", "network", ("arn:aws:apigateway:*::/account",))
 APIGATEWAY_TAGS = Scope("ApiGatewayTags", "network", ("arn:aws:apigateway:*::/tags/*",))
@@ -49,7 +61,9 @@ APIGATEWAY_STAGES = Scope(
     "ApiGatewayStageFirewalls", "network", ("arn:aws:apigateway:*::/restapis/*/stages/*",)
 )
 # Certificates, hosted zones, health checks and query-log configs are named by random ids.
-ACM_CERTIFICATES = Scope("AcmCertificates", "network", ("arn:aws:acm:*:{account}:certificate/*",))
+ACM_CERTIFICATES = Scope(
+    "AcmCertificates", "network", ("arn:aws:acm:*:{account}:certificate/*",), tagged=True
+)
 ROUTE53_ZONES = Scope("Route53Zones", "network", ("arn:aws:route53:::hostedzone/*",))
 ROUTE53_CHANGES = Scope("Route53Changes", "network", ("arn:aws:route53:::change/*",))
 ROUTE53_HEALTH_CHECKS = Scope("Route53HealthChecks", "network", ("arn:aws:route53:::healthcheck/*",))
@@ -65,41 +79,96 @@ WAF_ACLS = Scope(
     "WafWebAcls",
     "network",
     (
-        "arn:aws:wafv2:*:{account}:regional/webacl/{project}-*/*",
+        "arn:aws:wafv2:*:{account}:regional/webacl/{project}-*-{suffix}/*",
         # The AWS managed rule groups the ACL references (owned by AWS, not this account).
         "arn:aws:wafv2:*:*:regional/managedruleset/*/*",
     ),
 )
 
-# --- scopes: the compute policy ----------------------------------------------------------------
+# --- scopes: the compute and identity policies -----------------------------------------------
 
-DYNAMODB_TABLES = Scope("DynamoDbTables", "compute", ("arn:aws:dynamodb:*:{account}:table/{project}-*",))
+DYNAMODB_TABLES = Scope(
+    "DynamoDbTables", "compute", ("arn:aws:dynamodb:*:{account}:table/{project}-*-{suffix}",)
+)
 DYNAMODB_REPLICATION_ROLE = Scope(
     "DynamoDbReplicationServiceRole",
-    "compute",
+    "identity",
     (
         "arn:aws:iam::{account}:role/aws-service-role/replication.dynamodb.amazonaws.com/"
         "AWSServiceRoleForDynamoDBReplication",
     ),
     condition={"StringEquals": {"iam:AWSServiceName": "replication.dynamodb.amazonaws.com"}},
 )
-LAMBDA_FUNCTIONS = Scope("LambdaFunctions", "compute", ("arn:aws:lambda:*:{account}:function:{project}-*",))
+# The trailing * takes a qualifier (function:<name>:<version>).
+LAMBDA_FUNCTIONS = Scope(
+    "LambdaFunctions", "compute", ("arn:aws:lambda:*:{account}:function:{project}-*-{suffix}*",)
+)
 # Every bucket of the main stack is <project>-<purpose>-<region role>-<suffix>-<account id>; the
 # state bucket ends with its region instead, so it is outside this pattern.
-S3_BUCKETS = Scope("S3Buckets", "compute", ("arn:aws:s3:::{project}-*-{account}",))
-S3_OBJECTS = Scope("S3ObjectsOnForceDestroy", "compute", ("arn:aws:s3:::{project}-*-{account}/*",))
-IAM_ROLES = Scope("IamRoles", "compute", ("arn:aws:iam::{account}:role/{project}-*",))
-IAM_POLICIES = Scope("IamPolicies", "compute", ("arn:aws:iam::{account}:policy/{project}-*",))
+S3_BUCKETS = Scope("S3Buckets", "compute", ("arn:aws:s3:::{project}-*-{suffix}-{account}",))
+S3_OBJECTS = Scope("S3ObjectsOnForceDestroy", "compute", ("arn:aws:s3:::{project}-*-{suffix}-{account}/*",))
+# The account's API Gateway logging role and its policy (lib/config.py APIGATEWAY_CLOUDWATCH_ROLE)
+# are named without a suffix: only the role of the target that manages the account's settings
+# gets them.
+IAM_ROLES = Scope(
+    "IamRoles",
+    "identity",
+    ("arn:aws:iam::{account}:role/{project}-*-{suffix}",),
+    account_settings=("arn:aws:iam::{account}:role/{project}-apigateway-cloudwatch-logs",),
+)
+IAM_POLICIES = Scope(
+    "IamPolicies",
+    "identity",
+    ("arn:aws:iam::{account}:policy/{project}-*-{suffix}",),
+    account_settings=("arn:aws:iam::{account}:policy/{project}-apigateway-cloudwatch-logs",),
+)
+# A role is created, or given a boundary, only with the workload boundary as its permissions
+# boundary, as the IAM User Guide's delegation example does ("Sid": "CreateOrChangeOnlyWithBoundary",
+# "Condition": {"StringEquals": {"iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/
+# XCompanyBoundaries"}}: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html),
+# and tagged (if at all) with its own environment's suffix: the boundary grants by that tag.
+# IfExists: PutRolePermissionsBoundary carries no request tag.
+IAM_ROLE_CREATES = Scope(
+    "IamCreateRolesWithBoundary",
+    "identity",
+    ("arn:aws:iam::{account}:role/{project}-*-{suffix}",),
+    condition={
+        "StringEquals": {
+            "iam:PermissionsBoundary": "arn:aws:iam::{account}:policy/{project}-ci-workload-boundary"
+        },
+        "StringLikeIfExists": {"aws:RequestTag/EnvironmentSuffix": "{suffix}"},
+    },
+    account_settings=("arn:aws:iam::{account}:role/{project}-apigateway-cloudwatch-logs",),
+)
+IAM_ROLE_TAGS = Scope(
+    "IamTagRolesWithOwnSuffix",
+    "identity",
+    ("arn:aws:iam::{account}:role/{project}-*-{suffix}",),
+    condition={"StringLikeIfExists": {"aws:RequestTag/EnvironmentSuffix": "{suffix}"}},
+    account_settings=("arn:aws:iam::{account}:role/{project}-apigateway-cloudwatch-logs",),
+)
 IAM_ATTACHMENTS = Scope(
     "IamAttachProjectPolicies",
-    "compute",
-    ("arn:aws:iam::{account}:role/{project}-*",),
-    condition={"ArnLike": {"iam:PolicyARN": "arn:aws:iam::{account}:policy/{project}-*"}},
+    "identity",
+    ("arn:aws:iam::{account}:role/{project}-*-{suffix}",),
+    condition={
+        "ArnLike": {
+            "iam:PolicyARN": [
+                "arn:aws:iam::{account}:policy/{project}-*-{suffix}",
+                "arn:aws:iam::{account}:policy/{project}-apigateway-cloudwatch-logs",
+            ]
+        },
+        "StringEquals": {
+            "iam:PermissionsBoundary": "arn:aws:iam::{account}:policy/{project}-ci-workload-boundary"
+        },
+    },
+    account_settings=("arn:aws:iam::{account}:role/{project}-apigateway-cloudwatch-logs",),
 )
 IAM_PASS_ROLE = Scope(
     "IamPassStackRoles",
-    "compute",
-    ("arn:aws:iam::{account}:role/{project}-*",),
+    "identity",
+    ("arn:aws:iam::{account}:role/{project}-*-{suffix}",),
+    account_settings=("arn:aws:iam::{account}:role/{project}-apigateway-cloudwatch-logs",),
     condition={
         "StringEquals": {
             "iam:PassedToService": ["apigateway.amazonaws.com", "lambda.amazonaws.com", "s3.amazonaws.com"]
@@ -107,12 +176,13 @@ IAM_PASS_ROLE = Scope(
     },
 )
 # KMS keys are named by random ids, and aliases are not there yet when a key is created.
-KMS_KEYS = Scope("KmsKeys", "compute", ("arn:aws:kms:*:{account}:key/*",))
-KMS_ALIASES = Scope("KmsAliases", "compute", ("arn:aws:kms:*:{account}:alias/{project}-*",))
+KMS_KEYS = Scope("KmsKeys", "compute", ("arn:aws:kms:*:{account}:key/*",), tagged=True)
+KMS_ALIASES = Scope("KmsAliases", "compute", ("arn:aws:kms:*:{account}:alias/{project}-*-{suffix}",))
 KMS_THROUGH_SERVICES = Scope(
     "KmsThroughStackServices",
     "compute",
     ("arn:aws:kms:*:{account}:key/*",),
+    tagged=True,
     # The services the main stack's keys serve (lib/keys.py VIA_SERVICES).
     condition={
         "StringLike": {
@@ -139,13 +209,14 @@ LOG_GROUPS = Scope(
     "LogGroups",
     "observability",
     (
-        "arn:aws:logs:*:{account}:log-group:/aws/lambda/{project}-*",
-        "arn:aws:logs:*:{account}:log-group:/aws/apigateway/{project}-*",
+        "arn:aws:logs:*:{account}:log-group:/aws/lambda/{project}-*-{suffix}*",
+        "arn:aws:logs:*:{account}:log-group:/aws/apigateway/{project}-*-{suffix}/*",
         # WAF requires the aws-waf-logs- prefix
-        "arn:aws:logs:*:{account}:log-group:aws-waf-logs-{project}-*",
-        # API Gateway names it after the API's id
+        "arn:aws:logs:*:{account}:log-group:aws-waf-logs-{project}-*-{suffix}*",
+        # API Gateway names it after the API's id (a residual: any environment's)
         "arn:aws:logs:*:{account}:log-group:API-Gateway-Execution-Logs_*",
-        # /aws/route53/<zone>: the zone is any DOMAIN_NAME (lib/config.py QUERY_LOG_GROUP_PREFIX)
+        # /aws/route53/<zone>: the zone is any DOMAIN_NAME (lib/config.py QUERY_LOG_GROUP_PREFIX;
+        # a residual: any environment's)
         "arn:aws:logs:*:{account}:log-group:/aws/route53/*",
     ),
 )
@@ -158,9 +229,15 @@ LOG_DELIVERIES = Scope(
     ANY,
     why="the vended-log delivery actions (WAF to CloudWatch Logs) have no resource-level permission",
 )
-ALARMS = Scope("CloudWatchAlarms", "observability", ("arn:aws:cloudwatch:*:{account}:alarm:{project}-*",))
-TOPICS = Scope("SnsTopics", "observability", ("arn:aws:sns:*:{account}:{project}-*",))
-PARAMETERS = Scope("SsmParameters", "observability", ("arn:aws:ssm:*:{account}:parameter/{project}-*",))
+# tap-alarms-<role>-<suffix>-<metric>, tap-failover-switch-<suffix>
+ALARMS = Scope(
+    "CloudWatchAlarms", "observability", ("arn:aws:cloudwatch:*:{account}:alarm:{project}-*-{suffix}*",)
+)
+TOPICS = Scope("SnsTopics", "observability", ("arn:aws:sns:*:{account}:{project}-*-{suffix}",))
+# /tap-payments-<suffix>/<role>/<name>
+PARAMETERS = Scope(
+    "SsmParameters", "observability", ("arn:aws:ssm:*:{account}:parameter/{project}-*-{suffix}/*",)
+)
 SSM_DESCRIBE = Scope(
     "SsmDescribe", "observability", ANY, why="DescribeParameters has no resource-level permission"
 )
@@ -335,16 +412,19 @@ DEPLOY_ACTIONS: dict[str, tuple[Permissions, ...]] = {
             IAM_ROLES,
             read=("iam:GetRole", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:ListRoleTags"),
             write=(
-                "iam:CreateRole",
                 "iam:DeleteRole",
                 "iam:ListInstanceProfilesForRole",
-                "iam:TagRole",
                 "iam:UntagRole",
                 "iam:UpdateAssumeRolePolicy",
                 "iam:UpdateRole",
                 "iam:UpdateRoleDescription",
             ),
         ),
+        # hashicorp/aws's role.go: CreateRole carries permissions_boundary; an update of it calls
+        # PutRolePermissionsBoundary (and DeleteRolePermissionsBoundary when it is removed:
+        # denied by the guardrails, never allowed).
+        Permissions(IAM_ROLE_CREATES, write=("iam:CreateRole", "iam:PutRolePermissionsBoundary")),
+        Permissions(IAM_ROLE_TAGS, write=("iam:TagRole",)),
     ),
     "aws_iam_role_policy_attachment": (
         Permissions(IAM_ROLES, read=("iam:ListAttachedRolePolicies",)),
@@ -590,7 +670,9 @@ PREFLIGHT = Scope(
     "resource-level permission",
 )
 # The receipts the API writes (lib/api_contract.py RECEIPTS_PREFIX), in every receipts bucket.
-RECEIPTS = Scope("ReceiptObjects", "operations", ("arn:aws:s3:::{project}-receipts-*-{account}/receipts/*",))
+RECEIPTS = Scope(
+    "ReceiptObjects", "operations", ("arn:aws:s3:::{project}-receipts-*-{suffix}-{account}/receipts/*",)
+)
 FAILOVER_SWITCH = Scope(
     "FailoverSwitch",
     "operations",
@@ -622,8 +704,10 @@ OPERATION_ACTIONS: dict[str, tuple[Permissions, ...]] = {
         Permissions(FAILOVER_SWITCH, write=("cloudwatch:PutMetricData",)),
     ),
 }
-# Per deploy role (lib/ci_bootstrap_config.py PREVIEW, RELEASE): the operations its jobs run.
+# Per deploy role (lib/ci_bootstrap_config.py DEPLOY_KINDS): the operations its jobs run. No
+# integration tests on prod: they write test payments (.github/workflows/release.yml).
 ROLE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "preview": ("preflight", "integration-tests"),
-    "release": ("preflight", "integration-tests", "gameday"),  # the integration tests run on staging
+    "staging": ("preflight", "integration-tests", "gameday"),
+    "production": ("preflight",),
 }

@@ -3,9 +3,12 @@ permission table (lib/ci_permissions.py).
 
 - ``GithubActionsRole``: a role only GitHub Actions jobs of exact ``sub`` claims may assume.
 - ``Policies``: the customer-managed policies, created directly in the stack's scope (their
-  construct ids are Terraform addresses: no scope of their own), in this order: the plan role's
-  reads, the deploy roles' shared writes and guardrail, each deploy role's operations.
-- ``statements``: the table's entries as IAM statements, one per scope.
+  construct ids are Terraform addresses: no scope of their own): per role, the table's
+  statements for its own environment (``<kind>-<group>``; the plan role's reads only, for
+  staging), its state (``<kind>-state``), its fence (``<kind>-fence``, lib/ci_fences.py) and, for
+  a deploy role, its operations; shared by the deploy roles, the guardrails; and the workload
+  boundary (lib/ci_boundary.py).
+- ``statements``: the table's entries as IAM statements for one environment, one per scope.
 """
 
 from __future__ import annotations
@@ -27,10 +30,14 @@ from lib.ci_bootstrap_config import (
     PLAN,
     PLAN_SESSION_SECONDS,
     PREVIEW,
-    RELEASE,
+    PRODUCTION,
+    STAGING,
     STS_AUDIENCE,
+    WORKLOAD_BOUNDARY,
     BootstrapConfig,
 )
+from lib.ci_boundary import boundary_statements
+from lib.ci_fences import fence_statements, state_statements
 from lib.ci_permissions import DEPLOY_ACTIONS, OPERATION_ACTIONS, ROLE_OPERATIONS
 from lib.ci_scopes import Permissions, Scope, render
 from lib.config import PROJECT
@@ -50,9 +57,10 @@ __all__ = [
 # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
 MANAGED_POLICY_MAX_CHARS = 6144
 ROLE_DESCRIPTIONS = {
-    PLAN: "GitHub Actions pull requests: terraform plan -lock=false, read-only",
+    PLAN: "GitHub Actions pull requests: terraform plan -lock=false of staging, read-only",
     PREVIEW: "GitHub Actions environment preview: deploys and destroys the pr<N> preview stacks",
-    RELEASE: "GitHub Actions environments staging and production: deploys and the game day",
+    STAGING: "GitHub Actions environment staging: deploys, integration tests and the game day",
+    PRODUCTION: "GitHub Actions environment production: plans and deploys prod",
 }
 
 
@@ -60,10 +68,16 @@ ROLE_DESCRIPTIONS = {
 
 
 def statements(
-    entries: Iterable[Permissions], account: str, *, read_only: bool = False
+    entries: Iterable[Permissions],
+    account: str,
+    *,
+    suffix: str,
+    account_settings: bool = False,
+    read_only: bool = False,
 ) -> dict[str, list[dict[str, Any]]]:
-    """One Allow statement per scope, its actions merged and sorted, grouped by policy group;
-    ``read_only``: only the reads (scopes left without an action are left out)."""
+    """One Allow statement per scope, its actions merged and sorted, grouped by policy group,
+    for the environment(s) ``suffix`` names; ``account_settings``: with the account-level
+    singletons; ``read_only``: only the reads (scopes left without an action are left out)."""
     actions: dict[Scope, set[str]] = {}
     for entry in entries:
         chosen = entry.read if read_only else (*entry.read, *entry.write)
@@ -71,12 +85,13 @@ def statements(
     grouped: dict[str, list[dict[str, Any]]] = {}
     for scope, names in actions.items():
         if names:
+            resources = [*scope.resources, *(scope.account_settings if account_settings else ())]
             grouped.setdefault(scope.group, []).append(
                 statement(
                     scope.sid,
                     sorted(names),
-                    render(list(scope.resources), account),
-                    condition=render(scope.condition, account) if scope.condition else None,
+                    render(resources, account, suffix=suffix),
+                    condition=render(scope.condition, account, suffix=suffix) if scope.condition else None,
                 )
             )
     return grouped
@@ -161,7 +176,7 @@ class GithubActionsRole(Construct):
 def github_actions_roles(
     scope: Construct, *, provider: TerraformProvider, config: BootstrapConfig, oidc_provider_arn: str
 ) -> dict[str, GithubActionsRole]:
-    """The plan, preview and release roles (construct ids ``role-<kind>``), in that order."""
+    """The plan, preview, staging and production roles (construct ids ``role-<kind>``)."""
     return {
         kind: GithubActionsRole(
             scope,
@@ -173,8 +188,16 @@ def github_actions_roles(
             subjects=config.subjects(kind),
             max_session_seconds=PLAN_SESSION_SECONDS if kind == PLAN else DEPLOY_SESSION_SECONDS,
         )
-        for kind in (PLAN, PREVIEW, RELEASE)
+        for kind in (PLAN, PREVIEW, STAGING, PRODUCTION)
     }
+
+
+@dataclass(frozen=True)
+class StateAccess:
+    """The state bucket and its key, as the roles' state statements name them."""
+
+    bucket_arn: str
+    key_arn: str
 
 
 @dataclass(frozen=True)
@@ -184,7 +207,9 @@ class Policies:
 
     scope: Construct
     provider: TerraformProvider
+    config: BootstrapConfig
     account_id: str
+    state: StateAccess
 
     def policy(self, name: str, description: str, body: list[dict[str, Any]]) -> IamPolicy:
         return IamPolicy(
@@ -196,44 +221,100 @@ class Policies:
             policy=document(*body),
         )
 
-    def plan(self, state_reads: list[dict[str, Any]]) -> list[IamPolicy]:
-        """``plan-<group>``: the table's reads (a refresh), and ``plan-state``: ``state_reads``."""
-        reads = statements(deploy_entries(), self.account_id, read_only=True)
+    def _table(self, kind: str, entries: Iterable[Permissions], *, read_only: bool = False) -> dict[str, Any]:
+        target = self.config.target(kind)
+        return statements(
+            entries,
+            self.account_id,
+            suffix=target.suffix,
+            account_settings=target.manages_account_settings,
+            read_only=read_only,
+        )
+
+    def _state_and_fence(self, kind: str, *, write: bool) -> list[IamPolicy]:
+        target = self.config.target(kind)
+        state = state_statements(
+            target, bucket_arn=self.state.bucket_arn, key_arn=self.state.key_arn, write=write
+        )
+        fence = fence_statements(self.config, kind, account=self.account_id, bucket_arn=self.state.bucket_arn)
+        verb = "Read, write and lock" if write else "Read (no lock)"
+        return [
+            self.policy(f"{kind}-state", f"{verb} the Terraform state of {target.state_key}", state),
+            self.policy(f"{kind}-fence", "The other environments' resources and state, denied", fence),
+        ]
+
+    def plan(self) -> list[IamPolicy]:
+        """``plan-<group>``: the table's reads (a refresh) of the plan role's target (staging),
+        ``plan-state`` and ``plan-fence``."""
+        reads = self._table(PLAN, deploy_entries(), read_only=True)
         return [
             *(
-                self.policy(f"plan-{group}", f"Refresh the main stack's {group} resources", body)
+                self.policy(f"plan-{group}", f"Refresh the staging stack's {group} resources", body)
                 for group, body in reads.items()
             ),
-            self.policy("plan-state", "Read the Terraform state (no lock)", state_reads),
+            *self._state_and_fence(PLAN, write=False),
         ]
 
-    def deploy(self, state_writes: list[dict[str, Any]]) -> list[IamPolicy]:
-        """What both deploy roles share: ``deploy-<group>`` (the table's reads and writes),
-        ``deploy-state`` (``state_writes``) and ``deploy-guardrails`` (the CI's own roles and
-        policies denied)."""
-        writes = statements(deploy_entries(), self.account_id)
-        ci_access = [f"arn:aws:iam::{self.account_id}:{kind}/{PROJECT}-ci-*" for kind in ("role", "policy")]
+    def deploy(self, kind: str) -> list[IamPolicy]:
+        """The ``kind`` deploy role's own: ``<kind>-<group>`` (the table's reads and writes on
+        its environment), ``<kind>-state``, ``<kind>-fence`` and ``<kind>-operations`` (what its
+        jobs run besides Terraform)."""
+        writes = self._table(kind, deploy_entries())
+        operations = self._table(
+            kind, [entry for operation in ROLE_OPERATIONS[kind] for entry in OPERATION_ACTIONS[operation]]
+        )
         return [
             *(
-                self.policy(f"deploy-{group}", f"Deploy the main stack's {group} resources", body)
+                self.policy(f"{kind}-{group}", f"Deploy the {kind} stack's {group} resources", body)
                 for group, body in writes.items()
             ),
-            self.policy("deploy-state", "Read, write and lock the Terraform state", state_writes),
+            *self._state_and_fence(kind, write=True),
             self.policy(
-                "deploy-guardrails",
-                "The CI's own roles and policies are out of the deploy roles' reach",
-                [statement("ProtectCiAccess", protected_iam_actions(), ci_access, effect="Deny")],
+                f"{kind}-operations",
+                f"What the {kind} jobs run besides Terraform: {', '.join(ROLE_OPERATIONS[kind])}",
+                [s for group in operations.values() for s in group],
             ),
         ]
 
-    def operations(self, kind: str) -> IamPolicy:
-        """``<kind>-operations``: what the ``kind`` role's jobs run besides Terraform."""
-        operations = statements(
-            [entry for operation in ROLE_OPERATIONS[kind] for entry in OPERATION_ACTIONS[operation]],
-            self.account_id,
-        )
+    def guardrails(self) -> IamPolicy:
+        """``deploy-guardrails``, shared by the deploy roles: the CI's own roles and policies (the
+        workload boundary among them) out of reach, no boundary removed, no CI policy attached."""
+        ci_access = [f"arn:aws:iam::{self.account_id}:{kind}/{PROJECT}-ci-*" for kind in ("role", "policy")]
+        boundary = f"arn:aws:iam::{self.account_id}:policy/{WORKLOAD_BOUNDARY}"
         return self.policy(
-            f"{kind}-operations",
-            f"What the {kind} jobs run besides Terraform: {', '.join(ROLE_OPERATIONS[kind])}",
-            [s for group in operations.values() for s in group],
+            "deploy-guardrails",
+            "The CI's own roles and policies are out of the deploy roles' reach",
+            [
+                statement("ProtectCiAccess", protected_iam_actions(), ci_access, effect="Deny"),
+                # The IAM User Guide's delegation example: NoBoundaryPolicyEdit, NoBoundaryUserDelete.
+                statement(
+                    "NoBoundaryPolicyEdit",
+                    [
+                        "iam:CreatePolicyVersion",
+                        "iam:DeletePolicy",
+                        "iam:DeletePolicyVersion",
+                        "iam:SetDefaultPolicyVersion",
+                    ],
+                    [boundary],
+                    effect="Deny",
+                ),
+                statement("NoBoundaryRemoval", ["iam:DeleteRolePermissionsBoundary"], ["*"], effect="Deny"),
+                statement(
+                    "NoCiPolicyAttached",
+                    ["iam:AttachRolePolicy"],
+                    ["*"],
+                    effect="Deny",
+                    condition={
+                        "ArnLike": {"iam:PolicyARN": f"arn:aws:iam::{self.account_id}:policy/{PROJECT}-ci-*"}
+                    },
+                ),
+            ],
+        )
+
+    def workload_boundary(self) -> IamPolicy:
+        """``tap-ci-workload-boundary``: the permissions boundary of the main stack's roles."""
+        return self.policy(
+            "workload-boundary",
+            "Permissions boundary of every role the CI deploy roles create (lib/ci_boundary.py)",
+            boundary_statements(self.account_id),
         )

@@ -1,7 +1,8 @@
 """The CI bootstrap: lib/ci_bootstrap.py (the stack), lib/ci_permissions.py (the permission table,
 checked against the synthesized main stack), lib/ci_scopes.py, lib/ci_roles.py (the GitHub OIDC
 roles and their policies), lib/ci_state_bucket.py, lib/ci_bootstrap_config.py and
-deploy/bootstrap.py."""
+deploy/bootstrap.py. What each role reaches, evaluated: tests/unit/test_ci_scoping.py; the
+workload boundary: tests/unit/test_ci_boundary.py."""
 
 from __future__ import annotations
 
@@ -32,14 +33,18 @@ OIDC = "${aws_iam_openid_connect_provider.github-oidc.arn}"
 SUBJECTS = {
     "plan": [f"repo:{REPOSITORY}:pull_request"],
     "preview": [f"repo:{REPOSITORY}:environment:preview"],
-    "release": [f"repo:{REPOSITORY}:environment:staging", f"repo:{REPOSITORY}:environment:production"],
+    "staging": [f"repo:{REPOSITORY}:environment:staging"],
+    "production": [f"repo:{REPOSITORY}:environment:production"],
 }
+DEPLOY = ("preview", "staging", "production")
 GITHUB_VARIABLES = {
     "AWS_PLAN_ROLE_ARN",
     "AWS_PREVIEW_ROLE_ARN",
-    "AWS_RELEASE_ROLE_ARN",
+    "AWS_STAGING_ROLE_ARN",
+    "AWS_PRODUCTION_ROLE_ARN",
     "TERRAFORM_STATE_BUCKET",
     "TERRAFORM_STATE_BUCKET_REGION",
+    "TERRAFORM_STATE_KEY_ARN",
 }
 DATA_READS = {
     "dynamodb:BatchGetItem",
@@ -192,6 +197,59 @@ def test_a_region_of_the_dr_pair_is_refused_for_the_state():
         BootstrapConfig.from_env({**env, "STATE_BUCKET_REGION": "eu-west-1"})
 
 
+def _targets_file(tmp_path: Path, **changes: dict[str, Any]) -> Path:
+    data = json.loads((ROOT / ".github" / "deploy-targets.json").read_text())
+    for name, fields in changes.items():
+        data[name].update(fields)
+    path = tmp_path / "targets.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_the_roles_targets_come_from_the_pipelines_targets_file():
+    from lib.ci_bootstrap_config import read_targets
+
+    targets = read_targets()
+    assert {n: (t.suffix, t.exact, t.manages_account_settings) for n, t in targets.items()} == {
+        "preview": ("pr*", False, False),
+        "prod": ("prod", True, False),
+        "staging": ("staging", True, True),
+    }
+    assert targets["preview"].state_key == "TapStackpr*/terraform.tfstate"
+    config = BootstrapConfig.from_env(ENV)
+    assert [t.name for t in config.others("preview")] == ["prod", "staging"]
+    assert [t.name for t in config.others("plan")] == [t.name for t in config.others("staging")] == ["prod"]
+    assert [t.name for t in config.others("production")] == ["staging"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"preview": {"suffix": "pr"}}, "preview.suffix 'pr': lowercase letters and digits with {number}"),
+        ({"prod": {"suffix": "prod{number}"}}, "prod.suffix 'prod*': lowercase letters and digits without"),
+        ({"staging": {"suffix": "Stg"}}, "staging.suffix 'Stg'"),
+        ({"staging": {"suffix": "prod"}}, "the targets' suffixes must differ"),
+        ({"prod": {"manage_account_settings": "yes"}}, "prod.manage_account_settings must be true or false"),
+        ({"prod": {"suffix": 7}}, "cannot describe the pipeline's targets"),
+    ],
+)
+def test_a_targets_file_the_roles_cannot_be_built_from_is_refused(tmp_path, changes, message):
+    from lib.ci_bootstrap_config import read_targets
+
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        read_targets(_targets_file(tmp_path, **changes))
+
+
+def test_an_unreadable_targets_file_is_one_more_problem_in_the_message(monkeypatch, tmp_path):
+    from lib import ci_bootstrap_config
+
+    monkeypatch.setattr(ci_bootstrap_config, "TARGETS_FILE", tmp_path / "missing.json")
+    with pytest.raises(ConfigError) as raised:
+        BootstrapConfig.from_env({"GITHUB_REPOSITORY": "", "CREATE_OIDC_PROVIDER": "x"})
+    lines = str(raised.value).splitlines()
+    assert len(lines) == 4 and "missing.json cannot describe the pipeline's targets" in lines[3]
+
+
 # --- OIDC provider and trust -------------------------------------------------------------------
 
 
@@ -202,7 +260,7 @@ def test_github_oidc_provider_without_thumbprints(ci):
     assert "thumbprint_list" not in provider  # optional in 5.100: AWS trusts GitHub's CA
 
 
-@pytest.mark.parametrize("kind", ["plan", "preview", "release"])
+@pytest.mark.parametrize("kind", ["plan", "preview", "staging", "production"])
 def test_each_role_trusts_only_its_exact_github_subjects(ci, kind):
     role = _roles(ci)[f"tap-ci-{kind}"]
     trust = policy_of(role, "assume_role_policy")
@@ -254,10 +312,12 @@ def test_every_resource_type_of_the_main_stack_has_deploy_permissions(dev):
         assert any(e.write for e in entries) != (type_ in waits), f"{type_}: a deploy cannot create it"
 
 
-def _covered(arn: str, scope: Any, account: str = ACCOUNT) -> bool:
+def _covered(arn: str, scope: Any, suffix: str = "dev", account: str = ACCOUNT) -> bool:
+    """``arn`` is in ``scope`` for the role of environment ``suffix`` (with the account's settings)."""
     from lib.ci_scopes import render
 
-    return any(fnmatchcase(arn, pattern) for pattern in render(list(scope.resources), account))
+    patterns = render([*scope.resources, *scope.account_settings], account, suffix=suffix)
+    return any(fnmatchcase(arn, pattern) for pattern in patterns)
 
 
 def test_the_main_stacks_names_fall_in_the_deploy_scopes(dev):
@@ -307,10 +367,13 @@ def test_the_state_bucket_and_the_ci_roles_are_not_what_the_deploy_scopes_mean(c
 
     (bucket,) = ci.resources("aws_s3_bucket").values()
     assert bucket["bucket"] == f"tap-terraform-state-{ACCOUNT}-us-east-2"
-    assert not _covered(f"arn:aws:s3:::{bucket['bucket']}", table.S3_BUCKETS)
-    assert not _covered(f"arn:aws:s3:::{bucket['bucket']}/TapStackprod/terraform.tfstate", table.S3_OBJECTS)
-    # The CI roles are tap-* too: the guardrails deny them (test below).
-    assert _covered(f"arn:aws:iam::{ACCOUNT}:role/tap-ci-release", table.IAM_ROLES)
+    for suffix in ("pr*", "staging", "prod"):
+        assert not _covered(f"arn:aws:s3:::{bucket['bucket']}", table.S3_BUCKETS, suffix)
+        state = f"arn:aws:s3:::{bucket['bucket']}/TapStackprod/terraform.tfstate"
+        assert not _covered(state, table.S3_OBJECTS, suffix)
+    # The preview role's names match CI roles (tap-ci-preview, tap-ci-production): the guardrails
+    # deny them (test below).
+    assert _covered(f"arn:aws:iam::{ACCOUNT}:role/tap-ci-production", table.IAM_ROLES, "pr*")
 
 
 def test_resources_are_star_only_with_a_reason():
@@ -369,8 +432,8 @@ def test_reading_the_table_loads_no_construct_code():
 def test_values_the_table_spells_out_match_where_they_are_defined():
     from lib import ci_permissions as table
     from lib.api_contract import RECEIPTS_PREFIX
-    from lib.ci_bootstrap_config import PREVIEW, RELEASE
-    from lib.config import QUERY_LOG_GROUP_PREFIX
+    from lib.ci_bootstrap_config import DEPLOY_KINDS, WORKLOAD_BOUNDARY
+    from lib.config import APIGATEWAY_CLOUDWATCH_ROLE, QUERY_LOG_GROUP_PREFIX
     from lib.failover_switch import NAMESPACE
     from lib.keys import VIA_SERVICES
 
@@ -379,10 +442,17 @@ def test_values_the_table_spells_out_match_where_they_are_defined():
     }
     assert table.FAILOVER_SWITCH.condition == {"StringEquals": {"cloudwatch:namespace": NAMESPACE}}
     assert table.RECEIPTS.resources == (
-        f"arn:aws:s3:::{{project}}-receipts-*-{{account}}/{RECEIPTS_PREFIX}*",
+        f"arn:aws:s3:::{{project}}-receipts-*-{{suffix}}-{{account}}/{RECEIPTS_PREFIX}*",
     )
     assert table.LOG_GROUPS.resources[-1] == f"arn:aws:logs:*:{{account}}:log-group:{QUERY_LOG_GROUP_PREFIX}*"
-    assert list(table.ROLE_OPERATIONS) == [PREVIEW, RELEASE]
+    assert list(table.ROLE_OPERATIONS) == list(DEPLOY_KINDS)
+    boundary = f"arn:aws:iam::{{account}}:policy/{WORKLOAD_BOUNDARY.replace('tap-', '{project}-', 1)}"
+    for scope in (table.IAM_ROLE_CREATES, table.IAM_ATTACHMENTS):
+        assert scope.condition["StringEquals"] == {"iam:PermissionsBoundary": boundary}
+    settings = APIGATEWAY_CLOUDWATCH_ROLE.replace("tap-", "{project}-", 1)
+    for scope in (table.IAM_ROLES, table.IAM_ROLE_CREATES, table.IAM_ROLE_TAGS, table.IAM_PASS_ROLE):
+        assert scope.account_settings == (f"arn:aws:iam::{{account}}:role/{settings}",)
+    assert table.IAM_POLICIES.account_settings == (f"arn:aws:iam::{{account}}:policy/{settings}",)
     assert {op for ops in table.ROLE_OPERATIONS.values() for op in ops} == set(table.OPERATION_ACTIONS)
 
 
@@ -390,12 +460,24 @@ def test_render_fills_the_account_and_the_project_in_nested_conditions():
     from lib import ci_permissions as table
     from lib.ci_scopes import render
 
-    assert render(list(table.IAM_ATTACHMENTS.resources), "123456789012") == [
-        "arn:aws:iam::123456789012:role/tap-*"
+    assert render(list(table.IAM_ATTACHMENTS.resources), "123456789012", suffix="pr*") == [
+        "arn:aws:iam::123456789012:role/tap-*-pr*"
     ]
-    assert render(table.IAM_ATTACHMENTS.condition, "123456789012", "acme") == {
-        "ArnLike": {"iam:PolicyARN": "arn:aws:iam::123456789012:policy/acme-*"}
+    assert render(table.IAM_ATTACHMENTS.condition, "123456789012", "acme", "staging") == {
+        "ArnLike": {
+            "iam:PolicyARN": [
+                "arn:aws:iam::123456789012:policy/acme-*-staging",
+                "arn:aws:iam::123456789012:policy/acme-apigateway-cloudwatch-logs",
+            ]
+        },
+        "StringEquals": {
+            "iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/acme-ci-workload-boundary"
+        },
     }
+    # a pattern suffix before a * is one *; a name without its suffix is an error, not a wildcard
+    assert render("fn:{project}-*-{suffix}*", "1", suffix="pr*") == "fn:tap-*-pr*"
+    with pytest.raises(ValueError, match="give the suffix"):
+        render("table/{project}-*-{suffix}", "123456789012")
 
 
 def test_lib_ci_bootstrap_keeps_its_public_names():
@@ -413,7 +495,7 @@ def test_statements_follow_the_order_their_scopes_first_appear_in_the_table(ci):
         body["name"]: [s["Sid"] for s in policy_of(body)["Statement"]]
         for body in ci.resources("aws_iam_policy").values()
     }
-    assert sids["tap-ci-deploy-network"] == [
+    network = [
         "AcmCertificates",
         "NetworkCreates",
         "ApiGatewayAccount",
@@ -428,14 +510,9 @@ def test_statements_follow_the_order_their_scopes_first_appear_in_the_table(ci):
         "WafWebAcls",
         "ApiGatewayStageFirewalls",
     ]
-    assert sids["tap-ci-deploy-compute"] == [
-        "IamPassStackRoles",
+    compute = [
         "DynamoDbTables",
         "KmsThroughStackServices",
-        "DynamoDbReplicationServiceRole",
-        "IamPolicies",
-        "IamRoles",
-        "IamAttachProjectPolicies",
         "KmsAliases",
         "KmsKeys",
         "KmsCreates",
@@ -443,7 +520,16 @@ def test_statements_follow_the_order_their_scopes_first_appear_in_the_table(ci):
         "S3Buckets",
         "S3ObjectsOnForceDestroy",
     ]
-    assert sids["tap-ci-deploy-observability"] == [
+    identity = [
+        "IamPassStackRoles",
+        "DynamoDbReplicationServiceRole",
+        "IamPolicies",
+        "IamRoles",
+        "IamCreateRolesWithBoundary",
+        "IamTagRolesWithOwnSuffix",
+        "IamAttachProjectPolicies",
+    ]
+    observability = [
         "LogGroups",
         "LogsAccountPolicies",
         "CloudWatchAlarms",
@@ -452,22 +538,29 @@ def test_statements_follow_the_order_their_scopes_first_appear_in_the_table(ci):
         "SsmDescribe",
         "LogDeliveries",
     ]
+    fence = [
+        "OtherEnvironmentsByTag",
+        "NoRoleTaggedForAnotherEnvironment",
+        "OtherEnvironmentsByName",
+        "OtherEnvironmentsState",
+    ]
+    for kind in DEPLOY:
+        assert sids[f"tap-ci-{kind}-network"] == network
+        assert sids[f"tap-ci-{kind}-compute"] == compute
+        assert sids[f"tap-ci-{kind}-identity"] == identity
+        assert sids[f"tap-ci-{kind}-observability"] == observability
+        assert sids[f"tap-ci-{kind}-fence"] == fence
     # The plan role: the same order, without the scopes that only write.
     assert sids["tap-ci-plan-network"] == [
-        s for s in sids["tap-ci-deploy-network"] if s not in ("NetworkCreates", "Route53Changes")
+        s for s in network if s not in ("NetworkCreates", "Route53Changes")
     ]
     assert sids["tap-ci-plan-compute"] == [
-        "DynamoDbTables",
-        "KmsThroughStackServices",
-        "IamPolicies",
-        "IamRoles",
-        "KmsKeys",
-        "KmsCreates",
-        "LambdaFunctions",
-        "S3Buckets",
+        s for s in compute if s not in ("KmsAliases", "S3ObjectsOnForceDestroy")
     ]
+    assert sids["tap-ci-plan-identity"] == ["IamPolicies", "IamRoles"]
+    assert sids["tap-ci-plan-fence"] == fence
     # One operations policy per deploy role: its groups one after the other.
-    assert sids["tap-ci-release-operations"] == [
+    assert sids["tap-ci-staging-operations"] == [
         "Preflight",
         "ReceiptObjects",
         "FailoverSwitch",
@@ -478,35 +571,67 @@ def test_statements_follow_the_order_their_scopes_first_appear_in_the_table(ci):
         "LogsAccountPolicies",
     ]
     assert sids["tap-ci-preview-operations"] == [
-        s for s in sids["tap-ci-release-operations"] if s != "FailoverSwitch"
+        s for s in sids["tap-ci-staging-operations"] if s != "FailoverSwitch"
+    ]
+    assert sids["tap-ci-production-operations"] == [
+        s for s in sids["tap-ci-preview-operations"] if s not in ("ReceiptObjects", "DynamoDbTables")
     ]
 
 
 # --- policies ----------------------------------------------------------------------------------
 
 
-def test_no_wildcard_action_in_any_policy_but_the_tls_deny(ci):
-    wildcards = [
-        (name, s.get("Sid"), s["Effect"], action)
-        for name, document in _every_policy(ci)
-        for s in document["Statement"]
-        for action in _as_list(s["Action"])
-        if action == "*" or action.endswith(":*")
-    ]
-    assert wildcards == [("bucket", "DenyInsecureTransport", "Deny", "s3:*")]
+def test_no_wildcard_action_in_any_allow(ci):
+    """Wildcard actions only in Deny statements: the state bucket's TLS rule, the fences (the
+    other environments' resources and state) and the boundary's identity and account deny."""
+    wildcards = sorted(
+        {
+            (
+                name
+                if name in ("bucket", "tap-ci-workload-boundary")
+                else re.sub(r"-ci-\w+-", "-ci-<kind>-", name),
+                s.get("Sid"),
+                s["Effect"],
+                action,
+            )
+            for name, document in _every_policy(ci)
+            for s in document["Statement"]
+            for action in _as_list(s["Action"])
+            if "*" in action
+        }
+    )
+    assert {w[2] for w in wildcards} == {"Deny"}
+    assert wildcards == sorted(
+        [
+            ("bucket", "DenyInsecureTransport", "Deny", "s3:*"),
+            ("tap-ci-<kind>-fence", "OtherEnvironmentsByName", "Deny", "*"),
+            ("tap-ci-<kind>-fence", "OtherEnvironmentsByTag", "Deny", "*"),
+            ("tap-ci-<kind>-fence", "OtherEnvironmentsState", "Deny", "s3:*"),
+            *(
+                ("tap-ci-workload-boundary", "NoIdentityOrAccountChanges", "Deny", a)
+                for a in ("account:*", "iam:*", "organizations:*", "sts:*")
+            ),
+        ]
+    )
 
 
-def test_pass_role_only_on_project_roles_and_only_to_the_stacks_services(ci):
+@pytest.mark.parametrize(
+    ("kind", "suffix"), [("preview", "pr*"), ("staging", "staging"), ("production", "prod")]
+)
+def test_pass_role_only_on_the_environments_roles_and_only_to_the_stacks_services(ci, kind, suffix):
     passing = [
         (name, s)
-        for name, document in _every_policy(ci)
+        for name, document in _attached(ci, f"tap-ci-{kind}").items()
         for s in document["Statement"]
         if "iam:PassRole" in _as_list(s["Action"]) and s["Effect"] == "Allow"
     ]
-    assert [name for name, _ in passing] == ["tap-ci-deploy-compute"]
+    assert [name for name, _ in passing] == [f"tap-ci-{kind}-identity"]
     (_, allowed) = passing[0]
     assert allowed["Action"] == ["iam:PassRole"]
-    assert allowed["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/tap-*"]
+    account_role = (
+        [f"arn:aws:iam::{ACCOUNT}:role/tap-apigateway-cloudwatch-logs"] if kind == "staging" else []
+    )
+    assert allowed["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/tap-*-{suffix}", *account_role]
     assert allowed["Condition"] == {
         "StringEquals": {
             "iam:PassedToService": ["apigateway.amazonaws.com", "lambda.amazonaws.com", "s3.amazonaws.com"]
@@ -514,86 +639,124 @@ def test_pass_role_only_on_project_roles_and_only_to_the_stacks_services(ci):
     }
 
 
-def test_the_plan_role_reads_state_and_refreshes_nothing_else(ci):
+def test_the_plan_role_reads_stagings_state_and_refreshes_nothing_else(ci):
     attached = _attached(ci, "tap-ci-plan")
     assert set(attached) == {
-        "tap-ci-plan-compute",
-        "tap-ci-plan-network",
-        "tap-ci-plan-observability",
-        "tap-ci-plan-state",
+        f"tap-ci-plan-{group}"
+        for group in ("compute", "identity", "network", "observability", "state", "fence")
     }
     actions = _allowed(attached)
     assert actions & DATA_READS == {"s3:GetObject"}
     writes = sorted(a for a in actions if WRITE_VERBS.match(a.split(":")[1]))
     assert writes == []  # -lock=false: not even the lock file
     state_bucket = f"${{{ci.address('aws_s3_bucket', 'state/bucket')}.arn}}"
-    (get_object,) = [s for s in _statements(attached) if "s3:GetObject" in s["Action"]]
+    (get_object,) = [
+        s for s in _statements(attached) if "s3:GetObject" in s["Action"] and s["Effect"] == "Allow"
+    ]
     assert get_object == {
-        "Sid": "StateObjectsRead",
+        "Sid": "StateObjectRead",
         "Effect": "Allow",
         "Action": ["s3:GetObject"],
-        "Resource": [f"{state_bucket}/*"],
+        "Resource": [f"{state_bucket}/TapStackstaging/terraform.tfstate"],
     }
     assert {"s3:ListBucket", "s3:GetBucketVersioning", "kms:Decrypt", "apigateway:GET"} <= actions
 
 
-def test_the_deploy_roles_write_state_and_release_the_lock_only(ci):
-    state = _attached(ci, "tap-ci-preview")["tap-ci-deploy-state"]
+@pytest.mark.parametrize(
+    ("kind", "stack"),
+    [("preview", "TapStackpr*"), ("staging", "TapStackstaging"), ("production", "TapStackprod")],
+)
+def test_a_deploy_role_writes_its_own_state_and_releases_its_own_lock_only(ci, kind, stack):
+    state = _attached(ci, f"tap-ci-{kind}")[f"tap-ci-{kind}-state"]
     bucket = f"${{{ci.address('aws_s3_bucket', 'state/bucket')}.arn}}"
     key = f"${{{ci.address('aws_kms_key', 'state/key')}.arn}}"
+    objects = f"{bucket}/{stack}/terraform.tfstate"
     assert {s["Sid"]: (s["Action"], s["Resource"]) for s in state["Statement"]} == {
-        "StateObjectsReadWrite": (["s3:GetObject", "s3:PutObject"], [f"{bucket}/*"]),
-        "StateLockRelease": (["s3:DeleteObject"], [f"{bucket}/*.tflock"]),
+        "StateObjectReadWrite": (["s3:GetObject", "s3:PutObject"], [objects, f"{objects}.tflock"]),
+        "StateLockRelease": (["s3:DeleteObject"], [f"{objects}.tflock"]),
         "StateBucketRead": (["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"], [bucket]),
-        "StateKeyUse": (["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [key]),
+        "StateKey": (["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [key]),
     }
+    if kind == "preview":  # TapStackpr* also matches TapStackprod: denied by the fence
+        fence = _attached(ci, "tap-ci-preview")["tap-ci-preview-fence"]["Statement"]
+        (denied,) = [s for s in fence if s["Sid"] == "OtherEnvironmentsState"]
+        assert denied["Resource"] == [f"{bucket}/TapStackprod/*", f"{bucket}/TapStackstaging/*"]
 
 
-def test_preview_and_release_share_the_deploy_policies_and_differ_in_their_operations(ci):
-    preview, release = _attached(ci, "tap-ci-preview"), _attached(ci, "tap-ci-release")
-    deploy = {f"tap-ci-deploy-{g}" for g in ("compute", "network", "observability", "state", "guardrails")}
-    assert set(preview) == deploy | {"tap-ci-preview-operations"}
-    assert set(release) == deploy | {"tap-ci-release-operations"}
-    assert len(ci.resources("aws_iam_policy")) == 11  # shared, not copied per role
-    preview_ops = _allowed({"ops": preview["tap-ci-preview-operations"]})
-    release_ops = _allowed({"ops": release["tap-ci-release-operations"]})
+def test_each_deploy_role_has_its_own_policies_and_shares_the_guardrails(ci):
+    groups = ("compute", "identity", "network", "observability", "state", "fence", "operations")
+    for kind in DEPLOY:
+        assert set(_attached(ci, f"tap-ci-{kind}")) == {
+            *(f"tap-ci-{kind}-{g}" for g in groups),
+            "tap-ci-deploy-guardrails",
+        }
+    assert len(ci.resources("aws_iam_policy")) == 6 + 3 * 7 + 2  # plan, deploy roles, guardrails + boundary
+    ops = {
+        kind: _allowed({"ops": _attached(ci, f"tap-ci-{kind}")[f"tap-ci-{kind}-operations"]})
+        for kind in DEPLOY
+    }
     tests = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "s3:GetObject", "s3:DeleteObject"}
-    assert tests <= preview_ops and tests <= release_ops  # integration tests on previews and staging
-    assert "cloudwatch:PutMetricData" not in preview_ops  # only the game day fails over
-    assert not {"dynamodb:Scan", "dynamodb:Query", "s3:PutObject"} & (preview_ops | release_ops)
-    (switch,) = [s for s in release["tap-ci-release-operations"]["Statement"] if s["Sid"] == "FailoverSwitch"]
+    assert tests <= ops["preview"] and tests <= ops["staging"]  # integration tests on previews and staging
+    assert not tests & ops["production"]  # no test payments in prod
+    assert (
+        "cloudwatch:PutMetricData" not in ops["preview"] | ops["production"]
+    )  # only the game day fails over
+    assert not {"dynamodb:Scan", "dynamodb:Query", "s3:PutObject"} & (ops["preview"] | ops["staging"])
+    staging = _attached(ci, "tap-ci-staging")["tap-ci-staging-operations"]["Statement"]
+    (switch,) = [s for s in staging if s["Sid"] == "FailoverSwitch"]
     assert switch["Action"] == ["cloudwatch:PutMetricData"]
     assert switch["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Tap/DR"}}
-    (receipts,) = [
-        s for s in release["tap-ci-release-operations"]["Statement"] if s["Sid"] == "ReceiptObjects"
-    ]
-    assert receipts["Resource"] == [f"arn:aws:s3:::tap-receipts-*-{ACCOUNT}/receipts/*"]
+    (receipts,) = [s for s in staging if s["Sid"] == "ReceiptObjects"]
+    assert receipts["Resource"] == [f"arn:aws:s3:::tap-receipts-*-staging-{ACCOUNT}/receipts/*"]
 
 
 def test_the_deploy_roles_cannot_touch_the_ci_roles_or_policies(ci):
     from lib.ci_roles import protected_iam_actions
 
-    (deny,) = _attached(ci, "tap-ci-release")["tap-ci-deploy-guardrails"]["Statement"]
-    assert deny["Effect"] == "Deny"
+    guardrails = {
+        s["Sid"]: s for s in _attached(ci, "tap-ci-staging")["tap-ci-deploy-guardrails"]["Statement"]
+    }
+    assert {s["Effect"] for s in guardrails.values()} == {"Deny"}
+    deny = guardrails["ProtectCiAccess"]
     assert deny["Resource"] == [
         f"arn:aws:iam::{ACCOUNT}:role/tap-ci-*",
         f"arn:aws:iam::{ACCOUNT}:policy/tap-ci-*",
     ]
-    deploy = {name: doc for name, doc in _attached(ci, "tap-ci-release").items() if "operations" not in name}
-    iam_allowed = {a for a in _allowed(deploy) if a.startswith("iam:")} - {"iam:CreateServiceLinkedRole"}
-    assert set(deny["Action"]) == iam_allowed == set(protected_iam_actions())
+    for kind in DEPLOY:
+        deploy = {n: doc for n, doc in _attached(ci, f"tap-ci-{kind}").items() if "operations" not in n}
+        iam_allowed = {a for a in _allowed(deploy) if a.startswith("iam:")} - {"iam:CreateServiceLinkedRole"}
+        assert set(deny["Action"]) == iam_allowed == set(protected_iam_actions())
     assert {
         "iam:PassRole",
         "iam:AttachRolePolicy",
         "iam:CreatePolicyVersion",
         "iam:UpdateAssumeRolePolicy",
-    } <= iam_allowed
+        "iam:PutRolePermissionsBoundary",
+    } <= set(deny["Action"])
+    # the IAM User Guide's delegation example, on the workload boundary
+    assert guardrails["NoBoundaryPolicyEdit"]["Resource"] == [
+        f"arn:aws:iam::{ACCOUNT}:policy/tap-ci-workload-boundary"
+    ]
+    assert guardrails["NoBoundaryRemoval"]["Action"] == ["iam:DeleteRolePermissionsBoundary"]
+    assert guardrails["NoCiPolicyAttached"]["Condition"] == {
+        "ArnLike": {"iam:PolicyARN": f"arn:aws:iam::{ACCOUNT}:policy/tap-ci-*"}
+    }
 
 
-def test_attaching_is_limited_to_the_projects_policies(ci):
-    compute = _attached(ci, "tap-ci-preview")["tap-ci-deploy-compute"]
-    (attach,) = [s for s in compute["Statement"] if "iam:AttachRolePolicy" in s["Action"]]
-    assert attach["Condition"] == {"ArnLike": {"iam:PolicyARN": f"arn:aws:iam::{ACCOUNT}:policy/tap-*"}}
+def test_attaching_is_limited_to_the_environments_policies_and_needs_the_boundary(ci):
+    identity = _attached(ci, "tap-ci-preview")["tap-ci-preview-identity"]
+    (attach,) = [s for s in identity["Statement"] if "iam:AttachRolePolicy" in s["Action"]]
+    assert attach["Condition"] == {
+        "ArnLike": {
+            "iam:PolicyARN": [
+                f"arn:aws:iam::{ACCOUNT}:policy/tap-*-pr*",
+                f"arn:aws:iam::{ACCOUNT}:policy/tap-apigateway-cloudwatch-logs",
+            ]
+        },
+        "StringEquals": {
+            "iam:PermissionsBoundary": f"arn:aws:iam::{ACCOUNT}:policy/tap-ci-workload-boundary"
+        },
+    }
 
 
 def test_star_resources_are_the_documented_few(ci):
@@ -603,14 +766,19 @@ def test_star_resources_are_the_documented_few(ci):
             continue
         for s in document["Statement"]:
             if s.get("Resource") == ["*"]:
-                stars.add(s["Sid"])
+                stars.add((s["Effect"], s["Sid"]))
     assert stars == {
-        "NetworkCreates",
-        "KmsCreates",
-        "LogDeliveries",
-        "SsmDescribe",
-        "Preflight",
-        "FailoverSwitch",
+        ("Allow", "NetworkCreates"),
+        ("Allow", "KmsCreates"),
+        ("Allow", "LogDeliveries"),
+        ("Allow", "SsmDescribe"),
+        ("Allow", "Preflight"),
+        ("Allow", "FailoverSwitch"),
+        ("Allow", "XRayTraces"),  # the boundary: X-Ray has no resource-level permission
+        ("Deny", "NoRoleTaggedForAnotherEnvironment"),
+        ("Deny", "NoBoundaryRemoval"),
+        ("Deny", "NoCiPolicyAttached"),
+        ("Deny", "NoIdentityOrAccountChanges"),
     }
 
 
@@ -624,8 +792,8 @@ def test_every_policy_fits_iams_size_limit(ci):
         policy = re.sub(
             r"\$\{aws_s3_bucket[^}]*\}", "arn:aws:s3:::tap-terraform-state-123456789012-us-east-2", policy
         )
-        policy = policy.replace(ACCOUNT, "123456789012")
-        assert "${" not in policy
+        policy = policy.replace(ACCOUNT, "123456789012").replace("$${", "${")  # Terraform's escape
+        assert "${" not in policy.replace("${aws:PrincipalTag/EnvironmentSuffix}", "")
         compact = re.sub(r"\s", "", json.dumps(json.loads(policy), separators=(",", ":")))
         assert len(compact) <= MANAGED_POLICY_MAX_CHARS, body["name"]
 
@@ -636,7 +804,7 @@ def test_no_role_has_more_managed_policies_than_iam_allows(ci):
     per_role: dict[str, int] = {}
     for attachment in ci.resources("aws_iam_role_policy_attachment").values():
         per_role[attachment["role"]] = per_role.get(attachment["role"], 0) + 1
-    assert len(per_role) == 3
+    assert len(per_role) == 4
     assert max(per_role.values()) <= 10, per_role
 
 
@@ -675,7 +843,8 @@ def test_the_state_bucket_is_versioned_encrypted_private_and_kept(ci):
 def test_the_state_bucket_denies_plain_http(ci):
     bucket = f"${{{ci.address('aws_s3_bucket', 'state/bucket')}.arn}}"
     policy = policy_of(ci.get("aws_s3_bucket_policy", "state/bucket/tls-only"))
-    assert policy["Statement"] == [
+    # the statements that follow (SSE-KMS with the state key): tests/unit/test_ci_state_bucket.py
+    assert policy["Statement"][:1] == [
         {
             "Sid": "DenyInsecureTransport",
             "Effect": "Deny",
@@ -713,7 +882,7 @@ def test_the_state_key_rotates_is_kept_and_the_ci_roles_only_use_it_through_s3(c
     }
     assert statements["CiWriteState"]["Condition"] == {
         "StringEquals": via_s3,
-        "ArnEquals": {"aws:PrincipalArn": [f"{role}preview", f"{role}release"]},
+        "ArnEquals": {"aws:PrincipalArn": [f"{role}preview", f"{role}staging", f"{role}production"]},
     }
 
 
@@ -724,18 +893,22 @@ def test_outputs_and_the_github_variables(ci):
     assert set(ci.json["output"]) == {
         "plan_role_arn",
         "preview_role_arn",
-        "release_role_arn",
+        "staging_role_arn",
+        "production_role_arn",
         "state_bucket",
         "state_bucket_region",
+        "state_key_arn",
         "github_variables",
     }
     variables = json.loads(ci.output("github_variables")["value"])
     assert set(variables) == GITHUB_VARIABLES
-    for kind in ("plan", "preview", "release"):
+    for kind in ("plan", "preview", "staging", "production"):
         arn = f"${{aws_iam_role.{_logical(ci, 'aws_iam_role', f'tap-ci-{kind}')}.arn}}"
         assert variables[f"AWS_{kind.upper()}_ROLE_ARN"] == ci.output(f"{kind}_role_arn")["value"] == arn
     assert variables["TERRAFORM_STATE_BUCKET"] == f"${{{ci.address('aws_s3_bucket', 'state/bucket')}.bucket}}"
     assert variables["TERRAFORM_STATE_BUCKET_REGION"] == "us-east-2"
+    key = f"${{{ci.address('aws_kms_key', 'state/key')}.arn}}"
+    assert variables["TERRAFORM_STATE_KEY_ARN"] == ci.output("state_key_arn")["value"] == key
 
 
 def test_its_own_state_is_a_local_file_in_the_project_root(ci, tmp_path):
@@ -815,7 +988,7 @@ def test_gh_commands_quote_their_values():
 
 def test_destroy_targets_the_access_and_keeps_the_state(ci, existing_oidc):
     targets = bootstrap.access_addresses(ci.json)
-    assert len(targets) == 1 + 11 + 3 + 16
+    assert len(targets) == 1 + 29 + 4 + 30  # provider, policies, roles, attachments (6 + 3 x 8)
     assert targets[0] == "aws_iam_openid_connect_provider.github-oidc"
     assert not [t for t in targets if t.startswith(("aws_s3", "aws_kms"))]
     assert not [t for t in bootstrap.access_addresses(existing_oidc.json) if "openid" in t]

@@ -1,0 +1,143 @@
+"""What keeps each CI role (lib/ci_roles.py) in its own environment: its Terraform state key, and
+its fence, Deny statements on the other environments' resources.
+
+- State: a role reads (plan) or reads, writes and locks (deploy) only its target's state object,
+  ``TapStack<suffix>/terraform.tfstate`` and its ``.tflock``; listing the bucket shows keys,
+  never contents.
+- The wildcard trap: the preview role's names are a pattern, ``tap-*-pr*``, and ``pr*`` also
+  matches ``-primary-prod`` and ``TapStackprod``. So every role is denied, by name, the
+  resources and state of every exact target but its own (a preview's pattern names nothing to
+  deny: the release roles' names are exact already).
+- Random ids: API Gateway's REST APIs, API keys, usage plans, domain names and stages, ACM
+  certificates and KMS keys are named by ids that say nothing of their environment, but each
+  is tagged ``EnvironmentSuffix`` (the providers' default tags, lib/config.py) and their services
+  authorize by ``aws:ResourceTag``. API Gateway: "IAM policies can be created that allow or
+  disallow an operation based on tags provided in the request (request tags), or tags on the
+  resource that is being operated on (resource tags)"
+  (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-tagging-iam-policy.html);
+  KMS: "You can control access to AWS KMS keys based on the tags on the KMS key"
+  (https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html); the Service
+  Authorization Reference lists ``aws:ResourceTag/${TagKey}`` for ACM's ``certificate`` and
+  API Gateway's ``RestApi``, ``ApiKey`` and ``UsagePlan`` resources. The fence DENIES these when
+  tagged with another environment's suffix, rather than allowing only the own tag: a create has
+  no resource tag yet, and KMS warns "It might take up to five minutes for tag and alias changes
+  to affect KMS key authorization", so an Allow on the new key's own tag could fail the deploy
+  that created it; a Deny never touches the role's own resources.
+- Roles: CreateRole and TagRole with another environment's ``EnvironmentSuffix`` are denied (the
+  workload boundary grants by that tag, lib/ci_boundary.py).
+
+Residual (for the README): Route 53 hosted zones, records, health checks and query-log configs
+support no ``aws:ResourceTag`` (the reference lists no condition key for them): any deploy role,
+and the plan role's reads, reach every environment's. So do the children of a REST API whose
+requests carry no tag of the API (resources, methods, integrations, deployments: the reference
+does not say they inherit it), ``API-Gateway-Execution-Logs_<api id>`` and ``/aws/route53/<zone>``
+log groups. None of these returns a secret: API key VALUES are under ``/apikeys/<id>``, fenced by
+tag; SSM parameters and Lambda environments are named per environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from lib.ci_bootstrap_config import SUFFIX_TAG, BootstrapConfig, Target
+from lib.ci_permissions import DEPLOY_ACTIONS, OPERATION_ACTIONS
+from lib.ci_scopes import Scope, render
+from lib.config import stack_id
+from lib.policy import statement
+
+__all__ = ["fence_statements", "state_statements"]
+
+
+def state_statements(target: Target, *, bucket_arn: str, key_arn: str, write: bool) -> list[dict[str, Any]]:
+    """``target``'s state only: read it (a ``plan -lock=false``), or read, write and lock it; the
+    bucket's location and versioning for the preflight (deploy/preflight_aws.py)."""
+    state = f"{bucket_arn}/{target.state_key}"
+    lock = f"{state}.tflock"
+    objects = (
+        [
+            statement("StateObjectReadWrite", ["s3:GetObject", "s3:PutObject"], [state, lock]),
+            statement("StateLockRelease", ["s3:DeleteObject"], [lock]),
+        ]
+        if write
+        else [statement("StateObjectRead", ["s3:GetObject"], [state])]
+    )
+    crypto = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"] if write else ["kms:Decrypt"]
+    return [
+        *objects,
+        statement(
+            "StateBucketRead",
+            ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"],
+            [bucket_arn],
+        ),
+        statement("StateKey", crypto, [key_arn]),
+    ]
+
+
+def _scopes() -> list[Scope]:
+    """Every scope of the table, once, in the table's order."""
+    entries = [e for table in (DEPLOY_ACTIONS, OPERATION_ACTIONS) for es in table.values() for e in es]
+    return list(dict.fromkeys(e.scope for e in entries))
+
+
+def _tag_condition(config: BootstrapConfig, kind: str, key: str) -> dict[str, Any]:
+    """``key`` holds another target's suffix: any other target's pattern, but never the role's
+    own exact suffix (``pr*`` matches ``prod``)."""
+    own = config.target(kind)
+    others = [t.suffix for t in config.targets.values() if t is not own]
+    condition: dict[str, Any] = {"StringLike": {key: others}}
+    if own.exact:
+        condition["StringNotEquals"] = {key: own.suffix}
+    return condition
+
+
+def _named(scopes: Iterable[Scope], account: str, targets: Iterable[Target]) -> list[str]:
+    """The scopes' environment-named resources, for each of ``targets``."""
+    return [
+        render(resource, account, suffix=target.suffix)
+        for target in targets
+        for scope in scopes
+        for resource in scope.resources
+        if "{suffix}" in resource
+    ]
+
+
+def fence_statements(
+    config: BootstrapConfig, kind: str, *, account: str, bucket_arn: str
+) -> list[dict[str, Any]]:
+    """The Deny statements that keep the ``kind`` role out of the other environments."""
+    scopes = _scopes()
+    others = config.others(kind)
+    tagged = [r for scope in scopes if scope.tagged for r in render(list(scope.resources), account)]
+    fence = [
+        statement(
+            "OtherEnvironmentsByTag",
+            ["*"],
+            list(dict.fromkeys(tagged)),
+            effect="Deny",
+            condition=_tag_condition(config, kind, f"aws:ResourceTag/{SUFFIX_TAG}"),
+        ),
+        statement(
+            "NoRoleTaggedForAnotherEnvironment",
+            ["iam:CreateRole", "iam:TagRole"],
+            ["*"],
+            effect="Deny",
+            condition=_tag_condition(config, kind, f"aws:RequestTag/{SUFFIX_TAG}"),
+        ),
+    ]
+    # Three targets, two of them exact: every role has at least one other exact target.
+    fence += [
+        statement(
+            "OtherEnvironmentsByName",
+            ["*"],
+            list(dict.fromkeys(_named(scopes, account, others))),
+            effect="Deny",
+        ),
+        statement(
+            "OtherEnvironmentsState",
+            ["s3:*"],
+            [f"{bucket_arn}/{stack_id(t.suffix)}/*" for t in others],
+            effect="Deny",
+        ),
+    ]
+    return fence
