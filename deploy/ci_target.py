@@ -3,17 +3,25 @@
 
     python -m deploy.ci_target staging >> "$GITHUB_ENV"
     python -m deploy.ci_target preview --pr 123 >> "$GITHUB_ENV"
+    python -m deploy.ci_target staging --for gameday >> "$GITHUB_ENV"
 
 Every workflow that plans, deploys, destroys or rehearses a target reads its configuration
 from ONE reviewed file, ``.github/deploy-targets.json``, so the pull request's plan shows what
 the release will apply. The lines printed are ``KEY=VALUE`` for the variables ``lib/config.py``
 reads (``ENVIRONMENT``, ``ENVIRONMENT_SUFFIX``, ``MANAGE_ACCOUNT_SETTINGS``,
-``ENABLE_CUSTOM_DOMAIN``, ``DOMAIN_NAME``, ``HOSTED_ZONE_ID``, ``REPOSITORY``, ``COMMIT_AUTHOR``),
-validated with the stack's own configuration check before anything runs.
+``ENABLE_CUSTOM_DOMAIN``, ``DOMAIN_NAME``, ``HOSTED_ZONE_ID``, ``REPOSITORY``, ``COMMIT_AUTHOR``,
+``PERMISSIONS_BOUNDARY``), validated with the stack's own configuration check before anything
+runs. Every target's roles carry the CI bootstrap's workload permissions boundary: the deploy
+roles may create a role only with it (lib/ci_roles.py).
 
 A runner is thrown away after the job, so a local Terraform state would be lost with it:
-``TERRAFORM_STATE_BUCKET`` (a repository variable) must be set, or this refuses. A target
-without a domain deploys without the custom domain (``ENABLE_CUSTOM_DOMAIN=false``); the
+``TERRAFORM_STATE_BUCKET`` and ``TERRAFORM_STATE_KEY_ARN`` (repository variables, from the
+bootstrap) must be set, or this refuses; the state is encrypted with that key.
+
+``--for gameday``: the game day fails over through the custom domain's failover name, so a
+target without a domain is refused here, in one line, before any job step reaches AWS.
+
+A target without a domain deploys without the custom domain (``ENABLE_CUSTOM_DOMAIN=false``); the
 integration tests of the failover name then do not apply and are deselected through
 ``PYTEST_ADDOPTS`` (``-m "not custom_domain"``).
 
@@ -31,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.args import ArgumentParser
+from lib.ci_bootstrap_config import WORKLOAD_BOUNDARY
 from lib.config import ConfigError, StackConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +55,7 @@ FIELDS = {
 # A value is written into $GITHUB_ENV as KEY=VALUE: a newline would inject another variable.
 _SAFE_VALUE = re.compile(r"^[^\r\n]*$")
 NO_CUSTOM_DOMAIN_TESTS = '-m "not custom_domain"'
+PURPOSES = ("deploy", "gameday")
 
 
 class TargetError(ValueError):
@@ -90,6 +100,7 @@ def target_env(target: str, targets: Mapping[str, Mapping[str, Any]], pr: int | 
         "ENVIRONMENT_SUFFIX": fill(spec["suffix"]),
         "MANAGE_ACCOUNT_SETTINGS": "true" if spec["manage_account_settings"] else "false",
         "ENABLE_CUSTOM_DOMAIN": "true" if domain else "false",
+        "PERMISSIONS_BOUNDARY": WORKLOAD_BOUNDARY,
     }
     if domain:
         env["DOMAIN_NAME"] = domain
@@ -100,9 +111,19 @@ def target_env(target: str, targets: Mapping[str, Mapping[str, Any]], pr: int | 
     return env
 
 
-def resolve(target: str, pr: int | None, environ: Mapping[str, str], targets_file: Path) -> dict[str, str]:
-    """The validated variables for ``target`` on a runner whose environment is ``environ``."""
+def resolve(
+    target: str, pr: int | None, environ: Mapping[str, str], targets_file: Path, purpose: str = "deploy"
+) -> dict[str, str]:
+    """The validated variables for ``target`` on a runner whose environment is ``environ``;
+    ``purpose`` ``gameday`` refuses a target without a domain."""
     env = target_env(target, load_targets(targets_file), pr)
+    if purpose == "gameday" and env["ENABLE_CUSTOM_DOMAIN"] != "true":
+        raise TargetError(
+            f"the game day needs a domain, and the {target} target has none: it fails over through "
+            f"the failover name (api.<domain>), which only a custom domain has; set {target}.domain_name "
+            f"and {target}.hosted_zone_id (a delegated zone) in {targets_file.name}, or disable the "
+            "gameday workflow"
+        )
     if environ.get("GITHUB_REPOSITORY"):
         env["REPOSITORY"] = environ["GITHUB_REPOSITORY"]
     if environ.get("GITHUB_ACTOR"):
@@ -111,6 +132,12 @@ def resolve(target: str, pr: int | None, environ: Mapping[str, str], targets_fil
         raise ConfigError(
             "TERRAFORM_STATE_BUCKET is not set: a runner's local state would be lost with the runner; "
             "set the repository variable (README: CI/CD)"
+        )
+    if not environ.get("TERRAFORM_STATE_KEY_ARN", "").strip():
+        raise ConfigError(
+            "TERRAFORM_STATE_KEY_ARN is not set: the state would be encrypted without the state "
+            "bucket's key, and the bucket refuses that; set the repository variable from the "
+            "bootstrap's state_key_arn output (README: CI/CD)"
         )
     StackConfig.from_env({**environ, **env})  # the stack's own checks, all problems at once
     unsafe = [key for key, value in env.items() if not _SAFE_VALUE.match(value)]
@@ -124,11 +151,15 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     parser.add_argument("target", choices=TARGETS)
     parser.add_argument("--pr", type=int, help="the pull request number (preview only)")
     parser.add_argument("--targets-file", type=Path, default=TARGETS_FILE)
+    parser.add_argument(
+        "--for", dest="purpose", choices=PURPOSES, default="deploy", help="gameday: a domain is required"
+    )
     args = parser.parse_args(argv)
     if args.pr is not None and args.pr < 1:
         parser.error(f"--pr {args.pr}: a pull request number is a positive integer")
     try:
-        env = resolve(args.target, args.pr, os.environ if environ is None else environ, args.targets_file)
+        environ = os.environ if environ is None else environ
+        env = resolve(args.target, args.pr, environ, args.targets_file, args.purpose)
     except TargetError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -7,8 +7,8 @@ Three checks, each from the package registries (pinned in scripts/requirements-p
 installed in .venv-policy), none of which needs the network:
 
 1. **GitHub's schemas**: ``check-jsonschema`` with its bundled SchemaStore schemas,
-   ``vendor.github-workflows`` for ``.github/workflows/*.yml`` and ``vendor.github-actions``
-   for the local actions' ``action.yml``.
+   ``vendor.github-workflows`` for ``.github/workflows/*.yml``, ``vendor.github-actions``
+   for the local actions' ``action.yml`` and ``vendor.dependabot`` for ``.github/dependabot.yml``.
 2. **zizmor** (security analyser) with ``--persona auditor``, its strictest: template
    injection, excessive permissions, credentials persisted by checkout, unpinned actions,
    cache poisoning, dangerous triggers, secrets inheritance, concurrency limits... Its
@@ -93,7 +93,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{', '.join(missing)} not in {args.tools}: run make install")
 
     failed = []
-    for schema, files in (("vendor.github-workflows", workflows), ("vendor.github-actions", actions)):
+    dependabot = [path for path in (github / "dependabot.yml",) if path.exists()]
+    for schema, files in (
+        ("vendor.github-workflows", workflows),
+        ("vendor.github-actions", actions),
+        ("vendor.dependabot", dependabot),
+    ):
         if files:
             command = [str(args.tools / "check-jsonschema"), "--builtin-schema", schema, *map(str, files)]
             if subprocess.run(command, check=False).returncode != 0:

@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 
 from deploy import ci_target
+from lib.ci_bootstrap_config import WORKLOAD_BOUNDARY
 from lib.config import ConfigError, StackConfig
 
 RUNNER = {
     "TERRAFORM_STATE_BUCKET": "acme-terraform-state",
     "TERRAFORM_STATE_BUCKET_REGION": "us-east-2",
+    "TERRAFORM_STATE_KEY_ARN": "arn:aws:kms:us-east-2:123456789012:key/0b3f6c1e-5a8d-4f1e-9c2b-7d4e8a9b1c2d",
     "GITHUB_REPOSITORY": "acme/payments-dr",
     "GITHUB_ACTOR": "alice",
 }
@@ -44,6 +46,9 @@ def test_each_committed_target_is_a_valid_stack_configuration(
     config = StackConfig.from_env({**RUNNER, **env})
     assert config.state_bucket == "acme-terraform-state" and config.state_bucket_region == "us-east-2"
     assert config.profile.name == profile
+    assert config.state_key_arn == RUNNER["TERRAFORM_STATE_KEY_ARN"]
+    # Every role the stack creates carries the boundary the deploy roles require (lib/ci_roles.py).
+    assert config.permissions_boundary == WORKLOAD_BOUNDARY == env["PERMISSIONS_BOUNDARY"]
 
 
 def test_prod_keeps_its_protections_and_one_target_owns_the_account_settings() -> None:
@@ -80,6 +85,31 @@ def test_a_runner_without_the_state_bucket_is_refused() -> None:
     """A runner is thrown away after the job: a local state would be lost with it."""
     with pytest.raises(ConfigError, match="TERRAFORM_STATE_BUCKET is not set"):
         ci_target.resolve("staging", None, {"GITHUB_REPOSITORY": "acme/x"}, ci_target.TARGETS_FILE)
+
+
+def test_a_runner_without_the_state_key_is_refused() -> None:
+    """Without the key the S3 backend would send AES256, which the state bucket refuses."""
+    runner = {k: v for k, v in RUNNER.items() if k != "TERRAFORM_STATE_KEY_ARN"}
+    with pytest.raises(ConfigError, match="TERRAFORM_STATE_KEY_ARN is not set"):
+        ci_target.resolve("staging", None, runner, ci_target.TARGETS_FILE)
+
+
+def test_the_game_day_refuses_a_target_without_a_domain_up_front(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Staging ships without a domain: the weekly game day died later with 'is it this stack's?'."""
+    with pytest.raises(ci_target.TargetError) as error:
+        ci_target.resolve("staging", None, RUNNER, _targets(tmp_path), "gameday")
+    message = str(error.value)
+    assert message.startswith("the game day needs a domain, and the staging target has none")
+    assert "staging.domain_name" in message and "\n" not in message
+    argv = ["staging", "--for", "gameday", "--targets-file", str(_targets(tmp_path))]
+    assert ci_target.main(argv, RUNNER) == 2
+    assert capsys.readouterr().err.startswith("error: the game day needs a domain")
+    zone = {"domain_name": "staging.acme.com", "hosted_zone_id": "Z0123456789ABC"}
+    with_domain = _targets(tmp_path, staging=zone)
+    env = ci_target.resolve("staging", None, RUNNER, with_domain, "gameday")
+    assert env["DOMAIN_NAME"] == "staging.acme.com"
 
 
 def test_the_stacks_own_checks_refuse_a_bad_target(tmp_path: Path) -> None:

@@ -21,7 +21,15 @@ from typing import Any
 import pytest
 import yaml
 
-from lib.ci_bootstrap_config import DEPLOY_SESSION_SECONDS, PLAN, PREVIEW, RELEASE, ROLE_SUBJECTS
+from lib.ci_bootstrap_config import (
+    DEPLOY_SESSION_SECONDS,
+    PLAN,
+    PLAN_SESSION_SECONDS,
+    PREVIEW,
+    PRODUCTION,
+    ROLE_SUBJECTS,
+    STAGING,
+)
 from scripts.lint_workflows import run_scripts, shell_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +43,16 @@ CONFIGURE_AWS = "aws-actions/configure-aws-credentials@"
 # make targets that reach real AWS.
 AWS_TARGETS = {"plan", "deploy", "destroy", "outputs", "gameday", "test-integration"}
 DEPLOYING_TARGETS = {"deploy", "destroy", "gameday"}
-ROLE_VARIABLES = {"AWS_PLAN_ROLE_ARN", "AWS_PREVIEW_ROLE_ARN", "AWS_RELEASE_ROLE_ARN"}
+ROLE_KINDS = {
+    "AWS_PLAN_ROLE_ARN": PLAN,
+    "AWS_PREVIEW_ROLE_ARN": PREVIEW,
+    "AWS_STAGING_ROLE_ARN": STAGING,
+    "AWS_PRODUCTION_ROLE_ARN": PRODUCTION,
+}
+ROLE_VARIABLES = set(ROLE_KINDS)
+# A terraform step may run past an hour (DynamoDB replicas, ACM validation), and stops before
+# the job does, which stops before the role session ends: the unlock step after it still works.
+TERRAFORM_STEP_MINUTES = 95
 # Every write permission a job holds, and why it needs it.
 NEEDED_WRITES = {
     ("plan", "plan"): {"id-token", "pull-requests"},  # OIDC; the plan comment
@@ -108,6 +125,9 @@ def test_checks_run_the_same_commands_as_ci_on_pull_requests_and_pushes() -> Non
         "unit": {"test-unit"},
         "emulator": {"test"},
     }
+    # The emulator job leaves out exactly the stages the two jobs before it run.
+    (run,) = [s["run"] for s in _steps(checks["jobs"]["emulator"]) if "make test" in s.get("run", "")]
+    assert run.strip() == 'make test TEST_SKIP="lint unit"'
     ci_run = (ROOT / ".ci" / "run").read_text()
     assert "exec make test" in ci_run
 
@@ -194,7 +214,7 @@ def test_each_aws_job_presents_a_subject_its_role_trusts() -> None:
     """The role's trust policy (lib/ci_bootstrap_config.py ROLE_SUBJECTS) names the token's
     subject: environment:<name> for a job with an environment, pull_request for the plan (which
     must not use an environment: staging's would give a pull request the release role)."""
-    kinds = {"AWS_PLAN_ROLE_ARN": PLAN, "AWS_PREVIEW_ROLE_ARN": PREVIEW, "AWS_RELEASE_ROLE_ARN": RELEASE}
+    kinds = ROLE_KINDS
     used: dict[str, set[str]] = {}
     for name, job_id, job in _jobs():
         if not _touches_aws(job):
@@ -213,6 +233,8 @@ def test_the_game_day_rehearses_staging_and_keeps_its_report() -> None:
     triggers = WORKFLOWS["gameday"][True]
     assert set(triggers) == {"schedule", "workflow_dispatch"}
     assert _ci_target(job) == "staging"
+    # A target without a domain is refused before the job reaches AWS (deploy/ci_target.py).
+    assert any("-m deploy.ci_target staging --for gameday" in s.get("run", "") for s in _steps(job))
     assert [t for s in _steps(job) for t in _make_targets_called({"steps": [s]})] == [
         "outputs",
         "gameday",
@@ -220,6 +242,115 @@ def test_the_game_day_rehearses_staging_and_keeps_its_report() -> None:
     ]
     upload = next(s for s in _steps(job) if s.get("uses", "").startswith("actions/upload-artifact@"))
     assert upload["if"] == "always()" and "cfn-outputs/gameday-report.json" in upload["with"]["path"]
+
+
+def _step_calling(job: dict[str, Any], target: str) -> dict[str, Any] | None:
+    return next((s for s in _steps(job) if target in _make_targets_called({"steps": [s]})), None)
+
+
+def test_time_limits_fit_inside_the_role_sessions_and_an_apply_may_pass_an_hour() -> None:
+    """A job that stops at 60 minutes killed an apply the code says may take longer, and left
+    the state lock; a session that ends before the job leaves nothing to release it with."""
+    for name, job_id, job in _jobs():
+        if not _touches_aws(job):
+            continue
+        role = next(s for s in _steps(job) if s.get("uses", "").startswith(CONFIGURE_AWS))["with"]
+        session = int(role.get("role-duration-seconds", PLAN_SESSION_SECONDS))
+        assert job["timeout-minutes"] * 60 < session, (name, job_id)
+        for target in ("deploy", "destroy"):
+            step = _step_calling(job, target)
+            if step is not None:
+                assert step["timeout-minutes"] == TERRAFORM_STEP_MINUTES, (name, job_id, target)
+                assert 60 < step["timeout-minutes"] < job["timeout-minutes"], (name, job_id)
+    assert WORKFLOWS["plan"]["jobs"]["plan"]["timeout-minutes"] * 60 < PLAN_SESSION_SECONDS
+
+
+def test_a_cancelled_or_failed_terraform_job_releases_the_lock_it_holds() -> None:
+    for name, job_id, job in _jobs():
+        if not _make_targets_called(job) & {"deploy", "destroy"}:
+            continue
+        steps = _steps(job)
+        unlock = [i for i, s in enumerate(steps) if "unlock" in _make_targets_called({"steps": [s]})]
+        assert len(unlock) == 1, (name, job_id)
+        assert steps[unlock[0]]["if"] == "cancelled() || failure()", (name, job_id)
+        terraform = [
+            i for i, s in enumerate(steps) if _make_targets_called({"steps": [s]}) & {"deploy", "destroy"}
+        ]
+        assert max(terraform) < unlock[0], (name, job_id)
+
+
+def test_every_terraform_job_keeps_its_logs_even_when_it_fails_and_never_a_json_plan() -> None:
+    for name, job_id, job in _jobs():
+        if not _make_targets_called(job) & {"deploy", "destroy", "plan", "gameday"}:
+            continue
+        uploads = [s for s in _steps(job) if s.get("uses", "").startswith("actions/upload-artifact@")]
+        assert len(uploads) == 1, (name, job_id)
+        upload = uploads[0]
+        paths = upload["with"]["path"].split()
+        assert upload["if"] == "always()", (name, job_id)
+        assert ".cache/logs/" in paths and "!.cache/logs/*-show.log" in paths, (name, job_id)
+        assert "${{ github.run_attempt }}" in upload["with"]["name"], (name, job_id)  # a re-run's own
+
+
+def test_only_the_production_job_holds_the_production_role_and_a_pull_request_plans_staging_only() -> None:
+    """On pull_request GitHub runs the branch's copy of the workflow: its role must not read prod."""
+    for name, job_id, job in _jobs():
+        text = yaml.safe_dump(job)
+        if "AWS_PRODUCTION_ROLE_ARN" in text:
+            assert (name, job_id) == ("release", "production")
+        if name in ("plan", "preview"):
+            assert _ci_target(job) in (None, "preview", '"$TARGET"'), (name, job_id)
+    plan = WORKFLOWS["plan"]["jobs"]["plan"]
+    assert plan["env"]["TARGET"] == "staging" and "strategy" not in plan
+    production = WORKFLOWS["release"]["jobs"]["production"]
+    assert [t for s in _steps(production) for t in sorted(_make_targets_called({"steps": [s]}))] == [
+        "plan",
+        "deploy",
+        "dr-report",
+        "unlock",
+    ]
+
+
+def test_every_aws_job_passes_the_state_key() -> None:
+    for name, job_id, job in _jobs():
+        if _touches_aws(job) and _ci_target(job):
+            assert job["env"]["TERRAFORM_STATE_KEY_ARN"] == "${{ vars.TERRAFORM_STATE_KEY_ARN }}", (
+                name,
+                job_id,
+            )
+
+
+def test_a_preview_redeploys_on_its_own_label_only() -> None:
+    deploy = WORKFLOWS["preview"]["jobs"]["deploy"]
+    assert "(github.event.action != 'labeled' || github.event.label.name == 'preview')" in deploy["if"]
+
+
+def test_the_setup_action_says_what_it_installs_and_deploy_jobs_skip_the_dev_tools() -> None:
+    action = yaml.safe_load(SETUP_ACTION.read_text())
+    node = next(s for s in action["runs"]["steps"] if s.get("uses", "").startswith("actions/setup-node@"))
+    major = node["with"]["node-version"]
+    assert f"Node.js {major}," in " ".join(action["description"].split())
+    installs = {s["if"]: s["run"] for s in action["runs"]["steps"] if s.get("run", "").startswith("make ")}
+    assert installs == {
+        "inputs.tools == 'all'": "make install",
+        "inputs.tools == 'deploy'": "make install-deploy",
+    }
+    for name, job_id, job in _jobs():
+        setup = next(s for s in _steps(job) if s.get("uses") == "$/.github/actions/setup")
+        tools = setup.get("with", {}).get("tools", "all")
+        assert tools == ("all" if name == "checks" else "deploy"), (name, job_id)
+
+
+def test_dependabot_keeps_every_pin_current() -> None:
+    config = yaml.safe_load((GITHUB / "dependabot.yml").read_text())
+    covered = {
+        (u["package-ecosystem"], d)
+        for u in config["updates"]
+        for d in u.get("directories", [u.get("directory")])
+    }
+    assert ("github-actions", "/") in covered and ("github-actions", "/.github/actions/setup") in covered
+    assert {("pip", "/"), ("pip", "/scripts"), ("npm", "/")} <= covered
+    assert all(u["cooldown"]["default-days"] >= 7 for u in config["updates"])
 
 
 def test_third_party_actions_are_pinned_to_a_commit_with_its_tag_and_checkout_keeps_no_token() -> None:
@@ -370,7 +501,7 @@ def test_the_committed_workflows_pass_the_gate(tmp_path: Path) -> None:
             "template-injection",
         ),
         # A typo in a key GitHub would reject at run time.
-        ("release.yml", ("timeout-minutes: 60", "timeout-minute: 60"), "schema vendor.github-workflows"),
+        ("release.yml", ("timeout-minutes: 110", "timeout-minute: 110"), "schema vendor.github-workflows"),
         # An unquoted expansion splits on spaces (SC2086).
         ("plan.yml", ('head -n 1 "$summary"', "head -n 1 $summary"), "SC2086"),
         # A tag instead of a commit: whoever moves the tag runs code with the deploy role.
