@@ -28,7 +28,8 @@ file, ``terraform.TapCiBootstrap.tfstate`` in the project root (``*.tfstate`` is
 holds ARNs and policies, no secret). Keep it safe (a private, encrypted store), or move it into the
 bucket once it exists: in ``.cache/ci-bootstrap/stacks/TapCiBootstrap/cdk.tf.json`` replace
 ``terraform.backend`` by ``{"s3": {"bucket": "<state_bucket>", "key": "TapCiBootstrap/terraform.tfstate",
-"region": "<state_bucket_region>", "encrypt": true, "use_lockfile": true}}`` and run
+"region": "<state_bucket_region>", "encrypt": true, "kms_key_id": "<state_key_arn>",
+"use_lockfile": true}}`` (without ``kms_key_id`` Terraform sends AES256, which the bucket refuses) and run
 ``terraform -chdir=.cache/ci-bootstrap/stacks/TapCiBootstrap init -migrate-state`` with
 administrator credentials (the CI roles are denied this stack's roles and policies). From then on
 run Terraform in that directory: ``python -m deploy.bootstrap`` synthesizes the local backend again.
