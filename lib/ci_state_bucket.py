@@ -1,5 +1,6 @@
 """The Terraform state bucket of the CI bootstrap (lib/ci_bootstrap.py) and its key, and the
-statements the CI roles get on them (a plan reads, a deploy reads, writes and locks)."""
+key policy's reader/writer split. What each CI role may do with its own state object is
+lib/ci_fences.py's ``state_statements``."""
 
 from __future__ import annotations
 
@@ -215,30 +216,3 @@ class StateBucket(Construct):
     @property
     def name(self) -> str:
         return self.bucket.bucket
-
-    def read_statements(self) -> list[dict[str, Any]]:
-        """A ``terraform plan -lock=false``: read any stack's state, never write or lock; the
-        bucket's location and versioning for the plan's preflight (deploy/preflight_aws.py)."""
-        return [
-            statement("StateObjectsRead", ["s3:GetObject"], [f"{self.arn}/*"]),
-            statement(
-                "StateBucketRead",
-                ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"],
-                [self.arn],
-            ),
-            statement("StateKeyDecrypt", ["kms:Decrypt"], [self.key.arn]),
-        ]
-
-    def write_statements(self) -> list[dict[str, Any]]:
-        """A deploy: read and write state, take and release the S3-native lock (``.tflock``);
-        the bucket's location and versioning for the preflight (deploy/preflight_aws.py)."""
-        return [
-            statement("StateObjectsReadWrite", ["s3:GetObject", "s3:PutObject"], [f"{self.arn}/*"]),
-            statement("StateLockRelease", ["s3:DeleteObject"], [f"{self.arn}/*.tflock"]),
-            statement(
-                "StateBucketRead",
-                ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"],
-                [self.arn],
-            ),
-            statement("StateKeyUse", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [self.key.arn]),
-        ]

@@ -47,8 +47,6 @@ def ci() -> Synth:
     # What lib/ci_bootstrap.py outputs as state_key_arn (TERRAFORM_STATE_KEY_ARN).
     TerraformOutput(stack, "state_key_arn", value=state.key.arn)
     TerraformOutput(stack, "name", value=state.name)
-    TerraformOutput(stack, "read", value=json.dumps(state.read_statements()))
-    TerraformOutput(stack, "write", value=json.dumps(state.write_statements()))
     return Synth("state-bucket", synthesize(stack))
 
 
@@ -86,23 +84,6 @@ def test_the_bucket_policy_denies_puts_not_encrypted_with_the_state_key(ci):
 def test_the_key_is_public_and_its_arn_is_the_kms_keys(ci):
     assert ci.output("state_key_arn")["value"] == ci.ref("aws_kms_key", "state/key", "arn")
     assert ci.output("name")["value"] == ci.ref("aws_s3_bucket", "state/bucket", "bucket")
-
-
-def test_the_roles_statements_name_the_bucket_and_the_key(ci):
-    """What the plan (read) and deploy (write) roles get; the deploy's PutObject passes the
-    bucket policy only with the key (test_a_put_encrypted_with_the_state_key_is_not_denied)."""
-    key = ci.ref("aws_kms_key", "state/key", "arn")
-    bucket = ci.ref("aws_s3_bucket", "state/bucket", "arn")
-    read = {s["Sid"]: (s["Action"], s["Resource"]) for s in json.loads(ci.output("read")["value"])}
-    assert read == {
-        "StateObjectsRead": (["s3:GetObject"], [f"{bucket}/*"]),
-        "StateBucketRead": (["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"], [bucket]),
-        "StateKeyDecrypt": (["kms:Decrypt"], [key]),
-    }
-    write = {s["Sid"]: (s["Action"], s["Resource"]) for s in json.loads(ci.output("write")["value"])}
-    assert write["StateObjectsReadWrite"] == (["s3:GetObject", "s3:PutObject"], [f"{bucket}/*"])
-    assert write["StateLockRelease"] == (["s3:DeleteObject"], [f"{bucket}/*.tflock"])
-    assert write["StateKeyUse"] == (["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [key])
 
 
 # --- the same policy, evaluated ----------------------------------------------------------------
