@@ -45,8 +45,8 @@ NEVER_ALLOWED = ("iam:DeleteRolePermissionsBoundary", "iam:PutRolePolicy", "iam:
 POLICY_WRITES = ("iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion")
 
 
-@pytest.fixture(scope="module")
-def boot() -> dict[str, Any]:
+def synth_bootstrap() -> dict[str, Any]:
+    """The CI bootstrap as the committed targets file describes the pipeline, synthesized."""
     from cdktf import Testing
 
     from lib.ci_bootstrap import CiBootstrapStack
@@ -55,6 +55,11 @@ def boot() -> dict[str, Any]:
     return json.loads(
         Testing.synth(CiBootstrapStack(Testing.app(), "boot", config=config, local_state_path="s"))
     )
+
+
+@pytest.fixture(scope="module")
+def boot() -> dict[str, Any]:
+    return synth_bootstrap()
 
 
 @pytest.fixture(scope="module")
