@@ -50,7 +50,6 @@ import pwd
 import socket
 import subprocess
 import sys
-from argparse import ArgumentParser
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,9 +58,10 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from cli.args import ArgumentParser
 from deploy.terraform_runner import clean_env
 from lib import regions
-from lib.config import _state_errors, _suffix_errors, stack_id
+from lib.config import stack_id, state_bucket_errors, suffix_errors
 
 ROOT = Path(__file__).resolve().parents[1]
 STACKS = Path("cdktf.out") / "stacks"
@@ -130,7 +130,7 @@ def target_from_env(env: Mapping[str, str]) -> Target:
 
     bucket, region = get("TERRAFORM_STATE_BUCKET"), get("TERRAFORM_STATE_BUCKET_REGION")
     suffix = get("ENVIRONMENT_SUFFIX") or "dev"
-    errors = [*_suffix_errors(suffix), *_state_errors(bucket, region)]
+    errors = [*suffix_errors(suffix), *state_bucket_errors(bucket, region)]
     if not bucket:
         errors.insert(0, "TERRAFORM_STATE_BUCKET is not set: a local state has no lock object to release")
     if errors:

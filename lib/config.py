@@ -225,11 +225,11 @@ class StackConfig:
         author = get("COMMIT_AUTHOR", "unknown")
 
         errors = [
-            *_suffix_errors(suffix),
+            *suffix_errors(suffix),
             *_profile_errors(profile_name),
             *_region_errors(primary, secondary),
             *_zone_errors(domain, hosted_zone_id),
-            *_state_errors(state_bucket, state_region),
+            *state_bucket_errors(state_bucket, state_region),
             *_state_key_errors(state_bucket, state_region or primary, state_key),
             *_boundary_errors(boundary),
             *_tag_errors({"REPOSITORY": repository, "COMMIT_AUTHOR": author}),
@@ -261,7 +261,7 @@ class StackConfig:
         )
 
 
-def _suffix_errors(suffix: str) -> list[str]:
+def suffix_errors(suffix: str) -> list[str]:
     if _SUFFIX_RE.match(suffix):
         return []
     return [
@@ -306,7 +306,7 @@ def _zone_errors(domain: str | None, hosted_zone_id: str | None) -> list[str]:
     return errors
 
 
-def _state_errors(bucket: str | None, region: str | None) -> list[str]:
+def state_bucket_errors(bucket: str | None, region: str | None) -> list[str]:
     errors = []
     if bucket and not BUCKET_NAME_RE.match(bucket):
         errors.append(f"TERRAFORM_STATE_BUCKET={bucket!r} is not a valid S3 bucket name")
