@@ -251,6 +251,20 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         _both_ways.append(BothWays(Path(tempfile.mkdtemp(prefix="synth-both-ways-"))))
 
 
+@pytest.fixture
+def offline_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto's in-process AWS with test credentials, never a real endpoint or profile (the tools'
+    tests: previews, state encryption, preflight)."""
+    from moto import mock_aws
+
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    with mock_aws():
+        yield
+
+
 @pytest.fixture(scope="session")
 def both_ways() -> Iterator[BothWays]:
     if not _both_ways:  # not started after collection (e.g. requested by another test)

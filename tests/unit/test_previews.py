@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -15,7 +15,6 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from deploy.previews import MAX_LIMIT, PREFIX, bucket_problem, holds_resources, main, preview_number, stale
 
@@ -25,14 +24,9 @@ DESTROYED = {**DEPLOYED, "resources": []}
 
 
 @pytest.fixture(autouse=True)
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    with mock_aws():
-        boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
-        yield
+def aws(offline_aws: None) -> None:
+    """moto (tests/unit/conftest.py), with the state bucket."""
+    boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
 
 
 def client(service: str, region: str) -> Any:

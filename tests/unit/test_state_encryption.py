@@ -7,13 +7,11 @@ does."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError, NoCredentialsError
-from moto import mock_aws
 
 from deploy.state_encryption import encrypted_with, main
 
@@ -22,13 +20,8 @@ BUCKET = "acme-tf-state"
 
 
 @pytest.fixture(autouse=True)
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    with mock_aws():
-        yield
+def aws(offline_aws: None) -> None:
+    """Every test here runs against moto (tests/unit/conftest.py)."""
 
 
 def s3(region: str = REGION) -> Any:
