@@ -11,8 +11,9 @@ the release will apply. The lines printed are ``KEY=VALUE`` for the variables ``
 reads (``ENVIRONMENT``, ``ENVIRONMENT_SUFFIX``, ``MANAGE_ACCOUNT_SETTINGS``,
 ``ENABLE_CUSTOM_DOMAIN``, ``DOMAIN_NAME``, ``HOSTED_ZONE_ID``, ``REPOSITORY``, ``COMMIT_AUTHOR``,
 ``PERMISSIONS_BOUNDARY``), validated with the stack's own configuration check before anything
-runs. Every target's roles carry the CI bootstrap's workload permissions boundary: the deploy
-roles may create a role only with it (lib/ci_roles.py).
+runs. Every target's roles carry its own environment's permissions boundary from the CI
+bootstrap (``tap-ci-boundary-preview`` | ``-staging`` | ``-production``): its deploy role may
+create a role only with that one (lib/ci_permissions.py, lib/ci_boundary.py).
 
 A runner is thrown away after the job, so a local Terraform state would be lost with it:
 ``TERRAFORM_STATE_BUCKET`` and ``TERRAFORM_STATE_KEY_ARN`` (repository variables, from the
@@ -39,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.args import ArgumentParser
-from lib.ci_bootstrap_config import WORKLOAD_BOUNDARY
+from lib.ci_bootstrap_config import boundary_name
 from lib.config import ConfigError, StackConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,7 +101,7 @@ def target_env(target: str, targets: Mapping[str, Mapping[str, Any]], pr: int | 
         "ENVIRONMENT_SUFFIX": fill(spec["suffix"]),
         "MANAGE_ACCOUNT_SETTINGS": "true" if spec["manage_account_settings"] else "false",
         "ENABLE_CUSTOM_DOMAIN": "true" if domain else "false",
-        "PERMISSIONS_BOUNDARY": WORKLOAD_BOUNDARY,
+        "PERMISSIONS_BOUNDARY": boundary_name(target),
     }
     if domain:
         env["DOMAIN_NAME"] = domain

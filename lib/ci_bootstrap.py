@@ -8,8 +8,10 @@ the GitHub Actions pipeline can reach AWS (``python -m deploy.bootstrap apply``)
   pr<N> stacks), ``tap-ci-staging`` (``staging``: deploys, integration tests, the game day) and
   ``tap-ci-production`` (``production``, behind its reviewers: prod). Each reaches only its own
   environment's names and state (lib/ci_fences.py: what it cannot, and the residual).
-- The workload boundary ``tap-ci-workload-boundary`` (lib/ci_boundary.py): every role the deploy
-  roles create must carry it, so no pipeline job can make itself or anyone an administrator.
+- One permissions boundary per deploy target, ``tap-ci-boundary-preview``, ``-staging`` and
+  ``-production`` (lib/ci_boundary.py): every role a deploy role creates must carry its own
+  environment's, so no pipeline job can make itself or anyone an administrator, or reach another
+  environment's data through a role it creates.
 - What the roles may do comes from ONE table, declared data in lib/ci_permissions.py
   (``DEPLOY_ACTIONS``): per Terraform resource type of the main stack, the actions that read it
   (a plan's refresh: the plan role gets only these) and the ones that create, update, tag and
@@ -65,8 +67,8 @@ __all__ = ["DEPLOY_ACTIONS", "BootstrapConfig", "CiBootstrapStack"]
 
 
 class CiBootstrapStack(TerraformStack):
-    """GitHub's OIDC provider, the plan, preview, staging and production roles, the workload
-    boundary and the Terraform state bucket.
+    """GitHub's OIDC provider, the plan, preview, staging and production roles, their
+    environments' boundaries and the Terraform state bucket.
 
     ``local_state_path``: where the LocalBackend keeps this stack's own state, relative to the
     synthesized stack directory (deploy/bootstrap.py points it at the project root)."""
@@ -98,7 +100,8 @@ class CiBootstrapStack(TerraformStack):
         )
         roles = github_actions_roles(self, provider=provider, config=config, oidc_provider_arn=oidc_arn)
         policies = Policies(self, provider, config, account_id, StateAccess(state.arn, state.key.arn))
-        policies.workload_boundary()
+        for kind in DEPLOY_KINDS:
+            policies.boundary(kind)
         roles[PLAN].attach(policies.plan())
         guardrails = policies.guardrails()
         for kind in DEPLOY_KINDS:

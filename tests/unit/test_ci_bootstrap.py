@@ -1,8 +1,8 @@
 """The CI bootstrap: lib/ci_bootstrap.py (the stack), lib/ci_permissions.py (the permission table,
 checked against the synthesized main stack), lib/ci_scopes.py, lib/ci_roles.py (the GitHub OIDC
 roles and their policies), lib/ci_state_bucket.py, lib/ci_bootstrap_config.py and
-deploy/bootstrap.py. What each role reaches, evaluated: tests/unit/test_ci_scoping.py; the
-workload boundary: tests/unit/test_ci_boundary.py."""
+deploy/bootstrap.py. What each role reaches, evaluated: tests/unit/test_ci_scoping.py and
+tests/unit/test_ci_escalation.py; the environments' boundaries: tests/unit/test_ci_boundary.py."""
 
 from __future__ import annotations
 
@@ -432,7 +432,7 @@ def test_reading_the_table_loads_no_construct_code():
 def test_values_the_table_spells_out_match_where_they_are_defined():
     from lib import ci_permissions as table
     from lib.api_contract import RECEIPTS_PREFIX
-    from lib.ci_bootstrap_config import DEPLOY_KINDS, WORKLOAD_BOUNDARY
+    from lib.ci_bootstrap_config import DEPLOY_KINDS
     from lib.config import APIGATEWAY_CLOUDWATCH_ROLE, QUERY_LOG_GROUP_PREFIX
     from lib.failover_switch import NAMESPACE
     from lib.keys import VIA_SERVICES
@@ -446,9 +446,11 @@ def test_values_the_table_spells_out_match_where_they_are_defined():
     )
     assert table.LOG_GROUPS.resources[-1] == f"arn:aws:logs:*:{{account}}:log-group:{QUERY_LOG_GROUP_PREFIX}*"
     assert list(table.ROLE_OPERATIONS) == list(DEPLOY_KINDS)
-    boundary = f"arn:aws:iam::{{account}}:policy/{WORKLOAD_BOUNDARY.replace('tap-', '{project}-', 1)}"
-    for scope in (table.IAM_ROLE_CREATES, table.IAM_ATTACHMENTS):
+    boundary = "arn:aws:iam::{account}:policy/{project}-ci-boundary-{kind}"  # lib/ci_roles.py boundary()
+    for scope in (table.IAM_ROLE_CREATES, table.IAM_ATTACHMENTS, table.IAM_SETTINGS_ATTACHMENT):
         assert scope.condition["StringEquals"] == {"iam:PermissionsBoundary": boundary}
+    assert table.IAM_SETTINGS_ATTACHMENT.account_settings == table.IAM_ROLES.account_settings
+    assert table.IAM_SETTINGS_ATTACHMENT.resources == ()  # the owner target's only
     settings = APIGATEWAY_CLOUDWATCH_ROLE.replace("tap-", "{project}-", 1)
     for scope in (table.IAM_ROLES, table.IAM_ROLE_CREATES, table.IAM_ROLE_TAGS, table.IAM_PASS_ROLE):
         assert scope.account_settings == (f"arn:aws:iam::{{account}}:role/{settings}",)
@@ -463,21 +465,29 @@ def test_render_fills_the_account_and_the_project_in_nested_conditions():
     assert render(list(table.IAM_ATTACHMENTS.resources), "123456789012", suffix="pr*") == [
         "arn:aws:iam::123456789012:role/tap-*-pr*"
     ]
-    assert render(table.IAM_ATTACHMENTS.condition, "123456789012", "acme", "staging") == {
-        "ArnLike": {
-            "iam:PolicyARN": [
-                "arn:aws:iam::123456789012:policy/acme-*-staging",
-                "arn:aws:iam::123456789012:policy/acme-apigateway-cloudwatch-logs",
-            ]
-        },
+    assert render(table.IAM_ATTACHMENTS.condition, "123456789012", "acme", "staging", "staging") == {
+        "ArnLike": {"iam:PolicyARN": "arn:aws:iam::123456789012:policy/acme-*-staging"},
         "StringEquals": {
-            "iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/acme-ci-workload-boundary"
+            "iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/acme-ci-boundary-staging"
         },
     }
-    # a pattern suffix before a * is one *; a name without its suffix is an error, not a wildcard
+    # a pattern suffix before a * is one *; a name without its suffix or kind is an error, not a
+    # wildcard
     assert render("fn:{project}-*-{suffix}*", "1", suffix="pr*") == "fn:tap-*-pr*"
     with pytest.raises(ValueError, match="give the suffix"):
         render("table/{project}-*-{suffix}", "123456789012")
+    with pytest.raises(ValueError, match="give the kind"):
+        render(table.IAM_ATTACHMENTS.condition, "123456789012", suffix="prod")
+
+
+def test_with_children_adds_the_slash_star_form_of_a_name_that_does_not_end_with_a_star():
+    from lib.ci_scopes import with_children
+
+    assert with_children(["table/t-prod", "log-group:/aws/lambda/x-prod*", "table/t-prod"]) == [
+        "table/t-prod",
+        "table/t-prod/*",
+        "log-group:/aws/lambda/x-prod*",
+    ]
 
 
 def test_lib_ci_bootstrap_keeps_its_public_names():
@@ -543,11 +553,15 @@ def test_statements_follow_the_order_their_scopes_first_appear_in_the_table(ci):
         "NoRoleTaggedForAnotherEnvironment",
         "OtherEnvironmentsByName",
         "OtherEnvironmentsState",
+        "NoEnvironmentTagChange",
+        "NoApiKeyListing",
     ]
     for kind in DEPLOY:
         assert sids[f"tap-ci-{kind}-network"] == network
         assert sids[f"tap-ci-{kind}-compute"] == compute
-        assert sids[f"tap-ci-{kind}-identity"] == identity
+        # the account's logging policy: only the target that owns the account's settings
+        settings = ["IamAttachAccountSettingsPolicy"] if kind == "staging" else []
+        assert sids[f"tap-ci-{kind}-identity"] == identity + settings
         assert sids[f"tap-ci-{kind}-observability"] == observability
         assert sids[f"tap-ci-{kind}-fence"] == fence
     # The plan role: the same order, without the scopes that only write.
@@ -581,19 +595,21 @@ def test_statements_follow_the_order_their_scopes_first_appear_in_the_table(ci):
 # --- policies ----------------------------------------------------------------------------------
 
 
+def _kindless(name: str) -> str:
+    """``tap-ci-preview-fence`` -> ``tap-ci-<kind>-fence``, ``tap-ci-boundary-preview`` ->
+    ``tap-ci-boundary-<kind>``; the state bucket's policy stays ``bucket``."""
+    if name.startswith("tap-ci-boundary-"):
+        return "tap-ci-boundary-<kind>"
+    return re.sub(r"-ci-\w+-", "-ci-<kind>-", name)
+
+
 def test_no_wildcard_action_in_any_allow(ci):
     """Wildcard actions only in Deny statements: the state bucket's TLS rule, the fences (the
-    other environments' resources and state) and the boundary's identity and account deny."""
+    other environments' resources and state) and the boundaries' (the other environments' names,
+    identity and account changes)."""
     wildcards = sorted(
         {
-            (
-                name
-                if name in ("bucket", "tap-ci-workload-boundary")
-                else re.sub(r"-ci-\w+-", "-ci-<kind>-", name),
-                s.get("Sid"),
-                s["Effect"],
-                action,
-            )
+            (_kindless(name), s.get("Sid"), s["Effect"], action)
             for name, document in _every_policy(ci)
             for s in document["Statement"]
             for action in _as_list(s["Action"])
@@ -607,8 +623,9 @@ def test_no_wildcard_action_in_any_allow(ci):
             ("tap-ci-<kind>-fence", "OtherEnvironmentsByName", "Deny", "*"),
             ("tap-ci-<kind>-fence", "OtherEnvironmentsByTag", "Deny", "*"),
             ("tap-ci-<kind>-fence", "OtherEnvironmentsState", "Deny", "s3:*"),
+            ("tap-ci-boundary-<kind>", "OtherEnvironments", "Deny", "*"),
             *(
-                ("tap-ci-workload-boundary", "NoIdentityOrAccountChanges", "Deny", a)
+                ("tap-ci-boundary-<kind>", "NoIdentityOrAccountChanges", "Deny", a)
                 for a in ("account:*", "iam:*", "organizations:*", "sts:*")
             ),
         ]
@@ -690,7 +707,8 @@ def test_each_deploy_role_has_its_own_policies_and_shares_the_guardrails(ci):
             *(f"tap-ci-{kind}-{g}" for g in groups),
             "tap-ci-deploy-guardrails",
         }
-    assert len(ci.resources("aws_iam_policy")) == 6 + 3 * 7 + 2  # plan, deploy roles, guardrails + boundary
+    # plan, deploy roles, guardrails, one boundary per deploy role
+    assert len(ci.resources("aws_iam_policy")) == 6 + 3 * 7 + 1 + 3
     ops = {
         kind: _allowed({"ops": _attached(ci, f"tap-ci-{kind}")[f"tap-ci-{kind}-operations"]})
         for kind in DEPLOY
@@ -733,9 +751,10 @@ def test_the_deploy_roles_cannot_touch_the_ci_roles_or_policies(ci):
         "iam:UpdateAssumeRolePolicy",
         "iam:PutRolePermissionsBoundary",
     } <= set(deny["Action"])
-    # the IAM User Guide's delegation example, on the workload boundary
+    # the IAM User Guide's delegation example, on every environment's boundary
     assert guardrails["NoBoundaryPolicyEdit"]["Resource"] == [
-        f"arn:aws:iam::{ACCOUNT}:policy/tap-ci-workload-boundary"
+        f"arn:aws:iam::{ACCOUNT}:policy/tap-ci-boundary-{kind}"
+        for kind in ("preview", "staging", "production")
     ]
     assert guardrails["NoBoundaryRemoval"]["Action"] == ["iam:DeleteRolePermissionsBoundary"]
     assert guardrails["NoCiPolicyAttached"]["Condition"] == {
@@ -747,15 +766,8 @@ def test_attaching_is_limited_to_the_environments_policies_and_needs_the_boundar
     identity = _attached(ci, "tap-ci-preview")["tap-ci-preview-identity"]
     (attach,) = [s for s in identity["Statement"] if "iam:AttachRolePolicy" in s["Action"]]
     assert attach["Condition"] == {
-        "ArnLike": {
-            "iam:PolicyARN": [
-                f"arn:aws:iam::{ACCOUNT}:policy/tap-*-pr*",
-                f"arn:aws:iam::{ACCOUNT}:policy/tap-apigateway-cloudwatch-logs",
-            ]
-        },
-        "StringEquals": {
-            "iam:PermissionsBoundary": f"arn:aws:iam::{ACCOUNT}:policy/tap-ci-workload-boundary"
-        },
+        "ArnLike": {"iam:PolicyARN": f"arn:aws:iam::{ACCOUNT}:policy/tap-*-pr*"},
+        "StringEquals": {"iam:PermissionsBoundary": f"arn:aws:iam::{ACCOUNT}:policy/tap-ci-boundary-preview"},
     }
 
 
@@ -988,7 +1000,7 @@ def test_gh_commands_quote_their_values():
 
 def test_destroy_targets_the_access_and_keeps_the_state(ci, existing_oidc):
     targets = bootstrap.access_addresses(ci.json)
-    assert len(targets) == 1 + 29 + 4 + 30  # provider, policies, roles, attachments (6 + 3 x 8)
+    assert len(targets) == 1 + 31 + 4 + 30  # provider, policies, roles, attachments (6 + 3 x 8)
     assert targets[0] == "aws_iam_openid_connect_provider.github-oidc"
     assert not [t for t in targets if t.startswith(("aws_s3", "aws_kms"))]
     assert not [t for t in bootstrap.access_addresses(existing_oidc.json) if "openid" in t]

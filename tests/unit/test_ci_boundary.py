@@ -1,6 +1,6 @@
-"""lib/ci_boundary.py: the workload boundary is sufficient (every Allow of every role policy of
-the synthesized main stack is allowed by it, evaluated with the emulator's IAM evaluator for the
-role's own environment) and keeps a role in its own environment and out of IAM, STS,
+"""lib/ci_boundary.py: each environment's boundary is sufficient (every Allow of every role policy
+of that environment's synthesized main stack is allowed by it, evaluated with the emulator's IAM
+evaluator) and keeps a role in its own environment, whatever its tags, and out of IAM, STS,
 Organizations and Account."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from lib.ci_bootstrap_config import WORKLOAD_BOUNDARY
+from lib.ci_bootstrap_config import boundary_name
 from lib.ci_boundary import NEVER, VIA_SERVICES, XRAY_WRITE_ACTIONS, boundary_statements
 from lib.config import APIGATEWAY_CLOUDWATCH_ROLE
 from local_aws.iam_policy import PermissionResult, Request, evaluate
@@ -21,22 +21,40 @@ ACCOUNT = "123456789012"
 TOKEN = "${data.aws_caller_identity.caller.account_id}"
 
 
-def boundary() -> dict[str, Any]:
-    """The boundary as IAM receives it (Terraform turns the escaped $${ into ${)."""
-    text = json.dumps({"Version": "2012-10-17", "Statement": boundary_statements(ACCOUNT)})
-    return json.loads(text.replace("$${", "${"))
+# target: (its suffix as the bootstrap renders it, the other exact suffixes, owns the account's
+# settings), as .github/deploy-targets.json describes the pipeline.
+TARGETS = {
+    "preview": ("pr*", ["staging", "prod"], False),
+    "staging": ("staging", ["prod"], True),
+    "prod": ("prod", ["staging"], False),
+}
 
 
-@pytest.fixture(scope="module", params=["dev", "prod"])
-def stack(request: pytest.FixtureRequest) -> Synth:
+def boundary(target: str = "prod") -> dict[str, Any]:
+    """``target``'s boundary as IAM receives it."""
+    suffix, others, settings = TARGETS[target]
+    statements = boundary_statements(ACCOUNT, suffix=suffix, others=others, account_settings=settings)
+    return json.loads(json.dumps({"Version": "2012-10-17", "Statement": statements}))
+
+
+# The stacks the targets deploy (a preview: pull request 7); prod's profile with the custom domain.
+STACK_ENVS = {
+    "preview": {"ENVIRONMENT": "dev", "ENVIRONMENT_SUFFIX": "pr7", "MANAGE_ACCOUNT_SETTINGS": "false"},
+    "staging": {"ENVIRONMENT": "staging", "ENVIRONMENT_SUFFIX": "staging", "MANAGE_ACCOUNT_SETTINGS": "true"},
+    "prod": {**PROD_ENV, "MANAGE_ACCOUNT_SETTINGS": "false"},
+}
+
+
+@pytest.fixture(scope="module", params=list(STACK_ENVS))
+def stack(request: pytest.FixtureRequest) -> tuple[str, Synth]:
     from cdktf import Testing
 
     from lib.config import StackConfig
     from lib.tap_stack import TapStack
 
-    env = {} if request.param == "dev" else PROD_ENV
-    config = StackConfig.from_env({**env, "PERMISSIONS_BOUNDARY": WORKLOAD_BOUNDARY})
-    return Synth(config.stack_id, synthesize(TapStack(Testing.app(), config.stack_id, config)))
+    env = {**STACK_ENVS[request.param], "PERMISSIONS_BOUNDARY": boundary_name(request.param)}
+    config = StackConfig.from_env(env)
+    return request.param, Synth(config.stack_id, synthesize(TapStack(Testing.app(), config.stack_id, config)))
 
 
 def _arn(type_: str, logical_id: str, body: dict[str, Any], region: str) -> str | None:
@@ -89,7 +107,6 @@ def _requests(stack: Synth) -> list[tuple[str, Request]]:
                     parts = concrete.split(":")
                     region = parts[3] if len(parts) > 3 and parts[3] else "us-east-1"
                     context = {
-                        "aws:PrincipalTag/EnvironmentSuffix": stack.stack_id.removeprefix("TapStack"),
                         "aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/{role}",
                         # The function and the replication use their keys through S3 (the handler
                         # calls S3 and DynamoDB only: lib/lambda/payments_runtime.py).
@@ -100,9 +117,11 @@ def _requests(stack: Synth) -> list[tuple[str, Request]]:
 
 
 def test_the_boundary_allows_everything_the_stacks_roles_are_granted(stack):
-    requests = _requests(stack)
-    assert len({role for role, _ in requests}) == 5  # function and replication x2, API Gateway's
-    document = boundary()
+    target, synth = stack
+    requests = _requests(synth)
+    # function and replication role per region, and the account's API Gateway role (its owner's)
+    assert len({role for role, _ in requests}) == (5 if TARGETS[target][2] else 4)
+    document = boundary(target)
     refused = [
         f"{role}: {r.action} {r.resource}"
         for role, r in requests
@@ -111,33 +130,60 @@ def test_the_boundary_allows_everything_the_stacks_roles_are_granted(stack):
     assert refused == []
 
 
-def test_another_environments_data_is_outside_a_roles_boundary():
-    document = boundary()
-    table = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/tap-payments-prod"
-    objects = f"arn:aws:s3:::tap-receipts-primary-prod-{ACCOUNT}/receipts/x"
+def decision(target: str, action: str, resource: str, **context: str) -> PermissionResult:
+    return evaluate([boundary(target)], Request(action, resource, context=context, complete=True))
 
-    def decision(action: str, resource: str, **context: str) -> PermissionResult:
-        return evaluate([document], Request(action, resource, context=context, complete=True))
 
-    for suffix, expected in (("prod", PermissionResult.PERMITTED), ("pr7", PermissionResult.NEUTRAL)):
-        tag = {"aws:PrincipalTag/EnvironmentSuffix": suffix}
-        assert decision("dynamodb:PutItem", table, **tag) == expected
-        assert decision("s3:GetObject", objects, **tag) == expected
-    # a role without the tag resolves no name: nothing
-    assert decision("dynamodb:GetItem", table) == PermissionResult.NEUTRAL
-    # keys only through the stack's services
+@pytest.mark.parametrize("tag", [None, "pr7", "staging", "prod"])
+def test_another_environments_data_is_outside_a_roles_boundary_whatever_its_tags(tag):
+    """The boundary reads no tag: a session tag ("New session tags override existing assumed
+    role or federated user tags with the same tag key") changes nothing."""
+    context = {"aws:PrincipalTag/EnvironmentSuffix": tag} if tag else {}
+    table = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/tap-payments-{{}}"
+    objects = f"arn:aws:s3:::tap-receipts-primary-{{}}-{ACCOUNT}/receipts/x"
+    allowed, denied, neutral = PermissionResult.PERMITTED, PermissionResult.DENIED, PermissionResult.NEUTRAL
+    expected = {
+        ("prod", "prod"): allowed,
+        ("prod", "pr7"): neutral,
+        ("prod", "staging"): denied,
+        ("preview", "pr7"): allowed,
+        ("preview", "prod"): denied,  # tap-*-pr* matches it: the trap, denied by name
+        ("preview", "staging"): denied,
+        ("staging", "prod"): denied,
+    }
+    for (target, suffix), result in expected.items():
+        assert decision(target, "dynamodb:PutItem", table.format(suffix), **context) == result, (
+            target,
+            suffix,
+        )
+        assert decision(target, "s3:GetObject", objects.format(suffix), **context) == result, (target, suffix)
+    # the index of another environment's table (tap-*-pr* spans the "/")
+    index = table.format("prod") + "/index/by-status"
+    assert decision("preview", "dynamodb:Query", index, **context) == denied
+    assert decision("prod", "dynamodb:Query", index, **context) == allowed
+
+
+def test_keys_only_through_the_stacks_services_and_logs_only_for_the_logging_role():
     key = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/k"
+    via_s3 = {"kms:ViaService": "s3.us-east-1.amazonaws.com"}
+    assert decision("prod", "kms:Decrypt", key, **via_s3) == PermissionResult.PERMITTED
+    assert decision("prod", "kms:Decrypt", key) == PermissionResult.NEUTRAL
+    # the account's log groups only for the account's API Gateway logging role, and only in the
+    # boundary of the target that creates that role (staging owns the account's settings)
+    group = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/tap-payments-api-primary-prod"
+    other_role = {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/tap-payments-api-fn-primary-staging"}
+    assert decision("staging", "logs:FilterLogEvents", group, **other_role) != PermissionResult.PERMITTED
+    logging_role = {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/{APIGATEWAY_CLOUDWATCH_ROLE}"}
+    execution_logs = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:API-Gateway-Execution-Logs_a1b2/v1"
     assert (
-        decision("kms:Decrypt", key, **{"kms:ViaService": "s3.us-east-1.amazonaws.com"})
+        decision("staging", "logs:CreateLogGroup", execution_logs, **logging_role)
         == PermissionResult.PERMITTED
     )
-    assert decision("kms:Decrypt", key) == PermissionResult.NEUTRAL
-    # the account's log groups only for the account's API Gateway logging role
-    group = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/tap-payments-api-primary-prod"
-    other_role = {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/tap-payments-api-fn-primary-pr7"}
-    assert decision("logs:FilterLogEvents", group, **other_role) == PermissionResult.NEUTRAL
-    logging_role = {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/{APIGATEWAY_CLOUDWATCH_ROLE}"}
-    assert decision("logs:CreateLogGroup", group, **logging_role) == PermissionResult.PERMITTED
+    for target in ("preview", "prod"):
+        assert (
+            decision(target, "logs:CreateLogGroup", execution_logs, **logging_role)
+            == PermissionResult.NEUTRAL
+        )
 
 
 @pytest.mark.parametrize(
@@ -153,7 +199,8 @@ def test_another_environments_data_is_outside_a_roles_boundary():
 )
 def test_identity_and_account_changes_are_denied_outright(action):
     request = Request(action, "*", context={}, complete=True)
-    assert evaluate([boundary()], request) == PermissionResult.DENIED
+    for target in TARGETS:
+        assert evaluate([boundary(target)], request) == PermissionResult.DENIED
 
 
 def test_no_allow_in_the_boundary_names_a_wildcard_action():

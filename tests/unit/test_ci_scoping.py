@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from lib.ci_bootstrap_config import WORKLOAD_BOUNDARY, BootstrapConfig
+from lib.ci_bootstrap_config import ROLE_TARGETS, BootstrapConfig, boundary_name
 from lib.config import QUERY_LOG_GROUP_PREFIX
 from local_aws.iam_policy import PermissionResult, Request, action_matches, evaluate
 from tests.unit.conftest import Synth, policy_of, synthesize
@@ -22,7 +22,18 @@ ACCOUNT = "123456789012"
 TOKEN = "${data.aws_caller_identity.caller.account_id}"
 STATE_BUCKET = f"arn:aws:s3:::tap-terraform-state-{ACCOUNT}-us-east-2"
 STATE_KEY = f"arn:aws:kms:us-east-2:{ACCOUNT}:key/state"
-BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/{WORKLOAD_BOUNDARY}"
+BOUNDARIES = {
+    "preview": "tap-ci-boundary-preview",
+    "staging": "tap-ci-boundary-staging",
+    "production": "tap-ci-boundary-production",
+}
+
+
+def boundary_arn(kind: str) -> str:
+    """The ARN of the boundary of the ``kind`` role's environment (the plan role's: staging's)."""
+    return f"arn:aws:iam::{ACCOUNT}:policy/{BOUNDARIES['staging' if kind == 'plan' else kind]}"
+
+
 ROLES = ("plan", "preview", "staging", "production")
 # Each pipeline target as .github/deploy-targets.json describes it; preview: pull request 7.
 TARGETS = {
@@ -71,7 +82,7 @@ def stacks() -> dict[str, Synth]:
 
     built = {}
     for target, env in TARGETS.items():
-        config = StackConfig.from_env({**env, "PERMISSIONS_BOUNDARY": WORKLOAD_BOUNDARY})
+        config = StackConfig.from_env({**env, "PERMISSIONS_BOUNDARY": boundary_name(target)})
         built[target] = Synth(config.stack_id, synthesize(TapStack(Testing.app(), config.stack_id, config)))
     return built
 
@@ -219,7 +230,7 @@ def test_resources_named_by_random_ids_are_fenced_by_their_environment_tag(boot,
 def test_a_role_is_created_only_with_the_boundary_and_its_own_suffix_tag(boot, kind, suffix, role):
     documents = role_documents(boot, kind)
     arn = f"arn:aws:iam::{ACCOUNT}:role/{role}"
-    bounded = {"iam:PermissionsBoundary": BOUNDARY}
+    bounded = {"iam:PermissionsBoundary": boundary_arn(kind)}
     assert allows(documents, "iam:CreateRole", arn, **bounded, **{"aws:RequestTag/EnvironmentSuffix": suffix})
     assert not allows(documents, "iam:CreateRole", arn, **{"aws:RequestTag/EnvironmentSuffix": suffix})
     other = f"arn:aws:iam::{ACCOUNT}:policy/tap-other"
@@ -249,14 +260,15 @@ def _actions(stmt: dict[str, Any]) -> list[str]:
 def test_no_allow_creates_attaches_or_rebounds_a_role_without_the_boundary(boot, kind):
     """The issue's goal: no statement that creates or changes a role without a boundary
     condition. Every Allow of every CI role naming a boundary-carrying action holds
-    StringEquals iam:PermissionsBoundary = the workload boundary."""
+    StringEquals iam:PermissionsBoundary = the boundary of its own environment."""
     unbounded = [
         (s["Sid"], action)
         for s in _statements(boot, kind)
         if s["Effect"] == "Allow"
         for action in BOUNDED_ACTIONS
         if any(action_matches(pattern, action) for pattern in _actions(s))
-        and s.get("Condition", {}).get("StringEquals", {}).get("iam:PermissionsBoundary") != BOUNDARY
+        and s.get("Condition", {}).get("StringEquals", {}).get("iam:PermissionsBoundary")
+        != boundary_arn(kind)
     ]
     assert unbounded == []
     allowed = {a for s in _statements(boot, kind) if s["Effect"] == "Allow" for a in _actions(s)}
@@ -269,7 +281,7 @@ def test_what_creates_policies_cannot_reach_the_boundary_or_the_ci_policies(boot
     write grants only once attached, which needs the boundary (above); the boundary policy and
     the CI's own policies and roles are denied every IAM action the role holds."""
     documents = role_documents(boot, kind)
-    for name in (WORKLOAD_BOUNDARY, f"tap-ci-{kind}-compute", "tap-ci-deploy-guardrails"):
+    for name in (*BOUNDARIES.values(), f"tap-ci-{kind}-compute", "tap-ci-deploy-guardrails"):
         policy = f"arn:aws:iam::{ACCOUNT}:policy/{name}"
         for action in (*POLICY_WRITES, "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:TagPolicy"):
             assert not allows(documents, action, policy), (action, name)
@@ -277,7 +289,10 @@ def test_what_creates_policies_cannot_reach_the_boundary_or_the_ci_policies(boot
         role = f"arn:aws:iam::{ACCOUNT}:role/{name}"
         for action in ("iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:DeleteRole"):
             assert not allows(documents, action, role), (action, name)
-        bounded = {"iam:PermissionsBoundary": BOUNDARY, "iam:PolicyARN": f"arn:aws:iam::{ACCOUNT}:policy/x"}
+        bounded = {
+            "iam:PermissionsBoundary": boundary_arn(kind),
+            "iam:PolicyARN": f"arn:aws:iam::{ACCOUNT}:policy/x",
+        }
         assert not allows(documents, "iam:AttachRolePolicy", role, **bounded), name
     # and it may still write its own environment's policies (the stack's)
     own = {"preview": "pr7", "staging": "staging", "production": "prod"}[kind]
@@ -286,6 +301,12 @@ def test_what_creates_policies_cannot_reach_the_boundary_or_the_ci_policies(boot
     )
 
 
-def test_the_boundary_names_the_policy_the_stack_sets(boot):
-    (boundary,) = [p for p in boot["resource"]["aws_iam_policy"].values() if p["name"] == WORKLOAD_BOUNDARY]
-    assert policy_of(boundary)["Statement"]
+def test_each_target_deploys_with_the_boundary_its_deploy_role_requires(boot):
+    """deploy/ci_target.py's PERMISSIONS_BOUNDARY, the policy the bootstrap creates and the one
+    the deploy role's CreateRole requires are the same, per target."""
+    for kind, name in BOUNDARIES.items():
+        assert boundary_name(ROLE_TARGETS[kind]) == name
+        (boundary,) = [p for p in boot["resource"]["aws_iam_policy"].values() if p["name"] == name]
+        assert policy_of(boundary)["Statement"]
+        (create,) = [s for s in _statements(boot, kind) if s["Sid"] == "IamCreateRolesWithBoundary"]
+        assert create["Condition"]["StringEquals"]["iam:PermissionsBoundary"] == boundary_arn(kind)

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from deploy import ci_target
-from lib.ci_bootstrap_config import WORKLOAD_BOUNDARY
 from lib.config import ConfigError, StackConfig
 
 RUNNER = {
@@ -30,15 +29,15 @@ def _targets(tmp_path: Path, **changes: dict[str, object]) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("target", "pr", "profile", "suffix"),
+    ("target", "pr", "profile", "suffix", "boundary"),
     [
-        ("preview", 123, "dev", "pr123"),
-        ("staging", None, "staging", "staging"),
-        ("prod", None, "prod", "prod"),
+        ("preview", 123, "dev", "pr123", "tap-ci-boundary-preview"),
+        ("staging", None, "staging", "staging", "tap-ci-boundary-staging"),
+        ("prod", None, "prod", "prod", "tap-ci-boundary-production"),
     ],
 )
 def test_each_committed_target_is_a_valid_stack_configuration(
-    target: str, pr: int | None, profile: str, suffix: str
+    target: str, pr: int | None, profile: str, suffix: str, boundary: str
 ) -> None:
     env = ci_target.resolve(target, pr, RUNNER, ci_target.TARGETS_FILE)
     assert (env["ENVIRONMENT"], env["ENVIRONMENT_SUFFIX"]) == (profile, suffix)
@@ -47,8 +46,9 @@ def test_each_committed_target_is_a_valid_stack_configuration(
     assert config.state_bucket == "acme-terraform-state" and config.state_bucket_region == "us-east-2"
     assert config.profile.name == profile
     assert config.state_key_arn == RUNNER["TERRAFORM_STATE_KEY_ARN"]
-    # Every role the stack creates carries the boundary the deploy roles require (lib/ci_roles.py).
-    assert config.permissions_boundary == WORKLOAD_BOUNDARY == env["PERMISSIONS_BOUNDARY"]
+    # Every role the stack creates carries its own environment's boundary, the one its deploy
+    # role requires (lib/ci_permissions.py; tests/unit/test_ci_scoping.py checks the bootstrap).
+    assert config.permissions_boundary == boundary == env["PERMISSIONS_BOUNDARY"]
 
 
 def test_prod_keeps_its_protections_and_one_target_owns_the_account_settings() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.ci_bootstrap_config import WORKLOAD_BOUNDARY
+from lib.ci_bootstrap_config import boundary_name
 from tests.unit.conftest import PROD_ENV, Synth, synthesize
 
 ACCOUNT = "${data.aws_caller_identity.caller.account_id}"
@@ -20,7 +20,7 @@ def bounded() -> Synth:
     from lib.tap_stack import TapStack
 
     config = StackConfig.from_env(
-        {**PROD_ENV, "MANAGE_ACCOUNT_SETTINGS": "true", "PERMISSIONS_BOUNDARY": WORKLOAD_BOUNDARY}
+        {**PROD_ENV, "MANAGE_ACCOUNT_SETTINGS": "true", "PERMISSIONS_BOUNDARY": boundary_name("prod")}
     )
     return Synth("TapStackprod", synthesize(TapStack(Testing.app(), "TapStackprod", config)))
 
@@ -30,7 +30,7 @@ def test_every_role_carries_the_boundary_when_it_is_set(bounded):
     # the function and replication role of each region, and the account's API Gateway role
     assert len(roles) == 5
     assert {name: role.get("permissions_boundary") for name, role in roles.items()} == {
-        name: f"arn:aws:iam::{ACCOUNT}:policy/tap-ci-workload-boundary" for name in roles
+        name: f"arn:aws:iam::{ACCOUNT}:policy/tap-ci-boundary-production" for name in roles
     }
 
 
