@@ -23,8 +23,14 @@ its fence, Deny statements on the other environments' resources.
   no resource tag yet, and KMS warns "It might take up to five minutes for tag and alias changes
   to affect KMS key authorization", so an Allow on the new key's own tag could fail the deploy
   that created it; a Deny never touches the role's own resources.
-- Roles: CreateRole and TagRole with another environment's ``EnvironmentSuffix`` are denied (the
-  workload boundary grants by that tag, lib/ci_boundary.py).
+- Roles: CreateRole and TagRole with another environment's ``EnvironmentSuffix`` are denied (no
+  boundary grants by that tag any more, lib/ci_boundary.py; kept so a role's tag never lies about
+  its environment).
+- Below a name: ``*`` spans ``/``, so every denied name also gets its ``/*`` form
+  (``table/tap-*-prod/index/<gsi>``: lib/ci_scopes.py ``with_children``).
+- API Gateway: no role changes an ``EnvironmentSuffix`` tag through ``/tags/`` (the tag fence
+  reads it; tagging is authorized there, not on the resource), and no role lists the account's
+  API keys (``GET /apikeys?includeValues=true``).
 
 Residual (for the README): Route 53 hosted zones, records, health checks and query-log configs
 support no ``aws:ResourceTag`` (the reference lists no condition key for them): any deploy role,
@@ -32,7 +38,8 @@ and the plan role's reads, reach every environment's. So do the children of a RE
 requests carry no tag of the API (resources, methods, integrations, deployments: the reference
 does not say they inherit it), ``API-Gateway-Execution-Logs_<api id>`` and ``/aws/route53/<zone>``
 log groups. None of these returns a secret: API key VALUES are under ``/apikeys/<id>``, fenced by
-tag; SSM parameters and Lambda environments are named per environment.
+tag, and the ``/apikeys`` listing is denied; SSM parameters and Lambda environments are named per
+environment.
 """
 
 from __future__ import annotations
