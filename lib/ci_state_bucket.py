@@ -4,9 +4,11 @@ lib/ci_fences.py's ``state_statements``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import jsii
+from cdktf import IResolveContext, IStringProducer, Lazy
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfigurationRule,
     S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
@@ -75,7 +77,18 @@ def state_key_statements(
     ]
 
 
-def state_encryption_statements(*, bucket_name: str, key_arn: str) -> list[dict[str, Any]]:
+@jsii.implements(IStringProducer)
+class _Later:
+    """A string known only once a construct exists (cdktf ``Lazy.string_value``)."""
+
+    def __init__(self, value: Callable[[], str]) -> None:
+        self.value = value
+
+    def produce(self, context: IResolveContext) -> str:
+        return self.value()
+
+
+def state_encryption_statements(*, bucket_arn: str, key_arn: str) -> list[dict[str, Any]]:
     """The state bucket refuses any object not encrypted with ``key_arn`` (issue 25).
 
     A bucket's default encryption does not stop a request that names another one: S3 applies
@@ -111,7 +124,7 @@ def state_encryption_statements(*, bucket_name: str, key_arn: str) -> list[dict[
       docs do not say which condition keys an UploadPart carries; docs/state-encryption.md says
       so. The stricter reading is kept.
     """
-    objects = f"arn:aws:s3:::{bucket_name}/*"
+    objects = f"{bucket_arn}/*"
     anyone = {"AWS": "*"}
     return [
         statement(
@@ -197,7 +210,11 @@ class StateBucket(Construct):
                 region=region, name=name, key=self.key, force_destroy=False, prevent_destroy=True
             ),
             lifecycle_rule=state_lifecycle_rule(),
-            policy_statements=state_encryption_statements(bucket_name=name, key_arn=self.key.arn),
+            # The bucket's own ARN reference, as the TLS deny names it; the statements are given
+            # before the bucket exists, so the reference is resolved at synth.
+            policy_statements=state_encryption_statements(
+                bucket_arn=Lazy.string_value(_Later(lambda: self.private.bucket.arn)), key_arn=self.key.arn
+            ),
             skips=STATE_BUCKET_SKIPS,
         )
         self.bucket = self.private.bucket
