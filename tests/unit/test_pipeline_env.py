@@ -10,7 +10,7 @@ REAL_RUNNER = {
     "TERRAFORM_STATE_BUCKET": "acme-terraform-state",
     "TERRAFORM_STATE_BUCKET_REGION": "us-east-2",
     "TERRAFORM_STATE_KEY_ARN": "arn:aws:kms:us-east-2:123456789012:key/0b3f6c1e-5a8d-4f1e-9c2b-7d4e8a9b1c2d",
-    "PERMISSIONS_BOUNDARY": "tap-ci-workload-boundary",
+    "PERMISSIONS_BOUNDARY": "tap-ci-boundary-staging",
     "DOMAIN_NAME": "payments.acme.com",
     "HOSTED_ZONE_ID": "Z0123456789ABC",
 }
