@@ -23,9 +23,11 @@ What it proves and what it does not:
   actions matches. Each role is scoped to its own environment's names (``tap-*-pr*``,
   ``tap-*-staging``, ``tap-*-prod``) and the emulator's stack is another (``dev``), so resources
   could not be checked here anyway; ``tests/unit/test_ci_scoping.py`` evaluates each role against
-  the names of the synthesized stacks. Deny statements are ignored: they cover the CI's own roles
+  the names of the synthesized stacks. Deny statements are not read: they cover the CI's own roles
   and policies (``tap-ci-*``) and the other environments' names, tags and state (the fences),
-  none of which the emulator's stack is.
+  none of which the emulator's stack is, except the denies that hold in a role's OWN environment
+  too (``FENCED_OPERATIONS``): a call Terraform makes to one of those would be refused on AWS
+  whatever the role allows, so it fails here by its operation.
 - **Not what AWS calls on the caller's behalf** (a DynamoDB replica's service-linked role, KMS
   grants a service creates): the emulator does not make those calls, and neither does the log.
 - ``sts:GetCallerIdentity`` needs no permission.
@@ -65,6 +67,13 @@ PREFIXES = {
     "WAFV2": "wafv2",
 }
 NO_PERMISSION = {("STS", "GetCallerIdentity")}
+# Operations every CI role is denied on its own environment too (lib/ci_fences.py), by the one
+# request form Terraform could send.
+FENCED_OPERATIONS = {
+    # NoApiKeyListing: GET /apikeys (includeValues=true returns every key's value, prod's included;
+    # the collection carries no tag to fence it by).
+    ("API Gateway", "GetApiKeys"): "lib/ci_fences.py NoApiKeyListing denies GET /apikeys to every CI role",
+}
 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
 S3_ACTIONS: dict[str, tuple[str, ...]] = {
     "CreateBucket": ("s3:CreateBucket",),
@@ -250,7 +259,11 @@ def check(log: Path, bootstrap: Path, roles: list[str]) -> Result:
         raise CheckError(f"cannot read {error}") from None
     if not calls:
         raise CheckError(f"{log} holds no logged AWS request: was TF_LOG=DEBUG set?")
-    problems = []
+    problems = [
+        f"Terraform called {service} {operation}, which AWS would refuse: {why}"
+        for (service, operation), why in FENCED_OPERATIONS.items()
+        if any((call.service, call.operation) == (service, operation) for call in calls)
+    ]
     for role in roles:
         for action, needing in sorted(missing_actions(calls, role_allows(synthesized, role)).items()):
             operations = ", ".join(sorted({f"{c.service} {c.operation}" for c in needing}))

@@ -143,6 +143,23 @@ def test_a_missing_action_is_reported_with_the_calls_that_need_it() -> None:
     assert missing == {"apigateway:POST": [Call("API Gateway", "CreateRestApi", "POST")]}
 
 
+def test_a_call_every_ci_role_is_denied_fails_whatever_the_roles_allow(tmp_path: Path) -> None:
+    """GET /apikeys is fenced for every role (its values, prod's included): a provider that
+    started listing keys would be refused on AWS though apigateway:GET is allowed."""
+    log = tmp_path / "calls.log"
+    log.write_text("".join([*LOG, _request("API Gateway", "GetApiKeys", "GET")]))
+    bootstrap = tmp_path / "bootstrap.json"
+    allow_all = [{"Effect": "Allow", "Action": ["route53:*", "apigateway:*", "s3:*"]}]
+    bootstrap.write_text(json.dumps(_bootstrap(("deploy", allow_all))))
+    result = ci_role_check.check(log, bootstrap, ["tap-ci-preview"])
+    assert result.problems == [
+        "Terraform called API Gateway GetApiKeys, which AWS would refuse: "
+        "lib/ci_fences.py NoApiKeyListing denies GET /apikeys to every CI role"
+    ]
+    log.write_text("".join(LOG))
+    assert ci_role_check.check(log, bootstrap, ["tap-ci-preview"]).problems == []
+
+
 def test_check_and_main_pass_fail_and_refuse_in_one_line_each(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
