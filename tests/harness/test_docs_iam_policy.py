@@ -728,3 +728,193 @@ def test_policy_variable_takes_its_value_from_the_request_context():
         decide([doc], "s3:GetObject", f"{BUCKET}/alice/x", {"aws:username": "alice"}, complete=True)
         is PERMITTED
     )
+
+
+# --- Set operators on multivalued context keys --------------------------------------------------------------
+# A multivalued key's value in the request context is given as a list of strings; a plain string is one
+# value. Pages: reference_policies_condition-single-vs-multi-valued-context-keys.html ("single-vs-multi"),
+# reference_policies_condition_examples-multi-valued-context-keys.html ("multivalued examples"), and the
+# older reference_policies_multi-value-conditions.html for the empty data set (awsdocs/iam-user-guide copy).
+
+ENV_OR_COST = ["environment", "cost-center"]
+
+
+def denied_when(condition, context, *, complete=True):
+    """The result of an Allow on everything and one Deny on s3:GetObject guarded by `condition`."""
+    docs = [policy(allow("s3:*")), policy(deny("s3:GetObject", "*", Condition=condition))]
+    return decide(docs, "s3:GetObject", OBJECT, context, complete=complete)
+
+
+def test_for_any_value_matches_when_one_request_value_matches_one_policy_value():
+    """single-vs-multi (ForAnyValue): "The condition returns true if any one of the context key values in
+    the request matches any one of the context key values in the policy." Its table for
+    "ForAnyValue:StringEquals": {"aws:TagKeys": ["environment", "cost-center"]}: environment "Match",
+    cost-center "Match", environment + cost-center "Match", environment + dept "Match", dept "No match"."""
+    condition = {"ForAnyValue:StringEquals": {"aws:TagKeys": ENV_OR_COST}}
+    for keys in (["environment"], ["cost-center"], ["environment", "cost-center"], ["environment", "dept"]):
+        assert allowed_when(condition, {"aws:TagKeys": keys}) is PERMITTED, keys
+    assert allowed_when(condition, {"aws:TagKeys": ["dept"]}) is NEUTRAL
+    assert allowed_when(condition, {"aws:TagKeys": ["dept", "owner", "Environment"]}) is NEUTRAL
+
+
+def test_for_any_value_is_false_when_the_key_is_absent():
+    """single-vs-multi (ForAnyValue): "For no matching context key or if the key does not exist, the
+    condition returns false." Its table: "No aws:TagKeys in the request context." — "No match"."""
+    condition = {"ForAnyValue:StringEquals": {"aws:TagKeys": ENV_OR_COST}}
+    assert allowed_when(condition, {}, complete=True) is NEUTRAL
+
+
+def test_for_all_values_matches_when_every_request_value_is_in_the_policy():
+    """single-vs-multi (ForAllValues): "The condition returns true if every context key value in the
+    request matches a context key value in the policy." Its table (with Null false): environment,
+    cost-center, both — "Match"; environment + dept — "No match"."""
+    condition = {"ForAllValues:StringEquals": {"aws:TagKeys": ENV_OR_COST}}
+    for keys in (["environment"], ["cost-center"], ["environment", "cost-center"]):
+        assert allowed_when(condition, {"aws:TagKeys": keys}) is PERMITTED, keys
+    assert allowed_when(condition, {"aws:TagKeys": ["environment", "dept"]}) is NEUTRAL
+    assert allowed_when(condition, {"aws:TagKeys": ["dept"]}) is NEUTRAL
+
+
+def test_for_all_values_is_true_when_the_key_is_absent_the_documented_pitfall():
+    """single-vs-multi (ForAllValues): "It also returns true if there are no context keys in the
+    request." and (Important) "Use caution if you use ForAllValues with an Allow effect, as it can be
+    overly permissive if the presence of missing context keys in the request context is unexpected. You
+    should always include the Null condition operator in your policy with a false value". Its table with
+    "Null": {"aws:TagKeys": "false"}: "No aws:TagKeys in the request context." — "No match"."""
+    condition = {"ForAllValues:StringEquals": {"aws:TagKeys": ENV_OR_COST}}
+    assert allowed_when(condition, {}, complete=True) is PERMITTED
+    guarded = {**condition, "Null": {"aws:TagKeys": "false"}}
+    assert allowed_when(guarded, {}, complete=True) is NEUTRAL
+    assert allowed_when(guarded, {"aws:TagKeys": ["environment"]}) is PERMITTED
+    assert allowed_when(guarded, {"aws:TagKeys": ["environment", "dept"]}) is NEUTRAL
+
+
+def test_an_empty_set_of_request_values_is_true_for_all_values_and_false_for_any_value():
+    """reference_policies_multi-value-conditions (awsdocs copy), Note: "If the key values in the request
+    resolve to an empty data set (for example, an empty string), a condition operator modified by
+    ForAllValues returns true, and a condition operator modified by ForAnyValue returns false."
+    multivalued examples: a Null condition with false prevents "context keys with empty values from
+    evaluating to true"."""
+    assert allowed_when({"ForAllValues:StringEquals": {"aws:TagKeys": ENV_OR_COST}}, {"aws:TagKeys": []}) is (
+        PERMITTED
+    )
+    assert allowed_when({"ForAnyValue:StringEquals": {"aws:TagKeys": ENV_OR_COST}}, {"aws:TagKeys": []}) is (
+        NEUTRAL
+    )
+    guarded = {"ForAllValues:StringEquals": {"aws:TagKeys": ENV_OR_COST}, "Null": {"aws:TagKeys": "false"}}
+    assert allowed_when(guarded, {"aws:TagKeys": []}) is NEUTRAL
+
+
+def test_set_operators_with_string_like_wildcards():
+    """single-vs-multi: "if you include a multivalued string context key in your policy with a wildcard or
+    a variable, you must also use the StringLike condition operator." reference_policies_multi-value-
+    conditions (awsdocs copy): "ForAllValues:StringLike" on ["PostDateTime", "Message", "Tags"] with a
+    request for PostDateTime and UserName — "There's no match for UserName, so the condition operator
+    returns false"; "ForAnyValue:StringLike" on ["ID", "PostDateTime"] with UserName, Message, PostDateTime
+    — "The last test returns true, so the condition is true"."""
+    listed = {"ForAllValues:StringLike": {"dynamodb:Attributes": ["PostDateTime", "Message", "Tags"]}}
+    assert allowed_when(listed, {"dynamodb:Attributes": ["PostDateTime", "Message"]}) is PERMITTED
+    assert allowed_when(listed, {"dynamodb:Attributes": ["PostDateTime", "UserName"]}) is NEUTRAL
+    forbidden = {"ForAnyValue:StringLike": {"dynamodb:Attributes": ["ID", "PostDateTime"]}}
+    assert denied_when(forbidden, {"dynamodb:Attributes": ["UserName", "Message", "PostDateTime"]}) is DENIED
+    assert denied_when(forbidden, {"dynamodb:Attributes": ["UserName"]}) is PERMITTED
+    prefixed = {"ForAnyValue:StringLike": {"aws:TagKeys": ["team-*", "cost-?"]}}
+    assert allowed_when(prefixed, {"aws:TagKeys": ["owner", "team-payments"]}) is PERMITTED
+    assert allowed_when(prefixed, {"aws:TagKeys": ["owner", "cost-1"]}) is PERMITTED
+    assert allowed_when(prefixed, {"aws:TagKeys": ["owner", "cost-12", "Team-x"]}) is NEUTRAL
+    every = {"ForAllValues:StringLike": {"aws:TagKeys": "key1*"}}
+    assert allowed_when(every, {"aws:TagKeys": ["key1:hr", "key1:personnel"]}) is PERMITTED
+    assert allowed_when(every, {"aws:TagKeys": ["key1:hr", "key2:audit"]}) is NEUTRAL
+
+
+def test_a_set_operator_on_a_single_valued_key_given_as_one_string():
+    """single-vs-multi: "Single-valued condition context keys have at most one value in the request
+    context." and "Do not use condition set operators ForAllValues or ForAnyValue with single-valued
+    context keys. Using condition set operators with single-valued context keys can lead to overly
+    permissive policies." The one value is the request's set; an absent key still makes ForAllValues
+    true (the permissive case the warning is about)."""
+    all_values = {"ForAllValues:StringEquals": {"aws:PrincipalTag/team": ["ops", "sre"]}}
+    assert allowed_when(all_values, {"aws:PrincipalTag/team": "ops"}) is PERMITTED
+    assert allowed_when(all_values, {"aws:PrincipalTag/team": "dev"}) is NEUTRAL
+    assert allowed_when(all_values, {}, complete=True) is PERMITTED
+    any_value = {"ForAnyValue:StringEquals": {"aws:PrincipalTag/team": ["ops", "sre"]}}
+    assert allowed_when(any_value, {"aws:PrincipalTag/team": "sre"}) is PERMITTED
+    assert allowed_when(any_value, {"aws:PrincipalTag/team": "dev"}) is NEUTRAL
+    assert allowed_when(any_value, {}, complete=True) is NEUTRAL
+
+
+def test_deny_with_for_any_value_on_tag_keys():
+    """multivalued examples (Deny policy with condition set operator ForAnyValue), table for
+    "ForAnyValue:StringEquals": {"aws:TagKeys": "webserver"}: webserver — "Match"; environment, webserver,
+    test — "Match"; environment, test — "No match / May be allowed by another statement."; "No aws:TagKeys
+    in the request context." — "No match". "For a Deny statement, Match is Denied and No match is Not
+    denied". single-vs-multi (Important): "When using ForAnyValue with a Deny effect, if the context key is
+    not present in the request, the policy evaluates as No match." """
+    condition = {"ForAnyValue:StringEquals": {"aws:TagKeys": "webserver"}}
+    assert denied_when(condition, {"aws:TagKeys": ["webserver"]}) is DENIED
+    assert denied_when(condition, {"aws:TagKeys": ["environment", "webserver", "test"]}) is DENIED
+    assert denied_when(condition, {"aws:TagKeys": ["environment", "test"]}) is PERMITTED
+    assert denied_when(condition, {}, complete=True) is PERMITTED
+    assert denied_when(condition, {"aws:TagKeys": "webserver"}) is DENIED
+
+
+def test_deny_with_for_all_values_string_not_like():
+    """multivalued examples (Deny policy with condition set operator ForAllValues): "all the tag key
+    values in the request context must start with the prefix key1"; "The ForAllValues set operator also
+    returns true if there are no context keys in the request." Table for "ForAllValues:StringNotLike":
+    {"aws:TagKeys": "key1*"}: key1:legal — "No match"; key1:hr, key1:personnel — "No match"; key2:audit —
+    "Match"; no aws:TagKeys — "Match". With ["key1*", "key2*"]: key1:hr, key2:audit — "No match";
+    key3:legal — "Match"; no aws:TagKeys — "Match"."""
+    one = {"ForAllValues:StringNotLike": {"aws:TagKeys": "key1*"}}
+    assert denied_when(one, {"aws:TagKeys": ["key1:legal"]}) is PERMITTED
+    assert denied_when(one, {"aws:TagKeys": ["key1:hr", "key1:personnel"]}) is PERMITTED
+    assert denied_when(one, {"aws:TagKeys": ["key2:audit"]}) is DENIED
+    assert denied_when(one, {}, complete=True) is DENIED
+    two = {"ForAllValues:StringNotLike": {"aws:TagKeys": ["key1*", "key2*"]}}
+    assert denied_when(two, {"aws:TagKeys": ["key1:legal"]}) is PERMITTED
+    assert denied_when(two, {"aws:TagKeys": ["key1:hr", "key2:audit"]}) is PERMITTED
+    assert denied_when(two, {"aws:TagKeys": ["key3:legal"]}) is DENIED
+    assert denied_when(two, {}, complete=True) is DENIED
+
+
+def test_for_any_value_with_a_negated_operator_is_not_decided():
+    """The pages define ForAnyValue as "at least one member of the set of request context key values
+    matches at least one member of the set of context key values in your policy condition" and give no
+    example or table for a negated operator under it (ForAnyValue:StringNotEquals): silent, so unknown —
+    an Allow grants nothing and a Deny is not overridden."""
+    condition = {"ForAnyValue:StringNotEquals": {"aws:TagKeys": ENV_OR_COST}}
+    assert allowed_when(condition, {"aws:TagKeys": ["dept"]}) is NEUTRAL
+    assert allowed_when(condition, {"aws:TagKeys": ["environment", "dept"]}) is NEUTRAL
+    assert denied_when(condition, {"aws:TagKeys": ["environment"]}) is not PERMITTED
+
+
+def test_a_set_operator_with_if_exists_is_not_decided():
+    """The ...IfExists section ("If the key is not present, evaluate the condition element as true.") and
+    the set-operator pages each define an absent key their own way (ForAnyValue: false; ForAllValues:
+    true) and neither says which wins for ForAnyValue:StringEqualsIfExists: silent, so unknown — an Allow
+    grants nothing and a Deny is not overridden."""
+    condition = {"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": ["team"]}}
+    assert allowed_when(condition, {}, complete=True) is NEUTRAL
+    assert allowed_when(condition, {"aws:TagKeys": ["team"]}) is NEUTRAL
+    all_values = {"ForAllValues:StringEqualsIfExists": {"aws:TagKeys": ["team"]}}
+    assert allowed_when(all_values, {"aws:TagKeys": ["team"]}) is NEUTRAL
+    assert denied_when(condition, {"aws:TagKeys": ["owner"]}) is not PERMITTED
+
+
+def test_a_plain_operator_on_several_request_values_is_not_decided():
+    """single-vs-multi: "Multivalued context keys require a condition set operator." The pages do not say
+    how StringEquals compares a policy value with several request values: silent, so unknown — an Allow
+    grants nothing and a Deny is not overridden."""
+    condition = {"StringEquals": {"aws:TagKeys": "environment"}}
+    assert allowed_when(condition, {"aws:TagKeys": ["environment", "dept"]}) is NEUTRAL
+    assert denied_when(condition, {"aws:TagKeys": ["dept", "owner"]}) is not PERMITTED
+
+
+def test_a_set_operator_on_a_key_the_caller_does_not_know_does_not_grant():
+    """With complete=False a key outside the context may be present with any values: ForAllValues is true
+    only if it is absent or all its values match, ForAnyValue in a Deny may match. The guide has no notion
+    of an unknown key, so the stricter outcome: no grant, and the Deny is not overridden."""
+    all_values = {"ForAllValues:StringEquals": {"aws:TagKeys": ENV_OR_COST}}
+    assert allowed_when(all_values, {}, complete=False) is NEUTRAL
+    any_value = {"ForAnyValue:StringEquals": {"aws:TagKeys": "webserver"}}
+    assert denied_when(any_value, {}, complete=False) is not PERMITTED
