@@ -68,11 +68,26 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/, named after each quote):
   colon-delimited components of the ARN is checked separately and each can include multi-character
   match wildcards (*) or single-character match wildcards (?). The ArnEquals and ArnLike condition
   operators behave identically.") with their negations.
+- Set operators (reference_policies_condition-single-vs-multi-valued-context-keys.html), over a
+  multivalued key given in ``Request.context`` as a list (a string is a set of one):
+  ``ForAllValues:`` "tests whether the value of every member of the request context matches the
+  condition operator that follows the qualifier" and "It also returns true if there are no context
+  keys in the request." (the page warns: "Use caution if you use ForAllValues with an Allow effect");
+  ``ForAnyValue:`` is true "if any one of the context key values in the request matches any one of
+  the context key values in the policy. For no matching context key or if the key does not exist,
+  the condition returns false." An empty list: "a condition operator modified by ForAllValues
+  returns true, and a condition operator modified by ForAnyValue returns false"
+  (reference_policies_multi-value-conditions.html); ``Null`` reads it as null ("context keys with
+  empty values", reference_policies_condition_examples-multi-valued-context-keys.html, whose
+  ``ForAllValues:StringNotLike`` table applies a negated operator to each member).
 
 Stricter than AWS, never more lenient: whatever the emulator cannot decide is read against the
 caller. An undecidable part makes a statement "unknown"; an unknown Allow grants nothing and an
-unknown Deny denies. Unknown are: an operator not listed above (numeric, date, IP, binary, the
-``ForAnyValue:``/``ForAllValues:`` set operators), a policy variable (``${...}``), a context key the
+unknown Deny denies. Unknown are: an operator not listed above (numeric, date, IP, binary; and
+where the pages are silent: ``ForAnyValue:`` with a negated operator, a set operator with
+``...IfExists`` or ``Null``, a plain operator on a key given several values: "Multivalued context
+keys require a condition set operator."), a policy variable (``${...}``; a multivalued key is
+never one: "you cannot use a multivalued context key as a policy variable"), a context key the
 caller does not model (``Request.complete`` False: keys outside ``context`` are unknown rather than
 absent), ``NotPrincipal``, a principal the request cannot be compared with, a statement without
 ``Action``/``NotAction`` or ``Resource``/``NotResource``, and a Resource wildcard whose two readings
@@ -98,19 +113,27 @@ Tri = bool | None  # True, False, or None: unknown here (read against the caller
 
 @dataclass(frozen=True)
 class Request:
-    """One request as a policy sees it. ``context`` maps condition keys (any case) to values;
-    with ``complete`` a key outside it is absent from the request, else it is unknown here.
+    """One request as a policy sees it. ``context`` maps condition keys (any case) to values, a
+    list for a multivalued key (``aws:TagKeys``: ``[]`` when the request has none); with
+    ``complete`` a key outside it is absent from the request, else it is unknown here.
     ``principal`` is ``(kind, name)`` such as ``("Service", "apigateway.amazonaws.com")``, or
     None for an identity-based policy's own principal or a caller the emulator does not know."""
 
     action: str
     resource: str
-    context: Mapping[str, str] = field(default_factory=dict)
+    context: Mapping[str, str | Iterable[str]] = field(default_factory=dict)
     complete: bool = False
     principal: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "context", {k.lower(): str(v) for k, v in self.context.items()})
+        object.__setattr__(self, "context", {k.lower(): _context_value(v) for k, v in self.context.items()})
+
+
+def _context_value(value: Any) -> str | tuple[str, ...]:
+    """A key's value: one string, or the tuple of a multivalued key's values (``aws:TagKeys``)."""
+    if isinstance(value, list | tuple | set | frozenset):
+        return tuple(str(v) for v in value)
+    return str(value)
 
 
 def evaluate(documents: Iterable[Any], request: Request) -> PermissionResult:
@@ -295,7 +318,7 @@ def _action(pattern: str, action: str) -> Tri:
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
-def _substitute(pattern: str, context: Mapping[str, str]) -> str | None:
+def _substitute(pattern: str, context: Mapping[str, Any]) -> str | None:
     """``pattern`` with its policy variables replaced by the request's values: "the policy
     variables are replaced with values that come from the context of the request itself"
     (reference_policies_variables.html). None when one has no value here (a key the request
@@ -303,13 +326,15 @@ def _substitute(pattern: str, context: Mapping[str, str]) -> str | None:
     variable, this might cause the entire statement to be invalid", same page), or when a value
     holds a wildcard character (it would match as a literal there): undecided."""
     values = [context.get(name.lower()) for name in _VARIABLE.findall(pattern)]
-    if any(value is None or "*" in value or "?" in value for value in values):
+    # "you cannot use a multivalued context key as a policy variable"
+    # (reference_policies_condition-single-vs-multi-valued-context-keys.html): a tuple is undecided.
+    if any(not isinstance(value, str) or "*" in value or "?" in value for value in values):
         return None
     found = iter(values)
     return _VARIABLE.sub(lambda _: next(found) or "", pattern)
 
 
-def _resource(pattern: str, resource: str, context: Mapping[str, str]) -> Tri:
+def _resource(pattern: str, resource: str, context: Mapping[str, Any]) -> Tri:
     if pattern.startswith("arn:") and any(c in pattern.split(":")[2:3][0] for c in "*?"):
         # "You can't use a wildcard in the service segment that identifies the AWS product"
         # (reference_policies_elements_resource.html): not a valid resource, so undecided.
@@ -355,17 +380,51 @@ OPERATORS: dict[str, tuple[str, bool]] = {
 
 def _condition(operator: str, key: str, values: tuple[str, ...], request: Request) -> Tri:
     """One key of one operator: True, False, or None when the emulator cannot tell."""
+    qualifier, _, operator = operator.rpartition(":")
     if_exists = operator.endswith("IfExists")
     base = operator.removesuffix("IfExists")
-    if (base not in OPERATORS and base != "Null") or (base == "Null" and if_exists):
-        return None  # unknown operator (set operators included)
+    if not _known(qualifier, base, if_exists):
+        return None
     value = request.context.get(key.lower())
     if value is None and not request.complete:
         return None  # a key this caller does not model
-    if base == "Null":
-        return _any((v.lower() == "true") == (value is None) for v in values)
+    if base == "Null":  # "missing context keys or context keys with empty values" are null
+        return _any((v.lower() == "true") == (value is None or value == ()) for v in values)
     matcher, negated = OPERATORS[base]
+    if qualifier:  # the request's values as a set: none if the key is absent, one if a string
+        members = () if value is None else (value,) if isinstance(value, str) else value
+        results = (_matches(matcher, negated, values, member) for member in members)
+        return _all(results) if qualifier == "ForAllValues" else _any(results)
     if value is None:
         return True if if_exists else negated
+    # "Multivalued context keys require a condition set operator": without one, unsaid.
+    return _matches(matcher, negated, values, value) if isinstance(value, str) else None
+
+
+def _known(qualifier: str, base: str, if_exists: bool) -> bool:
+    """Whether the operator is one this module evaluates. The set operators, as
+    reference_policies_condition-single-vs-multi-valued-context-keys.html words them:
+    ForAllValues "tests whether the value of every member of the request context matches the
+    condition operator that follows the qualifier" and "It also returns true if there are no
+    context keys in the request." (a negated operator applies to each member: the multivalued
+    examples page's ForAllValues:StringNotLike table); ForAnyValue "returns true if any one of the
+    context key values in the request matches any one of the context key values in the policy.
+    For no matching context key or if the key does not exist, the condition returns false." An
+    empty list is "an empty data set": ForAllValues true, ForAnyValue false
+    (reference_policies_multi-value-conditions.html). Unsaid, so unknown: another qualifier, a
+    qualifier with ``...IfExists`` or ``Null``, and ForAnyValue with a negated operator."""
+    if base == "Null":
+        return not (if_exists or qualifier)
+    if base not in OPERATORS:
+        return False
+    if not qualifier:
+        return True
+    return not if_exists and (
+        qualifier == "ForAllValues" or (qualifier == "ForAnyValue" and not OPERATORS[base][1])
+    )
+
+
+def _matches(matcher: str, negated: bool, values: tuple[str, ...], value: str) -> Tri:
+    """One request value against the policy's values: ORed, NORed for a negated operator."""
     matched = _any(None if "${" in v else _MATCHERS[matcher](v, value) for v in values)
     return _not(matched) if negated else matched

@@ -210,7 +210,9 @@ def test_arn_operators_match_each_of_the_six_components_separately():
     "condition",
     [
         {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},  # an operator the evaluator does not know
-        {"ForAnyValue:StringEquals": {"aws:TagKeys": "a"}},  # set operators: not modelled
+        {"ForAnyValue:StringNotEquals": {"aws:TagKeys": "a"}},  # ForAnyValue + a negated operator: unsaid
+        {"ForAllValues:StringEqualsIfExists": {"aws:TagKeys": "a"}},  # a set operator + IfExists: unsaid
+        {"ForEachValue:StringEquals": {"aws:TagKeys": "a"}},  # not a set operator
         {"StringEquals": {"aws:username": "${aws:username}"}},  # a policy variable
     ],
 )
@@ -255,3 +257,18 @@ def test_statements_are_normalised_from_any_spelling():
         assert [(s.effect, s.actions, s.resources) for s in parsed] == [("Allow", (GET,), (OBJECT,))]
     with pytest.raises(ValueError):
         statements("not json")
+
+
+def test_a_multivalued_key_is_no_policy_variable():
+    """ "you cannot use a multivalued context key as a policy variable"
+    (condition-single-vs-multi-valued-context-keys): a list-valued key in ``${...}`` is undecided
+    (an Allow grants nothing, a Deny denies)."""
+    prefixed = "arn:aws:s3:::receipts/${aws:TagKeys}.json"
+    request = Request(GET, OBJECT, {"aws:TagKeys": ["r1"]}, complete=True)
+    assert _decide(_statement("Allow", resource=prefixed), request=request) == IMPLICIT
+    assert _decide(_statement("Deny", resource=prefixed), request=request) == DENY
+    one = Request(GET, OBJECT, {"aws:username": "r1"}, complete=True)
+    assert (
+        _decide(_statement("Allow", resource="arn:aws:s3:::receipts/${aws:username}.json"), request=one)
+        == ALLOW
+    )
