@@ -118,27 +118,22 @@ def test_another_environments_table_indexes_are_fenced(boot, kind, resource):
     assert allows(documents, "dynamodb:UpdateTable", own)
 
 
-def one_tag_key(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``documents`` for a request carrying ONE tag key: ``ForAnyValue:StringEquals`` on
-    ``aws:TagKeys`` ("at least one of the context key values must match": IAM User Guide,
-    reference_policies_condition-single-vs-multi-valued-context-keys.html) is then
-    ``StringEquals`` on that key. The evaluator reads no set operator (it treats one as unknown,
-    so a Deny with it would deny everything), and its context holds one value per key."""
-    return json.loads(json.dumps(documents).replace('"ForAnyValue:StringEquals"', '"StringEquals"'))
-
-
 @pytest.mark.parametrize("kind", ["preview", "staging", "production"])
 def test_no_role_strips_or_rewrites_the_environment_tag_of_an_api(boot, kind):
-    """C (CONCRETE): untag ``EnvironmentSuffix`` from a prod REST API, then delete it."""
-    documents = one_tag_key(role_documents(boot, kind))
+    """C (CONCRETE): untag ``EnvironmentSuffix`` from a prod REST API, then delete it. The fence's
+    own ``ForAnyValue:StringEquals`` on ``aws:TagKeys`` is evaluated over the request's tag keys."""
+    documents = role_documents(boot, kind)
     api = "arn%3Aaws%3Aapigateway%3Aus-east-1%3A%3A%2Frestapis%2Fa1b2c3"
     tags = f"arn:aws:apigateway:us-east-1::/tags/{api}"
-    assert not allows(documents, "apigateway:DELETE", tags, **{"aws:TagKeys": "EnvironmentSuffix"})
-    retag = {"aws:TagKeys": "EnvironmentSuffix", "aws:RequestTag/EnvironmentSuffix": OWN[kind]}
-    assert not allows(documents, "apigateway:PUT", tags, **retag)
-    # another tag of its own API: still Terraform's to change
-    assert allows(documents, "apigateway:DELETE", tags, **{"aws:TagKeys": "Owner"})
-    assert allows(documents, "apigateway:PUT", tags, **{"aws:TagKeys": "Owner", "aws:RequestTag/Owner": "x"})
+    assert not allows(documents, "apigateway:DELETE", tags, **{"aws:TagKeys": ["EnvironmentSuffix"]})
+    assert not allows(documents, "apigateway:DELETE", tags, **{"aws:TagKeys": ["Owner", "EnvironmentSuffix"]})
+    retag = {"aws:TagKeys": ["Owner", "EnvironmentSuffix"], "aws:RequestTag/EnvironmentSuffix": OWN[kind]}
+    assert not allows(documents, "apigateway:PUT", tags, **{**retag, "aws:RequestTag/Owner": "x"})
+    # other tags of its own API: still Terraform's to change
+    assert allows(documents, "apigateway:DELETE", tags, **{"aws:TagKeys": ["Owner", "CostCenter"]})
+    assert allows(
+        documents, "apigateway:PUT", tags, **{"aws:TagKeys": ["Owner"], "aws:RequestTag/Owner": "x"}
+    )
 
 
 @pytest.mark.parametrize("kind", ["plan", "preview", "staging", "production"])
