@@ -13,6 +13,9 @@ Pages quoted:
   reference_policies_elements_condition.html, reference_policies_elements_condition_operators.html
   reference_policies_multi-value-conditions.html (conditions with multiple context keys or values)
   reference_policies_elements_principal.html, reference_policies_variables.html
+  reference_policies_condition-single-vs-multi-valued-context-keys.html and
+  reference_policies_condition_examples-multi-valued-context-keys.html (set operators; read in public copies
+  of the English pages, as the live-page excerpts stop before the ForAllValues/ForAnyValue sections)
 Quotes were read through the docs search of the live pages; the Principal page's account, service and
 anonymous sections and the variables page's "not present" note were read in the awsdocs/iam-user-guide
 copy of those pages, because the live-page excerpts stopped before them.
