@@ -59,15 +59,19 @@ reference lists WITHOUT that key:
   (a role without it cannot be created, and a boundary cannot be removed). A trust policy opened
   to another principal hands over at most the boundary's permissions, in the role's own
   environment, whatever session tags that principal passes (the boundary reads none). The CI's
-  own roles (``tap-ci-*``) are denied all of them.
+  own roles (``tap-ci-*``) are denied all of them, and every CI role is denied
+  UpdateAssumeRolePolicy on the account's API Gateway logging role (lib/ci_fences.py).
 - PassRole: only the stack's roles (names in the role's environment) and only to the stack's
-  three services (``iam:PassedToService``).
+  three services (``iam:PassedToService``); the account's logging role only to API Gateway.
 
 Residual (for the README): the owner target's boundary lets the account's API Gateway logging
 role read and write any log group of the account (AWS's own AmazonAPIGatewayPushToCloudWatchLogs
-does the same; API Gateway names the groups after random API ids), and that target's deploy role
-(staging by default) manages that role, its trust policy included: so staging can read prod's
-log groups through it. X-Ray's two write actions have no resource-level permission.
+does the same; API Gateway names the groups after random API ids). That target's deploy role
+(staging by default) passes it only to API Gateway and cannot change its trust policy, but it
+still may delete the role and create it again (with this boundary, so a fresh account deploys),
+and CreateRole sets any trust policy (no condition key constrains its content): staging can
+still reach prod's log groups that way. X-Ray's two write actions have no resource-level
+permission.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ from typing import Any
 from lib.ci_bootstrap_config import SUFFIX_TAG, BootstrapConfig, Target
 from lib.ci_permissions import DEPLOY_ACTIONS, OPERATION_ACTIONS
 from lib.ci_scopes import Scope, render, with_children
-from lib.config import stack_id
+from lib.config import APIGATEWAY_CLOUDWATCH_ROLE, stack_id
 from lib.policy import statement
 
 __all__ = ["fence_statements", "state_statements"]
@@ -124,11 +124,33 @@ def _api_gateway_statements() -> list[dict[str, Any]]:
       0.13.2's copy), and the guide: "you can use tag condition keys to control ... Whether
       specific tag keys can be used in a request"
       (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-tagging-iam-policy.html).
-      ``ForAnyValue``: the request's keys are a set; any one being ``EnvironmentSuffix`` denies.
+      ``ForAnyValue``: the request's keys are a set; any one equal to ``EnvironmentSuffix``
+      IGNORING CASE denies: API Gateway "Tag keys are case sensitive"
+      (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-tagging.html), but
+      IAM reads the key in ``aws:ResourceTag/EnvironmentSuffix`` as a condition key name, and
+      "condition key names are not case-sensitive"
+      (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html):
+      a second key ``environmentsuffix`` would leave which value the tag fence reads undocumented.
       Terraform never sends that key there: the tag is set at create, in the create call's
       ``tags``, and hashicorp/aws updates only the tags that changed (its generated UpdateTags:
       an unchanged ``EnvironmentSuffix`` is neither removed nor re-put). The tag never changes
       for a stack (lib/config.py: the providers' default tags hold the stack's own suffix).
+      Undocumented, chosen strict: if AWS authorizes tag-on-create (CreateApiKey and
+      CreateDomainName with ``tags``: the reference lists ``apigateway:PUT`` among what they
+      need) as ``apigateway:PUT`` on ``/tags/`` with ``aws:TagKeys``, this Deny refuses those
+      creates; the first real deploy shows it (AccessDenied naming NoEnvironmentTagChange).
+    - Untag with no keys in its context: UntagResource sends its keys in the query string
+      (``DELETE /tags/<arn>?tagKeys=``: https://docs.aws.amazon.com/apigateway/latest/api/API_UntagResource.html)
+      and no AWS page found says they reach ``aws:TagKeys``; if they do not, ``ForAnyValue``
+      over an absent key is false ("For no matching context key or if the key does not exist,
+      the condition returns false": reference_policies_condition-single-vs-multi-valued-context-keys.html)
+      and the Deny above never fires. So an untag whose keys are not in the request context is
+      refused: "Use a Null condition operator to check if a condition key is absent at the time
+      of authorization. In the policy statement, use either true (the key doesn't exist — it is
+      null) or false (the key exists and its value is not null)"
+      (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Null).
+      If AWS never sets the key there, Terraform cannot remove any tag of an API Gateway resource
+      (AccessDenied naming NoUntagWithoutTagKeys); adding and changing tags still work.
     - API keys: ``GET /apikeys?includeValues=true`` returns every key's value ("A boolean flag to
       specify whether (true) or not (false) the result contains key values":
       https://docs.aws.amazon.com/apigateway/latest/api/API_GetApiKeys.html) and is authorized
@@ -141,9 +163,35 @@ def _api_gateway_statements() -> list[dict[str, Any]]:
             ["apigateway:DELETE", "apigateway:PUT"],
             ["arn:aws:apigateway:*::/tags/*"],
             effect="Deny",
-            condition={"ForAnyValue:StringEquals": {"aws:TagKeys": [SUFFIX_TAG]}},
+            condition={"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": [SUFFIX_TAG]}},
+        ),
+        statement(
+            "NoUntagWithoutTagKeys",
+            ["apigateway:DELETE"],
+            ["arn:aws:apigateway:*::/tags/*"],
+            effect="Deny",
+            condition={"Null": {"aws:TagKeys": "true"}},
         ),
         statement("NoApiKeyListing", ["apigateway:GET"], ["arn:aws:apigateway:*::/apikeys"], effect="Deny"),
+    ]
+
+
+def _logging_role_statements(account: str) -> list[dict[str, Any]]:
+    """No role changes the trust of the account's API Gateway logging role
+    (``tap-apigateway-cloudwatch-logs``): its boundary gives it every log group's Get, Filter and
+    Put (lib/ci_boundary.py), so a role trusting it could read and write the other environments'
+    logs. Terraform sets the trust at CreateRole (hashicorp/aws internal/service/iam/role.go:
+    ``CreateRoleInput`` carries ``AssumeRolePolicyDocument``) and calls UpdateAssumeRolePolicy
+    only when ``assume_role_policy`` changes (``if d.HasChange("assume_role_policy")``), so a
+    fresh account still deploys; a trust change in code then needs an administrator to apply
+    it (or to delete the role, which the next deploy recreates with the new trust)."""
+    return [
+        statement(
+            "NoAccountLoggingRoleRetrust",
+            ["iam:UpdateAssumeRolePolicy"],
+            [f"arn:aws:iam::{account}:role/{APIGATEWAY_CLOUDWATCH_ROLE}"],
+            effect="Deny",
+        )
     ]
 
 
@@ -185,5 +233,6 @@ def fence_statements(
             effect="Deny",
         ),
         *_api_gateway_statements(),
+        *_logging_role_statements(account),
     ]
     return fence

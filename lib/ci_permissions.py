@@ -181,12 +181,23 @@ IAM_PASS_ROLE = Scope(
     "IamPassStackRoles",
     "identity",
     ("arn:aws:iam::{account}:role/{project}-*-{suffix}",),
-    account_settings=("arn:aws:iam::{account}:role/{project}-apigateway-cloudwatch-logs",),
     condition={
         "StringEquals": {
             "iam:PassedToService": ["apigateway.amazonaws.com", "lambda.amazonaws.com", "s3.amazonaws.com"]
         }
     },
+)
+# The account's logging role, to API Gateway only (the account's settings, aws_api_gateway_account):
+# its boundary gives it every log group's Get/Filter/Put (lib/ci_boundary.py), so passed to a
+# Lambda function or S3 it would read the other environments' logs. "iam:PassedToService ...
+# Specifies the service principal of the service to which a role can be passed"
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html).
+IAM_PASS_LOGGING_ROLE = Scope(
+    "IamPassAccountLoggingRole",
+    "identity",
+    (),
+    condition={"StringEquals": {"iam:PassedToService": "apigateway.amazonaws.com"}},
+    account_settings=("arn:aws:iam::{account}:role/{project}-apigateway-cloudwatch-logs",),
 )
 # KMS keys are named by random ids, and aliases are not there yet when a key is created.
 KMS_KEYS = Scope("KmsKeys", "compute", ("arn:aws:kms:*:{account}:key/*",), tagged=True)
@@ -291,7 +302,7 @@ DEPLOY_ACTIONS: dict[str, tuple[Permissions, ...]] = {
     "aws_acm_certificate_validation": (Permissions(ACM_CERTIFICATES, read=("acm:DescribeCertificate",)),),
     "aws_api_gateway_account": (
         Permissions(APIGATEWAY_ACCOUNT, read=_API_READ, write=("apigateway:PATCH",)),
-        Permissions(IAM_PASS_ROLE, write=("iam:PassRole",)),
+        Permissions(IAM_PASS_LOGGING_ROLE, write=("iam:PassRole",)),
     ),
     "aws_api_gateway_api_key": (
         Permissions(APIGATEWAY_KEYS, read=_API_READ, write=_API_WRITE),

@@ -452,8 +452,10 @@ def test_values_the_table_spells_out_match_where_they_are_defined():
     assert table.IAM_SETTINGS_ATTACHMENT.account_settings == table.IAM_ROLES.account_settings
     assert table.IAM_SETTINGS_ATTACHMENT.resources == ()  # the owner target's only
     settings = APIGATEWAY_CLOUDWATCH_ROLE.replace("tap-", "{project}-", 1)
-    for scope in (table.IAM_ROLES, table.IAM_ROLE_CREATES, table.IAM_ROLE_TAGS, table.IAM_PASS_ROLE):
+    for scope in (table.IAM_ROLES, table.IAM_ROLE_CREATES, table.IAM_ROLE_TAGS, table.IAM_PASS_LOGGING_ROLE):
         assert scope.account_settings == (f"arn:aws:iam::{{account}}:role/{settings}",)
+    assert table.IAM_PASS_ROLE.account_settings == ()  # the logging role: to API Gateway only
+    assert table.IAM_PASS_LOGGING_ROLE.resources == ()
     assert table.IAM_POLICIES.account_settings == (f"arn:aws:iam::{{account}}:policy/{settings}",)
     assert {op for ops in table.ROLE_OPERATIONS.values() for op in ops} == set(table.OPERATION_ACTIONS)
 
@@ -531,7 +533,6 @@ def test_statements_follow_the_order_their_scopes_first_appear_in_the_table(ci):
         "S3ObjectsOnForceDestroy",
     ]
     identity = [
-        "IamPassStackRoles",
         "DynamoDbReplicationServiceRole",
         "IamPolicies",
         "IamRoles",
@@ -554,14 +555,21 @@ def test_statements_follow_the_order_their_scopes_first_appear_in_the_table(ci):
         "OtherEnvironmentsByName",
         "OtherEnvironmentsState",
         "NoEnvironmentTagChange",
+        "NoUntagWithoutTagKeys",
         "NoApiKeyListing",
+        "NoAccountLoggingRoleRetrust",
     ]
     for kind in DEPLOY:
         assert sids[f"tap-ci-{kind}-network"] == network
         assert sids[f"tap-ci-{kind}-compute"] == compute
-        # the account's logging policy: only the target that owns the account's settings
-        settings = ["IamAttachAccountSettingsPolicy"] if kind == "staging" else []
-        assert sids[f"tap-ci-{kind}-identity"] == identity + settings
+        # the account's logging role and policy: only the target that owns the account's settings
+        owner = kind == "staging"
+        assert sids[f"tap-ci-{kind}-identity"] == [
+            *(["IamPassAccountLoggingRole"] if owner else []),
+            *identity,
+            *(["IamAttachAccountSettingsPolicy"] if owner else []),
+            "IamPassStackRoles",
+        ]
         assert sids[f"tap-ci-{kind}-observability"] == observability
         assert sids[f"tap-ci-{kind}-fence"] == fence
     # The plan role: the same order, without the scopes that only write.
@@ -642,18 +650,30 @@ def test_pass_role_only_on_the_environments_roles_and_only_to_the_stacks_service
         for s in document["Statement"]
         if "iam:PassRole" in _as_list(s["Action"]) and s["Effect"] == "Allow"
     ]
-    assert [name for name, _ in passing] == [f"tap-ci-{kind}-identity"]
-    (_, allowed) = passing[0]
+    # the account's logging role (staging owns the account's settings): to API Gateway only
+    owner = kind == "staging"
+    assert [name for name, _ in passing] == [f"tap-ci-{kind}-identity"] * (2 if owner else 1)
+    *logging, (_, allowed) = passing
     assert allowed["Action"] == ["iam:PassRole"]
-    account_role = (
-        [f"arn:aws:iam::{ACCOUNT}:role/tap-apigateway-cloudwatch-logs"] if kind == "staging" else []
-    )
-    assert allowed["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/tap-*-{suffix}", *account_role]
+    assert allowed["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/tap-*-{suffix}"]
     assert allowed["Condition"] == {
         "StringEquals": {
             "iam:PassedToService": ["apigateway.amazonaws.com", "lambda.amazonaws.com", "s3.amazonaws.com"]
         }
     }
+    assert [s for _, s in logging] == (
+        [
+            {
+                "Sid": "IamPassAccountLoggingRole",
+                "Effect": "Allow",
+                "Action": ["iam:PassRole"],
+                "Resource": [f"arn:aws:iam::{ACCOUNT}:role/tap-apigateway-cloudwatch-logs"],
+                "Condition": {"StringEquals": {"iam:PassedToService": "apigateway.amazonaws.com"}},
+            }
+        ]
+        if owner
+        else []
+    )
 
 
 def test_the_plan_role_reads_stagings_state_and_refreshes_nothing_else(ci):

@@ -9,11 +9,12 @@ of its findings), each replayed with the emulator's IAM evaluator (local_aws/iam
   character can expand to replace everything within a segment, including characters like a
   forward slash": reference_policies_elements_resource.html);
 - C: no role strips or rewrites the ``EnvironmentSuffix`` tag of an API Gateway resource (the
-  tag fence reads it);
+  tag fence reads it), in any case, nor untags with no tag keys in the request context;
 - D: no role lists the account's API keys (``GET /apikeys?includeValues=true`` returns every
   key's value, prod's included);
 - F: only the target that owns the account's settings attaches the account's API Gateway logging
-  policy, and only to the account's logging role.
+  policy, and only to the account's logging role; it passes that role only to API Gateway, and
+  no role changes the role's trust.
 """
 
 from __future__ import annotations
@@ -131,9 +132,36 @@ def test_no_role_strips_or_rewrites_the_environment_tag_of_an_api(boot, kind):
     assert not allows(documents, "apigateway:PUT", tags, **{**retag, "aws:RequestTag/Owner": "x"})
     # other tags of its own API: still Terraform's to change
     assert allows(documents, "apigateway:DELETE", tags, **{"aws:TagKeys": ["Owner", "CostCenter"]})
+    assert allows(documents, "apigateway:DELETE", tags, **{"aws:TagKeys": ["Owner"]})
     assert allows(
         documents, "apigateway:PUT", tags, **{"aws:TagKeys": ["Owner"], "aws:RequestTag/Owner": "x"}
     )
+
+
+@pytest.mark.parametrize("kind", ["preview", "staging", "production"])
+def test_an_untag_whose_keys_are_not_in_the_request_context_is_refused(boot, kind):
+    """C (CONDITIONAL): UntagResource sends its keys in the query string (``DELETE
+    /tags/<arn>?tagKeys=``) and no page found says AWS puts them in ``aws:TagKeys``; if it does
+    not, ``ForAnyValue`` over an absent key is false and the tag Deny never fires. Fail closed:
+    an untag with no (or an empty) ``aws:TagKeys`` is denied."""
+    documents = role_documents(boot, kind)
+    tags = "arn:aws:apigateway:us-east-1::/tags/arn%3Aaws%3Aapigateway%3Aus-east-1%3A%3A%2Frestapis%2Fa1b2c3"
+    assert not allows(documents, "apigateway:DELETE", tags)
+    assert not allows(documents, "apigateway:DELETE", tags, **{"aws:TagKeys": []})
+
+
+@pytest.mark.parametrize("kind", ["preview", "staging", "production"])
+@pytest.mark.parametrize("key", ["environmentsuffix", "ENVIRONMENTSUFFIX", "EnvironmentSuffix"])
+def test_no_role_adds_or_removes_a_tag_key_equal_ignoring_case_to_the_environment_tag(boot, kind, key):
+    """C (minor): API Gateway: "Tag keys are case sensitive" (apigateway-tagging.html), while IAM
+    matches ``aws:ResourceTag/EnvironmentSuffix`` by a key name it does not read case-sensitively
+    ("condition key names are not case-sensitive": reference_policies_elements_condition.html):
+    a second key ``environmentsuffix`` could confuse the tag fence."""
+    documents = role_documents(boot, kind)
+    tags = "arn:aws:apigateway:us-east-1::/tags/arn%3Aaws%3Aapigateway%3Aus-east-1%3A%3A%2Frestapis%2Fa1b2c3"
+    put = {"aws:TagKeys": ["Owner", key], f"aws:RequestTag/{key}": OWN[kind], "aws:RequestTag/Owner": "x"}
+    assert not allows(documents, "apigateway:PUT", tags, **put)
+    assert not allows(documents, "apigateway:DELETE", tags, **{"aws:TagKeys": [key]})
 
 
 @pytest.mark.parametrize("kind", ["plan", "preview", "staging", "production"])
@@ -161,5 +189,33 @@ def test_only_the_account_settings_owner_attaches_the_logging_policy(boot, kind,
     assert allows(documents, "iam:AttachRolePolicy", logging_role, **bounded, **logging) == owner
     own_policy = {"iam:PolicyARN": f"arn:aws:iam::{ACCOUNT}:policy/tap-payments-api-fn-primary-{OWN[kind]}"}
     assert allows(documents, "iam:AttachRolePolicy", own_role, **bounded, **own_policy)
-    for action in ("iam:UpdateAssumeRolePolicy", "iam:DeleteRole"):
-        assert allows(documents, action, logging_role) == owner
+    assert allows(documents, "iam:DeleteRole", logging_role) == owner
+
+
+@pytest.mark.parametrize(
+    ("service", "passed"),
+    [("apigateway.amazonaws.com", True), ("lambda.amazonaws.com", False), ("s3.amazonaws.com", False)],
+)
+def test_the_logging_role_is_passed_to_api_gateway_only(boot, service, passed):
+    """F (CONCRETE): staging passes ``tap-apigateway-cloudwatch-logs`` (account-wide log
+    Get/Filter/Put in its boundary) to a Lambda function or S3 and reads prod's logs through it;
+    its own environment's roles keep every stack service."""
+    documents = role_documents(boot, "staging")
+    logging_role = f"arn:aws:iam::{ACCOUNT}:role/{APIGATEWAY_CLOUDWATCH_ROLE}"
+    own_role = f"arn:aws:iam::{ACCOUNT}:role/tap-payments-api-fn-primary-staging"
+    assert allows(documents, "iam:PassRole", logging_role, **{"iam:PassedToService": service}) == passed
+    assert allows(documents, "iam:PassRole", own_role, **{"iam:PassedToService": service})
+
+
+@pytest.mark.parametrize("kind", ["plan", "preview", "staging", "production"])
+def test_no_role_retrusts_the_logging_role(boot, kind):
+    """F (CONCRETE): staging re-trusts the logging role to itself and reads prod's logs; its
+    trust is set at CreateRole, which the owner of the account's settings still may do."""
+    documents = role_documents(boot, kind)
+    logging_role = f"arn:aws:iam::{ACCOUNT}:role/{APIGATEWAY_CLOUDWATCH_ROLE}"
+    assert not allows(documents, "iam:UpdateAssumeRolePolicy", logging_role)
+    if kind == "staging":
+        bounded = {"iam:PermissionsBoundary": required_boundary(boot, kind)}
+        assert allows(documents, "iam:CreateRole", logging_role, **bounded)
+        own_role = f"arn:aws:iam::{ACCOUNT}:role/tap-payments-api-fn-primary-staging"
+        assert allows(documents, "iam:UpdateAssumeRolePolicy", own_role)
