@@ -184,11 +184,13 @@ def _logging_role_statements(account: str) -> list[dict[str, Any]]:
     ``CreateRoleInput`` carries ``AssumeRolePolicyDocument``) and calls UpdateAssumeRolePolicy
     only when ``assume_role_policy`` changes (``if d.HasChange("assume_role_policy")``), so a
     fresh account still deploys; a trust change in code then needs an administrator to apply
-    it (or to delete the role, which the next deploy recreates with the new trust)."""
+    it. Deleting the role is denied too: CreateRole accepts any trust policy (no condition key
+    reads its content), so delete-and-recreate would be the same re-trust. An administrator
+    deletes it (the account-settings owner is destroyed last, and no workflow destroys it)."""
     return [
         statement(
             "NoAccountLoggingRoleRetrust",
-            ["iam:UpdateAssumeRolePolicy"],
+            ["iam:DeleteRole", "iam:UpdateAssumeRolePolicy"],
             [f"arn:aws:iam::{account}:role/{APIGATEWAY_CLOUDWATCH_ROLE}"],
             effect="Deny",
         )

@@ -189,7 +189,8 @@ def test_only_the_account_settings_owner_attaches_the_logging_policy(boot, kind,
     assert allows(documents, "iam:AttachRolePolicy", logging_role, **bounded, **logging) == owner
     own_policy = {"iam:PolicyARN": f"arn:aws:iam::{ACCOUNT}:policy/tap-payments-api-fn-primary-{OWN[kind]}"}
     assert allows(documents, "iam:AttachRolePolicy", own_role, **bounded, **own_policy)
-    assert allows(documents, "iam:DeleteRole", logging_role) == owner
+    # Not even the owner deletes it: delete-and-recreate would re-trust it (an administrator does).
+    assert not allows(documents, "iam:DeleteRole", logging_role)
 
 
 @pytest.mark.parametrize(
@@ -214,6 +215,8 @@ def test_no_role_retrusts_the_logging_role(boot, kind):
     documents = role_documents(boot, kind)
     logging_role = f"arn:aws:iam::{ACCOUNT}:role/{APIGATEWAY_CLOUDWATCH_ROLE}"
     assert not allows(documents, "iam:UpdateAssumeRolePolicy", logging_role)
+    # Delete and recreate would re-trust it as well: CreateRole takes any trust policy.
+    assert not allows(documents, "iam:DeleteRole", logging_role)
     if kind == "staging":
         bounded = {"iam:PermissionsBoundary": required_boundary(boot, kind)}
         assert allows(documents, "iam:CreateRole", logging_role, **bounded)
