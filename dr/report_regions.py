@@ -32,6 +32,8 @@ SINGLE_REGION_REASONS = {
 # Alarms follow their metric: some services publish metrics in one region only.
 ALARM_NAMESPACE_REASONS = {
     "AWS/Route53": f"Route 53 publishes health-check metrics only in {GLOBAL}: alarms on them live there",
+    # lib/failover_switch.py NAMESPACE (not imported: it loads cdktf)
+    "Tap/DR": "the failover switch's metric is published in the standby region only: its alarm lives there",
 }
 GENERIC_REASON = "no counterpart in the other region"
 
