@@ -27,6 +27,7 @@ What CloudWatch does, in its words:
 
 Where the emulator differs from AWS (undocumented: assumed, the stricter reading):
 
+- ``Region`` is botocore's description of the region (AWS's examples spell it so).
 - Only SNS topic actions run; Lambda, EC2, Auto Scaling and Systems Manager actions are not.
 - A topic that does not exist, or whose region is out (``regions.OUTAGES``), gets nothing: the
   notification is lost, as an action that failed on AWS would be (no retry, no history entry).
@@ -37,15 +38,25 @@ Where the emulator differs from AWS (undocumented: assumed, the stricter reading
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
 from local_aws import regions
 from local_aws.dataplane.alarm_evaluation import ALARM, INSUFFICIENT_DATA, OK
 
-# The regions' display names as the notifications spell them (AWS's example: "US East (N.
-# Virginia)" style); a region not listed shows its code.
-REGION_NAMES = {"us-east-1": "US East (N. Virginia)", "us-west-2": "US West (Oregon)"}
+
+@functools.cache
+def region_name(region: str) -> str:
+    """The region's display name as the notifications spell it ("US West (Oregon)"): the
+    description in botocore's endpoint data (AWS's own list); a region it lacks shows its code."""
+    import botocore.session  # noqa: PLC0415
+
+    for partition in botocore.session.get_session().get_data("endpoints")["partitions"]:
+        described = partition.get("regions", {}).get(region)
+        if described and described.get("description"):
+            return str(described["description"])
+    return region
 
 
 def _time(moment: Any) -> str:
@@ -62,7 +73,7 @@ def message(account_id: str, region: str, alarm: Any, old_state: str) -> dict[st
         "NewStateValue": alarm.state_value,
         "NewStateReason": alarm.state_reason,
         "StateChangeTime": _time(alarm.state_updated_timestamp),
-        "Region": REGION_NAMES.get(region, region),
+        "Region": region_name(region),
         "AlarmArn": alarm.alarm_arn,
         "OldStateValue": old_state,
         "Trigger": {
