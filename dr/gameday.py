@@ -119,9 +119,9 @@ def run_scenario(
     restored = False
     try:
         client.first_success_from(primary, 0, timeout)
+        expected = expected_alarms(target, scenario)  # read before the recovery path is recorded
         before_calls = control.calls(target.endpoint) if target.endpoint else {}
         recorded = len(target.calls)
-        expected = expected_alarms(target, scenario)
         fault_at, fault_epoch = time.monotonic(), time.time()
         fault.inflict()
         acked_before = {

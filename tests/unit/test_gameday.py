@@ -344,6 +344,7 @@ class RunTarget(FakeTarget):
         self.calls = []
 
     def alarm_names(self):
+        self.calls.append(("cloudwatch", "us-east-1", "DescribeAlarms"))  # as the real one: recorded
         return list(self.alarms)
 
     def item(self, role, payment_id):
@@ -405,6 +406,7 @@ def test_a_run_records_the_alarm_notifications_in_order_with_their_delay(tmp_pat
     delays = [n["after_fault_s"] for n in result.alarm_notifications]
     assert delays == pytest.approx([10.0, 20.0], abs=2.0)  # 0.5 and 1 real s, x 20
     assert (result.alarms_expected, result.alarms_missing) == (["-switch-thrown"], [])
+    assert result.recovery_route53_or_primary_calls == []  # reading the alarms is not recovery
     assert "manual: no ALARM notification" not in " ".join(result.failures())
 
 
