@@ -40,6 +40,7 @@ LIFETIME = 6 * 3600.0
 MAX_RECORDS = 10_000
 MAX_BODY = 256 * 1024
 START_TIMEOUT = 10.0
+STOP_TIMEOUT = 5.0
 
 
 def record_of(kind: str, body: dict[str, Any], received_at: float) -> dict[str, Any]:
@@ -190,6 +191,11 @@ def stop(state_dir: Path) -> None:
     if pid and b"flows.alarm_sink" in command:  # never a recycled pid
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + STOP_TIMEOUT
+            while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+                time.sleep(0.05)  # gone, or a zombie its parent has not reaped (a test's)
+                if b"flows.alarm_sink" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    break
     info.unlink(missing_ok=True)
 
 

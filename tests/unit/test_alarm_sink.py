@@ -9,6 +9,7 @@ import threading
 import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -114,6 +115,7 @@ def test_it_is_bounded(sink, monkeypatch):
 
 def test_the_background_sink_starts_once_and_stops(tmp_path):
     url = alarm_sink.start(tmp_path, lifetime=30)
+    pid = json.loads((tmp_path / alarm_sink.INFO_NAME).read_text())["pid"]
     try:
         assert url.startswith("http://127.0.0.1:") and url.endswith("/alarms")
         assert alarm_sink.start(tmp_path) == url  # the one running
@@ -121,10 +123,11 @@ def test_the_background_sink_starts_once_and_stops(tmp_path):
         assert json.loads((tmp_path / "alarm-notifications.jsonl").read_text())["message"] == "hello"
     finally:
         alarm_sink.stop(tmp_path)
-    deadline = time.monotonic() + 5
-    while alarm_sink.running(tmp_path) and time.monotonic() < deadline:
-        time.sleep(0.05)
     assert alarm_sink.running(tmp_path) is None
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    assert (
+        not cmdline.exists() or b"flows.alarm_sink" not in cmdline.read_bytes()
+    )  # stopped, not only forgotten
 
 
 def test_a_local_deployment_subscribes_its_alarm_topics_to_its_own_sink(tmp_path, monkeypatch):
