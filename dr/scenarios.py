@@ -27,6 +27,10 @@ REGION_LOSS_HOLD_SECONDS = 10  # AWS seconds: the outage itself keeps the primar
 # traffic_moved_alarm, switch_thrown_alarm and switch_unreadable_alarm; a deployment without
 # such an alarm expects none (the game day reads the names it has before the fault).
 TRAFFIC_MOVED, SWITCH_THROWN, SWITCH_UNREADABLE = "-traffic-moved", "-switch-thrown", "-switch-unreadable"
+# payments_served_alarm's id: the secondary's own "traffic moved", which notifies while the primary's
+# region (us-east-1, where TRAFFIC_MOVED's Route 53 metric lives) is out. Its name ends with
+# "-secondary-traffic-moved", which the primary's "tap-alarms-primary-<suffix>-traffic-moved" does not.
+SECONDARY_TRAFFIC_MOVED = "-secondary-traffic-moved"
 
 
 class ScenarioError(ValueError):
@@ -135,7 +139,7 @@ register(
         computed_rto=_health_check_rto,
         hold_seconds=_region_loss_hold,
         emulator_only="it switches a region off",
-        expected_alarms=(TRAFFIC_MOVED,),
+        expected_alarms=(SECONDARY_TRAFFIC_MOVED,),
     )
 )
 

@@ -16,6 +16,12 @@ What reaches a person when a region fails (README "Alarms"):
   unhealthy, whatever the cause: Route 53 then answers the failover name with the secondary;
 - **switch thrown** (the secondary, where the switch's metric is published and where failing
   over is done): ``FailoverRequested`` >= 1;
+- **traffic moved, seen by the secondary** (the secondary: it survives the primary's loss, which
+  us-east-1's alarm does not when us-east-1 is the primary): the secondary's stage served
+  ``POST /payments`` (``AWS/ApiGateway Count`` with ApiName, Method, Resource and Stage, which API
+  Gateway sends only with detailed CloudWatch metrics: "Enabling these metrics will incur
+  additional charges to your account", api-gateway-metrics-and-dimensions.html; lib/api_stage.py
+  enables them on every method). Also true when a client calls the secondary directly;
 - **switch unreadable** (us-east-1): Route 53 stops reporting the switch's health check at all.
   Route 53 publishes no "insufficient data" status: ``HealthCheckStatus`` is "1 (healthy) or 0
   (unhealthy)", and while the switch's data is missing its check reports its last known status
@@ -37,6 +43,7 @@ from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
 from lib.alarm_subscriptions import Subscription
+from lib.api_contract import Route
 from lib.failover_switch import METRIC as SWITCH_METRIC
 from lib.failover_switch import NAMESPACE as SWITCH_NAMESPACE
 from lib.failover_switch import PERIOD_SECONDS as SWITCH_PERIOD
@@ -129,6 +136,25 @@ class AlarmTopic(Construct):
             statistic="Minimum",
             threshold=1,
             comparison="LessThanThreshold",
+            period=60,
+        )
+
+    def payments_served_alarm(self, api: RegionalApi, route: Route) -> CloudwatchMetricAlarm:
+        """This region's stage served ``route`` (the payments' POST) in the last minute: on the secondary,
+        payments that moved to it. Its own API's metric in its own region, so it notifies while
+        the primary's region (and Route 53's metrics, in us-east-1) is lost."""
+        return self._alarm(
+            "secondary-traffic-moved",
+            "AWS/ApiGateway",
+            "Count",
+            {
+                "ApiName": api.rest_api.name,
+                "Method": route.method,
+                "Resource": route.path,
+                "Stage": api.stage.stage_name,
+            },
+            f"Traffic moved: the {self.region.role} stage in {self.region.name} served "
+            f"{route.method} {route.path} (failover, or a client calling it directly)",
             period=60,
         )
 

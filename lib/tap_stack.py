@@ -10,6 +10,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from lib.account import AccountSettings
+from lib.api_contract import ROUTES
 from lib.config import StackConfig
 from lib.dns_failover import HostedZone, QueryLogging, RegionalEndpoint
 from lib.failover_switch import FailoverSwitch
@@ -22,6 +23,10 @@ from lib.region import Region
 from lib.regional_api import ApiNames, RegionalApi, lambda_asset
 from lib.storage import AccessLogBucket, BucketReplication, BucketSettings, ReceiptBucket
 from lib.table import GlobalTable, Replica
+
+# The route a payment arrives by (the contract's POST with the CreatePayment body): its count on
+# the secondary's stage is "traffic moved" as the secondary sees it.
+CREATE_PAYMENT = next(r for r in ROUTES if r.method == "POST" and r.body_model == "CreatePayment")
 
 
 class TapStack(TerraformStack):
@@ -264,7 +269,8 @@ class TapStack(TerraformStack):
 
     def _failover_alarms(self) -> None:
         """Traffic moved and the switch unreadable where Route 53 publishes its metrics (the
-        global region); the switch thrown where it is published (the secondary). Without a
+        global region); the switch thrown where it is published (the secondary), and traffic moved
+        as the secondary sees it (payments its stage served), which survives the primary's loss. Without a
         custom domain there is no failover record, and no switch."""
         if self.switch is None:
             return
@@ -272,6 +278,8 @@ class TapStack(TerraformStack):
         home.traffic_moved_alarm(self.endpoints[self.primary.role].record_health_check.id)
         home.switch_unreadable_alarm(self.switch.health_check.id)
         self.monitors[self.switch.region.role].switch_thrown_alarm(self.switch)
+        secondary = self.switch.region.role
+        self.monitors[secondary].payments_served_alarm(self.apis[secondary], CREATE_PAYMENT)
 
     def _outputs(self) -> None:
         define_outputs(

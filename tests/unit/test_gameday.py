@@ -447,7 +447,8 @@ def test_an_alarm_the_deployment_lacks_is_not_expected_and_without_a_sink_nothin
 
 
 def test_the_scenarios_expect_traffic_moved_and_switch_thrown():
-    assert scenarios.definition("region-loss").expected_alarms == ("-traffic-moved",)
+    assert scenarios.definition("region-loss").expected_alarms == ("-secondary-traffic-moved",)
+    assert not "tap-alarms-primary-dev-traffic-moved".endswith(scenarios.SECONDARY_TRAFFIC_MOVED)
     assert scenarios.definition("manual").expected_alarms == ("-switch-thrown",)
 
 

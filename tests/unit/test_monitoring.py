@@ -347,3 +347,39 @@ def test_failover_alarms_are_refused_in_the_wrong_region():
     elsewhere = SimpleNamespace(region=SimpleNamespace(name="us-west-2"))
     with pytest.raises(ValueError, match="published in us-west-2, not eu-west-1"):
         topic.switch_thrown_alarm(elsewhere)
+
+
+def test_the_secondary_reports_traffic_moved_from_its_own_api_metrics(dev):
+    """Route 53 publishes HealthCheckStatus only in us-east-1: with us-east-1 lost, the primary's
+    traffic-moved cannot notify. The secondary's own stage counting POST /payments can."""
+    body = dev.get("aws_cloudwatch_metric_alarm", "monitoring-secondary/secondary-traffic-moved")
+    assert body["alarm_name"] == "tap-alarms-secondary-dev-secondary-traffic-moved"
+    assert (body["namespace"], body["metric_name"]) == ("AWS/ApiGateway", "Count")
+    assert body["dimensions"] == {
+        "ApiName": dev.ref("aws_api_gateway_rest_api", "api-secondary/rest-api", "name"),
+        "Method": "POST",
+        "Resource": "/payments",
+        "Stage": dev.ref("aws_api_gateway_stage", "api-secondary/stage", "stage_name"),
+    }
+    assert (body["statistic"], body["comparison_operator"], body["threshold"]) == (
+        "Sum",
+        "GreaterThanThreshold",
+        0,
+    )
+    assert (body["period"], body["evaluation_periods"], body["treat_missing_data"]) == (60, 1, "notBreaching")
+    assert body["provider"] == "aws.secondary"
+    topic = dev.ref("aws_sns_topic", "monitoring-secondary/alarm-topic", "arn")
+    assert body["alarm_actions"] == body["ok_actions"] == [topic]
+    # The method dimension exists only with detailed metrics on the secondary's stage.
+    settings = dev.get("aws_api_gateway_method_settings", "api-secondary/method-settings")
+    assert settings["method_path"] == "*/*" and settings["settings"]["metrics_enabled"] is True
+    # The primary's own traffic-moved (us-east-1, the switch while us-east-1 is up) stays.
+    assert (
+        dev.get("aws_cloudwatch_metric_alarm", "monitoring-primary/traffic-moved")["provider"]
+        == "aws.primary"
+    )
+    names = [b["alarm_name"] for b in dev.resources("aws_cloudwatch_metric_alarm").values()]
+    assert sorted(n for n in names if n.endswith("-traffic-moved")) == [
+        "tap-alarms-primary-dev-traffic-moved",
+        "tap-alarms-secondary-dev-secondary-traffic-moved",
+    ]
