@@ -10,8 +10,8 @@ from ONE reviewed file, ``.github/deploy-targets.json``, so the pull request's p
 the release will apply. The lines printed are ``KEY=VALUE`` for the variables ``lib/config.py``
 reads (``ENVIRONMENT``, ``ENVIRONMENT_SUFFIX``, ``MANAGE_ACCOUNT_SETTINGS``,
 ``ENABLE_CUSTOM_DOMAIN``, ``DOMAIN_NAME``, ``HOSTED_ZONE_ID``, ``REPOSITORY``, ``COMMIT_AUTHOR``,
-``PERMISSIONS_BOUNDARY``), validated with the stack's own configuration check before anything
-runs. Every target's roles carry its own environment's permissions boundary from the CI
+``PERMISSIONS_BOUNDARY``, ``ALARM_SUBSCRIPTIONS``), validated with the stack's own configuration
+check before anything runs. Every target's roles carry its own environment's permissions boundary from the CI
 bootstrap (``tap-ci-boundary-preview`` | ``-staging`` | ``-production``): its deploy role may
 create a role only with that one (lib/ci_permissions.py, lib/ci_boundary.py).
 
@@ -25,6 +25,11 @@ target without a domain is refused here, in one line, before any job step reache
 A target without a domain deploys without the custom domain (``ENABLE_CUSTOM_DOMAIN=false``); the
 integration tests of the failover name then do not apply and are deselected through
 ``PYTEST_ADDOPTS`` (``-m "not custom_domain"``).
+
+``alarm_subscriptions`` (a list of ``ALARM_SUBSCRIPTIONS`` entries) is always written, empty or
+not, so a runner's own variable never decides who is told. The committed prod target has none:
+nobody's address is guessed, and a prod target without one is refused here, in one line, naming
+the field to fill (the stack refuses prod without a subscription too).
 
 Exit 2 with one line on a bad argument or target file, 1 on a configuration the stack refuses.
 """
@@ -52,6 +57,7 @@ FIELDS = {
     "manage_account_settings": bool,
     "domain_name": str,
     "hosted_zone_id": str,
+    "alarm_subscriptions": list,
 }
 # A value is written into $GITHUB_ENV as KEY=VALUE: a newline would inject another variable.
 _SAFE_VALUE = re.compile(r"^[^\r\n]*$")
@@ -79,6 +85,9 @@ def load_targets(path: Path = TARGETS_FILE) -> dict[str, dict[str, Any]]:
         for field, kind in FIELDS.items():
             if name in data and not isinstance(target.get(field), kind):
                 problems.append(f"{name}.{field} must be a {kind.__name__}")
+        subscriptions = target.get("alarm_subscriptions") if name in data else None
+        if isinstance(subscriptions, list) and not all(isinstance(s, str) for s in subscriptions):
+            problems.append(f"{name}.alarm_subscriptions must be a list of strings")
     if problems:
         raise TargetError(f"{path}: {'; '.join(problems)}")
     return {name: data[name] for name in TARGETS}
@@ -102,6 +111,7 @@ def target_env(target: str, targets: Mapping[str, Mapping[str, Any]], pr: int | 
         "MANAGE_ACCOUNT_SETTINGS": "true" if spec["manage_account_settings"] else "false",
         "ENABLE_CUSTOM_DOMAIN": "true" if domain else "false",
         "PERMISSIONS_BOUNDARY": boundary_name(target),
+        "ALARM_SUBSCRIPTIONS": ",".join(s.strip() for s in spec["alarm_subscriptions"]),
     }
     if domain:
         env["DOMAIN_NAME"] = domain
@@ -124,6 +134,11 @@ def resolve(
             f"the failover name (api.<domain>), which only a custom domain has; set {target}.domain_name "
             f"and {target}.hosted_zone_id (a delegated zone) in {targets_file.name}, or disable the "
             "gameday workflow"
+        )
+    if target == "prod" and not env["ALARM_SUBSCRIPTIONS"]:
+        raise TargetError(
+            f"the prod target has no alarm subscription: set prod.alarm_subscriptions in "
+            f'{targets_file.name} (e.g. ["email:<on-call address>"]) so that an alarm reaches a person'
         )
     if environ.get("GITHUB_REPOSITORY"):
         env["REPOSITORY"] = environ["GITHUB_REPOSITORY"]

@@ -44,6 +44,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from cli.api_client import local_endpoints
 from cli.outputs_file import FLAT_OUTPUTS, OutputsError, load_outputs
+from dr.gameday_alarms import RECORD_NAME, Notice, await_notices
+from dr.gameday_alarms import missing as missing_alarms
 from dr.gameday_client import Client, GameDayError
 from dr.gameday_result import GameDayReport, ScenarioResult
 from dr.gameday_target import Target
@@ -94,6 +96,9 @@ class Timeline:
     back_at: float = 0.0
     recovery_calls: tuple[tuple[str, str, str], ...] = ()
     route53_calls: int = 0
+    fault_epoch: float = 0.0  # the fault in epoch seconds (the alarm sink's clock)
+    expected: tuple[str, ...] = ()  # the alarms (name suffixes) that must notify
+    notices: tuple[Notice, ...] = ()
 
 
 def run_scenario(
@@ -114,15 +119,16 @@ def run_scenario(
     restored = False
     try:
         client.first_success_from(primary, 0, timeout)
+        expected = expected_alarms(target, scenario)  # read before the recovery path is recorded
         before_calls = control.calls(target.endpoint) if target.endpoint else {}
         recorded = len(target.calls)
-        fault_at = time.monotonic()
+        fault_at, fault_epoch = time.monotonic(), time.time()
         fault.inflict()
         acked_before = {
             pid: body for pid, body in client.acknowledged.items() if body["acked_at"] <= fault_at
         }
         missing = [pid for pid in acked_before if target.item("secondary", pid) is None]
-        seen = Timeline(fault_at, acked_before, missing)
+        seen = Timeline(fault_at, acked_before, missing, fault_epoch=fault_epoch, expected=expected)
         seen.recovered_at = client.first_success_from(secondary, fault_at, timeout)
         time.sleep(hold)
         seen.held_until = time.monotonic()
@@ -135,11 +141,23 @@ def run_scenario(
         fault.undo()
         restored = True
         seen.back_at = client.first_success_from(primary, seen.restore_at, timeout)
+        if target.notifications is not None:
+            seen.notices = tuple(
+                await_notices(target.notifications, since=fault_epoch, expected=expected, deadline=timeout)
+            )
     finally:
         if not restored:
             fault.undo()
         client.stop()
     return measure(target, client, scenario.name, computed, seen, timeout=timeout)
+
+
+def expected_alarms(target: Target, scenario: ScenarioDefinition) -> tuple[str, ...]:
+    """The scenario's expected alarms the deployment has (none without a sink to hear them)."""
+    if target.notifications is None or not scenario.expected_alarms:
+        return ()
+    names = target.alarm_names()
+    return tuple(s for s in scenario.expected_alarms if any(name.endswith(s) for name in names))
 
 
 def measure(
@@ -180,7 +198,19 @@ def measure(
         ],
         route53_calls_during_recovery=seen.route53_calls,
         time_scale=scale,
+        **_alarm_fields(target, seen),
     )
+
+
+def _alarm_fields(target: Target, seen: Timeline) -> dict[str, Any]:
+    """The notifications that arrived and the expected ones missing (nothing without a sink)."""
+    if target.notifications is None:
+        return {}
+    return {
+        "alarm_notifications": [n.as_dict(seen.fault_epoch, target.scale) for n in seen.notices],
+        "alarms_expected": list(seen.expected),
+        "alarms_missing": missing_alarms(list(seen.notices), seen.expected),
+    }
 
 
 def reconcile(
@@ -240,6 +270,13 @@ def _parse(argv: list[str] | None) -> tuple[argparse.Namespace, list[ScenarioDef
     parser.add_argument("--outputs", type=Path, default=DEFAULT_OUTPUTS)
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT)
     parser.add_argument("--scenarios", default=None, help=f"comma-separated: {','.join(REGISTRY)}")
+    parser.add_argument(
+        "--notifications",
+        type=Path,
+        default=None,
+        help="the local alarm sink's record (default with --target local: "
+        f"$EMULATOR_STATE_DIR/{RECORD_NAME}, when it exists)",
+    )
     parser.add_argument("--rate", type=float, default=5.0, help="writes per second (default 5)")
     parser.add_argument(
         "--hold",
@@ -282,6 +319,17 @@ def _deployment(path: Path) -> dict[str, Any]:
         raise SystemExit(2) from None
 
 
+def _record(args: argparse.Namespace) -> Path | None:
+    """The alarm sink's record a local game day reads: --notifications, else the emulator's state
+    directory's when a sink wrote there (flows/alarm_sink.py); None on AWS."""
+    if args.target != "local":
+        return None
+    if args.notifications is not None:
+        return args.notifications
+    default = Path(os.environ.get("EMULATOR_STATE_DIR", ".local-aws")) / RECORD_NAME
+    return default if default.exists() else None
+
+
 def main(argv: list[str] | None = None) -> int:
     args, chosen, outputs = _parse(argv)
     scale, dns_server, url, endpoint = 1.0, None, f"https://{outputs['failover_domain_name']}", None
@@ -292,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         dns_server, url = (host, int(port)), endpoints["failover_api_url"]
         endpoint = os.environ["AWS_ENDPOINT_URL"]
         scale = float(control.status(endpoint)["time_scale"])
-    target = Target(outputs, scale=scale, endpoint=endpoint)
+    target = Target(outputs, scale=scale, endpoint=endpoint, notifications=_record(args))
     key = target.api_key()
     holds = {scenario.name: scenario.hold_seconds(target, args.hold) for scenario in chosen}  # AWS s
     timeout = 300 / scale + 10

@@ -49,6 +49,11 @@ class ScenarioResult:
     recovery_route53_or_primary_calls: list[str] | None = None
     route53_calls_during_recovery: int | None = None
     time_scale: float | None = None
+    # The alarm notifications that arrived (alarm, state, AWS seconds after the fault), in order;
+    # the alarms expected to fire and those that did not (a local sink only).
+    alarm_notifications: list[dict[str, Any]] | None = None
+    alarms_expected: list[str] | None = None
+    alarms_missing: list[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The scenario's object in gameday-report.json (a field an older report lacked stays out)."""
@@ -82,6 +87,10 @@ class ScenarioResult:
                 ),
                 ("Route 53 was called during the recovery", self.route53_calls_during_recovery),
                 ("the primary answered while failed over", self.primary_answers_during_hold),
+                (
+                    f"no ALARM notification from {', '.join(self.alarms_missing or ())}",
+                    len(self.alarms_missing or ()),
+                ),
             )
             if bad
         ]

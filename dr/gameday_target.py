@@ -5,6 +5,7 @@ operation), so the recovery path's calls can be checked."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -20,8 +21,16 @@ class Target:
     """The deployment: its outputs, the switch, the data-plane reads the reconciliation uses;
     every AWS call the game day makes is recorded (service, region, operation)."""
 
-    def __init__(self, outputs: dict[str, Any], *, scale: float = 1.0, endpoint: str | None = None) -> None:
+    def __init__(
+        self,
+        outputs: dict[str, Any],
+        *,
+        scale: float = 1.0,
+        endpoint: str | None = None,
+        notifications: Path | None = None,
+    ) -> None:
         self.outputs = outputs
+        self.notifications = notifications  # the local alarm sink's record; None: no sink
         self.endpoint = endpoint  # the emulator's (its outage switch and call counter); None on AWS
         self.topology = topology_of(outputs)
         self.regions = dict(self.topology.roles)
@@ -89,6 +98,14 @@ class Target:
                 AlarmNames=[self.switch["alarm_name"]]
             )["MetricAlarms"][0]
         return self._switch_alarm
+
+    def alarm_names(self) -> list[str]:
+        """Every alarm of the deployment's two regions (read before any fault)."""
+        names = []
+        for region in dict.fromkeys(self.regions.values()):
+            pages = self.client("cloudwatch", region).get_paginator("describe_alarms").paginate()
+            names += [alarm["AlarmName"] for page in pages for alarm in page.get("MetricAlarms", [])]
+        return names
 
     def switch_period(self) -> int:
         """The switch alarm's period, in AWS seconds."""

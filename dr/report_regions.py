@@ -32,6 +32,13 @@ SINGLE_REGION_REASONS = {
 # Alarms follow their metric: some services publish metrics in one region only.
 ALARM_NAMESPACE_REASONS = {
     "AWS/Route53": f"Route 53 publishes health-check metrics only in {GLOBAL}: alarms on them live there",
+    # lib/failover_switch.py NAMESPACE (not imported: it loads cdktf)
+    "Tap/DR": "the failover switch's metric is published in the standby region only: its alarm lives there",
+}
+# Alarms that exist in one region by design, by their construct id (lib/monitoring.py).
+ALARM_ID_REASONS = {
+    "secondary-traffic-moved": "payments served by the standby region mean traffic moved: the alarm "
+    "lives where the traffic goes, which survives the primary's loss",
 }
 GENERIC_REASON = "no counterpart in the other region"
 
@@ -196,8 +203,12 @@ def _reason(stack: Stack, type_: str, logical_id: str) -> str:
     if type_ in SINGLE_REGION_REASONS:
         return SINGLE_REGION_REASONS[type_]
     namespace = (stack.get(type_, logical_id) or {}).get("namespace")
-    if type_ == "aws_cloudwatch_metric_alarm" and namespace in ALARM_NAMESPACE_REASONS:
-        return ALARM_NAMESPACE_REASONS[namespace]
+    if type_ == "aws_cloudwatch_metric_alarm":
+        by_id = [reason for id_, reason in ALARM_ID_REASONS.items() if f"_{id_}_" in f"{logical_id}_"]
+        if by_id:
+            return by_id[0]
+        if namespace in ALARM_NAMESPACE_REASONS:
+            return ALARM_NAMESPACE_REASONS[namespace]
     # A resource serving a known single-region resource inherits its reason (query-log group).
     for other_type, reason in SINGLE_REGION_REASONS.items():  # table order: closest reason first
         for other_id, body in stack.resources(other_type):

@@ -22,6 +22,15 @@ if TYPE_CHECKING:
 
 HOLD_PERIODS = 10  # the manual failover holds this many of the switch's alarm periods by default
 REGION_LOSS_HOLD_SECONDS = 10  # AWS seconds: the outage itself keeps the primary out
+# The alarms a scenario must see go to ALARM, by the ends of their names. lib/monitoring.py names
+# every alarm "<the region's topic name>-<id>" (RegionalMonitoring._alarm), with the ids of
+# traffic_moved_alarm, switch_thrown_alarm and switch_unreadable_alarm; a deployment without
+# such an alarm expects none (the game day reads the names it has before the fault).
+TRAFFIC_MOVED, SWITCH_THROWN, SWITCH_UNREADABLE = "-traffic-moved", "-switch-thrown", "-switch-unreadable"
+# payments_served_alarm's id: the secondary's own "traffic moved", which notifies while the primary's
+# region (us-east-1, where TRAFFIC_MOVED's Route 53 metric lives) is out. Its name ends with
+# "-secondary-traffic-moved", which the primary's "tap-alarms-primary-<suffix>-traffic-moved" does not.
+SECONDARY_TRAFFIC_MOVED = "-secondary-traffic-moved"
 
 
 class ScenarioError(ValueError):
@@ -67,6 +76,8 @@ class ScenarioDefinition:
     hold_seconds: Callable[[Target, float | None], float]
     # Why it runs on the emulator only (``--target aws`` refuses it); None: it runs anywhere.
     emulator_only: str | None = None
+    # The alarms (name suffixes) whose notification must arrive while it runs (a local sink only).
+    expected_alarms: tuple[str, ...] = ()
 
 
 REGISTRY: dict[str, ScenarioDefinition] = {}
@@ -128,6 +139,7 @@ register(
         computed_rto=_health_check_rto,
         hold_seconds=_region_loss_hold,
         emulator_only="it switches a region off",
+        expected_alarms=(SECONDARY_TRAFFIC_MOVED,),
     )
 )
 
@@ -166,5 +178,6 @@ register(
         fault=_flip_the_switch,
         computed_rto=_switch_rto,
         hold_seconds=_switch_hold,
+        expected_alarms=(SWITCH_THROWN,),
     )
 )

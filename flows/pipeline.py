@@ -44,6 +44,8 @@ E2E_TIME_SCALE = "10"
 def cmd_deploy(p: Pipeline) -> int:
     with p.step("preflight: terraform, provider mirror, environment"):
         p.preflight()
+    with p.step("alarm sink (every alarm topic subscribed to it)"):
+        p.start_alarm_sink()
     with p.step("emulator"):
         if p.emulator_running():
             print("    already running: redeploying onto its current state")
@@ -71,6 +73,7 @@ def cmd_destroy(p: Pipeline) -> int:
     with p.step("preflight: terraform, provider mirror, environment"):
         p.preflight()
     if not p.emulator_running():
+        p.stop_alarm_sink()
         p.forget_state()
         print("emulator not running: nothing deployed locally (local state cleared)")
         return 0
@@ -101,6 +104,8 @@ def start_fresh_emulator(p: Pipeline, own: bool = False) -> None:
                 f"an emulator is already running for {p.state_dir.relative_to(ROOT)}: stop it first"
             )
         shutil.rmtree(p.state_dir, ignore_errors=True)
+    with p.step("alarm sink (every alarm topic subscribed to it)"):
+        p.start_alarm_sink()
     scale = p.base_env.setdefault("EMULATOR_TIME_SCALE", E2E_TIME_SCALE)
     where = (
         f"its own emulator (port {p.env['AWS_ENDPOINT_URL'].rsplit(':', 1)[1]}, addresses "

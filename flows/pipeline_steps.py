@@ -25,7 +25,9 @@ from cli.api_client import resolve
 from cli.outputs_file import FLAT_OUTPUTS, load_outputs, write_outputs
 from cli.steps import TimedSteps
 from deploy.terraform_runner import LocalState, RunError, Runner
+from dr.gameday_alarms import RECORD_NAME
 from dr.gameday_result import load_report
+from flows import alarm_sink
 from flows.endpoints import LOCAL_ENDPOINTS
 from lib.config import ConfigError, StackConfig
 from local_aws.dataplane import control
@@ -169,7 +171,29 @@ class Pipeline(TimedSteps):
         self._run([str(EMULATOR), "start"], env=self.base_env, capture=True)
 
     def stop_emulator(self) -> None:
-        self._run([str(EMULATOR), "stop"], env=self.base_env, capture=True)
+        try:
+            self._run([str(EMULATOR), "stop"], env=self.base_env, capture=True)
+        finally:
+            self.stop_alarm_sink()
+
+    def start_alarm_sink(self) -> None:
+        """The local alarm sink (flows/alarm_sink.py) for this deployment, before it is deployed:
+        every alarm topic is subscribed to it (its URL joins the ALARM_SUBSCRIPTIONS the
+        environment gives). Its port is the system's choice, so lanes side by side never share
+        one; a redeploy onto a running emulator keeps the running sink, and so its URL."""
+        url = alarm_sink.start(self.state_dir)
+        given = [e.strip() for e in self.base_env.get("ALARM_SUBSCRIPTIONS", "").split(",") if e.strip()]
+        self.base_env["ALARM_SUBSCRIPTIONS"] = ",".join(given if url in given else [*given, url])
+        for cached in ("env", "runner"):  # computed from base_env: recomputed with it
+            self.__dict__.pop(cached, None)
+        try:
+            self.config = StackConfig.from_env(self.base_env)
+        except ConfigError as error:
+            raise PipelineError(str(error).replace("\n", " ")) from None
+        self.facts["alarm sink"] = url
+
+    def stop_alarm_sink(self) -> None:
+        alarm_sink.stop(self.state_dir)
 
     def deploy(self) -> None:
         """Synth, then plain Terraform: the same steps a real deploy runs, pointed at the emulator."""
@@ -248,7 +272,20 @@ class Pipeline(TimedSteps):
         outputs = str(self.flat_outputs)
         self.runner.logged(
             "gameday.log",
-            [python, "-m", "dr.gameday", "--target", "local", "--outputs", outputs, "--report", str(report)],
+            [
+                *(
+                    python,
+                    "-m",
+                    "dr.gameday",
+                    "--target",
+                    "local",
+                    "--outputs",
+                    outputs,
+                    "--report",
+                    str(report),
+                ),
+                *("--notifications", str(self.state_dir / RECORD_NAME)),
+            ],
         )
         for result in load_report(report).scenarios:
             self.facts[f"game day {result.scenario}"] = result.summary()

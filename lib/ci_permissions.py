@@ -621,6 +621,16 @@ DEPLOY_ACTIONS: dict[str, tuple[Permissions, ...]] = {
         ),
         _KMS_FOR_ENCRYPTED,
     ),
+    # terraform-provider-aws internal/service/sns/topic_subscription.go: create `conn.Subscribe`
+    # (ReturnSubscriptionArn), read `conn.GetSubscriptionAttributes`, update
+    # `conn.SetSubscriptionAttributes`, delete `conn.Unsubscribe`; all on the topic.
+    "aws_sns_topic_subscription": (
+        Permissions(
+            TOPICS,
+            read=("sns:GetSubscriptionAttributes",),
+            write=("sns:SetSubscriptionAttributes", "sns:Subscribe", "sns:Unsubscribe"),
+        ),
+    ),
     "aws_ssm_parameter": (
         Permissions(
             PARAMETERS,

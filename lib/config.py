@@ -12,7 +12,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from lib import regions
+from lib import alarm_subscriptions, regions
+from lib.alarm_subscriptions import Subscription
 from lib.regions import Topology
 
 PROJECT = "tap"
@@ -161,6 +162,9 @@ class StackConfig:
     # The IAM policy every role of the stack carries as its permissions boundary (the CI
     # bootstrap's workload boundary): the CI deploy roles may create roles only with it.
     permissions_boundary: str | None = None
+    # Every alarm topic's subscriptions (ALARM_SUBSCRIPTIONS, lib/alarm_subscriptions.py);
+    # prod refuses to synthesize without one.
+    alarm_subscriptions: tuple[Subscription, ...] = ()
 
     @property
     def topology(self) -> Topology:
@@ -223,6 +227,7 @@ class StackConfig:
         boundary = get("PERMISSIONS_BOUNDARY")
         repository = get("REPOSITORY", "unknown")
         author = get("COMMIT_AUTHOR", "unknown")
+        subscriptions, subscription_errors = alarm_subscriptions.parse(get(alarm_subscriptions.VARIABLE))
 
         errors = [
             *suffix_errors(suffix),
@@ -233,7 +238,13 @@ class StackConfig:
             *_state_key_errors(state_bucket, state_region or primary, state_key),
             *_boundary_errors(boundary),
             *_tag_errors({"REPOSITORY": repository, "COMMIT_AUTHOR": author}),
+            *subscription_errors,
         ]
+        if profile_name == "prod" and not subscriptions and not subscription_errors:
+            errors.append(
+                f"{alarm_subscriptions.VARIABLE} is empty: prod needs at least one subscription "
+                "(email:<address> or https://<url>) so that an alarm reaches a person"
+            )
         for key, value in (
             ("ENABLE_CUSTOM_DOMAIN", custom_domain),
             ("MANAGE_ACCOUNT_SETTINGS", account_settings),
@@ -258,6 +269,7 @@ class StackConfig:
             commit_author=author,
             state_key_arn=state_key,
             permissions_boundary=boundary,
+            alarm_subscriptions=subscriptions,
         )
 
 

@@ -171,7 +171,13 @@ def _stack_key_statements(region: Region, account_id: str) -> list[dict[str, Any
             },
         ),
         # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html: CloudWatch
-        # needs GenerateDataKey and Decrypt to publish alarms to an encrypted topic.
+        # needs GenerateDataKey and Decrypt to publish alarms to an encrypted topic ("The
+        # publisher must have the kms:GenerateDataKey and kms:Decrypt permissions"). Delivery to
+        # the subscriptions (email, http/s) needs nothing more: "SSE encrypts messages as soon as
+        # Amazon SNS receives them. The messages are stored in encrypted form and Amazon SNS
+        # decrypts messages only when they are sent" (sns-server-side-encryption.html); the key
+        # policy names only "the principals that produce and consume encrypted messages", and an
+        # email address or a URL is no principal.
         statement(
             "AlarmNotificationsToEncryptedTopic",
             ["kms:Decrypt", "kms:GenerateDataKey"],

@@ -36,6 +36,10 @@ OUTPUTS: dict[str, str] = {
     "failover_switch": "The data-plane failover switch, as JSON (region, namespace, metric, "
     "dimensions, fail_over/fail_back values): fail over with PutMetricData there, never a Route 53 "
     "call; empty when ENABLE_CUSTOM_DOMAIN=false",
+    "alarm_topic_arns": "Every alarm topic's ARN by region role, as JSON: subscribe a chat integration "
+    "here (Amazon Q Developer in chat applications takes SNS topic ARNs)",
+    "alarm_subscriptions": "Who the alarm topics notify (ALARM_SUBSCRIPTIONS): each entry on every topic; "
+    "email and http(s) subscriptions stay pending until confirmed; 'none' when nothing is subscribed",
     "name_servers": "Name servers of the zone: create NS records for the domain with these "
     "at your registrar or parent zone (delegation)",
     "primary_api_key_id": "API key id (same key value in both regions); read the value with "

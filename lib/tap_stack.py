@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import json
 
-from cdktf import LocalBackend, S3Backend, TerraformStack
+from cdktf import Fn, LocalBackend, S3Backend, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
 from lib.account import AccountSettings
+from lib.api_contract import ROUTES
 from lib.config import StackConfig
 from lib.dns_failover import HostedZone, QueryLogging, RegionalEndpoint
 from lib.failover_switch import FailoverSwitch
 from lib.firewall import FirewallSettings, RegionalFirewall
 from lib.keys import RegionalKey
-from lib.monitoring import HealthCheckMonitoring, RegionalMonitoring
+from lib.monitoring import AlarmTopic, HealthCheckMonitoring, RegionalMonitoring
 from lib.outputs import define_outputs
 from lib.permissions_boundary import apply_permissions_boundary
 from lib.region import Region
 from lib.regional_api import ApiNames, RegionalApi, lambda_asset
 from lib.storage import AccessLogBucket, BucketReplication, BucketSettings, ReceiptBucket
 from lib.table import GlobalTable, Replica
+
+# The route a payment arrives by (the contract's POST with the CreatePayment body): its count on
+# the secondary's stage is "traffic moved" as the secondary sees it.
+CREATE_PAYMENT = next(r for r in ROUTES if r.method == "POST" and r.body_model == "CreatePayment")
 
 
 class TapStack(TerraformStack):
@@ -67,7 +72,8 @@ class TapStack(TerraformStack):
         self.zone = self._zone()
         self.switch = self._switch()
         self.endpoints = self._endpoints()
-        self._monitoring()
+        self.monitors = self._monitoring()
+        self._failover_alarms()
         self._outputs()
 
     def _region(self, role: str, name: str) -> Region:
@@ -227,11 +233,14 @@ class TapStack(TerraformStack):
             )
         return endpoints
 
-    def _monitoring(self) -> None:
+    def _monitoring(self) -> dict[str, AlarmTopic]:
+        """One alarm topic per region (and in us-east-1), each with every configured subscription."""
         health_check_ids = {role: e.health_check.id for role, e in self.endpoints.items()}
+        subscriptions = self.config.alarm_subscriptions
+        monitors: dict[str, AlarmTopic] = {}
         for r in self.regions:
             other = self.by_role[self.topology.peer(r.role)]
-            RegionalMonitoring(
+            monitors[r.role] = RegionalMonitoring(
                 self,
                 f"monitoring-{r.role}",
                 region=r,
@@ -244,16 +253,33 @@ class TapStack(TerraformStack):
                 outgoing=self.replications[r.role],
                 incoming=self.replications[other.role],
                 health_check_ids=health_check_ids if r is self.home else {},
+                subscriptions=subscriptions,
             )
         if self.home not in self.regions:
-            HealthCheckMonitoring(
+            monitors[self.home.role] = HealthCheckMonitoring(
                 self,
                 f"monitoring-{self.home.role}",
                 region=self.home,
                 topic_name=self.config.name("alarms", self.home.role),
                 key=self.keys[self.home.role],
                 health_check_ids=health_check_ids,
+                subscriptions=subscriptions,
             )
+        return monitors
+
+    def _failover_alarms(self) -> None:
+        """Traffic moved and the switch unreadable where Route 53 publishes its metrics (the
+        global region); the switch thrown where it is published (the secondary), and traffic moved
+        as the secondary sees it (payments its stage served), which survives the primary's loss. Without a
+        custom domain there is no failover record, and no switch."""
+        if self.switch is None:
+            return
+        home = self.monitors[self.home.role]
+        home.traffic_moved_alarm(self.endpoints[self.primary.role].record_health_check.id)
+        home.switch_unreadable_alarm(self.switch.health_check.id)
+        self.monitors[self.switch.region.role].switch_thrown_alarm(self.switch)
+        secondary = self.switch.region.role
+        self.monitors[secondary].payments_served_alarm(self.apis[secondary], CREATE_PAYMENT)
 
     def _outputs(self) -> None:
         define_outputs(
@@ -276,6 +302,8 @@ class TapStack(TerraformStack):
                     if self.account
                     else "used, not managed: another environment of the account owns them"
                 ),
+                "alarm_topic_arns": Fn.jsonencode({role: m.topic.arn for role, m in self.monitors.items()}),
+                "alarm_subscriptions": _subscriptions_note(self.config),
                 "hosted_zone_id": self.zone.zone_id,
                 "name_servers": self.zone.name_servers,
             },
@@ -321,6 +349,20 @@ class TapStack(TerraformStack):
             # Relative to the synthesized stack directory (cdktf.out/stacks/<id>): the state
             # lands in the project root for cdktf and plain `terraform -chdir=...` alike.
             LocalBackend(self, path=f"../../../terraform.{id}.tfstate")
+
+
+def _subscriptions_note(config: StackConfig) -> str:
+    entries = config.alarm_subscriptions
+    if not entries:
+        return (
+            "none: the alarms reach no one; set ALARM_SUBSCRIPTIONS (email:<address>, https://<url>) "
+            "or subscribe a chat integration to the alarm_topic_arns"
+        )
+    listed = ", ".join(e.describe() for e in entries)
+    return (
+        f"on every alarm topic: {listed}; email and http(s) subscriptions stay pending, receiving "
+        "nothing, until their owner confirms them (the link SNS sends)"
+    )
 
 
 def _delegation_note(config: StackConfig, zone_created: bool) -> str:

@@ -37,7 +37,9 @@ Where the emulator differs from AWS:
   real (epoch) time; metric timestamps are real time. So at scale 10 a 60-second alarm aggregates
   6 real seconds of datapoints per period and is evaluated every 6 seconds; the reason data still
   says ``"period": 60``.
-- No actions: SNS notifications, Auto Scaling, EC2 and Systems Manager actions are not run.
+- Actions: a transition the evaluator makes runs the new state's SNS actions
+  (``alarm_actions``); Auto Scaling, EC2, Lambda and Systems Manager actions are not run, and
+  neither are actions for a state set by ``SetAlarmState`` (moto's, not the evaluator's).
 - An alarm deleted and created again with the same name between two evaluations (within half a
   second) is taken for an update, and keeps its state.
 """
@@ -53,6 +55,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from local_aws import regions
+from local_aws.dataplane import alarm_actions
 from local_aws.dataplane.alarm_evaluation import (
     EXTRA_RANGE,
     INSUFFICIENT_DATA,
@@ -89,6 +92,8 @@ class _Tracked:
     alarm: Any  # moto's Alarm, live
     alarms: dict[str, Any]  # the backend's dict it is in (a moto reset makes a new one)
     slot: int | None = None  # the evaluation slot last evaluated (None: evaluate at once)
+    account_id: str = ""
+    region: str = ""
 
 
 class AlarmEvaluator:
@@ -169,7 +174,7 @@ class AlarmEvaluator:
         if tracked is None or tracked.alarms is not alarms:
             if _fresh(alarm):  # moto says OK; a new alarm is INSUFFICIENT_DATA (not a transition)
                 alarm.state_value = INSUFFICIENT_DATA
-            tracked = self._tracked[key] = _Tracked(alarm, alarms)
+            tracked = self._tracked[key] = _Tracked(alarm, alarms, account_id=key[0], region=key[1])
         elif tracked.alarm is not alarm:  # PutMetricAlarm on an existing alarm: moto made a new one
             previous = tracked.alarm
             if _fresh(alarm):
@@ -204,6 +209,8 @@ class AlarmEvaluator:
             if state is None:  # the current state is kept (ignore, or too few samples)
                 continue
             if state != alarm.state_value:
+                old = alarm.state_value
                 why, data = reason(alarm, evaluation, state), reason_data(alarm, evaluation, now)
                 alarm.update_state(why, data, state)
                 alarm.state_updated_timestamp = alarm.state_transitioned_timestamp = utc(now)
+                alarm_actions.run(tracked.account_id, tracked.region, alarm, old)

@@ -20,7 +20,9 @@ each step in a module of its own:
   ``apigateway_integration.py``;
 - errors rendered with the API's deployed gateway responses
   (https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html):
-  ``apigateway_responses.py``.
+  ``apigateway_responses.py``;
+- each request's ``AWS/ApiGateway`` metrics (Count, 4XXError, 5XXError, Latency,
+  IntegrationLatency) in the API's region: ``apigateway_metrics.py``.
 
 REST API payloads are limited to 10 MB ("Payload size / 10 MB",
 https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html). An outage closes the
@@ -42,6 +44,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from local_aws import regions
+from local_aws.dataplane import apigateway_metrics as metrics
 from local_aws.dataplane import apigateway_routing as routing
 from local_aws.dataplane.apigateway_integration import integrate
 from local_aws.dataplane.apigateway_responses import GatewayErrors, json_response
@@ -69,12 +72,15 @@ class Gateway:
         self._backends = backends or _moto_backends
         self._lambda_policy = lambda_policy or _moto_lambda_policy
         self._usage = Usage(self._backends, clock)
+        self.metric_errors = 0  # datapoints that could not be put (moto refused them)
 
     def handle(self, region: str, request: Request) -> Response:
+        started = time.monotonic()
         request_id = str(uuid.uuid4())
         target = routing.resolve(self._backends(), region, request.host, request.path)
         if target is None:
-            # No API or stage behind this name: API Gateway answers 403 {"message":"Forbidden"}.
+            # No API or stage behind this name: API Gateway answers 403 {"message":"Forbidden"}
+            # (no API to publish metrics for).
             return json_response(403, {"message": "Forbidden"}, request_id)
         call = Call(
             target=target,
@@ -84,15 +90,33 @@ class Gateway:
             request_id=request_id,
             received=datetime.now(UTC),
         )
+        response, integration_ms = self._serve(call)
+        served = metrics.Served(
+            status=response.status_code,
+            latency_ms=(time.monotonic() - started) * 1000,
+            integration_latency_ms=integration_ms,
+            resource_path=call.resource.path if call.resource else None,
+            http_method=request.method if call.resource else None,
+        )
+        try:
+            metrics.publish(target, served)
+        except Exception:  # a metric that could not be put never changes the client's answer
+            self.metric_errors += 1
+        return response
+
+    def _serve(self, call: Call) -> tuple[Response, float | None]:
+        """The answer, and how long the integration step took (None: not reached)."""
         errors = GatewayErrors(call)
-        found = routing.match(target.snapshot, target.path, request.method)
+        found = routing.match(call.target.snapshot, call.target.path, call.request.method)
         if found is None:
-            return errors.respond("MISSING_AUTHENTICATION_TOKEN")
+            return errors.respond("MISSING_AUTHENTICATION_TOKEN"), None
         call.resource, call.method, call.path_parameters = found
         refused = self._admit(call)
         if refused:
-            return errors.respond(*refused)
-        return integrate(call, errors, self._invoke, self._lambda_policy)
+            return errors.respond(*refused), None
+        relayed = time.monotonic()
+        response = integrate(call, errors, self._invoke, self._lambda_policy)
+        return response, (time.monotonic() - relayed) * 1000
 
     def _admit(self, call: Call) -> tuple[str, ...] | None:
         """API key, throttles, payload size and the request validator, in API Gateway's order:

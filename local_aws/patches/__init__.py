@@ -37,5 +37,6 @@ NAMES = (
     "s3_delete_markers",
     "s3_replication",
     "s3_replication_versioning",
+    "sns_http_subscriptions",
     "emulator_endpoints",  # last: the outermost wrapper of moto's dispatcher
 )

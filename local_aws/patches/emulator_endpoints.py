@@ -7,6 +7,8 @@ counterpart: a gap only in the sense that moto's dispatcher knows none of them.
 - the data plane answers its own endpoints (``/_local_aws/dataplane``, ``/_local_aws/outage``,
   ``/_local_aws/calls``) and refuses calls signed for a region that is out: it passes its
   ``intercept`` here, and this module never imports it;
+- a patch may answer an unsigned URL of its own (``add_public``): SNS's ``SubscribeURL``
+  (``sns_http_subscriptions.py``), which moto's dispatcher cannot route without a signature;
 - a request whose ``amz-sdk-request`` header says ``attempt=2`` or more was retried by the SDK
   ("attempt - The current attempt number", https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html):
   a retried create is how a duplicate or an "already exists" appears, so the log names it.
@@ -23,9 +25,17 @@ from typing import Any
 
 IDENTITY_PATH = "/_local_aws/token"
 Intercept = Callable[[dict], "tuple[int, Any] | None"]
+Public = Callable[[dict], "tuple[int, str, bytes] | None"]  # (status, content type, body)
 
 _token = ""
 _intercept: Intercept | None = None
+_public: list[Public] = []
+
+
+def add_public(handler: Public) -> None:
+    """Let ``handler`` answer a request first (a URL AWS serves unsigned); idempotent."""
+    if handler not in _public:
+        _public.append(handler)
 
 
 def apply(token: str = "", intercept: Intercept | None = None) -> None:
@@ -43,6 +53,15 @@ def apply(token: str = "", intercept: Intercept | None = None) -> None:
             body = _token.encode()
             start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
             return [body]
+        for handler in list(_public):
+            served = handler(environ)
+            if served is not None:
+                status, content_type, raw = served
+                start_response(
+                    f"{status} {HTTPStatus(status).phrase}",
+                    [("Content-Type", content_type), ("Content-Length", str(len(raw)))],
+                )
+                return [raw]
         answer = _intercept(environ) if _intercept else None
         if answer is not None:
             status, document = answer

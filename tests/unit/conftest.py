@@ -27,7 +27,9 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 ROOT = Path(__file__).resolve().parents[2]
 install()  # before anything imports the provider: only the modules lib/ uses are loaded
 
-DEV_ENV: dict[str, str] = {}
+# Every alarm topic's subscriptions (lib/alarm_subscriptions.py): prod refuses none.
+ALARM_SUBSCRIPTIONS = "email:oncall@acme-corp.io,https://hooks.acme-corp.io/alarms"
+DEV_ENV: dict[str, str] = {"ALARM_SUBSCRIPTIONS": ALARM_SUBSCRIPTIONS}
 # The state bucket's KMS key (the CI bootstrap's state_key_arn output), in the bucket's region.
 STATE_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 PROD_ENV = {
@@ -40,6 +42,7 @@ PROD_ENV = {
     "TERRAFORM_STATE_KEY_ARN": STATE_KEY_ARN,
     "REPOSITORY": "acme/payments-dr",
     "COMMIT_AUTHOR": "jane.doe@acme-corp.io",
+    "ALARM_SUBSCRIPTIONS": ALARM_SUBSCRIPTIONS,
 }
 STAGING_ENV = {
     "ENVIRONMENT_SUFFIX": "stg",

@@ -39,7 +39,12 @@ ROLES = ("plan", "preview", "staging", "production")
 TARGETS = {
     "preview": {"ENVIRONMENT_SUFFIX": "pr7", "ENVIRONMENT": "dev", "MANAGE_ACCOUNT_SETTINGS": "false"},
     "staging": {"ENVIRONMENT_SUFFIX": "staging", "ENVIRONMENT": "staging", "MANAGE_ACCOUNT_SETTINGS": "true"},
-    "prod": {"ENVIRONMENT_SUFFIX": "prod", "ENVIRONMENT": "prod", "MANAGE_ACCOUNT_SETTINGS": "false"},
+    "prod": {
+        "ENVIRONMENT_SUFFIX": "prod",
+        "ENVIRONMENT": "prod",
+        "MANAGE_ACCOUNT_SETTINGS": "false",
+        "ALARM_SUBSCRIPTIONS": "email:oncall@acme-corp.io",
+    },
 }
 OWN_TARGET = {"plan": "staging", "preview": "preview", "staging": "staging", "production": "prod"}
 # What changes a role's permissions: only with the workload boundary (the SAR lists

@@ -19,6 +19,10 @@ RUNNER = {
 }
 
 
+# The committed prod target has no subscription (nobody's address is guessed): the tests give it one.
+ONCALL = {"alarm_subscriptions": ["email:oncall@acme-corp.io", "https://hooks.acme-corp.io/alarms"]}
+
+
 def _targets(tmp_path: Path, **changes: dict[str, object]) -> Path:
     data = json.loads(ci_target.TARGETS_FILE.read_text())
     for name, fields in changes.items():
@@ -37,9 +41,9 @@ def _targets(tmp_path: Path, **changes: dict[str, object]) -> Path:
     ],
 )
 def test_each_committed_target_is_a_valid_stack_configuration(
-    target: str, pr: int | None, profile: str, suffix: str, boundary: str
+    target: str, pr: int | None, profile: str, suffix: str, boundary: str, *, tmp_path: Path
 ) -> None:
-    env = ci_target.resolve(target, pr, RUNNER, ci_target.TARGETS_FILE)
+    env = ci_target.resolve(target, pr, RUNNER, _targets(tmp_path, prod=ONCALL))
     assert (env["ENVIRONMENT"], env["ENVIRONMENT_SUFFIX"]) == (profile, suffix)
     assert (env["REPOSITORY"], env["COMMIT_AUTHOR"]) == ("acme/payments-dr", "alice")
     config = StackConfig.from_env({**RUNNER, **env})
@@ -68,7 +72,7 @@ def test_a_target_without_a_domain_deselects_the_custom_domain_tests(tmp_path: P
 def test_a_target_with_a_zone_deploys_the_custom_domain(tmp_path: Path) -> None:
     path = _targets(
         tmp_path,
-        prod={"domain_name": "payments.acme.com", "hosted_zone_id": "Z0123456789ABC"},
+        prod={"domain_name": "payments.acme.com", "hosted_zone_id": "Z0123456789ABC", **ONCALL},
         preview={"domain_name": "pr{number}.preview.acme.com"},
     )
     env = ci_target.resolve("prod", None, RUNNER, path)
@@ -79,6 +83,36 @@ def test_a_target_with_a_zone_deploys_the_custom_domain(tmp_path: Path) -> None:
     )
     assert "PYTEST_ADDOPTS" not in env
     assert ci_target.resolve("preview", 7, RUNNER, path)["DOMAIN_NAME"] == "pr7.preview.acme.com"
+
+
+def test_prod_without_an_alarm_subscription_is_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The committed prod target has none: a release must not reach prod with alarms reaching no one."""
+    with pytest.raises(ci_target.TargetError) as error:
+        ci_target.resolve("prod", None, RUNNER, ci_target.TARGETS_FILE)
+    message = str(error.value)
+    assert message.startswith("the prod target has no alarm subscription: set prod.alarm_subscriptions")
+    assert "\n" not in message
+    assert ci_target.main(["prod"], RUNNER) == 2
+    assert capsys.readouterr().err.startswith("error: the prod target has no alarm subscription")
+    # A runner's own ALARM_SUBSCRIPTIONS never decides: the targets file is the one source.
+    with pytest.raises(ci_target.TargetError):
+        ci_target.resolve(
+            "prod", None, {**RUNNER, "ALARM_SUBSCRIPTIONS": "email:x@acme-corp.io"}, ci_target.TARGETS_FILE
+        )
+    env = ci_target.resolve("prod", None, RUNNER, _targets(tmp_path, prod=ONCALL))
+    assert env["ALARM_SUBSCRIPTIONS"] == "email:oncall@acme-corp.io,https://hooks.acme-corp.io/alarms"
+    staging = ci_target.resolve(
+        "staging", None, {**RUNNER, "ALARM_SUBSCRIPTIONS": "email:x@acme-corp.io"}, ci_target.TARGETS_FILE
+    )
+    assert staging["ALARM_SUBSCRIPTIONS"] == ""  # dev/staging may have none
+
+
+def test_a_bad_subscription_is_the_stacks_own_error(tmp_path: Path) -> None:
+    path = _targets(tmp_path, staging={"alarm_subscriptions": ["http://hooks.acme-corp.io/x"]})
+    with pytest.raises(ConfigError, match="uses http to a host that is not loopback"):
+        ci_target.resolve("staging", None, RUNNER, path)
 
 
 def test_a_runner_without_the_state_bucket_is_refused() -> None:
@@ -140,6 +174,10 @@ def test_a_value_with_a_line_break_cannot_inject_a_variable(tmp_path: Path) -> N
         (
             '{"preview": {"profile": "dev"}, "staging": {}, "prod": {}}',
             "preview.suffix must be a str; preview.manage_account_settings must be a bool",
+        ),
+        (
+            '{"preview": {"alarm_subscriptions": [1]}, "staging": {}, "prod": {}}',
+            "preview.alarm_subscriptions must be a list of strings",
         ),
     ],
 )

@@ -59,7 +59,9 @@ def test_blank_values_fall_back_to_defaults():
     [("dev", 7, 7, False, True), ("staging", 30, 14, False, True), ("prod", 365, 30, True, False)],
 )
 def test_profiles(profile, retention, window, protection, force_destroy):
-    p = StackConfig.from_env({"ENVIRONMENT": profile}).profile
+    p = StackConfig.from_env(
+        {"ENVIRONMENT": profile, "ALARM_SUBSCRIPTIONS": "email:ops@acme-corp.io"}
+    ).profile
     assert p.log_retention_days == retention
     assert p.kms_deletion_window_days == window and 7 <= window <= 30
     assert p.deletion_protection is protection
@@ -288,3 +290,77 @@ def test_the_known_regions_are_the_commercial_ones_botocore_knows_too():
     botocore_regions = set(botocore.session.get_session().get_available_regions("ec2", "aws"))
     assert botocore_regions >= KNOWN
     assert {"us-east-1", "us-west-2", "eu-west-1", "eu-central-1"} <= KNOWN
+
+
+# --- ALARM_SUBSCRIPTIONS (lib/alarm_subscriptions.py) ---------------------------------------------
+
+
+def test_alarm_subscriptions_are_parsed_in_order():
+    from lib.alarm_subscriptions import Subscription
+
+    config = StackConfig.from_env(
+        {
+            "ALARM_SUBSCRIPTIONS": " email:ops@acme-corp.io , https://hooks.acme-corp.io/a,,http://127.0.0.1:8125/sns"
+        }
+    )
+    assert config.alarm_subscriptions == (
+        Subscription("email", "ops@acme-corp.io"),
+        Subscription("https", "https://hooks.acme-corp.io/a"),
+        Subscription("http", "http://127.0.0.1:8125/sns"),
+    )
+    assert StackConfig.from_env({}).alarm_subscriptions == ()  # dev may have none
+    for loopback in ("http://localhost:9/x", "http://[::1]:9/x", "http://127.0.0.2/x"):
+        assert (
+            StackConfig.from_env({"ALARM_SUBSCRIPTIONS": loopback}).alarm_subscriptions[0].protocol == "http"
+        )
+
+
+def test_prod_refuses_to_synthesize_without_a_subscription():
+    env = {"ENVIRONMENT": "prod", "ENVIRONMENT_SUFFIX": "prod"}
+    with pytest.raises(ConfigError) as error:
+        StackConfig.from_env(env)
+    lines = [line for line in str(error.value).splitlines() if "ALARM_SUBSCRIPTIONS" in line]
+    assert lines == [
+        "  - ALARM_SUBSCRIPTIONS is empty: prod needs at least one subscription (email:<address> or "
+        "https://<url>) so that an alarm reaches a person"
+    ]
+    assert (
+        StackConfig.from_env({**env, "ALARM_SUBSCRIPTIONS": "email:ops@acme-corp.io"}).profile.name == "prod"
+    )
+
+
+def test_every_bad_subscription_is_one_line_of_the_one_error():
+    value = ",".join(
+        [
+            "email:not-an-address",
+            "http://hooks.acme-corp.io/x",
+            "sms:+15555550100",
+            "https://",
+            "https://[::1",
+            "email:ops@acme-corp.io",
+            "EMAIL:ops@acme-corp.io",
+            "http//127.0.0.1/x",
+        ]
+    )
+    with pytest.raises(ConfigError) as error:
+        StackConfig.from_env({"ALARM_SUBSCRIPTIONS": value})
+    message = str(error.value)
+    assert "entry 'email:not-an-address' is not an email address" in message
+    assert "entry 'http://hooks.acme-corp.io/x' uses http to a host that is not loopback" in message
+    assert "entry 'sms:+15555550100' must be email:<address>, https://<url>" in message
+    assert "entry 'https://' is not a URL" in message
+    assert "entry 'https://[::1' is not a URL" in message
+    assert "entry 'EMAIL:ops@acme-corp.io' is listed twice" in message
+    assert "entry 'http//127.0.0.1/x' must be email:<address>" in message
+    assert message.count("ALARM_SUBSCRIPTIONS entry") == 7
+    # a prod with only bad entries says what is wrong with them, not "empty" too
+    with pytest.raises(ConfigError) as error:
+        StackConfig.from_env({"ENVIRONMENT": "prod", "ALARM_SUBSCRIPTIONS": "email:x"})
+    assert "is empty" not in str(error.value)
+
+
+def test_describe_names_each_subscription_as_it_was_given():
+    from lib.alarm_subscriptions import Subscription
+
+    assert Subscription("email", "ops@acme-corp.io").describe() == "email:ops@acme-corp.io"
+    assert Subscription("https", "https://h.acme-corp.io/").describe() == "https://h.acme-corp.io/"

@@ -191,6 +191,10 @@ def test_dev_single_region_resources_have_reasons(dev_report):
     for entry in by_type.get("aws_cloudwatch_metric_alarm", []):  # alarms on health checks, the switch
         if entry["resource"].startswith("failover-switch_alarm"):
             assert entry["region"] == "us-west-2" and "failover switch" in entry["reason"]
+        elif entry["resource"].startswith("monitoring-secondary_switch-thrown"):
+            assert entry["region"] == "us-west-2" and "standby region only" in entry["reason"]
+        elif entry["resource"].startswith("monitoring-secondary_secondary-traffic-moved"):
+            assert entry["region"] == "us-west-2" and "survives the primary's loss" in entry["reason"]
         else:
             assert "health-check metrics only in us-east-1" in entry["reason"]
 

@@ -336,11 +336,16 @@ class RunTarget(FakeTarget):
     """Both regions hold every write but gd-b, which the secondary never got; no emulator."""
 
     regions = {"primary": "us-east-1", "secondary": "us-west-2"}
-    scale, endpoint = 20.0, None
+    scale, endpoint, notifications = 20.0, None, None
+    alarms = ("tap-alarms-use1-dev-traffic-moved", "tap-alarms-usw2-dev-switch-thrown")
 
     def __init__(self):
         super().__init__({}, {})
         self.calls = []
+
+    def alarm_names(self):
+        self.calls.append(("cloudwatch", "us-east-1", "DescribeAlarms"))  # as the real one: recorded
+        return list(self.alarms)
 
     def item(self, role, payment_id):
         return None if (role, payment_id) == ("secondary", "gd-b") else {"amount": {"N": "1"}}
@@ -349,10 +354,12 @@ class RunTarget(FakeTarget):
         return True
 
 
-def _definition(target, events, *, recovers=True):
+def _definition(target, events, *, recovers=True, expected=(), on_fault=None):
     def fault(_target):
         def inflict():
             events.append("fault")
+            if on_fault:
+                on_fault()
             target.calls.append(("cloudwatch", "us-west-2", "PutMetricData"))
             if not recovers:
                 raise GameDayError("no write was served by us-west-2 within 1 s")
@@ -364,7 +371,85 @@ def _definition(target, events, *, recovers=True):
         fault=fault,
         computed_rto=lambda _target: ComputedRto(60, 120, "alarm 60 s x 1 + alias DNS 60 s"),
         hold_seconds=lambda _target, _requested: 0.0,
+        expected_alarms=expected,
     )
+
+
+def _notify(path, name, state, at=None):
+    """A line as flows/alarm_sink.py records an alarm's notification."""
+    record = {
+        "type": "Notification",
+        "alarm_name": name,
+        "new_state": state,
+        "received_at": at or time.time(),
+    }
+    with path.open("a") as out:
+        out.write(json.dumps(record) + "\n")
+
+
+def test_a_run_records_the_alarm_notifications_in_order_with_their_delay(tmp_path):
+    record = tmp_path / "alarm-notifications.jsonl"
+    _notify(record, "tap-alarms-usw2-dev-switch-thrown", "ALARM", at=time.time() - 60)  # before: not this run
+    target, events = RunTarget(), []
+    target.notifications = record
+
+    def on_fault():
+        _notify(record, "tap-alarms-usw2-dev-switch-thrown", "ALARM", at=time.time() + 0.5)
+        _notify(record, "tap-alarms-use1-dev-traffic-moved", "ALARM", at=time.time() + 1.0)
+
+    definition = _definition(target, events, expected=(scenarios.SWITCH_THROWN,), on_fault=on_fault)
+    result = gameday.run_scenario(target, ScriptedClient, definition, hold=0, timeout=2)
+    assert [(n["alarm"], n["state"]) for n in result.alarm_notifications] == [
+        ("tap-alarms-usw2-dev-switch-thrown", "ALARM"),
+        ("tap-alarms-use1-dev-traffic-moved", "ALARM"),
+    ]
+    delays = [n["after_fault_s"] for n in result.alarm_notifications]
+    assert delays == pytest.approx([10.0, 20.0], abs=2.0)  # 0.5 and 1 real s, x 20
+    assert (result.alarms_expected, result.alarms_missing) == (["-switch-thrown"], [])
+    assert result.recovery_route53_or_primary_calls == []  # reading the alarms is not recovery
+    assert "manual: no ALARM notification" not in " ".join(result.failures())
+
+
+def test_an_expected_alarm_that_never_notifies_fails_the_scenario(tmp_path):
+    record = tmp_path / "alarm-notifications.jsonl"
+    record.write_text("")
+    target, events = RunTarget(), []
+    target.notifications = record
+    definition = _definition(target, events, expected=(scenarios.TRAFFIC_MOVED,))
+    started = time.monotonic()
+    result = gameday.run_scenario(target, ScriptedClient, definition, hold=0, timeout=0.5)
+    assert time.monotonic() - started < 5  # waited for it, bounded
+    assert result.alarm_notifications == [] and result.alarms_missing == ["-traffic-moved"]
+    assert "manual: no ALARM notification from -traffic-moved" in result.failures()
+
+
+def test_an_alarm_the_deployment_lacks_is_not_expected_and_without_a_sink_nothing_is(tmp_path):
+    target, events = RunTarget(), []
+    target.alarms = ()
+    target.notifications = tmp_path / "alarm-notifications.jsonl"
+    result = gameday.run_scenario(
+        target,
+        ScriptedClient,
+        _definition(target, events, expected=(scenarios.TRAFFIC_MOVED,)),
+        hold=0,
+        timeout=0.3,
+    )
+    assert (result.alarms_expected, result.alarms_missing) == ([], [])
+    target.notifications = None
+    result = gameday.run_scenario(
+        target,
+        ScriptedClient,
+        _definition(target, events, expected=(scenarios.TRAFFIC_MOVED,)),
+        hold=0,
+        timeout=0.3,
+    )
+    assert result.alarm_notifications is None and "alarm_notifications" not in result.to_json()
+
+
+def test_the_scenarios_expect_traffic_moved_and_switch_thrown():
+    assert scenarios.definition("region-loss").expected_alarms == ("-secondary-traffic-moved",)
+    assert not "tap-alarms-primary-dev-traffic-moved".endswith(scenarios.SECONDARY_TRAFFIC_MOVED)
+    assert scenarios.definition("manual").expected_alarms == ("-switch-thrown",)
 
 
 def test_a_run_measures_the_scenario_into_a_typed_result():

@@ -145,7 +145,8 @@ def test_health_check_alarms_exist_for_a_region_pair_without_us_east_1(eu):
         for name, body in eu.resources("aws_cloudwatch_metric_alarm").items()
         if body["namespace"] == "AWS/Route53"
     ]
-    assert len(route53_alarms) == 2 and {p for _, p in route53_alarms} == {"aws.global"}
+    # each region's health check, traffic moved and the switch unreadable
+    assert len(route53_alarms) == 4 and {p for _, p in route53_alarms} == {"aws.global"}
     # Nothing else lives in the extra region: it serves Route 53 only.
     extra = sorted(
         type_
@@ -157,6 +158,7 @@ def test_health_check_alarms_exist_for_a_region_pair_without_us_east_1(eu):
         "aws_kms_key",
         "aws_kms_alias",
         "aws_sns_topic",
+        "aws_sns_topic_subscription",
         "aws_cloudwatch_metric_alarm",
         "aws_cloudwatch_log_group",
         "aws_route53_query_log",
@@ -224,3 +226,160 @@ def test_replication_alarms_are_refused_in_a_region_the_rules_do_not_touch():
             incoming=rule("us-east-1", "us-west-2"),
             health_check_ids={},
         )
+
+
+# --- who is told: subscriptions and the failover alarms (issue 26) -------------------------------
+
+SUBSCRIBED = [("email", "oncall@acme-corp.io", None), ("https", "https://hooks.acme-corp.io/alarms", False)]
+
+
+def test_every_alarm_topic_has_every_configured_subscription(dev):
+    subscriptions = dev.resources("aws_sns_topic_subscription")
+    assert len(subscriptions) == len(SUBSCRIBED) * dev.count("aws_sns_topic") == 4
+    for role, _ in REGIONS:
+        topic = dev.ref("aws_sns_topic", f"monitoring-{role}/alarm-topic", "arn")
+        for index, (protocol, endpoint, auto_confirms) in enumerate(SUBSCRIBED):
+            body = dev.get("aws_sns_topic_subscription", f"monitoring-{role}/subscription-{index}")
+            assert body["topic_arn"] == topic
+            assert (body["protocol"], body["endpoint"]) == (protocol, endpoint)
+            assert body["provider"] == f"aws.{role}"  # the topic's own region (the provider's note)
+            assert body.get("endpoint_auto_confirms") is auto_confirms  # an apply never waits for a person
+
+
+def test_no_subscription_is_allowed_outside_prod(eu):
+    assert eu.resources("aws_sns_topic_subscription") == {}
+    assert eu.output("alarm_subscriptions")["value"].startswith("none: the alarms reach no one")
+
+
+def test_the_global_topic_of_a_pair_without_us_east_1_is_subscribed_too():
+    from tests.unit.conftest import ALARM_SUBSCRIPTIONS, EU_ENV, _synth
+
+    synth = _synth({**EU_ENV, "ALARM_SUBSCRIPTIONS": ALARM_SUBSCRIPTIONS})
+    for role in ("primary", "secondary", "global"):
+        body = synth.get("aws_sns_topic_subscription", f"monitoring-{role}/subscription-0")
+        assert body["topic_arn"] == synth.ref("aws_sns_topic", f"monitoring-{role}/alarm-topic", "arn")
+        assert body["provider"] == f"aws.{role}"
+        assert (body["protocol"], body["endpoint"]) == ("email", "oncall@acme-corp.io")
+
+
+def _route53_alarm(synth, path, health_check_path):
+    body = synth.get("aws_cloudwatch_metric_alarm", path)
+    assert (body["namespace"], body["metric_name"]) == ("AWS/Route53", "HealthCheckStatus")
+    assert body["dimensions"] == {
+        "HealthCheckId": synth.ref("aws_route53_health_check", health_check_path, "id")
+    }
+    assert body["period"] == 60
+    return body
+
+
+def test_traffic_moved_watches_the_primary_records_health_check_in_us_east_1(dev):
+    """The PRIMARY record follows the CALCULATED check (endpoint and switch), not the endpoint's
+    HTTPS check alone: the existing health-check-primary alarm missed a failover by the switch."""
+    body = _route53_alarm(
+        dev, "monitoring-primary/traffic-moved", "endpoint-primary/health-check-with-switch"
+    )
+    record = dev.get("aws_route53_record", "endpoint-primary/failover-record")
+    assert record["health_check_id"] == body["dimensions"]["HealthCheckId"]
+    assert (body["statistic"], body["comparison_operator"], body["threshold"]) == (
+        "Minimum",
+        "LessThanThreshold",
+        1,
+    )
+    assert body["provider"] == "aws.primary"  # us-east-1: Route 53 publishes nowhere else
+    topic = dev.ref("aws_sns_topic", "monitoring-primary/alarm-topic", "arn")
+    assert body["alarm_actions"] == body["ok_actions"] == [topic]
+    assert body["alarm_name"] == "tap-alarms-primary-dev-traffic-moved"
+
+
+def test_the_switch_unreadable_alarm_fires_when_route53_stops_reporting_the_switch(dev):
+    body = _route53_alarm(dev, "monitoring-primary/switch-unreadable", "failover-switch/health-check")
+    assert (body["statistic"], body["comparison_operator"], body["threshold"]) == (
+        "SampleCount",
+        "LessThanThreshold",
+        1,
+    )
+    assert body["treat_missing_data"] == "breaching"  # no datapoint at all is the failure
+    topic = dev.ref("aws_sns_topic", "monitoring-primary/alarm-topic", "arn")
+    assert body["alarm_actions"] == body["ok_actions"] == [topic] and body["provider"] == "aws.primary"
+
+
+def test_switch_thrown_lives_where_the_switch_is_published(dev):
+    body = dev.get("aws_cloudwatch_metric_alarm", "monitoring-secondary/switch-thrown")
+    assert (body["namespace"], body["metric_name"]) == ("Tap/DR", "FailoverRequested")
+    assert body["dimensions"] == {"Environment": "dev"}
+    assert (body["statistic"], body["comparison_operator"], body["threshold"]) == (
+        "Maximum",
+        "GreaterThanOrEqualToThreshold",
+        1,
+    )
+    assert (body["period"], body["treat_missing_data"]) == (60, "ignore")
+    switch = dev.get("aws_cloudwatch_metric_alarm", "failover-switch/alarm")
+    assert body["provider"] == switch["provider"] == "aws.secondary"  # us-west-2
+    topic = dev.ref("aws_sns_topic", "monitoring-secondary/alarm-topic", "arn")
+    assert body["alarm_actions"] == body["ok_actions"] == [topic]
+
+
+def test_without_a_custom_domain_there_is_no_failover_to_report(staging):
+    names = staging.resources("aws_cloudwatch_metric_alarm")
+    assert not [n for n in names if "traffic-moved" in n or "switch" in n]
+
+
+def test_the_global_region_holds_the_route53_failover_alarms_for_a_pair_without_us_east_1(eu):
+    for name in ("traffic-moved", "switch-unreadable"):
+        assert eu.get("aws_cloudwatch_metric_alarm", f"monitoring-global/{name}")["provider"] == "aws.global"
+    thrown = eu.get("aws_cloudwatch_metric_alarm", "monitoring-secondary/switch-thrown")
+    assert thrown["provider"] == "aws.secondary"
+
+
+def test_failover_alarms_are_refused_in_the_wrong_region():
+    from types import SimpleNamespace
+
+    from cdktf import TerraformStack, Testing
+
+    from lib.monitoring import AlarmTopic
+
+    stack = TerraformStack(Testing.app(), "alarms")
+    region = _region(stack, "eu-west-1")
+    topic = AlarmTopic(stack, "topic", region=region, topic_name="t", key=regional_key(stack, region))
+    for method in (topic.traffic_moved_alarm, topic.switch_unreadable_alarm):
+        with pytest.raises(ValueError, match="exist only in us-east-1"):
+            method("hc-1")
+    elsewhere = SimpleNamespace(region=SimpleNamespace(name="us-west-2"))
+    with pytest.raises(ValueError, match="published in us-west-2, not eu-west-1"):
+        topic.switch_thrown_alarm(elsewhere)
+
+
+def test_the_secondary_reports_traffic_moved_from_its_own_api_metrics(dev):
+    """Route 53 publishes HealthCheckStatus only in us-east-1: with us-east-1 lost, the primary's
+    traffic-moved cannot notify. The secondary's own stage counting POST /payments can."""
+    body = dev.get("aws_cloudwatch_metric_alarm", "monitoring-secondary/secondary-traffic-moved")
+    assert body["alarm_name"] == "tap-alarms-secondary-dev-secondary-traffic-moved"
+    assert (body["namespace"], body["metric_name"]) == ("AWS/ApiGateway", "Count")
+    assert body["dimensions"] == {
+        "ApiName": dev.ref("aws_api_gateway_rest_api", "api-secondary/rest-api", "name"),
+        "Method": "POST",
+        "Resource": "/payments",
+        "Stage": dev.ref("aws_api_gateway_stage", "api-secondary/stage", "stage_name"),
+    }
+    assert (body["statistic"], body["comparison_operator"], body["threshold"]) == (
+        "Sum",
+        "GreaterThanThreshold",
+        0,
+    )
+    assert (body["period"], body["evaluation_periods"], body["treat_missing_data"]) == (60, 1, "notBreaching")
+    assert body["provider"] == "aws.secondary"
+    topic = dev.ref("aws_sns_topic", "monitoring-secondary/alarm-topic", "arn")
+    assert body["alarm_actions"] == body["ok_actions"] == [topic]
+    # The method dimension exists only with detailed metrics on the secondary's stage.
+    settings = dev.get("aws_api_gateway_method_settings", "api-secondary/method-settings")
+    assert settings["method_path"] == "*/*" and settings["settings"]["metrics_enabled"] is True
+    # The primary's own traffic-moved (us-east-1, the switch while us-east-1 is up) stays.
+    assert (
+        dev.get("aws_cloudwatch_metric_alarm", "monitoring-primary/traffic-moved")["provider"]
+        == "aws.primary"
+    )
+    names = [b["alarm_name"] for b in dev.resources("aws_cloudwatch_metric_alarm").values()]
+    assert sorted(n for n in names if n.endswith("-traffic-moved")) == [
+        "tap-alarms-primary-dev-traffic-moved",
+        "tap-alarms-secondary-dev-secondary-traffic-moved",
+    ]

@@ -193,6 +193,7 @@ def test_every_name_identified_type_of_the_stack_has_an_import_id(dev):
         "aws_s3_bucket_server_side_encryption_configuration",
         "aws_s3_bucket_versioning",
         "aws_sns_topic",
+        "aws_sns_topic_subscription",  # its ARN ends in an id SNS assigns
         "aws_wafv2_web_acl",
         "aws_wafv2_web_acl_association",
         "aws_wafv2_web_acl_logging_configuration",

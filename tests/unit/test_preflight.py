@@ -78,7 +78,9 @@ def state_bucket(region: str = EAST) -> dict[str, str]:
 
 
 # Settings that pass every deploy check but the one under test.
-OK = {"ENABLE_CUSTOM_DOMAIN": "false"}
+# prod refuses to synthesize without an alarm subscription (lib/alarm_subscriptions.py)
+SUBSCRIBED = {"ALARM_SUBSCRIPTIONS": "email:oncall@acme-corp.io"}
+OK = {"ENABLE_CUSTOM_DOMAIN": "false", **SUBSCRIBED}
 
 
 def _zone(name: str = DOMAIN) -> tuple[str, list[str]]:
@@ -190,7 +192,13 @@ def test_a_reservation_that_leaves_less_than_100_unreserved_is_refused(monkeypat
 
 def test_a_reservation_that_fits_passes_and_a_redeploy_counts_its_own(monkeypatch):
     monkeypatch.setenv("EMULATOR_LAMBDA_CONCURRENCY_LIMIT", "220")
-    env = {**OK, "ENVIRONMENT": "prod", "ENVIRONMENT_SUFFIX": "prod", **state_bucket()}
+    env = {
+        **OK,
+        "ENVIRONMENT": "prod",
+        "ENVIRONMENT_SUFFIX": "prod",
+        "ALARM_SUBSCRIPTIONS": "email:oncall@acme-corp.io",
+        **state_bucket(),
+    }
     assert check("deploy", env).errors == []  # 220 - 100 = 120 >= 100
     lam = client("lambda", EAST)
     role = client("iam", EAST).create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
@@ -283,7 +291,11 @@ def _state(kind: str, key: str = "", stack: str = "TapStackprod") -> str:
     return f"s3://acme-tf-state/{stack}/terraform.tfstate"
 
 
-PROD = {"ENVIRONMENT": "prod", "ENVIRONMENT_SUFFIX": "prod"}
+PROD = {
+    "ENVIRONMENT": "prod",
+    "ENVIRONMENT_SUFFIX": "prod",
+    "ALARM_SUBSCRIPTIONS": "email:oncall@acme-corp.io",
+}
 
 
 def _migrate(region: str = EAST, stack: str = "TapStackprod") -> str:
@@ -438,7 +450,12 @@ def test_a_plan_checks_only_the_endpoint_the_configuration_the_credentials_and_t
 ):
     monkeypatch.setenv("EMULATOR_LAMBDA_CONCURRENCY_LIMIT", "10")  # a deploy would be refused
     _table("tap-payments-pr7")  # a destroy of the owner would be refused
-    env = {"ENVIRONMENT": "prod", "ENVIRONMENT_SUFFIX": "prod", **state_bucket()}  # undelegated domain
+    env = {
+        "ENVIRONMENT": "prod",
+        "ENVIRONMENT_SUFFIX": "prod",
+        "ALARM_SUBSCRIPTIONS": "email:oncall@acme-corp.io",
+        **state_bucket(),
+    }  # undelegated domain
     assert check("deploy", env).errors != []
     report = check("plan", env)
     assert report.errors == []
@@ -464,7 +481,7 @@ def test_a_plan_needs_the_state_bucket_when_one_is_configured():
 
 def test_a_plan_without_a_state_bucket_is_not_refused_but_said():
     for profile in ("dev", "prod"):
-        report = check("plan", {"ENVIRONMENT": profile, "ENVIRONMENT_SUFFIX": "pr12"})
+        report = check("plan", {**SUBSCRIBED, "ENVIRONMENT": profile, "ENVIRONMENT_SUFFIX": "pr12"})
         assert report.errors == []
         assert report.notes[-1] == (
             "no TERRAFORM_STATE_BUCKET: the plan compares with the local state file "

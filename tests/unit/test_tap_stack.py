@@ -70,7 +70,9 @@ def test_account_id_comes_from_the_caller_identity(dev):
         ("aws_route53_health_check", 4),  # 2 endpoints, the failover switch, primary + switch
         ("aws_route53_zone", 1),
         ("aws_sns_topic", 2),
-        ("aws_cloudwatch_metric_alarm", 15),  # the failover switch's alarm among them
+        ("aws_sns_topic_subscription", 4),  # the two ALARM_SUBSCRIPTIONS entries on each topic
+        # the failover switch's alarm, traffic moved, switch thrown and switch unreadable among them
+        ("aws_cloudwatch_metric_alarm", 19),
         ("aws_sqs_queue", 0),
         ("aws_dynamodb_table_replica", 1),
         ("aws_api_gateway_account", 2),
