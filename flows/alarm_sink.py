@@ -7,12 +7,16 @@ https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.confirm.html), and r
 message with the time it arrived, one JSON object a line, in ``<state dir>/alarm-notifications.jsonl``
 (dr/gameday_alarms.py reads it).
 
-    python -m flows.alarm_sink serve --state-dir DIR [--lifetime SECONDS]
+    python -m flows.alarm_sink serve --state-dir DIR [--lifetime SECONDS] [--watch PID_FILE]
 
 It runs in the background for a local deployment's lifetime (flows/pipeline_steps.py starts it
-before the deploy and stops it with the emulator); it is bounded: it stops by itself after
-``--lifetime`` seconds (default 6 h), keeps at most ``MAX_RECORDS`` lines and reads at most
-``MAX_BODY`` bytes a request, and visits a ``SubscribeURL`` only on loopback.
+before the deploy and stops it with the emulator). It also stops by itself when the emulator it
+serves is gone (``--watch``: the emulator's pid file; checked every ``WATCH_SECONDS``): a chaos
+test that kills or stops the emulator directly, or a crashed run, leaves no sink behind (a
+``make test`` left six running). It is bounded: it stops after ``--lifetime`` seconds (default
+6 h), or ``WATCH_GRACE`` seconds after it started if the watched emulator never appeared; it
+keeps at most ``MAX_RECORDS`` lines, reads at most ``MAX_BODY`` bytes a request, and visits a
+``SubscribeURL`` only on loopback.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ MAX_RECORDS = 10_000
 MAX_BODY = 256 * 1024
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0
+WATCH_SECONDS = 1.0
+WATCH_GRACE = 600.0  # the emulator starts after the sink: this long for it to appear
 
 
 def record_of(kind: str, body: dict[str, Any], received_at: float) -> dict[str, Any]:
@@ -149,8 +155,9 @@ def running(state_dir: Path) -> str | None:
     return str(info["url"])
 
 
-def start(state_dir: Path, *, lifetime: float = LIFETIME) -> str:
-    """The sink for ``state_dir``: the one running, else a new background process; its URL."""
+def start(state_dir: Path, *, lifetime: float = LIFETIME, watch: Path | None = None) -> str:
+    """The sink for ``state_dir``: the one running, else a new background process; its URL.
+    ``watch``: the pid file of the emulator it serves (it stops when that emulator is gone)."""
     url = running(state_dir)
     if url:
         return url
@@ -160,7 +167,7 @@ def start(state_dir: Path, *, lifetime: float = LIFETIME) -> str:
     cmd = [sys.executable, "-m", "flows.alarm_sink", "serve", "--state-dir", str(state_dir)]
     with (state_dir / "alarm-sink.log").open("a") as log:
         proc = subprocess.Popen(
-            [*cmd, "--lifetime", str(lifetime)],
+            [*cmd, "--lifetime", str(lifetime), *(["--watch", str(watch)] if watch else [])],
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -199,14 +206,31 @@ def stop(state_dir: Path) -> None:
     info.unlink(missing_ok=True)
 
 
-def serve(state_dir: Path, lifetime: float) -> int:
+def _alive(pid_file: Path) -> bool:
+    try:
+        os.kill(int(pid_file.read_text().strip()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def serve(state_dir: Path, lifetime: float, watch: Path | None = None, grace: float = WATCH_GRACE) -> int:
     sink = Sink(state_dir / RECORD_NAME)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     sink.start()
     (state_dir / INFO_NAME).write_text(json.dumps({"pid": os.getpid(), "url": sink.url}))
     print(f"alarm sink on {sink.url}, recording to {sink.record}", flush=True)
-    done.wait(lifetime)
+    started, seen = time.monotonic(), False
+    while not done.wait(WATCH_SECONDS if watch else lifetime):
+        elapsed = time.monotonic() - started
+        if elapsed >= lifetime:
+            break
+        alive = _alive(watch) if watch else True
+        seen = seen or alive
+        if (seen and not alive) or (not seen and elapsed >= grace):
+            print(f"alarm sink: the emulator ({watch}) is gone: stopping", flush=True)
+            break
     sink.stop()
     return 0
 
@@ -216,8 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=("serve",))
     parser.add_argument("--state-dir", type=Path, required=True)
     parser.add_argument("--lifetime", type=float, default=LIFETIME, help="seconds before it stops by itself")
+    parser.add_argument("--watch", type=Path, help="the emulator's pid file: stop when it is gone")
     args = parser.parse_args(argv)
-    return serve(args.state_dir, args.lifetime)
+    return serve(args.state_dir, args.lifetime, args.watch)
 
 
 if __name__ == "__main__":

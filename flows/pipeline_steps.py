@@ -181,7 +181,7 @@ class Pipeline(TimedSteps):
         every alarm topic is subscribed to it (its URL joins the ALARM_SUBSCRIPTIONS the
         environment gives). Its port is the system's choice, so lanes side by side never share
         one; a redeploy onto a running emulator keeps the running sink, and so its URL."""
-        url = alarm_sink.start(self.state_dir)
+        url = alarm_sink.start(self.state_dir, watch=self.emulator_dir / "moto.pid")
         given = [e.strip() for e in self.base_env.get("ALARM_SUBSCRIPTIONS", "").split(",") if e.strip()]
         self.base_env["ALARM_SUBSCRIPTIONS"] = ",".join(given if url in given else [*given, url])
         for cached in ("env", "runner"):  # computed from base_env: recomputed with it

@@ -5,6 +5,8 @@ object a line, and is bounded; as a background process it starts, answers and st
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -151,3 +153,37 @@ def test_a_local_deployment_subscribes_its_alarm_topics_to_its_own_sink(tmp_path
     while alarm_sink.running(tmp_path) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert alarm_sink.running(tmp_path) is None
+
+
+def test_the_sink_stops_by_itself_when_its_emulator_is_gone(tmp_path):
+    """A chaos test that kills the emulator directly left its sink running for hours."""
+    emulator = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    pid_file = tmp_path / "moto.pid"
+    pid_file.write_text(f"{emulator.pid}\n")
+    alarm_sink.start(tmp_path, lifetime=60, watch=pid_file)
+    sink_pid = json.loads((tmp_path / alarm_sink.INFO_NAME).read_text())["pid"]
+    try:
+        time.sleep(1.5)
+        assert alarm_sink.running(tmp_path) is not None  # the emulator is up: it serves
+        emulator.kill()
+        emulator.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and b"flows.alarm_sink" in _cmdline(sink_pid):
+            time.sleep(0.1)
+        assert b"flows.alarm_sink" not in _cmdline(sink_pid)
+    finally:
+        emulator.kill()
+        alarm_sink.stop(tmp_path)
+
+
+def test_a_sink_whose_emulator_never_appears_stops_after_the_grace(tmp_path):
+    started = time.monotonic()
+    assert alarm_sink.serve(tmp_path, lifetime=60, watch=tmp_path / "never.pid", grace=1.5) == 0
+    assert 1.5 <= time.monotonic() - started < 10
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
