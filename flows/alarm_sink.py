@@ -7,11 +7,12 @@ https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.confirm.html), and r
 message with the time it arrived, one JSON object a line, in ``<state dir>/alarm-notifications.jsonl``
 (dr/gameday_alarms.py reads it).
 
-    python -m flows.alarm_sink serve --state-dir DIR [--lifetime SECONDS] [--watch PID_FILE]
+    python -m flows.alarm_sink serve --state-dir DIR [--lifetime SECONDS] [--watch EMULATOR_STATE_DIR]
 
 It runs in the background for a local deployment's lifetime (flows/pipeline_steps.py starts it
 before the deploy and stops it with the emulator). It also stops by itself when the emulator it
-serves is gone (``--watch``: the emulator's pid file; checked every ``WATCH_SECONDS``): a chaos
+serves is gone (``--watch``: the emulator's state directory, whose pid file is checked every
+``WATCH_SECONDS``): a chaos
 test that kills or stops the emulator directly, or a crashed run, leaves no sink behind (a
 ``make test`` left six running). It is bounded: it stops after ``--lifetime`` seconds (default
 6 h), or ``WATCH_GRACE`` seconds after it started if the watched emulator never appeared; it
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from dr.gameday_alarms import RECORD_NAME
+from local_aws.emulator import process_alive
 from local_aws.patches.sns_http_subscriptions import loopback
 
 PATH = "/alarms"
@@ -157,7 +159,7 @@ def running(state_dir: Path) -> str | None:
 
 def start(state_dir: Path, *, lifetime: float = LIFETIME, watch: Path | None = None) -> str:
     """The sink for ``state_dir``: the one running, else a new background process; its URL.
-    ``watch``: the pid file of the emulator it serves (it stops when that emulator is gone)."""
+    ``watch``: the state directory of the emulator it serves (it stops when that emulator is gone)."""
     url = running(state_dir)
     if url:
         return url
@@ -206,14 +208,6 @@ def stop(state_dir: Path) -> None:
     info.unlink(missing_ok=True)
 
 
-def _alive(pid_file: Path) -> bool:
-    try:
-        os.kill(int(pid_file.read_text().strip()), 0)
-    except (OSError, ValueError):
-        return False
-    return True
-
-
 def serve(state_dir: Path, lifetime: float, watch: Path | None = None, grace: float = WATCH_GRACE) -> int:
     sink = Sink(state_dir / RECORD_NAME)
     done = threading.Event()
@@ -226,7 +220,7 @@ def serve(state_dir: Path, lifetime: float, watch: Path | None = None, grace: fl
         elapsed = time.monotonic() - started
         if elapsed >= lifetime:
             break
-        alive = _alive(watch) if watch else True
+        alive = process_alive(watch) if watch else True
         seen = seen or alive
         if (seen and not alive) or (not seen and elapsed >= grace):
             print(f"alarm sink: the emulator ({watch}) is gone: stopping", flush=True)
@@ -240,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=("serve",))
     parser.add_argument("--state-dir", type=Path, required=True)
     parser.add_argument("--lifetime", type=float, default=LIFETIME, help="seconds before it stops by itself")
-    parser.add_argument("--watch", type=Path, help="the emulator's pid file: stop when it is gone")
+    parser.add_argument("--watch", type=Path, help="the emulator's state directory: stop when it is gone")
     args = parser.parse_args(argv)
     return serve(args.state_dir, args.lifetime, args.watch)
 

@@ -31,7 +31,7 @@ from flows import alarm_sink
 from flows.endpoints import LOCAL_ENDPOINTS
 from lib.config import ConfigError, StackConfig
 from local_aws.dataplane import control
-from local_aws.emulator import SCRIPT, parse_exports
+from local_aws.emulator import SCRIPT, parse_exports, process_alive
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -137,16 +137,13 @@ class Pipeline(TimedSteps):
 
     def emulator_died(self) -> str | None:
         """A reason when the emulator this run talks to is gone (polled while Terraform runs)."""
-        pid_file = self.emulator_dir / "moto.pid"
-        try:
-            os.kill(int(pid_file.read_text().strip()), 0)
-        except (OSError, ValueError):
-            log = (self.emulator_dir / "moto.log").relative_to(ROOT)
-            return (
-                f"the emulator died while Terraform was running (its pid is gone; see {log}); "
-                "rerun to start a new one"
-            )
-        return None
+        if process_alive(self.emulator_dir):
+            return None
+        log = (self.emulator_dir / "moto.log").relative_to(ROOT)
+        return (
+            f"the emulator died while Terraform was running (its pid is gone; see {log}); "
+            "rerun to start a new one"
+        )
 
     # -- building blocks ----------------------------------------------------------------------
 
@@ -181,7 +178,7 @@ class Pipeline(TimedSteps):
         every alarm topic is subscribed to it (its URL joins the ALARM_SUBSCRIPTIONS the
         environment gives). Its port is the system's choice, so lanes side by side never share
         one; a redeploy onto a running emulator keeps the running sink, and so its URL."""
-        url = alarm_sink.start(self.state_dir, watch=self.emulator_dir / "moto.pid")
+        url = alarm_sink.start(self.state_dir, watch=self.emulator_dir)
         given = [e.strip() for e in self.base_env.get("ALARM_SUBSCRIPTIONS", "").split(",") if e.strip()]
         self.base_env["ALARM_SUBSCRIPTIONS"] = ",".join(given if url in given else [*given, url])
         for cached in ("env", "runner"):  # computed from base_env: recomputed with it

@@ -158,9 +158,8 @@ def test_a_local_deployment_subscribes_its_alarm_topics_to_its_own_sink(tmp_path
 def test_the_sink_stops_by_itself_when_its_emulator_is_gone(tmp_path):
     """A chaos test that kills the emulator directly left its sink running for hours."""
     emulator = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    pid_file = tmp_path / "moto.pid"
-    pid_file.write_text(f"{emulator.pid}\n")
-    alarm_sink.start(tmp_path, lifetime=60, watch=pid_file)
+    (tmp_path / "moto.pid").write_text(f"{emulator.pid}\n")
+    alarm_sink.start(tmp_path, lifetime=60, watch=tmp_path)
     sink_pid = json.loads((tmp_path / alarm_sink.INFO_NAME).read_text())["pid"]
     try:
         time.sleep(1.5)
@@ -178,7 +177,7 @@ def test_the_sink_stops_by_itself_when_its_emulator_is_gone(tmp_path):
 
 def test_a_sink_whose_emulator_never_appears_stops_after_the_grace(tmp_path):
     started = time.monotonic()
-    assert alarm_sink.serve(tmp_path, lifetime=60, watch=tmp_path / "never.pid", grace=1.5) == 0
+    assert alarm_sink.serve(tmp_path, lifetime=60, watch=tmp_path / "never", grace=1.5) == 0
     assert 1.5 <= time.monotonic() - started < 10
 
 
