@@ -426,23 +426,16 @@ def test_an_expected_alarm_that_never_notifies_fails_the_scenario(tmp_path):
 def test_an_alarm_the_deployment_lacks_is_not_expected_and_without_a_sink_nothing_is(tmp_path):
     target, events = RunTarget(), []
     target.alarms = ()
+
+    def run():
+        definition = _definition(target, events, expected=(scenarios.TRAFFIC_MOVED,))
+        return gameday.run_scenario(target, ScriptedClient, definition, hold=0, timeout=0.3)
+
     target.notifications = tmp_path / "alarm-notifications.jsonl"
-    result = gameday.run_scenario(
-        target,
-        ScriptedClient,
-        _definition(target, events, expected=(scenarios.TRAFFIC_MOVED,)),
-        hold=0,
-        timeout=0.3,
-    )
+    result = run()
     assert (result.alarms_expected, result.alarms_missing) == ([], [])
     target.notifications = None
-    result = gameday.run_scenario(
-        target,
-        ScriptedClient,
-        _definition(target, events, expected=(scenarios.TRAFFIC_MOVED,)),
-        hold=0,
-        timeout=0.3,
-    )
+    result = run()
     assert result.alarm_notifications is None and "alarm_notifications" not in result.to_json()
 
 
