@@ -67,7 +67,16 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/, named after each quote):
   "anywhere in the string"), ``Bool``, and ``ArnEquals``/``ArnLike`` ("Each of the six
   colon-delimited components of the ARN is checked separately and each can include multi-character
   match wildcards (*) or single-character match wildcards (?). The ArnEquals and ArnLike condition
-  operators behave identically.") with their negations.
+  operators behave identically.") with their negations; ``IpAddress``/``NotIpAddress`` ("The
+  specified IP address or range" / "All IP addresses except the specified IP address or range";
+  "The value must be in the standard CIDR format (for example, 203.0.113.0/24 or
+  2001:DB8:1234:5678::/64). If you specify an IP address without the associated routing prefix, IAM
+  uses the default prefix value of /32."). A value that is no IP address or range is undecided.
+- Principals (reference_policies_elements_principal.html): a caller whose every name the emulator
+  knows gives them in ``Request.principal_names`` (an IAM user's ARN; a role session's ARN and its
+  role's ARN; the account's root where the caller wants an account principal to count); a
+  statement's ``AWS`` principal then matches exactly when it names one of them (an account id is
+  its root), and ``"*"`` or ``{"AWS": "*"}`` matches every caller.
 - Set operators (reference_policies_condition-single-vs-multi-valued-context-keys.html), over a
   multivalued key given in ``Request.context`` as a list (a string is a set of one):
   ``ForAllValues:`` "tests whether the value of every member of the request context matches the
@@ -83,7 +92,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/, named after each quote):
 
 Stricter than AWS, never more lenient: whatever the emulator cannot decide is read against the
 caller. An undecidable part makes a statement "unknown"; an unknown Allow grants nothing and an
-unknown Deny denies. Unknown are: an operator not listed above (numeric, date, IP, binary; and
+unknown Deny denies. Unknown are: an operator not listed above (numeric, date, binary; and
 where the pages are silent: ``ForAnyValue:`` with a negated operator, a set operator with
 ``...IfExists`` or ``Null``, a plain operator on a key given several values: "Multivalued context
 keys require a condition set operator."), a policy variable (``${...}``; a multivalued key is
@@ -98,6 +107,7 @@ that ends a segment "can" cross colons, and leaves the others unsaid).
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -124,6 +134,8 @@ class Request:
     context: Mapping[str, str | Iterable[str]] = field(default_factory=dict)
     complete: bool = False
     principal: tuple[str, str] | None = None
+    # Every name of an ("AWS", ...) principal (the module docstring's Principals); None: unknown.
+    principal_names: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "context", {k.lower(): _context_value(v) for k, v in self.context.items()})
@@ -218,7 +230,7 @@ class Statement:
     def matches(self, request: Request) -> Tri:
         return _all(
             (
-                self._principal(request.principal),
+                self._principal(request.principal, request.principal_names),
                 _element(self.actions, self.not_actions, request.action, _action),
                 _element(
                     self.resources,
@@ -235,7 +247,7 @@ class Statement:
             return None
         return _all(_condition(op, key, values, request) for op, key, values in self.conditions)
 
-    def _principal(self, principal: tuple[str, str] | None) -> Tri:
+    def _principal(self, principal: tuple[str, str] | None, known: tuple[str, ...] | None) -> Tri:
         if self.not_principal:
             return None
         if self.principal is None:  # an identity-based policy: the principal is its holder
@@ -243,22 +255,36 @@ class Statement:
         if self.principal == "*":
             return True
         named = self.principal if isinstance(self.principal, dict) else {}
-        anyone = "*" in named.get("AWS", ())
-        if principal is None:
-            return True if anyone else None
-        kind, name = principal
-        names = named.get(kind, ())
-        if kind == "AWS":  # "a shortened form that consists of the AWS: prefix followed by the
-            # account ID" stands for arn:aws:iam::<account>:root (reference_policies_elements_principal.html)
-            names = tuple(f"arn:aws:iam::{n}:root" if _ACCOUNT.fullmatch(n) else n for n in names)
-            name = f"arn:aws:iam::{name}:root" if _ACCOUNT.fullmatch(name) else name
-        if name in names or (anyone and kind == "AWS"):
-            return True
-        # {"AWS": "*"} for a service, or another spelling of an AWS principal: undecided here.
-        return None if anyone or kind != "Service" or not named else False
+        if known is not None and principal is not None and principal[0] == "AWS":
+            listed = {_root(name) for name in named.get("AWS", ())}  # every name known: decided
+            return "*" in listed or any(_root(name) in listed for name in known)
+        return _names(named, principal)
+
+
+def _names(named: dict[str, tuple[str, ...]], principal: tuple[str, str] | None) -> Tri:
+    """Whether a statement's Principal element ``named`` names ``principal`` (None: a caller the
+    emulator does not know)."""
+    anyone = "*" in named.get("AWS", ())
+    if principal is None:
+        return True if anyone else None
+    kind, name = principal
+    names = named.get(kind, ())
+    if kind == "AWS":  # "a shortened form that consists of the AWS: prefix followed by the
+        # account ID" stands for arn:aws:iam::<account>:root (reference_policies_elements_principal.html)
+        names, name = tuple(_root(n) for n in names), _root(name)
+    if name in names or (anyone and kind == "AWS"):
+        return True
+    # {"AWS": "*"} for a service, or another spelling of an AWS principal: undecided here.
+    return None if anyone or kind != "Service" or not named else False
 
 
 _ACCOUNT = re.compile(r"\d{12}")
+
+
+def _root(name: str) -> str:
+    """A principal's name, an account id read as its root ("a shortened form that consists of the
+    AWS: prefix followed by the account ID", reference_policies_elements_principal.html)."""
+    return f"arn:aws:iam::{name}:root" if _ACCOUNT.fullmatch(name) else name
 
 
 def _all(results: Iterable[Tri]) -> Tri:
@@ -355,7 +381,17 @@ def _arn(pattern: str, value: str) -> bool:
     return len(patterns) == len(values) and all(map(_glob, patterns, values))
 
 
+def _ip(pattern: str, value: str) -> Tri:
+    """IpAddress: ``value`` inside the CIDR ``pattern`` (an address alone is one address); a pattern
+    or value that is no IP address: undecided."""
+    try:
+        return ipaddress.ip_address(value) in ipaddress.ip_network(pattern, strict=False)
+    except ValueError:
+        return None
+
+
 _MATCHERS = {
+    "Ip": _ip,
     "String": lambda p, v: p == v,
     "StringIgnoreCase": lambda p, v: p.casefold() == v.casefold(),
     "StringLike": _glob,
@@ -375,6 +411,8 @@ OPERATORS: dict[str, tuple[str, bool]] = {
     "ArnNotEquals": ("Arn", True),
     "ArnNotLike": ("Arn", True),
     "Bool": ("Bool", False),
+    "IpAddress": ("Ip", False),
+    "NotIpAddress": ("Ip", True),
 }
 
 

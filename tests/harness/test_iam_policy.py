@@ -209,7 +209,7 @@ def test_arn_operators_match_each_of_the_six_components_separately():
 @pytest.mark.parametrize(
     "condition",
     [
-        {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},  # an operator the evaluator does not know
+        {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}},  # an operator the evaluator does not know
         {"ForAnyValue:StringNotEquals": {"aws:TagKeys": "a"}},  # ForAnyValue + a negated operator: unsaid
         {"ForAllValues:StringEqualsIfExists": {"aws:TagKeys": "a"}},  # a set operator + IfExists: unsaid
         {"ForEachValue:StringEquals": {"aws:TagKeys": "a"}},  # not a set operator
@@ -272,3 +272,62 @@ def test_a_multivalued_key_is_no_policy_variable():
         _decide(_statement("Allow", resource="arn:aws:s3:::receipts/${aws:username}.json"), request=one)
         == ALLOW
     )
+
+
+# --------------------------------------------------------------------------- IP addresses and callers
+
+
+@pytest.mark.parametrize(
+    ("condition", "source", "decision"),
+    [
+        ({"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}, "203.0.113.7", ALLOW),
+        ({"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}, "198.51.100.1", IMPLICIT),
+        ({"IpAddress": {"aws:SourceIp": "203.0.113.7"}}, "203.0.113.7", ALLOW),  # no prefix: one address
+        ({"IpAddress": {"aws:SourceIp": "203.0.113.7"}}, "203.0.113.8", IMPLICIT),
+        (
+            {"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "2001:DB8:1234:5678::/64"]}},
+            "2001:db8:1234:5678::1",
+            ALLOW,
+        ),
+        ({"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}, "198.51.100.1", ALLOW),
+        ({"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}, "203.0.113.7", IMPLICIT),
+    ],
+)
+def test_ip_address_operators(condition, source, decision):
+    """ "IpAddress | The specified IP address or range", "NotIpAddress | All IP addresses except the
+    specified IP address or range"; "The value must be in the standard CIDR format (for example,
+    203.0.113.0/24 or 2001:DB8:1234:5678::/64). If you specify an IP address without the associated
+    routing prefix, IAM uses the default prefix value of /32." (elements_condition_operators)"""
+    assert _with(condition, aws_SourceIp=source) == decision
+
+
+def test_an_ip_range_that_is_no_range_is_undecided():
+    """Undocumented: a value that is no CIDR: never in the caller's favour."""
+    condition = {"IpAddress": {"aws:SourceIp": "not-an-address"}}
+    assert _with(condition, aws_SourceIp="203.0.113.7") == IMPLICIT
+    assert _with(condition, "Deny", aws_SourceIp="203.0.113.7") == DENY
+
+
+def test_a_caller_whose_names_are_all_known_matches_only_the_principals_naming_it():
+    """ "Use the Principal element in a resource-based JSON policy to specify the principal that is
+    allowed or denied access to a resource." (elements_principal): with every name of the caller
+    given (``principal_names``), a statement naming someone else does not apply to it, even a Deny;
+    an account id is the account's root; ``"*"`` and ``{"AWS": "*"}`` name everyone."""
+    alice = "arn:aws:iam::111122223333:user/alice"
+    caller = Request(GET, OBJECT, principal=("AWS", alice), principal_names=(alice,))
+    bob = {"AWS": "arn:aws:iam::111122223333:user/bob"}
+    assert (
+        _decide(_statement("Deny", Principal=bob), _statement("Allow", Principal="*"), request=caller)
+        == ALLOW
+    )
+    assert _decide(_statement("Allow", Principal={"AWS": [alice]}), request=caller) == ALLOW
+    assert _decide(_statement("Allow", Principal={"AWS": "*"}), request=caller) == ALLOW
+    assert _decide(_statement("Allow", Principal={"Service": "s3.amazonaws.com"}), request=caller) == IMPLICIT
+    as_account = Request(
+        GET, OBJECT, principal=("AWS", alice), principal_names=(alice, "arn:aws:iam::111122223333:root")
+    )
+    assert _decide(_statement("Deny", Principal={"AWS": "111122223333"}), request=as_account) == DENY
+    assert _decide(_statement("Deny", Principal={"AWS": "111122223333"}), request=caller) == IMPLICIT
+    anonymous = Request(GET, OBJECT, principal=("AWS", "anonymous"), principal_names=())
+    assert _decide(_statement("Allow", Principal="*"), request=anonymous) == ALLOW
+    assert _decide(_statement("Allow", Principal={"AWS": alice}), request=anonymous) == IMPLICIT
