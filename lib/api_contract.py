@@ -41,6 +41,12 @@ def receipt_key(payment_id: str) -> str:
 _PATH_PARAMETER = re.compile(r"\{(\w+)\}")
 
 
+# A route's "authorization": API Gateway's authorizationType for its method. AWS_IAM: the caller
+# signs with SigV4 and needs execute-api:Invoke on the method's ARN; NONE: anyone (the health
+# probe Route 53's checkers call, which cannot sign).
+AUTHORIZATIONS = ("AWS_IAM", "NONE")
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
@@ -48,6 +54,18 @@ class Route:
     api_key_required: bool
     parameters: tuple[tuple[str, bool], ...] = ()  # (API Gateway request parameter, required)
     body_model: str | None = None  # the name of the model (MODELS) its JSON body must match
+    authorization: str = "AWS_IAM"
+
+    @property
+    def signed(self) -> bool:
+        """Whether a caller must sign (SigV4) and hold execute-api:Invoke on this route."""
+        return self.authorization == "AWS_IAM"
+
+    @property
+    def arn_path(self) -> str:
+        """The route in an execute-api ARN (``{stage}/{METHOD}/{this}``): the path without its
+        leading slash, each ``{parameter}`` a ``*``: ``customers/*/payments``."""
+        return _PATH_PARAMETER.sub("*", self.path).lstrip("/")
 
 
 def model_name(body: str) -> str:
@@ -57,6 +75,11 @@ def model_name(body: str) -> str:
 
 
 def _route(entry: dict[str, Any]) -> Route:
+    if entry.get("authorization") not in AUTHORIZATIONS:
+        raise ValueError(
+            f"contract route {entry['method']} {entry['path']}: authorization must be one of "
+            f"{', '.join(AUTHORIZATIONS)}, not {entry.get('authorization')!r}"
+        )
     path_parameters = [
         (f"method.request.path.{name}", True) for name in _PATH_PARAMETER.findall(entry["path"])
     ]
@@ -67,6 +90,7 @@ def _route(entry: dict[str, Any]) -> Route:
         entry["api_key"],
         tuple(path_parameters + query_parameters),
         body_model=model_name(entry["body"]) if "body" in entry else None,
+        authorization=entry["authorization"],
     )
 
 

@@ -141,18 +141,18 @@ class ApiRoutes:
             rest_api_id=self._rest_api.id,
             resource_id=self._resource(route.path),
             http_method=route.method,
-            authorization="NONE",
+            authorization=route.authorization,
             api_key_required=route.api_key_required,
             request_parameters=dict(route.parameters) or None,
             request_validator_id=self._validator.id,
             request_models={"application/json": model.name} if model else None,
         )
-        if not route.api_key_required:
+        if not route.signed:
             skip_checks(
                 method,
                 {
-                    "CKV_AWS_59": "health probe for Route 53 failover, which cannot send an "
-                    "API key; it reveals only 'ok' and the region"
+                    "CKV_AWS_59": "health probe for Route 53 failover, which can neither sign nor "
+                    "send an API key; it reveals only 'ok' and the region"
                 },
             )
         integration = ApiGatewayIntegration(

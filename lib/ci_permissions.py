@@ -323,6 +323,12 @@ DEPLOY_ACTIONS: dict[str, tuple[Permissions, ...]] = {
     "aws_api_gateway_request_validator": _API,
     "aws_api_gateway_resource": _API,
     "aws_api_gateway_rest_api": _API,
+    # The API's resource policy (lib/api_access.py): "To update an API Gateway resource policy,
+    # you'll need the apigateway:UpdateRestApiPolicy permission and the apigateway:PATCH permission"
+    # (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies-create-attach.html).
+    "aws_api_gateway_rest_api_policy": (
+        Permissions(APIGATEWAY_APIS, read=_API_READ, write=(*_API_WRITE, "apigateway:UpdateRestApiPolicy")),
+    ),
     "aws_api_gateway_stage": _API,
     "aws_api_gateway_usage_plan": (
         Permissions(APIGATEWAY_KEYS, read=_API_READ, write=_API_WRITE),

@@ -165,6 +165,9 @@ class StackConfig:
     # Every alarm topic's subscriptions (ALARM_SUBSCRIPTIONS, lib/alarm_subscriptions.py);
     # prod refuses to synthesize without one.
     alarm_subscriptions: tuple[Subscription, ...] = ()
+    # Other AWS accounts whose principals may call the signed routes (API_CALLER_ACCOUNTS); this
+    # account's may always (with the caller policy). Each API's resource policy refuses the rest.
+    caller_accounts: tuple[str, ...] = ()
 
     @property
     def topology(self) -> Topology:
@@ -228,6 +231,7 @@ class StackConfig:
         repository = get("REPOSITORY", "unknown")
         author = get("COMMIT_AUTHOR", "unknown")
         subscriptions, subscription_errors = alarm_subscriptions.parse(get(alarm_subscriptions.VARIABLE))
+        caller_accounts, caller_errors = _caller_accounts(get("API_CALLER_ACCOUNTS"))
 
         errors = [
             *suffix_errors(suffix),
@@ -239,6 +243,7 @@ class StackConfig:
             *_boundary_errors(boundary),
             *_tag_errors({"REPOSITORY": repository, "COMMIT_AUTHOR": author}),
             *subscription_errors,
+            *caller_errors,
         ]
         if profile_name == "prod" and not subscriptions and not subscription_errors:
             errors.append(
@@ -270,7 +275,22 @@ class StackConfig:
             state_key_arn=state_key,
             permissions_boundary=boundary,
             alarm_subscriptions=subscriptions,
+            caller_accounts=caller_accounts,
         )
+
+
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+
+
+def _caller_accounts(value: str | None) -> tuple[tuple[str, ...], list[str]]:
+    """API_CALLER_ACCOUNTS: comma-separated 12-digit account ids, in order, without repeats."""
+    if value is None:
+        return (), []
+    accounts = [part.strip() for part in value.split(",") if part.strip()]
+    bad = [a for a in accounts if not _ACCOUNT_ID.fullmatch(a)]
+    if bad:
+        return (), [f"API_CALLER_ACCOUNTS: {', '.join(map(repr, bad))} is not a 12-digit AWS account id"]
+    return tuple(dict.fromkeys(accounts)), []
 
 
 def suffix_errors(suffix: str) -> list[str]:

@@ -42,6 +42,11 @@ OUTPUTS: dict[str, str] = {
     "email and http(s) subscriptions stay pending until confirmed; 'none' when nothing is subscribed",
     "name_servers": "Name servers of the zone: create NS records for the domain with these "
     "at your registrar or parent zone (delegation)",
+    "caller_policy_arn": "Managed IAM policy granting execute-api:Invoke on exactly the signed payment "
+    "routes of every region's stage (stage URL, custom domain, failover name): attach it to a caller's role, "
+    "which then signs its requests with SigV4 (service execute-api, the answering region)",
+    "api_caller_accounts": "Who may call the signed routes (API_CALLER_ACCOUNTS): this account's principals "
+    "with the caller policy, plus the listed accounts; every API's resource policy refuses the rest",
     "primary_api_key_id": "API key id (same key value in both regions); read the value with "
     "'aws apigateway get-api-key --api-key <id> --include-value'",
     "secondary_api_key_id": "API key id in the secondary region (same value as the primary key)",

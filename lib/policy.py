@@ -14,7 +14,7 @@ def statement(
     resources: list[str] | str,
     *,
     effect: str = "Allow",
-    principal: dict[str, Any] | None = None,
+    principal: dict[str, Any] | str | None = None,
     condition: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One IAM statement. Wildcard actions are refused in Allow statements: list what is

@@ -27,6 +27,7 @@ from cdktf_cdktf_provider_aws.api_gateway_rest_api import (
 )
 from constructs import Construct
 
+from lib.api_access import ApiResourcePolicy
 from lib.api_contract import CREATE_PAYMENT_SCHEMA, MODELS, PACKAGE_DIR, ROUTES, package_files
 from lib.api_routes import ApiRoutes
 from lib.api_stage import (  # noqa: F401 - re-exported: what the stage is called and logs
@@ -81,14 +82,18 @@ def lambda_asset(scope: Construct) -> TerraformAsset:
     return TerraformAsset(scope, "lambda-package", path=str(staging), type=AssetType.ARCHIVE)
 
 
-def _route_signature() -> str:
-    """Changes whenever the API definition changes (redeploys the stage): the routes, the
-    schema of each body route's model in route order (a schema's title is its model's name,
-    see ``lib.api_contract.MODELS``) and the access log format."""
+def _route_signature(resource_policy: dict[str, object]) -> str:
+    """Changes whenever the API definition changes (redeploys the stage): the routes with their
+    authorization, the schema of each body route's model in route order (a schema's title is
+    its model's name, see ``lib.api_contract.MODELS``), the access log format and the resource
+    policy's shape (``ApiResourcePolicy.shape``)."""
     payload = json.dumps(
-        [[r.method, r.path, r.api_key_required, r.parameters, r.body_model is not None] for r in ROUTES]
+        [
+            [r.method, r.path, r.api_key_required, r.parameters, r.body_model is not None, r.authorization]
+            for r in ROUTES
+        ]
         + [MODELS[r.body_model] for r in ROUTES if r.body_model]
-        + [ACCESS_LOG_FORMAT],
+        + [ACCESS_LOG_FORMAT, resource_policy],
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
@@ -109,12 +114,14 @@ class RegionalApi(Construct):
         table: GlobalTable,
         bucket: ReceiptBucket,
         logging_account: ApiGatewayAccount | None,
+        caller_accounts: tuple[str, ...] = (),
         api_key_value: str | None = None,
     ) -> None:
         """``key``, ``table``, ``bucket``: what the function reads and writes (their constructs
         grant it: ``read_write_statement`` and the like); ``logging_account``: the account's API
         Gateway CloudWatch setting when this stack manages it (the stage must wait for it); None
-        when another environment does."""
+        when another environment does; ``caller_accounts``: other accounts whose principals may
+        call the signed routes (this account's always may, with the caller policy)."""
         super().__init__(scope, id)
         self.region = region
         fn = RegionalFunction(
@@ -144,13 +151,22 @@ class RegionalApi(Construct):
         routes = ApiRoutes(
             self, region=region, rest_api=self.rest_api, function=self.function, routes=ROUTES, models=MODELS
         )
+        self.resource_policy = ApiResourcePolicy(
+            self,
+            region=region,
+            rest_api=self.rest_api,
+            stage=STAGE_NAME,
+            routes=ROUTES,
+            account_id=account_id,
+            caller_accounts=caller_accounts,
+        )
         stage = ApiStage(
             self,
             region=region,
             api_name=names.api,
             rest_api=self.rest_api,
-            deployed=routes.deployed,
-            signature=_route_signature(),
+            deployed=[*routes.deployed, self.resource_policy.resource],
+            signature=_route_signature(self.resource_policy.shape),
             profile=profile,
             key=key,
             logging_account=logging_account,

@@ -10,6 +10,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from lib.account import AccountSettings
+from lib.api_access import CallerPolicy
 from lib.api_contract import ROUTES
 from lib.config import StackConfig
 from lib.dns_failover import HostedZone, QueryLogging, RegionalEndpoint
@@ -20,7 +21,7 @@ from lib.monitoring import AlarmTopic, HealthCheckMonitoring, RegionalMonitoring
 from lib.outputs import define_outputs
 from lib.permissions_boundary import apply_permissions_boundary
 from lib.region import Region
-from lib.regional_api import ApiNames, RegionalApi, lambda_asset
+from lib.regional_api import STAGE_NAME, ApiNames, RegionalApi, lambda_asset
 from lib.storage import AccessLogBucket, BucketReplication, BucketSettings, ReceiptBucket
 from lib.table import GlobalTable, Replica
 
@@ -69,6 +70,15 @@ class TapStack(TerraformStack):
         self.buckets = {r.role: self._receipts(r) for r in self.regions}
         self.replications = self._replications()
         self.apis = self._apis()
+        self.caller_policy = CallerPolicy(
+            self,
+            "caller-policy",
+            region=self.home,
+            name=config.name("payments-invoke"),
+            execution_arns=[api.rest_api.execution_arn for api in self.apis.values()],
+            stage=STAGE_NAME,
+            routes=ROUTES,
+        ).policy
         self.zone = self._zone()
         self.switch = self._switch()
         self.endpoints = self._endpoints()
@@ -171,6 +181,7 @@ class TapStack(TerraformStack):
                 table=self.table,
                 bucket=self.buckets[r.role],
                 logging_account=self.account.api_gateway[r.role] if self.account else None,
+                caller_accounts=config.caller_accounts,
                 api_key_value=api_key_value,
             )
             api_key_value = apis[r.role].api_key.value
@@ -306,6 +317,8 @@ class TapStack(TerraformStack):
                 "alarm_subscriptions": _subscriptions_note(self.config),
                 "hosted_zone_id": self.zone.zone_id,
                 "name_servers": self.zone.name_servers,
+                "caller_policy_arn": self.caller_policy.arn,
+                "api_caller_accounts": _caller_accounts_note(self.config),
             },
         )
 
@@ -373,3 +386,11 @@ def _delegation_note(config: StackConfig, zone_created: bool) -> str:
         "name_servers output in its parent zone, or certificate validation and the failover "
         "name cannot work on real AWS (or deploy with ENABLE_CUSTOM_DOMAIN=false first)"
     )
+
+
+def _caller_accounts_note(config: StackConfig) -> str:
+    others = ", ".join(config.caller_accounts)
+    admitted = "this account's principals that hold the caller policy (caller_policy_arn)"
+    if others:
+        admitted += f"; and principals of {others} whose own IAM policies allow them execute-api:Invoke"
+    return admitted + "; every other principal is refused by each API's resource policy"

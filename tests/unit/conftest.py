@@ -43,6 +43,7 @@ PROD_ENV = {
     "REPOSITORY": "acme/payments-dr",
     "COMMIT_AUTHOR": "jane.doe@acme-corp.io",
     "ALARM_SUBSCRIPTIONS": ALARM_SUBSCRIPTIONS,
+    "API_CALLER_ACCOUNTS": "111122223333",
 }
 STAGING_ENV = {
     "ENVIRONMENT_SUFFIX": "stg",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lib import regional_api
+from lib import api_access, regional_api
 from tests.unit.conftest import REGIONS
 
 ACCOUNT = "${data.aws_caller_identity.caller.account_id}"
@@ -86,12 +87,12 @@ def test_resource_tree(dev, role, region):
 
 
 @pytest.mark.parametrize(("role", "region"), REGIONS)
-def test_methods_require_api_keys_except_health(dev, role, region):
+def test_methods_require_api_keys_and_signatures_except_health(dev, role, region):
     validator = dev.ref("aws_api_gateway_request_validator", f"api-{role}/validator", "id")
     for (verb, path), route_id in ROUTES_IDS_ITEMS:
         body = method(dev, role, route_id)
         assert body["http_method"] == verb
-        assert body["authorization"] == "NONE"
+        assert body["authorization"] == ("NONE" if path == "/health" else "AWS_IAM"), path
         assert body["api_key_required"] is (path != "/health"), path
         assert body["request_validator_id"] == validator
 
@@ -154,17 +155,23 @@ def test_deployment_is_recreated_when_the_api_changes(dev, role, region):
     deployment = dev.get("aws_api_gateway_deployment", f"api-{role}/deployment")
     assert deployment["lifecycle"] == {"create_before_destroy": True}
     trigger = deployment["triggers"]["redeployment"]
-    assert trigger.startswith("${sha1(jsonencode([") and regional_api._route_signature() in trigger
+    shape = api_access.resource_policy("<api>", "v1", regional_api.ROUTES, "<account>", [])
+    assert trigger.startswith("${sha1(jsonencode([") and regional_api._route_signature(shape) in trigger
     for _, route_id in ROUTES_IDS_ITEMS:
         assert dev.logical_id("aws_api_gateway_method", f"api-{role}/method-{route_id}") in trigger
         assert dev.logical_id("aws_api_gateway_integration", f"api-{role}/integration-{route_id}") in trigger
-    assert len(deployment["depends_on"]) == 2 * len(ROUTE_IDS)
+    assert len(deployment["depends_on"]) == 2 * len(ROUTE_IDS) + 1  # and the resource policy
 
 
 def test_route_signature_changes_with_the_api_definition(monkeypatch):
-    before = regional_api._route_signature()
+    before = regional_api._route_signature({})
     monkeypatch.setattr(regional_api, "ROUTES", regional_api.ROUTES[:-1])
-    assert regional_api._route_signature() != before
+    assert regional_api._route_signature({}) != before
+    monkeypatch.undo()
+    # a route that changes only its authorization is a new definition too
+    flipped = tuple(dataclasses.replace(r, authorization="NONE") for r in regional_api.ROUTES)
+    monkeypatch.setattr(regional_api, "ROUTES", flipped)
+    assert regional_api._route_signature({}) != before
 
 
 @pytest.mark.parametrize(("role", "region"), REGIONS)
@@ -322,7 +329,13 @@ def test_the_handlers_retry_budget_fits_the_functions_timeout(handler_module):
 # --- each body route is validated by its own model ----------------------------------------
 
 # A second body route with a body of its own: what a contract that grows a refund would add.
-REFUND_ROUTE = {"method": "PUT", "path": "/payments/{payment_id}/refund", "api_key": True, "body": "refund"}
+REFUND_ROUTE = {
+    "method": "PUT",
+    "path": "/payments/{payment_id}/refund",
+    "api_key": True,
+    "authorization": "AWS_IAM",
+    "body": "refund",
+}
 REFUND_SCHEMA = {
     "$schema": "http://json-schema.org/draft-04/schema#",
     "title": "Refund",
@@ -375,8 +388,10 @@ def test_route_signature_changes_with_a_routes_model(monkeypatch):
     """Moving a body route to another model (updated in place) must redeploy the stage."""
     from lib import api_contract
 
-    before = regional_api._route_signature()
-    refund = api_contract._route({"method": "POST", "path": "/payments", "api_key": True, "body": "refund"})
+    before = regional_api._route_signature({})
+    refund = api_contract._route(
+        {"method": "POST", "path": "/payments", "api_key": True, "authorization": "AWS_IAM", "body": "refund"}
+    )
     monkeypatch.setattr(regional_api, "ROUTES", (refund, *regional_api.ROUTES[1:]))
     monkeypatch.setattr(regional_api, "MODELS", {"Refund": REFUND_SCHEMA})
-    assert regional_api._route_signature() != before
+    assert regional_api._route_signature({}) != before
