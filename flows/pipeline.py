@@ -27,10 +27,12 @@ import shutil
 import sys
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from cli.outputs_file import FILE_NAME, FLAT_OUTPUTS, load_outputs
 from deploy.terraform_runner import RunError
 from flows.e2e_steps import check_ci_roles, second_environment
-from flows.endpoints import LOCAL_ENDPOINTS, curl_commands, local_endpoints
+from flows.endpoints import LOCAL_ENDPOINTS, aws_curl_commands, curl_commands, emulator_clients, write_local
 from flows.pipeline_steps import ROOT, Pipeline, PipelineError
 from local_aws.dataplane import control
 
@@ -197,22 +199,19 @@ def print_outputs(p: Pipeline) -> None:
     print(f"\nOutputs ({p.flat_outputs.relative_to(ROOT)}):")
     for name, value in sorted(outputs.items()):
         print(f"  {name:<32} {json.dumps(value) if isinstance(value, list) else value}")
-    print(
-        f"""
-On real AWS (make deploy), with the same outputs:
-    KEY=$(aws apigateway get-api-key --api-key {outputs["primary_api_key_id"]} --include-value --query value --output text)
-    curl -H "x-api-key: $KEY" -H 'content-type: application/json' \\
-      -d '{{"amount": "10.50", "currency": "EUR", "customer_id": "c-1"}}' {outputs["primary_api_endpoint"]}/payments
-    curl https://{outputs["failover_domain_name"] or "<failover domain>"}/health   # after DNS delegation"""
-    )
+    print()
+    print(aws_curl_commands(outputs))
 
 
 def write_endpoints(p: Pipeline, *, quiet: bool = False) -> None:
-    """cfn-outputs/local-endpoints.json (beside the outputs) and the curl commands that reach
-    the local stages."""
-    endpoints = local_endpoints(load_outputs(p.flat_outputs), control.status(p.env["AWS_ENDPOINT_URL"]))
+    """cfn-outputs/local-endpoints.json (beside the outputs, with the local caller the clients
+    sign as: flows/endpoints.py) and the curl commands that reach the local stages."""
     out = p.flat_outputs.parent / LOCAL_ENDPOINTS.name
-    out.write_text(json.dumps(endpoints, indent=2, sort_keys=True) + "\n")
+    status = control.status(p.env["AWS_ENDPOINT_URL"])
+    try:
+        endpoints = write_local(load_outputs(p.flat_outputs), status, emulator_clients(p.env), out)
+    except (LookupError, BotoCoreError, ClientError) as error:  # an old deployment, or IAM refused
+        raise PipelineError(f"local-endpoints.json: {error}") from None
     if quiet:
         return
     print(f"\nLocal endpoints ({out.relative_to(ROOT)}):")

@@ -21,14 +21,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from cli.api_client import resolve
-from cli.outputs_file import FLAT_OUTPUTS, load_outputs, write_outputs
+from cli.outputs_file import FLAT_OUTPUTS, OutputsError, load_outputs, write_outputs
 from cli.steps import TimedSteps
 from deploy.terraform_runner import LocalState, RunError, Runner
 from dr.gameday_alarms import RECORD_NAME
 from dr.gameday_result import load_report
 from flows import alarm_sink
-from flows.endpoints import LOCAL_ENDPOINTS
+from flows.endpoints import LOCAL_ENDPOINTS, emulator_clients, remove_caller
 from lib.config import ConfigError, StackConfig
 from local_aws.dataplane import control
 from local_aws.emulator import SCRIPT, parse_exports, process_alive
@@ -304,9 +306,23 @@ class Pipeline(TimedSteps):
             self.runner.synth()
         self.runner.init()
         self.runner.check_identity(self.config.identity)
+        self.remove_local_caller()
         out = self.runner.destroy()
         destroyed = re.findall(r"Destroy complete! Resources: (\d+) destroyed", out)
         self.facts["destroyed"] = destroyed[-1] if destroyed else "0"
+
+    def remove_local_caller(self) -> None:
+        """The local caller `write_endpoints` made (flows/endpoints.py) goes before the stack: IAM
+        deletes no managed policy still attached to a user (API_DeletePolicy)."""
+        try:
+            outputs = load_outputs(self.flat_outputs)
+            removed = remove_caller(outputs, emulator_clients(self.env))
+        except (OutputsError, LookupError):
+            return  # no outputs, or none that name a caller: none was made from them
+        except (BotoCoreError, ClientError) as error:
+            raise PipelineError(f"cannot remove the local caller before the destroy: {error}") from None
+        if removed:
+            self.facts["local caller"] = "removed"
 
     def api_ids(self) -> list[str]:
         """The deployed REST API ids (from the outputs): their execution-log groups are named by them."""
