@@ -3,7 +3,9 @@
 
 The emulator's data plane serves each region's deployed stage on a loopback address
 (local-endpoints.json, written by `make deploy-local` beside the outputs); this sends the
-request there with the client API key (read from the emulator) and prints the answer.
+request there with the client API key (read from the emulator), signed with SigV4 for that
+region as the local caller (its key in local-endpoints.json: flows/endpoints.py, signing:
+cli/api_client.py), and prints the answer.
 
     call_api.py METHOD PATH [BODY] [--region primary|secondary]
     call_api.py POST /payments '{"amount": "10.50", "currency": "EUR", "customer_id": "c-1"}'
@@ -21,7 +23,14 @@ from urllib.parse import parse_qsl, urlsplit
 
 import boto3
 
-from cli.api_client import Endpoint, client_api_key, local_endpoints
+from cli.api_client import (
+    CredentialsError,
+    Endpoint,
+    Signer,
+    caller_credentials,
+    client_api_key,
+    local_endpoints,
+)
 from cli.outputs_file import FLAT_OUTPUTS, OutputsError, load_outputs, topology_of
 from lib.regions import ROLES
 from local_aws import emulator
@@ -57,8 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("the local emulator is not running: run `make deploy-local` first")
     try:
         outputs, region = read_outputs(args.outputs, args.region)
-        stage_url = local_endpoints(args.outputs)[f"{args.region}_api_url"]
-    except (OutputsError, OSError, ValueError, KeyError) as error:
+        local = local_endpoints(args.outputs)
+        stage_url = local[f"{args.region}_api_url"]
+        signer = Signer(caller_credentials(local), (region,))
+    except (OutputsError, OSError, ValueError, KeyError, CredentialsError) as error:
         parser.error(f"{error}")
     os.environ.update(emulator.endpoint_env())
     try:
@@ -72,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot read the API key from the emulator: {error}", file=sys.stderr)
         return 1
     url = urlsplit(args.path)
-    response = Endpoint(stage_url, key).call(
+    response = Endpoint(stage_url, key, signer=signer).call(
         args.method,
         url.path,
         raw=args.body.encode() if args.body is not None else None,

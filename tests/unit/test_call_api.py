@@ -90,33 +90,59 @@ def test_the_client_key_comes_from_the_first_region_that_answers() -> None:
         client_api_key(outputs, regions, factory({"us-east-1", "us-west-2"}))
 
 
-def test_main_calls_the_stage_of_the_chosen_region_with_that_regions_key(tmp_path, monkeypatch, capsys):
-    """The command as a chaos lane runs it: outputs -> region from the topology -> the key from
-    that region's API Gateway -> one HTTP call (the emulator and HTTP faked, the rest real)."""
-    from cli.api_client import Endpoint
+CALLER = {
+    "user_arn": "arn:aws:iam::123456789012:user/tap-caller-dev",
+    "access_key_id": "AKIACALLER",
+    "secret_access_key": "caller-secret",
+}
+
+
+def _main(tmp_path, monkeypatch, local: dict, asked: list) -> int:
     from flows import call_api
 
     path = tmp_path / "flat-outputs.json"
     path.write_text(json.dumps({**GOOD, "secondary_api_key_id": "k2"}))
     monkeypatch.setattr(call_api.emulator, "running", lambda: True)
     monkeypatch.setattr(call_api.emulator, "endpoint_env", dict)
-    monkeypatch.setattr(call_api, "local_endpoints", lambda _: {"secondary_api_url": "http://127.0.0.3:1/v1"})
-    asked = []
+    monkeypatch.setattr(call_api, "local_endpoints", lambda _: local)
 
     def client(service, region_name):
         asked.append((service, region_name))
         return _ApiGateway(region_name, set())
 
     monkeypatch.setattr(call_api.boto3, "client", client)
-    calls = []
-
-    class Answer:
-        status, body = 201, {"payment_id": "p-1"}
-
-    monkeypatch.setattr(
-        Endpoint, "call", lambda self, *args, **kwargs: calls.append((self, args)) or Answer()
+    return call_api.main(
+        ["POST", "/payments", '{"amount": "1.00"}', "--region", "secondary", "--outputs", str(path)]
     )
-    assert call_api.main(["POST", "/payments", "{}", "--region", "secondary", "--outputs", str(path)]) == 0
+
+
+def test_main_calls_the_stage_of_the_chosen_region_signed_for_it_as_the_local_caller(
+    tmp_path, monkeypatch, capsys
+):
+    """The command as a chaos lane runs it: outputs -> region from the topology -> the key from
+    that region's API Gateway -> one HTTP call signed as the local caller for that region (the
+    emulator faked by a loopback server that verifies the signature, the rest real)."""
+    from tests.unit.sigv4 import Verifier
+
+    asked: list = []
+    with Verifier(("us-west-2",), {"AKIACALLER": "caller-secret"}) as server:
+        local = {"secondary_api_url": f"http://127.0.0.1:{server.port}/v1", "caller": CALLER}
+        assert _main(tmp_path, monkeypatch, local, asked) == 0
     assert asked == [("apigateway", "us-west-2")]  # only the chosen region: the other may be out
-    assert calls[0][1][:2] == ("POST", "/payments")
-    assert json.loads(capsys.readouterr().out) == {"payment_id": "p-1"}
+    [request] = server.received
+    assert (request.method, request.target, request.valid, request.region) == (
+        "POST",
+        "/v1/payments",
+        True,
+        "us-west-2",
+    )
+    assert request.headers["x-api-key"] == "value-of-k2" and request.body == b'{"amount": "1.00"}'
+    assert json.loads(capsys.readouterr().out) == {"region": "us-west-2"}
+
+
+def test_main_without_a_caller_in_the_local_endpoints_is_one_line(tmp_path, monkeypatch, capsys):
+    asked: list = []
+    with pytest.raises(SystemExit) as exit_info:
+        _main(tmp_path, monkeypatch, {"secondary_api_url": "http://127.0.0.1:1/v1"}, asked)
+    assert exit_info.value.code == 2 and asked == []
+    assert "no caller to sign with: rerun `make deploy-local`" in capsys.readouterr().err.splitlines()[-1]
