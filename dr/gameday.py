@@ -42,7 +42,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from cli.api_client import local_endpoints
+from cli.api_client import CredentialsError, Signer, caller_credentials, local_endpoints
 from cli.outputs_file import FLAT_OUTPUTS, OutputsError, load_outputs
 from dr.gameday_alarms import RECORD_NAME, Notice, await_notices
 from dr.gameday_alarms import missing as missing_alarms
@@ -333,21 +333,29 @@ def _record(args: argparse.Namespace) -> Path | None:
 def main(argv: list[str] | None = None) -> int:
     args, chosen, outputs = _parse(argv)
     scale, dns_server, url, endpoint = 1.0, None, f"https://{outputs['failover_domain_name']}", None
+    local = None
     if args.target == "local":
         os.environ.update(emulator.endpoint_env())
-        endpoints = local_endpoints(args.outputs)
-        host, _, port = endpoints["dns_server"].partition(":")
-        dns_server, url = (host, int(port)), endpoints["failover_api_url"]
+        local = local_endpoints(args.outputs)
+        host, _, port = local["dns_server"].partition(":")
+        dns_server, url = (host, int(port)), local["failover_api_url"]
         endpoint = os.environ["AWS_ENDPOINT_URL"]
         scale = float(control.status(endpoint)["time_scale"])
+    try:  # the local caller on the emulator, else the default chain (cli/api_client.py)
+        credentials = caller_credentials(local)
+    except CredentialsError as error:
+        print(f"error: the game day signs its writes: {error}", file=sys.stderr)
+        return 2
     target = Target(outputs, scale=scale, endpoint=endpoint, notifications=_record(args))
+    # One signer for every scenario: the failover name's regions in the topology's order.
+    signer = Signer(credentials, [region for _, region in target.topology.roles])
     key = target.api_key()
     holds = {scenario.name: scenario.hold_seconds(target, args.hold) for scenario in chosen}  # AWS s
     timeout = 300 / scale + 10
     budget = int(args.rate * (3 * timeout + max(holds.values()) / scale))  # bounded: per scenario
 
     def client() -> Client:
-        return Client(url, key, dns_server, args.rate, max_requests=budget)
+        return Client(url, key, dns_server, args.rate, max_requests=budget, signer=signer)
 
     results = []
     # Whatever happens, the fault is undone on the way out (run_scenario's finally): Ctrl-C

@@ -1,7 +1,13 @@
 """The game day's client: it writes payments through the failover name at a steady rate, resolving
 the name through DNS and keeping each answer for its TTL, and retries a failed write with the same
 ``payment_id`` (the API is idempotent on it), so each write is acknowledged once. Every attempt is
-recorded: when, which payment, the status, the region that served it."""
+recorded: when, which payment, the status, the region that served it.
+
+Each write is signed with SigV4 by the client's ``Signer`` (cli/api_client.py): the failover
+name is the same name in both regions, so the signer signs for the region that last answered
+(the primary at first) and, refused with "Credential should be scoped to a valid region", re-signs
+for the other region of the topology within the same attempt; no call to the region being left
+or to any control plane."""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from cli.api_client import Endpoint, resolve_with_ttl
+from cli.api_client import Endpoint, Signer, resolve_with_ttl
 
 
 class GameDayError(Exception):
@@ -37,6 +43,7 @@ class Client:
     dns_server: tuple[str, int] | None
     rate: float
     max_requests: int
+    signer: Signer | None = None  # None: unsigned (the payment routes then answer 403)
     attempts: list[Attempt] = field(default_factory=list)
     acknowledged: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> body + "acked_at"
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -60,7 +67,8 @@ class Client:
         status, served = None, None
         if address:
             try:
-                response = Endpoint(self.url, self.key, connect_to=address).call("POST", "/payments", body)
+                endpoint = Endpoint(self.url, self.key, connect_to=address, signer=self.signer)
+                response = endpoint.call("POST", "/payments", body)
                 status = response.status
                 served = response.body.get("region") if isinstance(response.body, dict) else None
                 if status in (200, 201):

@@ -7,7 +7,7 @@ the signed headers, the path and query as received and the body's SHA-256, signe
 derived for the credential scope's date, region and service. ``Verifier`` is a loopback HTTP
 server (127.0.0.1, a free port) serving some regions: a signature scoped to another region gets
 API Gateway's 403 "Credential should be scoped to a valid region, not '<region>'. "; every
-request is recorded with the verdict.
+request is recorded with the verdict. ``no_credentials_anywhere`` empties botocore's default chain.
 """
 
 from __future__ import annotations
@@ -121,3 +121,23 @@ class Verifier:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def no_credentials_anywhere(monkeypatch: Any, tmp_path: Any) -> None:
+    """No credentials anywhere botocore's default chain looks (environment, files, IMDS)."""
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")

@@ -8,7 +8,7 @@ import pytest
 from botocore.credentials import Credentials
 
 from cli.api_client import CredentialsError, Endpoint, Response, Signer, caller_credentials
-from tests.unit.sigv4 import Verifier
+from tests.unit.sigv4 import Verifier, no_credentials_anywhere
 
 KEY, SECRET = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 EAST, WEST = "us-east-1", "us-west-2"
@@ -193,27 +193,8 @@ def test_a_local_endpoints_file_without_a_caller_is_one_line(local):
     assert "\n" not in str(error.value)
 
 
-def _no_credentials_anywhere(monkeypatch, tmp_path):
-    for name in (
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_SECURITY_TOKEN",
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_ROLE_ARN",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none-credentials"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none-config"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-
-
 def test_off_the_emulator_the_default_chain_is_used_session_token_included(monkeypatch, tmp_path):
-    _no_credentials_anywhere(monkeypatch, tmp_path)
+    no_credentials_anywhere(monkeypatch, tmp_path)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "temporary-secret")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "the-token")
@@ -226,7 +207,7 @@ def test_off_the_emulator_the_default_chain_is_used_session_token_included(monke
 
 
 def test_no_credentials_at_all_is_one_clear_line(monkeypatch, tmp_path):
-    _no_credentials_anywhere(monkeypatch, tmp_path)
+    no_credentials_anywhere(monkeypatch, tmp_path)
     with pytest.raises(CredentialsError) as error:
         caller_credentials(None)
     message = str(error.value)
