@@ -5,6 +5,14 @@ The tests run unchanged against the local emulator (``AWS_ENDPOINT_URL`` set, se
 account, partition and every name derive from the outputs file (``$FLAT_OUTPUTS``, default
 ``cfn-outputs/flat-outputs.json``; the regions from its ``topology``) and the project's naming convention
 (``tap-<purpose>-<region role>-<suffix>``, ``lib/config.py``).
+
+Every request to the API is signed (SigV4, cli/api_client.py) as the caller: on the emulator the
+local caller ``make deploy-local`` made (local-endpoints.json), on AWS botocore's default chain
+(a principal with the stack's ``caller_policy_arn`` policy). A stage is signed for its region;
+the failover name for the topology's regions, primary first (re-signed on API Gateway's scope
+refusal). test_sigv4_identities.py creates IAM users, which the CI roles on AWS may not: it runs
+on the emulator only (``collect_ignore`` below, as local and AWS are told apart everywhere here:
+``AWS_ENDPOINT_URL``).
 """
 
 from __future__ import annotations
@@ -21,8 +29,18 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.credentials import Credentials
 
-from cli.api_client import Endpoint, client_api_key, local_endpoints, resolve
+from cli.api_client import (
+    CredentialsError,
+    Endpoint,
+    Signer,
+    caller_credentials,
+    client_api_key,
+    local_endpoints,
+    resolve,
+    resolve_with_ttl,
+)
 from cli.outputs_file import OutputsError, default_path, topology_of
 from lib.config import PROFILES, PROJECT, Profile, resource_name
 from lib.outputs import OUTPUTS
@@ -38,6 +56,9 @@ REQUIRED_OUTPUTS = tuple(OUTPUTS)
 BOTO_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10}, connect_timeout=5, read_timeout=30)
 
 ClientFactory = Callable[[str, str], Any]
+
+# Tests that create IAM users (the CI roles on AWS may not): collected on the emulator only.
+collect_ignore = [] if os.environ.get("AWS_ENDPOINT_URL") else ["test_sigv4_identities.py"]
 
 
 @dataclass(frozen=True)
@@ -249,30 +270,81 @@ def _local_endpoints() -> dict[str, Any] | None:
 
 
 @pytest.fixture(scope="session")
-def endpoints(deployment: Deployment, api_key_value: str) -> dict[str, Endpoint]:
-    """Each region's stage over HTTP (``primary``, ``secondary``), as a client reaches them:
-    see tests/integration/http_api.py."""
-    local = _local_endpoints()
+def local() -> dict[str, Any] | None:
+    """The emulator's endpoints file (local-endpoints.json); None against AWS."""
+    return _local_endpoints()
+
+
+@pytest.fixture(scope="session")
+def caller(local: dict[str, Any] | None) -> Credentials:
+    """What the tests sign with: the local caller on the emulator, the default chain on AWS."""
+    try:
+        return caller_credentials(local)
+    except CredentialsError as error:
+        pytest.fail(str(error), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def endpoints(
+    deployment: Deployment, api_key_value: str, caller: Credentials, local: dict[str, Any] | None
+) -> dict[str, Endpoint]:
+    """Each region's stage over HTTP (``primary``, ``secondary``), as a client reaches them,
+    signed for the stage's region: see tests/integration/test_http_api.py."""
     return {
-        role: Endpoint(local[f"{role}_api_url"] if local else deployment.endpoint(role), api_key_value)
+        role: Endpoint(
+            local[f"{role}_api_url"] if local else deployment.endpoint(role),
+            api_key_value,
+            signer=Signer(caller, [deployment.region(role)]),
+        )
         for role in ROLES
     }
 
 
+def _failover_url(deployment: Deployment, local: dict[str, Any] | None) -> str:
+    return local["failover_api_url"] if local else f"https://{deployment.domain_name}"
+
+
 @pytest.fixture(scope="session")
-def failover_endpoint(deployment: Deployment, api_key_value: str) -> Endpoint:
+def failover_endpoint(
+    deployment: Deployment, api_key_value: str, caller: Credentials, local: dict[str, Any] | None
+) -> Endpoint:
     """The failover name, resolved through the zone's own name servers (the emulator's DNS
-    server locally). Only a deployment with the custom domain has one: its tests are marked
-    ``custom_domain`` (deselected for a target without a domain, see deploy/ci_target.py)."""
-    local = _local_endpoints()
+    server locally), signed for the topology's regions, primary first. Only a deployment with the
+    custom domain has one: its tests are marked ``custom_domain`` (deselected for a target
+    without a domain, see deploy/ci_target.py)."""
+    failover_url = _failover_url(deployment, local)
     if local:
         dns_host, _, dns_port = local["dns_server"].partition(":")
-        failover_url = local["failover_api_url"]
         name = urlsplit(failover_url).hostname or ""
         address = resolve(name, dns_host, int(dns_port))
     else:
-        failover_url = f"https://{deployment.domain_name}"
         name_server = socket.gethostbyname(deployment.outputs["name_servers"][0])
         address = resolve(deployment.domain_name, name_server)
     assert address, f"no A record for {failover_url}"
-    return Endpoint(failover_url, api_key_value, connect_to=address[0])
+    regions = [region for _, region in deployment.topology.roles]
+    return Endpoint(failover_url, api_key_value, connect_to=address[0], signer=Signer(caller, regions))
+
+
+@pytest.fixture(scope="session")
+def custom_domains(
+    deployment: Deployment,
+    api_key_value: str,
+    caller: Credentials,
+    local: dict[str, Any] | None,
+    client: ClientFactory,
+) -> dict[str, Endpoint]:
+    """Each region's custom domain: the failover name (Host and SNI) sent to that region's own
+    address for it (its API address locally, the regional domain name's on AWS), signed for that
+    region. Tests using it are marked ``custom_domain``."""
+    failover_url = _failover_url(deployment, local)
+    domains = {}
+    for role, region in deployment.topology.roles:
+        if local:
+            address = local[f"{role}_address"]
+        else:
+            regional = client("apigateway", region).get_domain_name(domainName=deployment.domain_name)
+            address = resolve_with_ttl(regional["regionalDomainName"])[0][0]
+        domains[role] = Endpoint(
+            failover_url, api_key_value, connect_to=address, signer=Signer(caller, [region])
+        )
+    return domains

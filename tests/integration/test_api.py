@@ -14,9 +14,12 @@ from tests.integration.support import log_group as find_log_group
 pytestmark = pytest.mark.integration
 
 # (method, path) -> API key required, as the API contract says. /health is open: Route 53
-# cannot send a key.
+# cannot send a key (nor sign).
 ROUTES = {(route.method, route.path): route.api_key_required for route in CONTRACT_ROUTES}
 REQUEST_PARAMETERS = {(route.method, route.path): dict(route.parameters) or None for route in CONTRACT_ROUTES}
+# (method, path) -> API Gateway's authorizationType: AWS_IAM (SigV4) for the payment routes, NONE
+# for /health (the contract's "authorization").
+AUTHORIZATION = {(route.method, route.path): route.authorization for route in CONTRACT_ROUTES}
 RESOURCE_PATHS = [
     "/",
     "/customers",
@@ -139,7 +142,7 @@ def test_routes_require_a_key_except_health(
     for (method, path), key_required in ROUTES.items():
         detail = apigw.get_method(restApiId=api_id, resourceId=by_path[path], httpMethod=method)
         assert detail["apiKeyRequired"] is key_required, (method, path)
-        assert detail["authorizationType"] == "NONE"
+        assert detail["authorizationType"] == AUTHORIZATION[(method, path)], (method, path)
         assert detail["requestValidatorId"] == validator["id"]
         assert detail.get("requestParameters") == REQUEST_PARAMETERS[(method, path)], (method, path)
         expected_models = {"application/json": "CreatePayment"} if method == "POST" else None

@@ -1,7 +1,8 @@
 """What API Gateway itself answers, over HTTP in both regions: the API key, the request
 validator, the routes it does not have, the throttle; and the failover name, reached as a
 client reaches it (DNS, then HTTP). The configuration these come from is checked in
-test_api.py; here it has to work.
+test_api.py; here it has to work. Requests are signed as the caller (conftest) unless a test
+says ``signed=False``; what the signature itself decides is in test_sigv4.py.
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ def test_a_keyed_route_refuses_a_missing_or_wrong_key(stage: Endpoint, method: s
     assert (wrong.status, wrong.body) == (403, {"error": "Forbidden"})
 
 
-def test_health_needs_no_key(stage: Endpoint, region: str, role: str) -> None:
-    response = stage.call("GET", "/health", with_key=False)
+def test_health_needs_no_key_and_no_signature(stage: Endpoint, region: str, role: str) -> None:
+    response = stage.call("GET", "/health", with_key=False, signed=False)
     assert (response.status, response.body) == (200, {"status": "ok", "region": region, "role": role})
 
 
@@ -90,7 +91,7 @@ def test_a_body_that_is_not_json_is_refused_by_the_validator(stage: Endpoint) ->
 def test_the_failover_name_answers_from_the_primary_while_it_is_healthy(
     failover_endpoint: Endpoint, deployment: Deployment
 ) -> None:
-    response = failover_endpoint.call("GET", "/health", with_key=False)
+    response = failover_endpoint.call("GET", "/health", with_key=False, signed=False)
     assert response.status == 200
     assert response.body == {"status": "ok", "region": deployment.region("primary"), "role": "primary"}
 
