@@ -101,11 +101,18 @@ class Target:
 
     def alarm_names(self) -> list[str]:
         """Every alarm of the deployment's two regions (read before any fault)."""
-        names = []
+        return list(self.alarm_states())
+
+    def alarm_states(self) -> dict[str, str]:
+        """Every alarm of the deployment's two regions and its state (``OK``, ``ALARM``,
+        ``INSUFFICIENT_DATA``), read before any fault."""
+        states = {}
         for region in dict.fromkeys(self.regions.values()):
             pages = self.client("cloudwatch", region).get_paginator("describe_alarms").paginate()
-            names += [alarm["AlarmName"] for page in pages for alarm in page.get("MetricAlarms", [])]
-        return names
+            for page in pages:
+                for alarm in page.get("MetricAlarms", []):
+                    states[alarm["AlarmName"]] = alarm["StateValue"]
+        return states
 
     def switch_period(self) -> int:
         """The switch alarm's period, in AWS seconds."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import time
 
 import pytest
@@ -343,9 +344,16 @@ class RunTarget(FakeTarget):
         super().__init__({}, {})
         self.calls = []
 
+    # Each alarm_states() read takes the next entry (the last repeats): which alarms are in ALARM.
+    loud: list[tuple[str, ...]] = [()]
+
     def alarm_names(self):
+        return list(self.alarm_states())
+
+    def alarm_states(self):
         self.calls.append(("cloudwatch", "us-east-1", "DescribeAlarms"))  # as the real one: recorded
-        return list(self.alarms)
+        loud = self.loud.pop(0) if len(self.loud) > 1 else self.loud[0]
+        return {name: "ALARM" if name in loud else "OK" for name in self.alarms}
 
     def item(self, role, payment_id):
         return None if (role, payment_id) == ("secondary", "gd-b") else {"amount": {"N": "1"}}
@@ -408,6 +416,44 @@ def test_a_run_records_the_alarm_notifications_in_order_with_their_delay(tmp_pat
     assert (result.alarms_expected, result.alarms_missing) == (["-switch-thrown"], [])
     assert result.recovery_route53_or_primary_calls == []  # reading the alarms is not recovery
     assert "manual: no ALARM notification" not in " ".join(result.failures())
+
+
+def test_the_fault_waits_until_no_expected_alarm_is_already_in_alarm(tmp_path, monkeypatch):
+    """An alarm already in ALARM (the integration tests' direct calls to the secondary's stage)
+    sends no notification when the fault comes: a fresh-clone run failed "no ALARM notification
+    from -secondary-traffic-moved" on that race. The fault waits for it to leave ALARM."""
+    record = tmp_path / "alarm-notifications.jsonl"
+    record.write_text("")
+    target, events = RunTarget(), []
+    target.notifications = record
+    switch = "tap-alarms-usw2-dev-switch-thrown"
+    # in ALARM when the expected alarms are listed and for two more reads, then OK
+    target.loud = [(switch,), (switch,), (switch,), ()]
+    monkeypatch.setattr(gameday.time, "sleep", lambda _s: events.append("waited"))
+
+    def on_fault():
+        _notify(record, switch, "ALARM", at=time.time() + 0.1)
+
+    definition = _definition(target, events, expected=(scenarios.SWITCH_THROWN,), on_fault=on_fault)
+    result = gameday.run_scenario(target, ScriptedClient, definition, hold=0, timeout=2)
+    assert events[:3] == ["waited", "waited", "fault"]
+    assert result.alarms_missing == []
+    # an unrelated alarm in ALARM does not hold the fault back
+    target.loud, events[:] = [("tap-alarms-use1-dev-traffic-moved",)], []
+    gameday.run_scenario(target, ScriptedClient, definition, hold=0, timeout=2)
+    assert events[0] == "fault"
+
+
+def test_an_expected_alarm_that_stays_in_alarm_stops_the_run_before_the_fault(tmp_path, monkeypatch):
+    target, events = RunTarget(), []
+    target.notifications = tmp_path / "alarm-notifications.jsonl"
+    target.loud = [("tap-alarms-usw2-dev-switch-thrown",)]
+    monkeypatch.setattr(gameday.time, "sleep", lambda _s: time.monotonic())
+    definition = _definition(target, events, expected=(scenarios.SWITCH_THROWN,))
+    refused = "tap-alarms-usw2-dev-switch-thrown still in ALARM after waiting 0.2 s before the fault"
+    with pytest.raises(GameDayError, match=re.escape(refused)):
+        gameday.run_scenario(target, ScriptedClient, definition, hold=0, timeout=0.2)
+    assert "fault" not in events
 
 
 def test_an_expected_alarm_that_never_notifies_fails_the_scenario(tmp_path):
