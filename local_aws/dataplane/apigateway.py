@@ -8,6 +8,10 @@ each step in a module of its own:
 - the stage, by Host header and path, and its deployment's snapshot; the resource and method
   (no match: ``MISSING_AUTHENTICATION_TOKEN``, 403, also for a method the resource lacks):
   ``apigateway_routing.py``;
+- the method's authorization: AWS_IAM (a SigV4 signature by a known key, then ``execute-api:Invoke``
+  under the caller's policies and the API's resource policy) or, without it, the resource policy
+  alone (``MISSING_AUTHENTICATION_TOKEN`` / ``INVALID_SIGNATURE`` / ``EXPIRED_TOKEN`` /
+  ``ACCESS_DENIED``, 403): ``apigateway_auth.py``;
 - the API key when the method requires one (``x-api-key``: an enabled key bound to the stage by
   a usage plan, else ``INVALID_API_KEY``, 403); the usage plan's throttle and quota, the stage's
   method throttle, then the account's (``THROTTLED`` / ``QUOTA_EXCEEDED``, 429):
@@ -46,6 +50,8 @@ from werkzeug.wrappers import Request, Response
 from local_aws import regions
 from local_aws.dataplane import apigateway_metrics as metrics
 from local_aws.dataplane import apigateway_routing as routing
+from local_aws.dataplane.apigateway_auth import Credentials, authorize
+from local_aws.dataplane.apigateway_credentials import moto_caller
 from local_aws.dataplane.apigateway_integration import integrate
 from local_aws.dataplane.apigateway_responses import GatewayErrors, json_response
 from local_aws.dataplane.apigateway_routing import Call
@@ -64,13 +70,16 @@ class Gateway:
         backends: Callable[[], Iterable[tuple[str, str, Any]]] | None = None,
         lambda_policy: Callable[[str, str, str], list[dict[str, Any]]] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        credentials: Credentials | None = None,
     ) -> None:
         """``invoke(account_id=, region=, function=, event=, request_id=)`` runs a function
         (dataplane.lambda_runtime); ``backends()`` yields (account, region, APIGatewayBackend);
-        ``lambda_policy(account, region, function)`` the function's resource-policy statements."""
+        ``lambda_policy(account, region, function)`` the function's resource-policy statements;
+        ``credentials(access_key, token, now)`` the IAM caller behind a key (moto's IAM and STS)."""
         self._invoke = invoke
         self._backends = backends or _moto_backends
         self._lambda_policy = lambda_policy or _moto_lambda_policy
+        self._credentials = credentials or moto_caller
         self._usage = Usage(self._backends, clock)
         self.metric_errors = 0  # datapoints that could not be put (moto refused them)
 
@@ -119,8 +128,12 @@ class Gateway:
         return response, (time.monotonic() - relayed) * 1000
 
     def _admit(self, call: Call) -> tuple[str, ...] | None:
-        """API key, throttles, payload size and the request validator, in API Gateway's order:
-        the gateway response type (and message) that refuses the call, or None."""
+        """Authorization, API key, throttles, payload size and the request validator, in API
+        Gateway's order: the gateway response type (and message, x-amzn-ErrorType) that refuses
+        the call, or None."""
+        refused = authorize(call, self._credentials)
+        if refused:
+            return refused
         limited = self._usage.admit(call)
         if limited:
             return (limited,)

@@ -15,6 +15,16 @@ the response for the error's type, else ``DEFAULT_4XX`` or ``DEFAULT_5XX``.
   (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-gateway-responses.responseParameters.html).
   Undocumented: assumed an unknown or null variable renders as the empty string.
 
+The AWS_IAM and resource-policy refusals (dataplane/apigateway_auth.py) are
+``MISSING_AUTHENTICATION_TOKEN``, ``INVALID_SIGNATURE`` ("The gateway response for an invalid AWS
+signature error"), ``EXPIRED_TOKEN`` ("The gateway response for an AWS authentication token
+expired error") and ``ACCESS_DENIED`` ("The gateway response for authorization failure"), all 403
+(supported-gateway-response-types.html). They carry the ``x-amzn-ErrorType`` AWS sends
+(``IncompleteSignatureException``, ``InvalidSignatureException``, ...; the other types keep their
+own name there, as before), and ACCESS_DENIED's default body is ``{"Message": ...}``, capitalised as
+in AWS's answers quoted in public threads (``{"Message":"User: anonymous is not authorized to
+perform: execute-api:Invoke on resource: ..."}``, github.com/ASFHyP3/hyp3/issues/2283).
+
 Not modelled: templates other than ``application/json``.
 """
 
@@ -41,7 +51,12 @@ DEFAULT_RESPONSES: dict[str, tuple[int, str]] = {
     "INTEGRATION_FAILURE": (504, "Internal server error"),
     "INTEGRATION_TIMEOUT": (504, "Endpoint request timed out"),
     "REQUEST_TOO_LARGE": (413, "Request Too Long"),
+    "ACCESS_DENIED": (403, "Forbidden"),
+    "INVALID_SIGNATURE": (403, "Forbidden"),
+    "EXPIRED_TOKEN": (403, "The security token included in the request is expired"),
 }
+# The key of the default body's message, where it is not "message".
+MESSAGE_KEYS = {"ACCESS_DENIED": "Message"}
 # A Lambda proxy integration whose function fails, times out or answers in another shape
 # gets 502 (https://docs.aws.amazon.com/apigateway/latest/developerguide/
 # handle-errors-in-lambda-integration.html, "Malformed Lambda proxy response").
@@ -60,20 +75,29 @@ class GatewayErrors:
     def request_id(self) -> str:
         return self.call.request_id
 
-    def respond(self, kind: str, message: str | None = None) -> Response:
+    def respond(self, kind: str, message: str | None = None, error_type: str | None = None) -> Response:
+        """The gateway response ``kind``; ``error_type`` is the x-amzn-ErrorType AWS sends for it
+        (the type's own name when not given)."""
         status, default_message = DEFAULT_RESPONSES[kind]
         family = "DEFAULT_4XX" if status < 500 else "DEFAULT_5XX"
         responses = self.call.target.snapshot.gateway_responses
         custom: GatewayResponse | None = responses.get(kind) or responses.get(family)
-        return self._render(kind, status, message or default_message, custom)
+        return self._render(kind, status, message or default_message, custom, error_type)
 
     def lambda_error(self, answer: tuple[int, str] = LAMBDA_ERROR) -> Response:
         status, message = answer
         custom = self.call.target.snapshot.gateway_responses.get("DEFAULT_5XX")
         return self._render("DEFAULT_5XX", status, message, custom)
 
-    def _render(self, kind: str, status: int, message: str, custom: GatewayResponse | None) -> Response:
-        body = json.dumps({"message": message})
+    def _render(
+        self,
+        kind: str,
+        status: int,
+        message: str,
+        custom: GatewayResponse | None,
+        error_type: str | None = None,
+    ) -> Response:
+        body = json.dumps({MESSAGE_KEYS.get(kind, "message"): message})
         headers: dict[str, str] = {}
         if custom is not None:
             variables = _variables(self.call, kind, message)
@@ -87,7 +111,7 @@ class GatewayErrors:
         response = Response(body, status=status, content_type="application/json")
         response.headers.update(headers)
         response.headers["x-amzn-RequestId"] = self.request_id
-        response.headers["x-amzn-ErrorType"] = kind
+        response.headers["x-amzn-ErrorType"] = error_type or kind
         return response
 
 

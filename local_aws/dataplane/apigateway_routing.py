@@ -29,7 +29,14 @@ The stage serves its deployment's snapshot (patches/apigateway_deployment_snapsh
   method is the exact one, else ``ANY``.
 
 ``request_context`` is the request's ``$context``, which the proxy event and the gateway responses
-both read.
+both read. For a call an AWS_IAM method admitted, ``identity`` also carries the caller:
+"$context.identity.accountId | The AWS account ID associated with the request.",
+"$context.identity.caller | The principal identifier of the caller making the request.",
+"$context.identity.user | The principal identifier of the user making the request.",
+"$context.identity.userArn | The Amazon Resource Name (ARN) of the effective user identified after
+authentication." (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html)
+and ``accessKey`` ("The AWS access key associated with the request.", same page); caller and user are
+the caller's unique id as GetCallerIdentity's UserId gives it (undocumented: assumed).
 """
 
 from __future__ import annotations
@@ -72,6 +79,7 @@ class Call:
     method: Method | None = None
     path_parameters: dict[str, str] = field(default_factory=dict)
     api_key: Any = None  # the moto ApiKey, once the method required and got one
+    caller: Any = None  # the IAM caller (apigateway_credentials.Caller), once AWS_IAM admitted it
 
 
 def resolve(backends: Iterable[tuple[str, str, Any]], region: str, host: str, path: str) -> Target | None:
@@ -188,6 +196,7 @@ def request_context(call: Call) -> dict[str, Any]:
             "apiKeyId": api_key.id if api_key else None,
             "sourceIp": request.remote_addr,
             "userAgent": request.headers.get("User-Agent"),
+            **(call.caller.identity() if call.caller else {}),
         },
         # The default endpoint's path has the stage; a custom domain's is the path as requested.
         "path": request.path if target.custom_domain else f"/{target.stage_name}{target.path}",

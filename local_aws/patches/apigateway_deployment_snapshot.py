@@ -21,6 +21,18 @@ seconds", https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.ht
 binary media types supported by the RestApi",
 https://docs.aws.amazon.com/apigateway/latest/api/API_CreateRestApi.html); this patch keeps
 them, so the API has (and its deployments hold) the types it was created with.
+
+The snapshot holds the API's resource policy as well (``policy``, the parsed JSON or None): "If
+you update the resource policy, you'll need to deploy the API."
+(https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies-create-attach.html),
+so a stage enforces the policy as of its deployment (dataplane/apigateway_auth.py). moto keeps
+the ``policy`` CreateRestApi is given and UpdateRestApi's ``replace /policy`` (an empty value:
+none). Abbreviated resources are expanded as API Gateway does on save: "You can also use
+abbreviated syntax, which API Gateway automatically expands to the full ARN when you save a
+resource policy." (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-policy-language-overview.html):
+``execute-api:/stage/GET/path`` becomes ``arn:aws:execute-api:{region}:{account}:{api}/stage/GET/path``.
+A policy that is no JSON object is undocumented (AWS refuses to save it): assumed it denies every
+call.
 """
 
 from __future__ import annotations
@@ -78,6 +90,7 @@ class ApiSnapshot:
     models: dict[str, dict[str, Any]]  # name -> JSON schema
     gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)
     binary_media_types: tuple[str, ...] = ()
+    policy: dict[str, Any] | None = None  # the resource policy, as of the deployment
 
 
 # API Gateway's default integration timeout for REST APIs: 29 s
@@ -150,7 +163,47 @@ def snapshot(api: RestAPI) -> ApiSnapshot:
             for kind, response in api.gateway_responses.items()
         },
         binary_media_types=tuple(api.binaryMediaTypes or ()),
+        policy=resource_policy(
+            api.policy, f"arn:aws:execute-api:{api.region_name}:{api.account_id}:{api.id}"
+        ),
     )
+
+
+# A resource policy that cannot be read: it denies every call (undocumented: assumed).
+UNREADABLE_POLICY = {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}]}
+
+
+def resource_policy(text: Any, api_arn: str) -> dict[str, Any] | None:
+    """The API's resource policy (None: none), its abbreviated ``execute-api:/...`` resources
+    expanded to ``{api_arn}/...``."""
+    if not text:
+        return None
+    try:
+        document = json.loads(text) if isinstance(text, str | bytes) else text
+    except ValueError:
+        return UNREADABLE_POLICY
+    if not isinstance(document, dict):
+        return UNREADABLE_POLICY
+    raw = document.get("Statement", [])
+    expanded = [
+        {k: _expanded(v, api_arn) if k in ("Resource", "NotResource") else v for k, v in statement.items()}
+        if isinstance(statement, dict)
+        else statement
+        for statement in (raw if isinstance(raw, list) else [raw])
+    ]
+    return {**document, "Statement": expanded}
+
+
+def _expanded(resources: Any, api_arn: str) -> Any:
+    def one(value: Any) -> Any:
+        prefix = "execute-api:/"
+        return (
+            f"{api_arn}/{value[len(prefix) :]}"
+            if isinstance(value, str) and value.startswith(prefix)
+            else value
+        )
+
+    return [one(value) for value in resources] if isinstance(resources, list) else one(resources)
 
 
 def _keep_binary_media_types(original: Any) -> Any:
