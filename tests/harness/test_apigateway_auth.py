@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
@@ -27,6 +28,7 @@ from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from local_aws.dataplane import apigateway_credentials as credentials
 from local_aws.dataplane import apigateway_sigv4 as sigv4
 from local_aws.dataplane.apigateway_auth import iam_decision, masked
 from local_aws.dataplane.apigateway_credentials import Caller
@@ -244,6 +246,28 @@ def test_a_boundary_or_session_policy_caps_the_decision():
     assert iam_decision(allowed, "111111111111", _allow({"AWS": "111111111111"}, "Deny"), ARN, {}) == DENY
     # An account principal grants only across accounts (it delegates to the account's own policies).
     assert iam_decision(_caller(), "111111111111", _allow({"AWS": "111111111111"}), ARN, {}) == NEITHER
+
+
+def test_an_expired_session_is_an_expired_token_and_a_user_key_takes_no_token():
+    """ "EXPIRED_TOKEN | 403 | The gateway response for an AWS authentication token expired error"
+    (supported-gateway-response-types.html); a user's long-term key with a session token is invalid."""
+    now = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    session = SimpleNamespace(session_token="t", expiration=datetime(2024, 5, 1, 11, 59))
+    with pytest.raises(sigv4.Refused) as expired:
+        credentials._session(None, session, "t", now)
+    assert (expired.value.kind, expired.value.error_type, expired.value.message) == (
+        "EXPIRED_TOKEN",
+        "ExpiredTokenException",
+        "The security token included in the request is expired",
+    )
+    with pytest.raises(sigv4.Refused) as wrong:
+        credentials._session(None, session, "another", now)
+    assert wrong.value.error_type == "UnrecognizedClientException"
+    user = SimpleNamespace(users={"u": object()}, account_id="1")
+    key = SimpleNamespace(user_name="u", status="Active")
+    with pytest.raises(sigv4.Refused) as with_token:
+        credentials._user(user, key, "a token")
+    assert with_token.value.message == "The security token included in the request is invalid."
 
 
 def test_denied_resources_show_four_digits_of_the_account():
