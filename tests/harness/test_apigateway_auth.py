@@ -392,10 +392,11 @@ def _invoke(resource: str, effect: str = "Allow", **extra: Any) -> dict[str, Any
     return {"Effect": effect, "Action": "execute-api:Invoke", "Resource": resource, **extra}
 
 
-def _api(apigw: Any, name: str, function_arn: str, routes: list[tuple[str, str, str]], **create: Any) -> str:
+def _api(apigw: Any, name: str, function_arn: str, routes: list[tuple[str, ...]], **create: Any) -> str:
+    """An API of ``(path, verb, authorization[, "key"])`` routes, each a Lambda proxy of the function."""
     api = apigw.create_rest_api(name=name, endpointConfiguration={"types": ["REGIONAL"]}, **create)["id"]
     ids = {"/": next(r["id"] for r in apigw.get_resources(restApiId=api)["items"] if r["path"] == "/")}
-    for path, verb, authorization in routes:
+    for path, verb, authorization, *key in routes:
         parent = "/"
         for part in [p for p in path.split("/") if p]:
             current = f"{parent.rstrip('/')}/{part}"
@@ -403,7 +404,11 @@ def _api(apigw: Any, name: str, function_arn: str, routes: list[tuple[str, str, 
                 ids[current] = apigw.create_resource(restApiId=api, parentId=ids[parent], pathPart=part)["id"]
             parent = current
         apigw.put_method(
-            restApiId=api, resourceId=ids[path], httpMethod=verb, authorizationType=authorization
+            restApiId=api,
+            resourceId=ids[path],
+            httpMethod=verb,
+            authorizationType=authorization,
+            apiKeyRequired=bool(key),
         )
         apigw.put_integration(
             restApiId=api,
@@ -447,6 +452,7 @@ def world(local_cloud: Any) -> Iterator[World]:
         ("/payments", "GET", "AWS_IAM"),
         ("/payments", "POST", "AWS_IAM"),
         ("/payments/{id}", "GET", "AWS_IAM"),
+        ("/keyed", "GET", "AWS_IAM", "key"),
     ]
     api = _api(apigw, "auth-main", function, iam_routes)
     other_api = _api(apigw, "auth-other", function, [("/payments", "GET", "AWS_IAM")])
@@ -545,6 +551,16 @@ def test_an_unsigned_call_to_an_iam_method_is_missing_authentication_token(world
     reply = world.send("GET", "/prod/payments", headers={"Authorization": "Bearer abc"})
     assert reply.error[:2] == (403, "IncompleteSignatureException")
     assert reply.error[2].endswith("Authorization=Bearer abc")
+
+
+def test_authorization_comes_before_the_api_key(world: World):
+    """ "RESOURCE_NOT_FOUND | [...] after an API request passes authentication and authorization,
+    except for API key authentication and authorization" (supported-gateway-response-types.html):
+    an unsigned call to a method that also requires a key is refused for the signature, a signed
+    one without a key for the key."""
+    assert world.send("GET", "/prod/keyed").error[1] == "MissingAuthenticationTokenException"
+    assert world.call("GET", "/prod/keyed", "good").error == (403, "INVALID_API_KEY", "Forbidden")
+    assert world.call("GET", "/prod/keyed", "none").error[1] == "AccessDeniedException"
 
 
 def test_a_signed_call_with_an_allowing_policy_reaches_the_function_with_the_caller(world: World):
