@@ -327,7 +327,17 @@ DEPLOY_ACTIONS: dict[str, tuple[Permissions, ...]] = {
     # you'll need the apigateway:UpdateRestApiPolicy permission and the apigateway:PATCH permission"
     # (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies-create-attach.html).
     "aws_api_gateway_rest_api_policy": (
-        Permissions(APIGATEWAY_APIS, read=_API_READ, write=(*_API_WRITE, "apigateway:UpdateRestApiPolicy")),
+        Permissions(
+            APIGATEWAY_APIS,
+            read=_API_READ,
+            write=(
+                "apigateway:DELETE",
+                "apigateway:PATCH",
+                "apigateway:POST",
+                "apigateway:PUT",
+                "apigateway:UpdateRestApiPolicy",
+            ),
+        ),
     ),
     "aws_api_gateway_stage": _API,
     "aws_api_gateway_usage_plan": (

@@ -138,15 +138,7 @@ class RegionalApi(Construct):
         )
         self.function_log_group = fn.log_group
         self.function = fn.function
-        self.rest_api = ApiGatewayRestApi(
-            self,
-            "rest-api",
-            provider=region.provider,
-            name=names.api,
-            description=f"Payments API ({region.role}, {region.name})",
-            endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
-            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
-        )
+        self.rest_api = self._rest_api(names.api)
         # ROUTES and MODELS are read here, at build time, so that a test may replace them.
         routes = ApiRoutes(
             self, region=region, rest_api=self.rest_api, function=self.function, routes=ROUTES, models=MODELS
@@ -184,6 +176,17 @@ class RegionalApi(Construct):
             profile=profile,
             api_key_value=api_key_value,
         ).api_key
+
+    def _rest_api(self, name: str) -> ApiGatewayRestApi:
+        return ApiGatewayRestApi(
+            self,
+            "rest-api",
+            provider=self.region.provider,
+            name=name,
+            description=f"Payments API ({self.region.role}, {self.region.name})",
+            endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        )
 
     @property
     def execute_api_host(self) -> str:

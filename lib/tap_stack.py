@@ -73,7 +73,7 @@ class TapStack(TerraformStack):
         self.caller_policy = CallerPolicy(
             self,
             "caller-policy",
-            region=self.home,
+            region=self.primary,  # IAM is global: the extra Route 53 region (home) holds only its alarms
             name=config.name("payments-invoke"),
             execution_arns=[api.rest_api.execution_arn for api in self.apis.values()],
             stage=STAGE_NAME,

@@ -364,3 +364,20 @@ def test_describe_names_each_subscription_as_it_was_given():
 
     assert Subscription("email", "ops@acme-corp.io").describe() == "email:ops@acme-corp.io"
     assert Subscription("https", "https://h.acme-corp.io/").describe() == "https://h.acme-corp.io/"
+
+
+# --- API_CALLER_ACCOUNTS (lib/api_access.py's resource policy) -----------------------------------
+
+
+def test_caller_accounts_are_twelve_digit_ids_in_order_without_repeats():
+    assert StackConfig.from_env({}).caller_accounts == ()
+    config = StackConfig.from_env({"API_CALLER_ACCOUNTS": " 111122223333, 444455556666 ,111122223333,"})
+    assert config.caller_accounts == ("111122223333", "444455556666")
+
+
+@pytest.mark.parametrize("value", ["12345", "11112222333a", "arn:aws:iam::111122223333:root", "*"])
+def test_a_caller_account_that_is_not_an_account_id_is_refused_in_one_line(value):
+    with pytest.raises(ConfigError) as raised:
+        StackConfig.from_env({"API_CALLER_ACCOUNTS": f"111122223333,{value}"})
+    (line,) = [line for line in str(raised.value).splitlines() if "API_CALLER_ACCOUNTS" in line]
+    assert line.endswith(f"{value!r} is not a 12-digit AWS account id")

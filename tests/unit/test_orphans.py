@@ -177,6 +177,7 @@ def test_every_name_identified_type_of_the_stack_has_an_import_id(dev):
         "aws_api_gateway_deployment",
         "aws_api_gateway_request_validator",
         "aws_api_gateway_rest_api",
+        "aws_api_gateway_rest_api_policy",  # UpdateRestApi's /policy: an upsert
         "aws_api_gateway_usage_plan",
         "aws_cloudwatch_log_resource_policy",
         "aws_cloudwatch_metric_alarm",
