@@ -17,6 +17,7 @@ NAMES = (
     "apigateway_deployment_snapshot",
     "apigateway_gateway_responses",
     "apigateway_logging_role",
+    "apigateway_policy_escaped",
     "apigateway_regional_domains",
     "apigateway_resource_conflict",
     "apigateway_tags",

@@ -1471,3 +1471,33 @@ def test_create_rest_api_keeps_its_binary_media_types(client):
     assert created["binaryMediaTypes"] == ["image/png", "application/octet-stream"]
     stored = apigw.get_rest_api(restApiId=created["id"])
     assert stored["binaryMediaTypes"] == ["image/png", "application/octet-stream"]
+
+
+def test_a_rest_apis_policy_is_answered_json_escaped_as_the_provider_reads_it(client):
+    """patches/apigateway_policy_escaped.py: without it every terraform read of an API with a
+    resource policy failed "invalid character 'S' after top-level value" (the provider wraps the
+    answer in quotes and unquotes it, as real answers need)."""
+    api = client("apigateway", "us-east-1").create_rest_api(name="escaped")
+    policy = json.dumps(
+        {
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "execute-api:Invoke",
+                    "Resource": f"arn:aws:execute-api:us-east-1:123456789012:{api['id']}/v1/GET/health",
+                    "Condition": {"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}},
+                }
+            ],
+            "Version": "2012-10-17",
+        },
+        separators=(",", ":"),
+    )
+    updated = client("apigateway", "us-east-1").update_rest_api(
+        restApiId=api["id"], patchOperations=[{"op": "replace", "path": "/policy", "value": policy}]
+    )
+    answered = client("apigateway", "us-east-1").get_rest_api(restApiId=api["id"])["policy"]
+    assert updated["policy"] == answered
+    assert answered.startswith('{\\"Statement\\":[{\\"Effect\\":\\"Deny\\"') and "192.0.2.0\\/24" in answered
+    # what the provider does (flattenAPIPolicy): quote, normalise, unquote -> the policy as given
+    assert json.loads(f'"{answered}"') == policy
