@@ -136,9 +136,12 @@ class Request:
     principal: tuple[str, str] | None = None
     # Every name of an ("AWS", ...) principal (the module docstring's Principals); None: unknown.
     principal_names: tuple[str, ...] | None = None
+    # Keys AWS always has but this caller cannot tell, even with ``complete`` (any case): unknown.
+    unknown_keys: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "context", {k.lower(): _context_value(v) for k, v in self.context.items()})
+        object.__setattr__(self, "unknown_keys", frozenset(k.lower() for k in self.unknown_keys))
 
 
 def _context_value(value: Any) -> str | tuple[str, ...]:
@@ -424,7 +427,7 @@ def _condition(operator: str, key: str, values: tuple[str, ...], request: Reques
     if not _known(qualifier, base, if_exists):
         return None
     value = request.context.get(key.lower())
-    if value is None and not request.complete:
+    if value is None and (not request.complete or key.lower() in request.unknown_keys):
         return None  # a key this caller does not model
     if base == "Null":  # "missing context keys or context keys with empty values" are null
         return _any((v.lower() == "true") == (value is None or value == ()) for v in values)

@@ -28,11 +28,15 @@ resource policy, as deployed.
   ``"*"`` names it. Without a resource policy nothing changes.
 - Refusals: ACCESS_DENIED 403 ``AccessDeniedException`` ``{"Message": "User: <arn> is not
   authorized to perform: execute-api:Invoke on resource: <arn>"}``, ``with an explicit deny``
-  after it when one applied, ``User: anonymous`` without IAM, the resource's account shown as its
-  last four digits behind eight asterisks: API Gateway's answers quoted in public threads
-  (github.com/ASFHyP3/hyp3/issues/2283, serverless/serverless#11808); the masking of the
-  caller's ARN is undocumented (assumed not masked). No signature at all: MISSING_AUTHENTICATION_TOKEN
-  "Missing Authentication Token", ``MissingAuthenticationTokenException``.
+  after it when one applied, ``User: anonymous`` without IAM: "If your API has an attached resource
+  policy that implicitly or explicitly denies access to the caller, you see an error message
+  similar to this: { Message: "User: anonymous is not authorized to perform: execute-api:Invoke on
+  resource: <api-resource-arn>" }" (https://aws.amazon.com/premiumsupport/knowledge-center/api-gateway-403-error-lambda-authorizer/,
+  2020 text; "with an explicit deny" in its later versions). The resource's account is shown as
+  its last four digits behind eight asterisks, as public threads quote AWS's answers
+  (github.com/ASFHyP3/hyp3/issues/2283); the caller's ARN unmasked (undocumented: assumed). No
+  signature at all: MISSING_AUTHENTICATION_TOKEN "Missing Authentication Token",
+  ``MissingAuthenticationTokenException``.
 - The request context for the condition keys: ``aws:SourceIp`` (the TCP peer), ``aws:SecureTransport``
   "true" (the loopback HTTP stands in for API Gateway's HTTPS), ``aws:CurrentTime``,
   ``aws:EpochTime``, ``aws:UserAgent``, ``aws:Referer`` when sent, ``aws:RequestedRegion``, and the

@@ -11,7 +11,9 @@ This patch evaluates the bucket policy with the emulator's one IAM evaluator (lo
 instead of moto's, with the request context of an SDK call to AWS: ``aws:SecureTransport =
 true`` (the emulator's loopback HTTP stands in for the TLS every SDK uses), and no other key
 (the context is complete: any other key is absent, so a condition on it is false, and true for
-a negated operator). The conditions are evaluated as IAM does; what the evaluator cannot decide
+a negated operator), except ``aws:SourceIp``: "The aws:SourceIp key is always present in the
+request context" (reference_policies_elements_condition_operators.html) and moto does not give the
+caller's address, so a condition on it is undecided. The conditions are evaluated as IAM does; what the evaluator cannot decide
 (an unknown operator, a policy variable) holds for a Deny (the deny applies) and fails for an
 Allow (the grant does not). moto does not say who the caller is, so a statement whose Principal
 is not ``*`` or ``{"AWS": "*"}`` is undecided too. Actions are matched ignoring case,
@@ -36,7 +38,9 @@ REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
 
 
 def _request(action: str = "", resource: str = "") -> Request:
-    return Request(action, resource, REQUEST_CONTEXT, complete=True)
+    # aws:SourceIp is in every request's context on AWS, but moto does not tell the caller's address:
+    # unknown, so a condition on it never works in the caller's favour.
+    return Request(action, resource, REQUEST_CONTEXT, complete=True, unknown_keys=frozenset({"aws:SourceIp"}))
 
 
 def statement_applies(statement: dict[str, Any]) -> bool:

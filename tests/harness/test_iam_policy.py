@@ -331,3 +331,14 @@ def test_a_caller_whose_names_are_all_known_matches_only_the_principals_naming_i
     anonymous = Request(GET, OBJECT, principal=("AWS", "anonymous"), principal_names=())
     assert _decide(_statement("Allow", Principal="*"), request=anonymous) == ALLOW
     assert _decide(_statement("Allow", Principal={"AWS": alice}), request=anonymous) == IMPLICIT
+
+
+def test_a_key_the_caller_cannot_tell_stays_unknown_in_a_complete_context():
+    """ "The aws:SourceIp key is always present in the request context, except when the requester
+    uses a VPC endpoint" (elements_condition_operators): a caller that cannot tell it names it in
+    ``unknown_keys``, and a condition on it is undecided rather than false."""
+    request = Request(GET, OBJECT, {}, complete=True, unknown_keys=frozenset({"aws:SourceIp"}))
+    condition = {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}
+    assert _decide(_statement("Deny", Condition=condition), request=request) == DENY
+    assert _decide(_statement("Allow", Condition=condition), request=request) == IMPLICIT
+    assert _with(condition, "Deny") == IMPLICIT  # absent from a complete context: false
