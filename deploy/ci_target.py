@@ -10,10 +10,12 @@ from ONE reviewed file, ``.github/deploy-targets.json``, so the pull request's p
 the release will apply. The lines printed are ``KEY=VALUE`` for the variables ``lib/config.py``
 reads (``ENVIRONMENT``, ``ENVIRONMENT_SUFFIX``, ``MANAGE_ACCOUNT_SETTINGS``,
 ``ENABLE_CUSTOM_DOMAIN``, ``DOMAIN_NAME``, ``HOSTED_ZONE_ID``, ``REPOSITORY``, ``COMMIT_AUTHOR``,
-``PERMISSIONS_BOUNDARY``, ``ALARM_SUBSCRIPTIONS``), validated with the stack's own configuration
-check before anything runs. Every target's roles carry its own environment's permissions boundary from the CI
-bootstrap (``tap-ci-boundary-preview`` | ``-staging`` | ``-production``): its deploy role may
-create a role only with that one (lib/ci_permissions.py, lib/ci_boundary.py).
+``PERMISSIONS_BOUNDARY``, ``ALARM_SUBSCRIPTIONS``, ``API_CALLER_ROLES``), validated with the
+stack's own configuration check before anything runs. Every target's roles carry its own
+environment's permissions boundary from the CI bootstrap (``tap-ci-boundary-preview`` |
+``-staging`` | ``-production``): its deploy role may create a role only with that one
+(lib/ci_permissions.py, lib/ci_boundary.py). ``API_CALLER_ROLES``: the API of preview and
+staging admits their own CI role, which runs their integration tests and game day, signed.
 
 A runner is thrown away after the job, so a local Terraform state would be lost with it:
 ``TERRAFORM_STATE_BUCKET`` and ``TERRAFORM_STATE_KEY_ARN`` (repository variables, from the
@@ -45,12 +47,13 @@ from pathlib import Path
 from typing import Any
 
 from cli.args import ArgumentParser
-from lib.ci_bootstrap_config import boundary_name
+from lib.ci_bootstrap_config import boundary_name, role_name
 from lib.config import ConfigError, StackConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS_FILE = ROOT / ".github" / "deploy-targets.json"
 TARGETS = ("preview", "staging", "prod")
+TESTED_TARGETS = ("preview", "staging")  # integration-tested (and rehearsed) by their CI role
 FIELDS = {
     "profile": str,
     "suffix": str,
@@ -112,6 +115,9 @@ def target_env(target: str, targets: Mapping[str, Mapping[str, Any]], pr: int | 
         "ENABLE_CUSTOM_DOMAIN": "true" if domain else "false",
         "PERMISSIONS_BOUNDARY": boundary_name(target),
         "ALARM_SUBSCRIPTIONS": ",".join(s.strip() for s in spec["alarm_subscriptions"]),
+        # The target's own CI role calls the signed routes in its integration tests and game day;
+        # prod runs neither, so its API admits no CI role (always written: no runner decides it).
+        "API_CALLER_ROLES": role_name(target) if target in TESTED_TARGETS else "",
     }
     if domain:
         env["DOMAIN_NAME"] = domain

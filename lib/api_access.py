@@ -51,11 +51,20 @@ def _signed(routes: Iterable[Route]) -> list[Route]:
 
 
 def resource_policy(
-    execution_arn: str, stage: str, routes: Sequence[Route], account_id: str, caller_accounts: Sequence[str]
+    execution_arn: str,
+    stage: str,
+    routes: Sequence[Route],
+    account_id: str,
+    *,
+    caller_accounts: Sequence[str] = (),
+    caller_roles: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The API's resource policy: the open routes to anyone, the signed ones refused to every
-    principal outside this account and ``caller_accounts``, and allowed to those other accounts
-    (their own IAM policies must allow it too)."""
+    principal outside this account and ``caller_accounts``, allowed to those other accounts
+    (their own IAM policies must allow it too) and to ``caller_roles``, roles of this account
+    named here that need no IAM grant of their own (the CI role that runs the integration
+    tests: execute-api:Invoke cannot be scoped to one environment's APIs in an identity policy,
+    whose API ids are not known before the deploy)."""
     signed = route_arns(execution_arn, stage, _signed(routes))
     open_routes = route_arns(execution_arn, stage, [r for r in routes if not r.signed])
     others = sorted({a for a in caller_accounts if a != account_id})
@@ -72,6 +81,15 @@ def resource_policy(
             condition={"StringNotEquals": {"aws:PrincipalAccount": [account_id, *others]}},
         )
     )
+    if caller_roles:
+        statements.append(
+            statement(
+                "SignedRoutesToNamedRoles",
+                [INVOKE],
+                signed,
+                principal={"AWS": [f"arn:aws:iam::{account_id}:role/{name}" for name in caller_roles]},
+            )
+        )
     if others:
         statements.append(
             statement(
@@ -101,9 +119,11 @@ class ApiResourcePolicy:
         routes: Sequence[Route],
         account_id: str,
         caller_accounts: Sequence[str],
+        caller_roles: Sequence[str] = (),
     ) -> None:
-        self.shape = resource_policy("<api>", stage, routes, "<account>", caller_accounts)
-        document = resource_policy(rest_api.execution_arn, stage, routes, account_id, caller_accounts)
+        callers = {"caller_accounts": caller_accounts, "caller_roles": caller_roles}
+        self.shape = resource_policy("<api>", stage, routes, "<account>", **callers)
+        document = resource_policy(rest_api.execution_arn, stage, routes, account_id, **callers)
         self.resource = ApiGatewayRestApiPolicy(
             scope,
             "resource-policy",

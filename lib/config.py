@@ -168,6 +168,9 @@ class StackConfig:
     # Other AWS accounts whose principals may call the signed routes (API_CALLER_ACCOUNTS); this
     # account's may always (with the caller policy). Each API's resource policy refuses the rest.
     caller_accounts: tuple[str, ...] = ()
+    # Roles of this account each API's resource policy admits to the signed routes without an IAM
+    # grant of their own (API_CALLER_ROLES: the CI role that runs the integration tests).
+    caller_roles: tuple[str, ...] = ()
 
     @property
     def topology(self) -> Topology:
@@ -232,6 +235,7 @@ class StackConfig:
         author = get("COMMIT_AUTHOR", "unknown")
         subscriptions, subscription_errors = alarm_subscriptions.parse(get(alarm_subscriptions.VARIABLE))
         caller_accounts, caller_errors = _caller_accounts(get("API_CALLER_ACCOUNTS"))
+        caller_roles, role_errors = _caller_roles(get("API_CALLER_ROLES"))
 
         errors = [
             *suffix_errors(suffix),
@@ -244,6 +248,7 @@ class StackConfig:
             *_tag_errors({"REPOSITORY": repository, "COMMIT_AUTHOR": author}),
             *subscription_errors,
             *caller_errors,
+            *role_errors,
         ]
         if profile_name == "prod" and not subscriptions and not subscription_errors:
             errors.append(
@@ -276,6 +281,7 @@ class StackConfig:
             permissions_boundary=boundary,
             alarm_subscriptions=subscriptions,
             caller_accounts=caller_accounts,
+            caller_roles=caller_roles,
         )
 
 
@@ -291,6 +297,23 @@ def _caller_accounts(value: str | None) -> tuple[tuple[str, ...], list[str]]:
     if bad:
         return (), [f"API_CALLER_ACCOUNTS: {', '.join(map(repr, bad))} is not a 12-digit AWS account id"]
     return tuple(dict.fromkeys(accounts)), []
+
+
+# "Names of users, groups, roles, policies ... must be alphanumeric, including the following common
+# characters: plus (+), equal (=), comma (,), period (.), at (@), underscore (_), and hyphen (-)";
+# a role name is at most 64 characters (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+_ROLE_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]{1,64}")
+
+
+def _caller_roles(value: str | None) -> tuple[tuple[str, ...], list[str]]:
+    """API_CALLER_ROLES: comma-separated IAM role names of this account, in order, without repeats."""
+    if value is None:
+        return (), []
+    names = [part.strip() for part in value.split(",") if part.strip()]
+    bad = [n for n in names if not _ROLE_NAME.fullmatch(n)]
+    if bad:
+        return (), [f"API_CALLER_ROLES: {', '.join(map(repr, bad))} is not an IAM role name (not an ARN)"]
+    return tuple(dict.fromkeys(names)), []
 
 
 def suffix_errors(suffix: str) -> list[str]:

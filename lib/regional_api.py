@@ -115,13 +115,15 @@ class RegionalApi(Construct):
         bucket: ReceiptBucket,
         logging_account: ApiGatewayAccount | None,
         caller_accounts: tuple[str, ...] = (),
+        caller_roles: tuple[str, ...] = (),
         api_key_value: str | None = None,
     ) -> None:
         """``key``, ``table``, ``bucket``: what the function reads and writes (their constructs
         grant it: ``read_write_statement`` and the like); ``logging_account``: the account's API
         Gateway CloudWatch setting when this stack manages it (the stage must wait for it); None
         when another environment does; ``caller_accounts``: other accounts whose principals may
-        call the signed routes (this account's always may, with the caller policy)."""
+        call the signed routes (this account's always may, with the caller policy);
+        ``caller_roles``: roles of this account the resource policy itself admits."""
         super().__init__(scope, id)
         self.region = region
         fn = RegionalFunction(
@@ -151,6 +153,7 @@ class RegionalApi(Construct):
             routes=ROUTES,
             account_id=account_id,
             caller_accounts=caller_accounts,
+            caller_roles=caller_roles,
         )
         stage = ApiStage(
             self,

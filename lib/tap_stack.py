@@ -182,6 +182,7 @@ class TapStack(TerraformStack):
                 bucket=self.buckets[r.role],
                 logging_account=self.account.api_gateway[r.role] if self.account else None,
                 caller_accounts=config.caller_accounts,
+                caller_roles=config.caller_roles,
                 api_key_value=api_key_value,
             )
             api_key_value = apis[r.role].api_key.value
@@ -391,6 +392,9 @@ def _delegation_note(config: StackConfig, zone_created: bool) -> str:
 def _caller_accounts_note(config: StackConfig) -> str:
     others = ", ".join(config.caller_accounts)
     admitted = "this account's principals that hold the caller policy (caller_policy_arn)"
+    if config.caller_roles:
+        roles = ", ".join(config.caller_roles)
+        admitted += f"; the roles {roles} of this account (the resource policy admits them)"
     if others:
         admitted += f"; and principals of {others} whose own IAM policies allow them execute-api:Invoke"
     return admitted + "; every other principal is refused by each API's resource policy"

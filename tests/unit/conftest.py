@@ -49,6 +49,7 @@ STAGING_ENV = {
     "ENVIRONMENT_SUFFIX": "stg",
     "ENVIRONMENT": "staging",
     "ENABLE_CUSTOM_DOMAIN": "false",
+    "API_CALLER_ROLES": "tap-ci-staging",
 }
 # A region pair without us-east-1, in an account whose account-level settings another
 # environment owns.

@@ -183,7 +183,7 @@ def test_a_policy_change_redeploys_the_stage(dev, role, region):
     )
     from lib import regional_api
 
-    shape = api_access.resource_policy("<api>", "v1", ROUTES, "<account>", [])
+    shape = api_access.resource_policy("<api>", "v1", ROUTES, "<account>", caller_accounts=[])
     signature = regional_api._route_signature(shape)
     assert signature in deployment["triggers"]["redeployment"]
     # the shape is the synthesized document with placeholders for the API and the account
@@ -192,7 +192,7 @@ def test_a_policy_change_redeploys_the_stage(dev, role, region):
     placed = json.dumps(synthesized).replace(reference, "<api>").replace(ACCOUNT_TOKEN, "<account>")
     assert json.loads(placed) == shape
     # another admitted account changes the signature: the stage redeploys with the new policy
-    admitted = api_access.resource_policy("<api>", "v1", ROUTES, "<account>", [OTHER])
+    admitted = api_access.resource_policy("<api>", "v1", ROUTES, "<account>", caller_accounts=[OTHER])
     assert regional_api._route_signature(admitted) != signature
 
 
@@ -209,8 +209,37 @@ def test_a_route_without_a_valid_authorization_is_refused():
 
 def test_resource_policy_without_open_routes_has_no_open_statement():
     signed_only = [Route("POST", "/payments", True, authorization="AWS_IAM")]
-    policy = api_access.resource_policy("arn:aws:execute-api:us-east-1:1:a", "v1", signed_only, "1", [])
+    api = "arn:aws:execute-api:us-east-1:1:a"
+    policy = api_access.resource_policy(api, "v1", signed_only, "1")
     assert [s["Sid"] for s in policy["Statement"]] == ["SignedRoutesOnlyFromAdmittedAccounts"]
     # this account listed among the callers is not an "other" account
-    listed = api_access.resource_policy("arn:aws:execute-api:us-east-1:1:a", "v1", signed_only, "1", ["1"])
+    listed = api_access.resource_policy(api, "v1", signed_only, "1", caller_accounts=["1"])
     assert listed == policy
+
+
+@pytest.mark.parametrize(("role", "region"), REGIONS)
+def test_named_roles_of_this_account_are_admitted_without_a_grant_of_their_own(staging, role, region):
+    """API_CALLER_ROLES (the CI role that runs a target's integration tests): Table A lets a
+    same-account caller in on the resource policy's allow alone; nobody else gains anything."""
+    body = staging.get("aws_api_gateway_rest_api_policy", f"api-{role}/resource-policy")
+    policy = _concrete(body["policy"], staging)
+    named = policy["Statement"][-1]
+    assert named["Sid"] == "SignedRoutesToNamedRoles"
+    assert named["Principal"] == {"AWS": [f"arn:aws:iam::{ACCOUNT}:role/tap-ci-staging"]}
+    ci = ("AWS", f"arn:aws:iam::{ACCOUNT}:role/tap-ci-staging")
+    other_role = ("AWS", f"arn:aws:iam::{ACCOUNT}:role/tap-ci-preview")
+    for call in SIGNED_CALLS:
+        request = _invoke(role, region, call, principal=ci, account=ACCOUNT)
+        assert evaluate([policy], request) == PermissionResult.PERMITTED, call
+        other = _invoke(role, region, call, principal=other_role, account=ACCOUNT)
+        assert evaluate([policy], other) == PermissionResult.NEUTRAL, call
+    assert "tap-ci-staging" in staging.output("api_caller_accounts")["value"]
+
+
+def test_a_caller_role_that_is_not_a_role_name_is_refused_in_one_line():
+    from lib.config import ConfigError, StackConfig
+
+    assert StackConfig.from_env({"API_CALLER_ROLES": "a, b,a"}).caller_roles == ("a", "b")
+    refused = r"API_CALLER_ROLES: 'arn:aws:iam::1:role/x' is not an IAM role name"
+    with pytest.raises(ConfigError, match=refused):
+        StackConfig.from_env({"API_CALLER_ROLES": "arn:aws:iam::1:role/x"})

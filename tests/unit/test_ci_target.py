@@ -216,3 +216,14 @@ def test_main_prints_github_env_lines_or_one_error(
         ci_target.main(["preview", "--pr", "0"], RUNNER)
     assert exit_.value.code == 2
     assert "a pull request number is a positive integer" in capsys.readouterr().err
+
+
+def test_only_the_tested_targets_api_admits_its_own_ci_role() -> None:
+    """The integration tests and the game day sign as the target's CI role: preview's and
+    staging's APIs admit exactly their own role; prod's none (no tests write there)."""
+    targets = ci_target.load_targets()
+    assert ci_target.target_env("preview", targets, 7)["API_CALLER_ROLES"] == "tap-ci-preview"
+    assert ci_target.target_env("staging", targets, None)["API_CALLER_ROLES"] == "tap-ci-staging"
+    assert ci_target.target_env("prod", targets, None)["API_CALLER_ROLES"] == ""
+    env = ci_target.target_env("staging", targets, None)
+    assert StackConfig.from_env({**env, "TERRAFORM_STATE_BUCKET": ""}).caller_roles == ("tap-ci-staging",)

@@ -155,7 +155,7 @@ def test_deployment_is_recreated_when_the_api_changes(dev, role, region):
     deployment = dev.get("aws_api_gateway_deployment", f"api-{role}/deployment")
     assert deployment["lifecycle"] == {"create_before_destroy": True}
     trigger = deployment["triggers"]["redeployment"]
-    shape = api_access.resource_policy("<api>", "v1", regional_api.ROUTES, "<account>", [])
+    shape = api_access.resource_policy("<api>", "v1", regional_api.ROUTES, "<account>", caller_accounts=[])
     assert trigger.startswith("${sha1(jsonencode([") and regional_api._route_signature(shape) in trigger
     for _, route_id in ROUTES_IDS_ITEMS:
         assert dev.logical_id("aws_api_gateway_method", f"api-{role}/method-{route_id}") in trigger
