@@ -15,9 +15,9 @@ a negated operator), except ``aws:SourceIp``: "The aws:SourceIp key is always pr
 request context" (reference_policies_elements_condition_operators.html) and moto does not give the
 caller's address, so a condition on it is undecided. The conditions are evaluated as IAM does;
 what the evaluator cannot decide (an unknown operator, a policy variable) holds for a Deny (the
-deny applies) and fails for an Allow (the grant does not). moto does not say who the caller is, so a statement whose Principal
-is not ``*`` or ``{"AWS": "*"}`` is undecided too. Actions are matched ignoring case,
-``NotResource`` is read, and ``.`` in a resource is a dot (moto's own check reads it as any
+deny applies) and fails for an Allow (the grant does not). moto does not say who the caller is,
+so a statement whose Principal is not ``*`` or ``{"AWS": "*"}`` is undecided too. Actions are
+matched ignoring case, ``NotResource`` is read, and ``.`` in a resource is a dot (moto's own check reads it as any
 character and a ``NotResource`` statement as an Allow). Never more lenient than AWS.
 
 AWS: condition operators and ``aws:SecureTransport``:
