@@ -7,18 +7,18 @@ as satisfied, and no request context is passed. A standard TLS-only policy
 stack's receipt ``PutObject`` fails with 403, and ``force_destroy`` cannot empty the bucket
 (``DeleteObjects`` answers AccessDenied per key), so destroy fails.
 
-This patch evaluates the bucket policy with the emulator's one IAM evaluator (local_aws/iam_policy.py)
-instead of moto's, with the request context of an SDK call to AWS: ``aws:SecureTransport =
-true`` (the emulator's loopback HTTP stands in for the TLS every SDK uses), and no other key
-(the context is complete: any other key is absent, so a condition on it is false, and true for
-a negated operator), except ``aws:SourceIp``: "The aws:SourceIp key is always present in the
-request context" (reference_policies_elements_condition_operators.html) and moto does not give the
-caller's address, so a condition on it is undecided. The conditions are evaluated as IAM does;
-what the evaluator cannot decide (an unknown operator, a policy variable) holds for a Deny (the
-deny applies) and fails for an Allow (the grant does not). moto does not say who the caller is,
+This patch evaluates the bucket policy with the emulator's one IAM evaluator
+(local_aws/iam_policy.py) instead of moto's, with the request context of an SDK call to AWS:
+``aws:SecureTransport = true`` (the emulator's loopback HTTP stands in for the TLS every SDK uses),
+and no other key (the context is complete: any other key is absent, so a condition on it is false,
+and true for a negated operator), except ``aws:SourceIp``: "The aws:SourceIp key is always present
+in the request context" (reference_policies_elements_condition_operators.html) and moto does not
+give the caller's address, so a condition on it is undecided. The conditions are evaluated as IAM
+does; what the evaluator cannot decide (an unknown operator, a policy variable) holds for a Deny
+(the deny applies) and fails for an Allow (the grant does not). moto does not say who the caller is,
 so a statement whose Principal is not ``*`` or ``{"AWS": "*"}`` is undecided too. Actions are
-matched ignoring case, ``NotResource`` is read, and ``.`` in a resource is a dot (moto's own check reads it as any
-character and a ``NotResource`` statement as an Allow). Never more lenient than AWS.
+matched ignoring case, ``NotResource`` is read, and ``.`` in a resource is a dot (moto's own check
+reads it as any character and a ``NotResource`` statement as an Allow). Never more lenient than AWS.
 
 AWS: condition operators and ``aws:SecureTransport``:
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
