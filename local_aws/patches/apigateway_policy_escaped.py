@@ -1,8 +1,10 @@
 """Gap: moto answers a REST API's resource policy as plain JSON text; API Gateway escapes it.
 
 API Gateway answers ``GetRestApi`` (and ``CreateRestApi``/``UpdateRestApi``) with the ``policy``
-string JSON-escaped: its quotes as ``\\"`` and its forward slashes as ``\\/``. AWS's pages do not
-say so (undocumented there: assumed from the AWS provider, which reads every real answer that way,
+"A stringified JSON policy document that applies to this RestApi regardless of the caller and
+Method configuration" (https://docs.aws.amazon.com/apigateway/latest/api/API_GetRestApi.html),
+JSON-escaped: its quotes as ``\\"`` and its forward slashes as ``\\/``. That page does not show
+the escaping (undocumented there: assumed from the AWS provider, which reads every real answer that way,
 internal/service/apigateway/rest_api.go ``flattenAPIPolicy``: "The API returns policy as an
 escaped JSON string {\\\\\\"Version\\\\\\":\\\\\\"2012-10-17\\\\\\",...} The string must be
 normalized before unquoting as it may contain escaped forward slashes in CIDR blocks"). The provider
