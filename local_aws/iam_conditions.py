@@ -1,6 +1,10 @@
 """IAM condition operators and the wildcard and three-valued logic policies are read with: the
 half of the project's IAM evaluator (local_aws/iam_policy.py, whose docstring cites the pages)
-that compares one condition key of a request with a policy's values.
+that compares one condition key of a request with a policy's values, as "Condition operators"
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html)
+and the single- vs multivalued context keys page
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html)
+define them.
 """
 
 from __future__ import annotations
