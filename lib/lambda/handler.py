@@ -7,7 +7,9 @@ Routes
     GET  /health                                 table + bucket reachability
 
 Environment: TABLE_NAME, BUCKET_NAME, REGION_ROLE (primary|secondary) from the stack;
-AWS_REGION from the Lambda runtime. Money is always ``Decimal``, never ``float``.
+AWS_REGION and AWS_LAMBDA_FUNCTION_NAME from the Lambda runtime. Money is always ``Decimal``,
+never ``float``. Every item written carries the contract's write stamp (``written_by``: this
+function and the request id; ``written_at``): dr/restore.py tells the API's writes by it.
 
 Retries are safe: a POST is idempotent on ``payment_id``, or, without one, on the
 ``Idempotency-Key`` header (the same key and body give the same payment; another body is 409).
@@ -45,10 +47,12 @@ from botocore.exceptions import (
 
 # The package's own modules (on the import path with the handler). A name marked "re-exported"
 # is read on this module, not used by it: by the tests (the contract and the retry budget the
-# stack must agree with: tests/unit/test_api_contract.py, test_regional_api.py) and by
-# dr/reconcile_receipts.py (the handler's own receipt check).
+# stack must agree with: tests/unit/test_api_contract.py, test_regional_api.py), by
+# dr/reconcile_receipts.py (the handler's own receipt check) and by dr/restore_compare.py (the
+# fields and the cent a request's fingerprint is computed over).
 from payments_contract import (
     ALLOWED_FIELDS,  # noqa: F401 - re-exported
+    CENT,  # noqa: F401 - re-exported
     CONTRACT,
     CURRENCY_RE,  # noqa: F401 - re-exported
     CUSTOMER_ID_MAX,
@@ -58,6 +62,9 @@ from payments_contract import (
     PAYMENT_ID_MAX,
     PUBLIC_FIELDS,  # noqa: F401 - re-exported
     REQUIRED_FIELDS,  # noqa: F401 - re-exported
+    STAMP_AT,
+    STAMP_BY,
+    STAMP_BY_FORMAT,
 )
 from payments_receipts import (
     _ensure_receipt,
@@ -146,6 +153,16 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _stamp(request: Request, written_at: str) -> dict[str, str]:
+    """Who wrote an item and when: this function (Lambda's ``AWS_LAMBDA_FUNCTION_NAME``) and the
+    request, in the contract's ``write_stamp`` attributes. dr/restore.py keeps a payment created
+    after its restore point only when it carries this stamp (the API never changes or deletes a
+    payment once created, so any other write is not the API's)."""
+    function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "").strip() or "unknown"
+    by = STAMP_BY_FORMAT.format(function_name=function_name, request_id=request.request_id)
+    return {STAMP_BY: by, STAMP_AT: written_at}
+
+
 # --------------------------------------------------------------------------- responses
 
 
@@ -194,12 +211,14 @@ def create_payment(request: Request) -> dict[str, Any]:
     payment = _validate_payment(_idempotent_id(request, _json_body(request, max_bytes=MAX_BODY_BYTES)))
     cfg = _settings()
     fingerprint = _fingerprint(payment)
+    created_at = _utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     item = {
         **payment,
-        "created_at": _utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "created_at": created_at,
         "status": "ACCEPTED",
         "region": cfg.region,
         "request_fingerprint": fingerprint,
+        **_stamp(request, created_at),
     }
     try:
         _aws(

@@ -30,3 +30,6 @@ REQUIRED_FIELDS = tuple(_BODY["required"])
 # What clients (and S3 receipts) see; the request_fingerprint attribute stays internal.
 PUBLIC_FIELDS = tuple(CONTRACT["public_fields"])
 IDEMPOTENCY_KEY_RE = re.compile(CONTRACT["idempotency_key_pattern"])
+# The stamp on every item the handler writes: which function and request wrote it, and when.
+STAMP = CONTRACT["write_stamp"]
+STAMP_BY, STAMP_AT, STAMP_BY_FORMAT = STAMP["by"], STAMP["at"], STAMP["by_format"]

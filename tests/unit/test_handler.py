@@ -229,7 +229,10 @@ def test_create_payment_stores_item_and_receipt(
     assert item["amount"] == Decimal("10.50")
     assert isinstance(item["amount"], Decimal)
     assert re.fullmatch(r"[0-9a-f]{64}", item["request_fingerprint"])
-    assert {k: v for k, v in item.items() if k not in ("amount", "request_fingerprint")} == {
+    # the write stamp (contract.json write_stamp): no function name outside Lambda's runtime
+    assert (item["written_by"], item["written_at"]) == ("unknown/req-123", "2026-11-23T10:20:30.123456Z")
+    internal = ("amount", "request_fingerprint", "written_by", "written_at")
+    assert {k: v for k, v in item.items() if k not in internal} == {
         k: v for k, v in expected.items() if k != "amount"
     }
     assert receipt(aws, "pay_001") == (expected, "application/json")
@@ -281,6 +284,24 @@ def test_generated_payment_id(mod: ModuleType, aws: SimpleNamespace) -> None:
     # a second identical request without an id is a new payment, not a replay
     status2, _, body2 = post(mod, body_in)
     assert status2 == 201 and body2["payment_id"] != body["payment_id"]
+
+
+def test_every_item_written_is_stamped_with_the_function_and_the_request(
+    mod: ModuleType, aws: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dr/restore.py keeps a payment created after its restore point only with this stamp."""
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "tap-payments-api-primary-dev")
+    status, _, body = post(mod, VALID)
+    assert status == 201 and "written_by" not in body and "written_at" not in body
+    item = aws.table.get_item(Key={"payment_id": "pay_001"})["Item"]
+    assert item["written_by"] == f"tap-payments-api-primary-dev/{REQUEST_ID}"
+    assert item["written_at"] == item["created_at"] == "2026-11-23T10:20:30.123456Z"
+    assert "written_by" not in json.dumps(receipt(aws, "pay_001")[0])
+    # a replay writes nothing: the first request's stamp stays
+    event = make_event("POST", "/payments", VALID)
+    event["requestContext"]["requestId"] = "req-456"
+    assert invoke(mod, event)[0] == 200
+    assert aws.table.get_item(Key={"payment_id": "pay_001"})["Item"]["written_by"].endswith(f"/{REQUEST_ID}")
 
 
 def test_real_clock_created_at_is_iso_utc(aws: SimpleNamespace) -> None:

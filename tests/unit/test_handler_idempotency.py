@@ -146,7 +146,8 @@ def receipts(aws: SimpleNamespace) -> dict[str, Any]:
 def assert_stored_once(aws: SimpleNamespace, record: dict[str, Any]) -> None:
     """Exactly one item and one receipt, both holding the public ``record``."""
     [item] = stored_payments(aws)
-    public = {name: value for name, value in item.items() if name != "request_fingerprint"}
+    internal = ("request_fingerprint", "written_by", "written_at")  # never public
+    public = {name: value for name, value in item.items() if name not in internal}
     assert {**public, "amount": f"{public['amount']:.2f}"} == record
     assert receipts(aws) == {f"receipts/{record['payment_id']}.json": record}
 
