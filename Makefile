@@ -34,7 +34,7 @@ RUN := pipenv run
 CDKTF := CI=1 cdktf
 
 .PHONY: help install install-deploy unlock terraform-config synth lint policy test-unit test-harness test-e2e test-twin chaos-local test \
-	deploy-local destroy-local outage-local restore-local dr-report diagram gameday-local gameday bench bootstrap-plan bootstrap plan outputs test-integration deploy destroy clean
+	deploy-local destroy-local outage-local restore-local dr-report diagram gameday-local gameday restore-data-local restore-data bench bootstrap-plan bootstrap plan outputs test-integration deploy destroy clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/\$$\$$/$$/g' \
@@ -143,12 +143,19 @@ dr-report: install-deploy terraform-config ## RTO/RPO/strategy computed from the
 diagram: synth ## regenerate docs/architecture.mmd and the README diagram from the synthesized stack
 	$(RUN) python -m dr.diagram $(STACK_JSON) --out docs/architecture.mmd --readme README.md
 
-gameday-local: install ## game day on the local deployment: region loss + manual failover, measured RTO/RPO -> cfn-outputs/gameday-report.json
+gameday-local: install ## game day on the local deployment: region loss + manual failover + bad data (corruption: restore and repair), measured RTO/RPO -> cfn-outputs/gameday-report.json
 	$(RUN) python -m dr.gameday --target local $(GAMEDAY_ARGS)
 
 gameday: install-deploy ## game day on the REAL AWS deployment: manual failover with the data-plane switch, held 10 min (GAMEDAY_ARGS="--hold 900"), and back (credentials)
 	$(RUN) python -m deploy.preflight_aws gameday
 	$(RUN) python -m dr.gameday --target aws $(GAMEDAY_ARGS)
+
+restore-data-local: install ## bad data on the local deployment: restore the payments table to TO=<UTC second, e.g. 2026-05-01T12:00:00Z> in a new table, compare (dry run) -> cfn-outputs/restore-report.json; RESTORE_ARGS=--repair writes the repairs
+	$(RUN) python -m dr.restore --target local --to "$(TO)" $(RESTORE_ARGS)
+
+restore-data: install-deploy ## bad data on the REAL AWS deployment (credentials): the same, TO=<UTC second>, RESTORE_ARGS="--repair" (and "--region-role primary" to restore in the primary)
+	$(RUN) python -m deploy.preflight_aws gameday
+	$(RUN) python -m dr.restore --target aws --to "$(TO)" $(RESTORE_ARGS)
 
 bootstrap-plan: install-deploy terraform-config ## CI/CD bootstrap on REAL AWS (GITHUB_REPOSITORY=owner/name, admin credentials): what it would create
 	$(RUN) python -m deploy.bootstrap plan
