@@ -47,6 +47,7 @@ from cli.outputs_file import FLAT_OUTPUTS, OutputsError, load_outputs
 from dr.gameday_alarms import RECORD_NAME, Notice, await_notices
 from dr.gameday_alarms import missing as missing_alarms
 from dr.gameday_client import Client, GameDayError
+from dr.gameday_reconcile import reconcile
 from dr.gameday_result import GameDayReport, ScenarioResult
 from dr.gameday_target import Target
 from dr.scenarios import (
@@ -110,7 +111,10 @@ def run_scenario(
     timeout: float,
 ) -> ScenarioResult:
     """One scenario: baseline writes through the primary, the fault, recovery, ``hold`` real
-    seconds failed over, failback, reconciliation. Whatever happens, the fault is undone."""
+    seconds failed over, failback, reconciliation. Whatever happens, the fault is undone. A
+    scenario with steps of its own (bad data: dr/gameday_corruption.py) runs them instead."""
+    if scenario.run is not None:
+        return scenario.run(target, client_factory, timeout=timeout)
     computed = scenario.computed_rto(target)
     fault = scenario.fault(target)
     client = client_factory()
@@ -236,27 +240,6 @@ def _alarm_fields(target: Target, seen: Timeline) -> dict[str, Any]:
     }
 
 
-def reconcile(
-    target: Target, acknowledged: dict[str, dict[str, Any]], timeout: float
-) -> tuple[list[str], list[str], list[str]]:
-    """Every acknowledged payment in both tables with identical attributes (after replication
-    catches up, bounded), and its receipt in both buckets."""
-    deadline = time.monotonic() + timeout
-    lost, conflicts, receipts = list(acknowledged), [], list(acknowledged)
-    while time.monotonic() < deadline and (lost or receipts):
-        lost, conflicts = [], []
-        for payment_id in acknowledged:
-            items = [target.item(role, payment_id) for role in ROLES]
-            if None in items:
-                lost.append(payment_id)
-            elif items[0] != items[1]:  # one payment_id, different attributes: last writer wins hid it
-                conflicts.append(payment_id)
-        receipts = [pid for pid in acknowledged if not all(target.receipt(role, pid) for role in ROLES)]
-        if lost or receipts:
-            time.sleep(0.5)
-    return lost, conflicts, receipts
-
-
 TABLE = (  # label, ScenarioResult field (its key in the report), unit
     ("measured RTO", "measured_rto_seconds", "s"),
     ("computed RTO", "computed_rto_seconds", "s"),
@@ -271,7 +254,21 @@ TABLE = (  # label, ScenarioResult field (its key in the report), unit
     ("primary answers in hold", "primary_answers_during_hold", ""),
     ("failback", "failback_seconds", "s"),
     ("Route 53 calls in recovery", "route53_calls_during_recovery", ""),
+    ("wait for T restorable", "restorable_wait_seconds", "s"),
+    ("restore to T", "restore_seconds", "s"),
+    ("repair", "repair_seconds", "s"),
+    ("corrupted / repaired", ("corrupted", "repaired"), ""),
+    ("kept after T", "kept_after_restore_point", ""),
+    ("receipts restored", "receipts_restored", ""),
 )
+
+
+def _cell(result: ScenarioResult, key: str | tuple[str, ...], unit: str) -> str:
+    """A measurement as the table shows it ("-": the scenario does not measure it)."""
+    values = [getattr(result, k) for k in (key if isinstance(key, tuple) else (key,))]
+    if all(value is None for value in values):
+        return "-"
+    return " / ".join(str(value) for value in values) + (" " + unit if unit else "")
 
 
 def render(report: GameDayReport) -> str:
@@ -282,7 +279,7 @@ def render(report: GameDayReport) -> str:
         "  " + f"{'':<28}" + "".join(f"{s.scenario:>14}" for s in scenarios),
     ]
     for label, key, unit in TABLE:
-        cells = "".join(f"{str(getattr(s, key)) + (' ' + unit if unit else ''):>14}" for s in scenarios)
+        cells = "".join(f"{_cell(s, key, unit):>14}" for s in scenarios)
         lines.append(f"  {label:<28}{cells}")
     return "\n".join(lines)
 
@@ -390,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
             hold = holds[scenario.name] / scale
             result = run_scenario(target, client, scenario, hold=hold, timeout=timeout)
             results.append(result)
-            print(f"    RTO {result.measured_rto_seconds} s (computed {result.computed_rto_seconds} s)")
+            print(f"    {result.headline()}")
     except (GameDayError, BotoCoreError, ClientError) as error:
         print(f"error: {scenario.name}: {error}", file=sys.stderr)
         return 1

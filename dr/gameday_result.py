@@ -3,7 +3,9 @@ and what reads it back (its table and verdict, dr/report.py's measured lines, th
 
 The JSON keeps the keys and shape the game day has always written: ``{"target": ..., "scenarios":
 [{<one object per scenario, a key per field below>}]}``, times in AWS seconds. Reports from before a
-field existed still load: such a field is None and is left out of the JSON again.
+field existed still load: such a field is None and is left out of the JSON again. A bad-data
+scenario's object has its own fields (``restore_seconds`` and the others below) and none of a
+failover's RTO, RPO, hold or failback.
 
 Importing this module loads nothing but the standard library (the pipeline and the DR report read it).
 """
@@ -20,22 +22,50 @@ class ReportError(ValueError):
     """Not a game day's report: the message is one line."""
 
 
+# What a scenario's object must hold. A failover (region-loss, manual) is measured by its RTO and
+# failback; a bad-data scenario (corruption, dr/gameday_corruption.py) by its restore and repair:
+# its object has "restore_seconds", and no RTO.
+FAILOVER_REQUIRED = (
+    "measured_rto_seconds",
+    "computed_rto_seconds",
+    "failed_requests",
+    "acknowledged_writes",
+    "lost_writes",
+    "unreplicated_at_fault",
+    "rpo_seconds",
+    "conflicts",
+    "failback_seconds",
+)
+BAD_DATA_REQUIRED = (
+    "restore_seconds",
+    "repair_seconds",
+    "corrupted",
+    "repaired",
+    "failed_requests",
+    "acknowledged_writes",
+    "lost_writes",
+    "conflicts",
+)
+
+
 @dataclass(frozen=True)
 class ScenarioResult:
-    """One scenario as measured: recovery (RTO) against what the configuration implies, what the
-    client saw, the data after failback (RPO, lost writes, conflicts, receipts), the hold, the
-    failback, and the AWS calls the recovery path made."""
+    """One scenario as measured. A failover: recovery (RTO) against what the configuration
+    implies, what the client saw, the data after failback (RPO, lost writes, conflicts, receipts),
+    the hold, the failback, and the AWS calls the recovery path made. Bad data: the restore to T
+    and the repair, what was corrupted and repaired, the writes after T kept, the receipts
+    restored, and the same lost writes, conflicts and recovery-path calls."""
 
     scenario: str
-    measured_rto_seconds: float
-    computed_rto_seconds: int
-    failed_requests: int
-    acknowledged_writes: int
-    lost_writes: int
-    unreplicated_at_fault: int
-    rpo_seconds: float
-    conflicts: int
-    failback_seconds: float
+    measured_rto_seconds: float | None = None
+    computed_rto_seconds: int | None = None
+    failed_requests: int | None = None
+    acknowledged_writes: int | None = None
+    lost_writes: int | None = None
+    unreplicated_at_fault: int | None = None
+    rpo_seconds: float | None = None
+    conflicts: int | None = None
+    failback_seconds: float | None = None
     # Written by every game day since these were added; None when an older report lacks one.
     computed_rto_basis: str | None = None
     detection_floor_seconds: int | None = None
@@ -54,6 +84,32 @@ class ScenarioResult:
     alarm_notifications: list[dict[str, Any]] | None = None
     alarms_expected: list[str] | None = None
     alarms_missing: list[str] | None = None
+    # Bad data (corruption): T, the restored table, AWS seconds waiting for T to be restorable,
+    # restoring (to ACTIVE, compared) and repairing; the payments the fault changed or deleted and
+    # those repaired; the acknowledged payments not as they were at T afterwards (in either
+    # region); the acknowledged after T kept, and any of them touched; receipts restored and
+    # those not the T receipt afterwards; the payments reported for a human, and those the
+    # fault planted; repair writes refused as conflicts.
+    restore_to: str | None = None
+    restored_table: str | None = None
+    restorable_wait_seconds: float | None = None
+    restore_seconds: float | None = None
+    repair_seconds: float | None = None
+    corrupted: int | None = None
+    repaired: int | None = None
+    not_as_at_restore_point: list[str] | None = None
+    kept_after_restore_point: int | None = None
+    touched_after_restore_point: list[str] | None = None
+    receipts_restored: int | None = None
+    receipts_not_restored: list[str] | None = None
+    reported_for_review: list[str] | None = None
+    planted: list[str] | None = None
+    repair_conflicts: int | None = None
+
+    @property
+    def bad_data(self) -> bool:
+        """A restore-and-repair scenario, not a failover."""
+        return self.restore_seconds is not None
 
     def to_json(self) -> dict[str, Any]:
         """The scenario's object in gameday-report.json (a field an older report lacked stays out)."""
@@ -64,17 +120,23 @@ class ScenarioResult:
         """A scenario's object as read from a report; a one-line ``ReportError`` for anything else."""
         if not isinstance(data, dict):
             raise ReportError(f"a scenario result is a JSON object, not {type(data).__name__}")
-        known = {f.name: f for f in fields(cls)}
-        required = [name for name, f in known.items() if f.default is not None]
-        missing = [name for name in required if data.get(name) is None]
+        known = {f.name for f in fields(cls)}
+        required = BAD_DATA_REQUIRED if data.get("restore_seconds") is not None else FAILOVER_REQUIRED
+        missing = [name for name in ("scenario", *required) if data.get(name) is None]
         if missing:
             raise ReportError(f"scenario result {data.get('scenario')!r} lacks {', '.join(missing)}")
         return cls(**{key: value for key, value in data.items() if key in known})
 
+    def headline(self) -> str:
+        """The line the game day prints as the scenario ends."""
+        if self.bad_data:
+            return f"restore {self.restore_seconds} s, repair {self.repair_seconds} s"
+        return f"RTO {self.measured_rto_seconds} s (computed {self.computed_rto_seconds} s)"
+
     def failures(self) -> list[str]:
         """What fails the game day in this scenario: a lost write, a conflict, a missing receipt, a
         recovery path that touched Route 53 or the region it left, the primary answering while
-        failed over."""
+        failed over; for bad data, what ``_bad_data_failures`` lists."""
         return [
             f"{self.scenario}: {what}"
             for what, bad in (
@@ -91,12 +153,45 @@ class ScenarioResult:
                     f"no ALARM notification from {', '.join(self.alarms_missing or ())}",
                     len(self.alarms_missing or ()),
                 ),
+                *self._bad_data_failures(),
             )
             if bad
         ]
 
+    def _bad_data_failures(self) -> list[tuple[str, int]]:
+        """A payment not as it was at T after the repair (or fewer repaired than corrupted), one
+        acknowledged after T touched, a receipt not restored, a planted payment not reported or
+        a payment reported that the fault did not plant, a repair refused as a conflict."""
+        if not self.bad_data:
+            return []
+        reported, planted = set(self.reported_for_review or ()), set(self.planted or ())
+        return [
+            ("payments not as they were at the restore point", len(self.not_as_at_restore_point or ())),
+            (
+                f"{self.repaired} of {self.corrupted} corrupted payments repaired",
+                int(self.repaired != self.corrupted),
+            ),
+            (
+                "payments acknowledged after the restore point touched",
+                len(self.touched_after_restore_point or ()),
+            ),
+            ("receipts not restored", len(self.receipts_not_restored or ())),
+            ("payments the fault planted not reported for review", len(planted - reported)),
+            ("payments reported for review the fault did not plant", len(reported - planted)),
+            ("repair writes refused as conflicts", self.repair_conflicts or 0),
+        ]
+
     def summary(self) -> str:
         """Measured next to computed, one line: the DR report's line and make test's fact."""
+        if self.bad_data:
+            return (
+                f"restored to T in {self.restore_seconds} s (after {self.restorable_wait_seconds} s for T to "
+                f"become restorable), repaired {self.repaired} of {self.corrupted} corrupted payments "
+                f"in {self.repair_seconds} s, {self.receipts_restored} receipts restored, "
+                f"{self.kept_after_restore_point} written after T kept, "
+                f"{len(self.reported_for_review or ())} reported for review; {self.lost_writes} of "
+                f"{self.acknowledged_writes} acknowledged writes lost, {self.conflicts} conflicts"
+            )
         held = (
             f"held {self.hold_seconds} s with {self.primary_answers_during_hold} answers from the primary, "
             if self.hold_seconds is not None

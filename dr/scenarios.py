@@ -1,4 +1,5 @@
-"""The game day's scenarios: each is ONE typed definition, registered in ``REGISTRY`` below.
+"""The game day's scenarios: each is ONE typed definition, registered in ``REGISTRY`` below:
+two failovers (``region-loss``, ``manual``) and bad data (``corruption``).
 
 A definition says how to make its fault happen on a deployment and undo it, what recovery time
 the configuration implies (read before the fault), how long to hold failed over, and whether it
@@ -14,10 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dr.gameday_client import GameDayError
+from dr.gameday_corruption import run_corruption
 from dr.stack import ALIAS_RECORD_TTL_SECONDS
 from local_aws.dataplane import control
 
 if TYPE_CHECKING:
+    from dr.gameday_result import ScenarioResult
     from dr.gameday_target import Target
 
 HOLD_PERIODS = 10  # the manual failover holds this many of the switch's alarm periods by default
@@ -64,20 +67,33 @@ class ComputedRto:
         )
 
 
+def _no_hold(_target: Target, _requested: float | None) -> float:
+    return 0.0
+
+
 @dataclass(frozen=True)
 class ScenarioDefinition:
-    """One game-day scenario. The client keeps writing throughout; the game day times the fault,
-    recovery, the hold and failback, and reconciles, the same way for every scenario."""
+    """One game-day scenario. The client keeps writing throughout; for a failover the game day
+    times the fault, recovery, the hold and failback, and reconciles, the same way for every
+    scenario; a scenario with steps of its own (``run``) runs and measures them itself."""
 
     name: str  # as given to --scenarios and written in gameday-report.json
-    fault: Callable[[Target], Fault]
-    computed_rto: Callable[[Target], ComputedRto]
+    fault: Callable[[Target], Fault] | None = None
+    computed_rto: Callable[[Target], ComputedRto] | None = None
     # AWS seconds to hold failed over, given --hold (None when not given).
-    hold_seconds: Callable[[Target, float | None], float]
+    hold_seconds: Callable[[Target, float | None], float] = _no_hold
     # Why it runs on the emulator only (``--target aws`` refuses it); None: it runs anywhere.
     emulator_only: str | None = None
     # The alarms (name suffixes) whose notification must arrive while it runs (a local sink only).
     expected_alarms: tuple[str, ...] = ()
+    # Not a failover: its own steps and measurements (the target, a client factory, the timeout).
+    run: Callable[..., ScenarioResult] | None = None
+    # Why ``--target aws`` runs it only when named in --scenarios; None: by default too.
+    opt_in_on_aws: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.run is None and (self.fault is None or self.computed_rto is None):
+            raise ScenarioError(f"game-day scenario {self.name!r} needs a fault and a computed RTO, or run")
 
 
 REGISTRY: dict[str, ScenarioDefinition] = {}
@@ -100,8 +116,11 @@ def definition(name: str) -> ScenarioDefinition:
 
 
 def defaults(*, local: bool) -> list[str]:
-    """What runs when --scenarios is not given: every scenario the target can run, in order."""
-    return [name for name, d in REGISTRY.items() if local or d.emulator_only is None]
+    """What runs when --scenarios is not given: every scenario the target can run, in order (on
+    AWS, none that is opt-in there)."""
+    return [
+        name for name, d in REGISTRY.items() if local or (d.emulator_only is None and d.opt_in_on_aws is None)
+    ]
 
 
 # --- region-loss (emulator only) ---------------------------------------------------------------
@@ -179,5 +198,18 @@ register(
         computed_rto=_switch_rto,
         hold_seconds=_switch_hold,
         expected_alarms=(SWITCH_THROWN,),
+    )
+)
+
+
+# --- corruption (anywhere; opt-in on AWS) -----------------------------------------------------
+# Bad data, not a failover: a faulty writer corrupts payments in the primary, the operator restores
+# to just before it and repairs from the secondary (dr/gameday_corruption.py, dr/restore.py).
+register(
+    ScenarioDefinition(
+        "corruption",
+        run=run_corruption,
+        opt_in_on_aws="it restores a table (minutes or more on AWS) and needs restore, tag and S3 "
+        "version rights the CI roles do not hold: GAMEDAY_ARGS='--scenarios corruption'",
     )
 )

@@ -11,13 +11,16 @@ import dataclasses
 import json
 import re
 import time
+from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 
-from dr import gameday, scenarios
+from dr import gameday, gameday_corruption, scenarios
 from dr.gameday_client import Attempt, GameDayError
 from dr.gameday_result import GameDayReport, ReportError, ScenarioResult, load_report
 from dr.scenarios import ComputedRto, Fault, ScenarioDefinition, ScenarioError
+from tests.unit.test_handler import BUCKET, TABLE, VALID, make_event, mocked_aws
 
 # cfn-outputs/gameday-report.json as the game day wrote it before its results were typed (every
 # key run_scenario returned then, a local run of both scenarios): it must still load, unchanged.
@@ -187,17 +190,26 @@ def test_what_is_not_a_report_is_a_one_line_error(tmp_path, content, message):
 
 
 def test_the_registered_scenarios_and_what_runs_by_default():
-    assert list(scenarios.REGISTRY) == ["region-loss", "manual"]
-    assert scenarios.defaults(local=True) == ["region-loss", "manual"]
-    assert scenarios.defaults(local=False) == ["manual"]
+    assert list(scenarios.REGISTRY) == ["region-loss", "manual", "corruption"]
+    assert scenarios.defaults(local=True) == ["region-loss", "manual", "corruption"]
+    assert scenarios.defaults(local=False) == ["manual"]  # corruption is opt-in on AWS
     assert scenarios.definition("region-loss").emulator_only == "it switches a region off"
     assert scenarios.definition("manual").emulator_only is None
+    corruption = scenarios.definition("corruption")
+    assert corruption.emulator_only is None and corruption.run is gameday_corruption.run_corruption
+    assert "GAMEDAY_ARGS='--scenarios corruption'" in corruption.opt_in_on_aws
 
 
 def test_an_unknown_scenario_is_a_one_line_error():
     with pytest.raises(ScenarioError) as error:
         scenarios.definition("flood")
-    assert str(error.value) == "unknown game-day scenario 'flood': one of region-loss, manual"
+    assert str(error.value) == "unknown game-day scenario 'flood': one of region-loss, manual, corruption"
+
+
+def test_a_definition_is_a_failover_or_runs_its_own_steps():
+    with pytest.raises(ScenarioError, match="'flood' needs a fault and a computed RTO, or run"):
+        ScenarioDefinition("flood", fault=lambda _target: Fault(lambda: None, lambda: None))
+    assert scenarios.definition("corruption").hold_seconds(None, 600.0) == 0.0
 
 
 def test_a_second_definition_of_a_name_is_refused():
@@ -541,7 +553,10 @@ def test_the_table_has_a_column_per_scenario():
     ("argv", "message"),
     [
         (["--target", "aws", "--scenarios", "region-loss"], "region-loss runs on the emulator only"),
-        (["--target", "local", "--scenarios", "flood"], "--scenarios must be among region-loss, manual"),
+        (
+            ["--target", "local", "--scenarios", "flood"],
+            "--scenarios must be among region-loss, manual, corruption",
+        ),
         (["--target", "local", "--rate", "500"], "--rate must be between 0.5 and 50"),
         (["--target", "local", "--hold", "-1"], "--hold must be in [0, 3600] AWS seconds"),
     ],
@@ -593,3 +608,239 @@ def test_a_missing_outputs_file_is_one_line_too(tmp_path, monkeypatch, capsys):
         f"error: the game day needs its outputs: {tmp_path / 'none.json'} not found: deploy first "
         "(make deploy-local or make deploy)\n"
     )
+
+
+# --- bad data: the corruption scenario ----------------------------------------------------------
+
+# A corruption scenario's object as dr/gameday_corruption.py writes it (a local run, AWS seconds).
+CORRUPTION = {
+    "acknowledged_writes": 212,
+    "conflicting": [],
+    "conflicts": 0,
+    "corrupted": 5,
+    "failed_requests": 0,
+    "kept_after_restore_point": 171,
+    "lost": [],
+    "lost_writes": 0,
+    "not_as_at_restore_point": [],
+    "planted": ["gd-planted-1"],
+    "receipts_missing": [],
+    "receipts_not_restored": [],
+    "receipts_restored": 5,
+    "recovery_calls": ["dynamodb/us-west-2:RestoreTableToPointInTime", "s3/us-west-2:CopyObject"],
+    "recovery_route53_or_primary_calls": [],
+    "repair_conflicts": 0,
+    "repair_seconds": 4.1,
+    "repaired": 5,
+    "reported_for_review": ["gd-planted-1"],
+    "restorable_wait_seconds": 301.7,
+    "restore_seconds": 23.9,
+    "restore_to": "2026-05-01T12:00:00Z",
+    "restored_table": "tap-payments-dev-restore-20260501T120000Z",
+    "scenario": "corruption",
+    "time_scale": 10.0,
+    "touched_after_restore_point": [],
+}
+CORRUPTED = ScenarioResult.from_json(CORRUPTION)
+
+
+def test_a_corruption_result_is_bad_data_round_trips_and_passes_clean():
+    assert CORRUPTED.bad_data and not RESULT.bad_data
+    assert CORRUPTED.to_json() == CORRUPTION
+    assert CORRUPTED.measured_rto_seconds is None and "measured_rto_seconds" not in CORRUPTED.to_json()
+    assert CORRUPTED.failures() == []
+    report = {**WRITTEN_BEFORE, "scenarios": [*WRITTEN_BEFORE["scenarios"], CORRUPTION]}
+    loaded = GameDayReport.from_json(report)
+    assert [r.scenario for r in loaded.scenarios] == ["region-loss", "manual", "corruption"]
+    assert loaded.to_json() == report and loaded.failures() == []
+    assert CORRUPTED.headline() == "restore 23.9 s, repair 4.1 s"
+    assert RESULT.headline() == "RTO 60.3 s (computed 120 s)"
+
+
+def test_a_corruption_result_needs_its_own_measurements_not_an_rto():
+    missing = {k: v for k, v in CORRUPTION.items() if k not in ("repaired", "lost_writes")}
+    with pytest.raises(ReportError, match=r"scenario result 'corruption' lacks repaired, lost_writes$"):
+        ScenarioResult.from_json(missing)
+    with pytest.raises(ReportError, match="scenario result None lacks scenario"):
+        ScenarioResult.from_json({k: v for k, v in CORRUPTION.items() if k != "scenario"})
+
+
+def test_the_corruption_summary_is_the_dr_reports_line():
+    assert CORRUPTED.summary() == (
+        "restored to T in 23.9 s (after 301.7 s for T to become restorable), repaired 5 of 5 corrupted "
+        "payments in 4.1 s, 5 receipts restored, 171 written after T kept, 1 reported for review; "
+        "0 of 212 acknowledged writes lost, 0 conflicts"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"not_as_at_restore_point": ["gd-1"]}, "payments not as they were at the restore point"),
+        ({"repaired": 4}, "4 of 5 corrupted payments repaired"),
+        ({"touched_after_restore_point": ["gd-9"]}, "payments acknowledged after the restore point touched"),
+        ({"receipts_not_restored": ["gd-1"]}, "receipts not restored"),
+        ({"reported_for_review": []}, "payments the fault planted not reported for review"),
+        (
+            {"reported_for_review": ["gd-planted-1", "gd-7"]},
+            "payments reported for review the fault did not plant",
+        ),
+        ({"repair_conflicts": 1}, "repair writes refused as conflicts"),
+        ({"lost_writes": 1}, "acknowledged writes lost"),
+        ({"conflicts": 1}, "conflicts"),
+        (
+            {"recovery_route53_or_primary_calls": ["dynamodb/us-east-1:Scan"]},
+            "called Route 53 or the primary",
+        ),
+    ],
+)
+def test_what_fails_the_corruption_scenario(change, reason):
+    (failure,) = dataclasses.replace(CORRUPTED, **change).failures()
+    assert failure.startswith("corruption: ") and reason in failure
+
+
+def test_the_table_shows_a_dash_where_a_scenario_measures_nothing():
+    table = gameday.render(GameDayReport("local", [RESULT, CORRUPTED]))
+    (rto,) = [line for line in table.splitlines() if line.startswith("  measured RTO")]
+    assert rto.split()[-3:] == ["60.3", "s", "-"]
+    (repaired,) = [line for line in table.splitlines() if line.startswith("  corrupted / repaired")]
+    assert repaired.split()[-4:] == ["-", "5", "/", "5"]
+    (restore_row,) = [line for line in table.splitlines() if line.startswith("  restore to T")]
+    assert restore_row.split()[-3:] == ["-", "23.9", "s"]
+
+
+def test_a_scenario_with_its_own_steps_runs_them_instead_of_a_failover():
+    ran = []
+
+    def run(target, client_factory, *, timeout):
+        ran.append((target, client_factory, timeout))
+        return CORRUPTED
+
+    own = ScenarioDefinition("own", run=run)
+    target = RunTarget()
+    assert gameday.run_scenario(target, ScriptedClient, own, hold=0, timeout=7) is CORRUPTED
+    assert ran == [(target, ScriptedClient, 7)] and target.calls == []
+
+
+class AckClient:
+    """The acknowledgements a steady client has made, at given monotonic times."""
+
+    def __init__(self, ages):
+        now = time.monotonic()
+        self.acknowledged = {f"gd-{n}": {"acked_at": now - age} for n, age in enumerate(ages)}
+        self.attempts = []
+
+
+def test_the_restore_point_is_a_past_second_after_settled_victims():
+    client = AckClient([30, 20, 10, 9, 8, 1.0, 0.5])  # seconds ago
+    before = time.time()
+    when, when_mono, victims = gameday_corruption._restore_point(client, timeout=1)
+    assert when.microsecond == 0 and when.timestamp() <= before - 1  # a whole second, over
+    assert victims == ["gd-0", "gd-1", "gd-2", "gd-3", "gd-4"]  # settled: >= 2 s before T
+    assert all(
+        client.acknowledged[pid]["acked_at"] <= when_mono - gameday_corruption.SETTLED for pid in victims
+    )
+
+
+def test_too_few_settled_payments_stop_the_scenario_in_bounded_time():
+    client = AckClient([0.1, 0.2])
+    with pytest.raises(GameDayError, match=r"only 0 payments acknowledged before a restore point in 0\.3 s"):
+        gameday_corruption._restore_point(client, timeout=0.3)
+
+
+class Outcome:
+    """What dr/restore.py's repair answered, as the scenario reads it."""
+
+    restored_table = "tap-payments-dev-restore-20260501T120000Z"
+    outcomes = {"gd-0": "repaired", "gd-1": "repaired", "gd-2": "conflict"}
+    receipt_outcomes = {"gd-0": "restored", "gd-1": "already"}
+
+    def of_kind(self, kind):
+        return [SimpleNamespace(payment_id="gd-planted-1")] if kind == "review" else []
+
+
+def test_the_corruption_measurements():
+    client = AckClient([30, 20, 10, 1])
+    when_mono = time.monotonic() - 5  # gd-3 was acknowledged after T
+    target = SimpleNamespace(regions={"primary": "us-east-1", "secondary": "us-west-2"}, scale=10.0)
+    seen = {
+        "report": Outcome(),
+        "restorable_wait": 30.17,
+        "restore": 2.39,
+        "repair": 0.41,
+        "calls": (
+            ("dynamodb", "us-west-2", "RestoreTableToPointInTime"),
+            ("sts", "us-west-2", "GetCallerIdentity"),
+            ("dynamodb", "us-east-1", "Scan"),
+        ),
+    }
+    result = gameday_corruption._measure(
+        target,
+        client,
+        seen,
+        victims=["gd-0", "gd-1", "gd-2"],
+        planted=["gd-planted-1"],
+        times=(datetime(2026, 5, 1, 12, tzinfo=UTC), when_mono, time.monotonic()),
+        pending={"gd-2", "gd-3"},
+        reconciled=([], [], []),
+    )
+    assert (result.restore_to, result.restorable_wait_seconds) == ("2026-05-01T12:00:00Z", 301.7)
+    assert (result.restore_seconds, result.repair_seconds) == (23.9, 4.1)
+    assert (result.corrupted, result.repaired, result.repair_conflicts) == (3, 2, 1)
+    assert (result.not_as_at_restore_point, result.touched_after_restore_point) == (["gd-2"], ["gd-3"])
+    assert result.kept_after_restore_point == 0
+    assert (result.receipts_restored, result.receipts_not_restored) == (1, ["gd-2"])
+    assert result.reported_for_review == ["gd-planted-1"] == result.planted
+    assert result.recovery_route53_or_primary_calls == ["dynamodb/us-east-1:Scan"]
+    assert set(result.failures()) == {
+        "corruption: payments not as they were at the restore point",
+        "corruption: 2 of 3 corrupted payments repaired",
+        "corruption: payments acknowledged after the restore point touched",
+        "corruption: receipts not restored",
+        "corruption: repair writes refused as conflicts",
+        "corruption: the recovery path called Route 53 or the primary region",
+    }
+
+
+class MotoTarget:
+    """One moto region standing in for both (replication is instant), as dr/gameday_target.py."""
+
+    def __init__(self, aws):
+        self.aws, self.calls, self.scale = aws, [], 10.0
+        self.regions = {"primary": "us-east-1", "secondary": "us-east-1"}
+        self.outputs = {
+            "dynamodb_table_name": TABLE,
+            "primary_bucket_name": BUCKET,
+            "secondary_bucket_name": BUCKET,
+        }
+
+    def client(self, service, region):
+        return {"dynamodb": self.aws.dynamodb, "s3": self.aws.s3}[service]
+
+    def item(self, role, payment_id):
+        return self.aws.dynamodb.get_item(
+            TableName=TABLE, Key={"payment_id": {"S": payment_id}}, ConsistentRead=True
+        ).get("Item")
+
+
+def test_the_faulty_writer_and_its_undo_when_the_repair_never_ran():
+    with mocked_aws() as aws:
+        aws.s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        for pid in ("gd-0", "gd-1", "gd-2"):
+            event = make_event("POST", "/payments", {**VALID, "payment_id": pid})
+            assert aws.handler.handler(event, None)["statusCode"] == 201
+        target = MotoTarget(aws)
+        before = {pid: target.item("primary", pid) for pid in ("gd-0", "gd-1", "gd-2")}
+        receipt = aws.s3.get_object(Bucket=BUCKET, Key="receipts/gd-0.json")["Body"].read()
+        fault = gameday_corruption.Corruption(["gd-0", "gd-1"], ["gd-2"])
+        gameday_corruption._inflict(target, fault)
+        assert target.item("primary", "gd-0")["amount"] == {"N": gameday_corruption.BAD_AMOUNT}
+        assert target.item("primary", "gd-2") is None
+        assert gameday_corruption._fault_replicated(target, fault)
+        (planted,) = fault.planted
+        assert "written_by" not in target.item("primary", planted)  # no stamp: for review
+        deployment = SimpleNamespace(dynamodb=lambda: aws.dynamodb)
+        gameday_corruption._undo(target, deployment, fault, "no-such-restore")  # stopped before repair
+        assert {pid: target.item("primary", pid) for pid in before} == before
+        assert target.item("primary", planted) is None
+        assert aws.s3.get_object(Bucket=BUCKET, Key="receipts/gd-0.json")["Body"].read() == receipt
