@@ -116,7 +116,8 @@ def check_window(window: Window, when: datetime, table: str, region: str) -> Non
     hint = (
         "the latest restorable time trails now by about 5 minutes: wait, or choose an earlier T"
         if later
-        else "point-in-time recovery keeps at most 35 days: choose a later T"
+        else "the earliest restorable time is when point-in-time recovery was enabled, or the start of its "
+        "recovery period (35 days at most): choose a later T"
     )
     raise RestoreRefused(
         f"--to {iso(when)} is outside the restorable window of {table} in {region} "

@@ -208,7 +208,7 @@ def test_a_restore_point_outside_the_window_is_refused_before_any_restore(world)
     )
     assert world.fake.restores == []
     world.fake.window = Window(world.when + timedelta(seconds=1), world.when + timedelta(days=1))
-    with pytest.raises(RestoreRefused, match="keeps at most 35 days: choose a later T"):
+    with pytest.raises(RestoreRefused, match=r"recovery period \(35 days at most\): choose a later T"):
         _dry_run(world)
     assert world.fake.restores == []
 
