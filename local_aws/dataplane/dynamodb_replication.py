@@ -24,7 +24,9 @@ writes that feed this replication are hooked in ``dynamodb_global_tables``.
 * conflicts: every write carries its timestamp; a replicated item older than the one the
   destination holds is dropped, so concurrent writes of one item in two regions converge on
   the later one everywhere ("last writer wins", as AWS reconciles them).
-* the destination's GSIs follow, since the item lands in a real moto table.
+* the destination's GSIs follow, since the item lands in a real moto table; a replicated write
+  enters the destination's point-in-time history (``patches/dynamodb_point_in_time.py``) when it
+  lands there, as that region's own write.
 * ``dynamodb_global_tables.pending()`` and ``flush()`` (apply everything the outages allow,
   now) are for tests; ``/moto-api/reset`` drops pending records.  One daemon thread applies
   records; it idles when nothing is pending.
@@ -55,6 +57,7 @@ from typing import Any
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 
+from local_aws.patches import dynamodb_point_in_time as point_in_time
 from local_aws.regions import OUTAGES, time_scale
 
 LAG_VARIABLE = "EMULATOR_DDB_REPLICATION_LAG"
@@ -239,6 +242,7 @@ def apply_change(change: Change) -> None:
         table.items.get(hash_key, {}).pop(range_key, None)
     else:
         table.items[hash_key][range_key] = item
+    point_in_time.record(table, change.key)  # the replica region's own PITR history
 
 
 class Write:

@@ -22,6 +22,8 @@ NAMES = (
     "apigateway_resource_conflict",
     "apigateway_tags",
     "dynamodb_disabled_streams",
+    "dynamodb_point_in_time",
+    "dynamodb_restore",
     "dynamodb_tags",
     "fail_fast_errors",
     "iam_function_credentials",
