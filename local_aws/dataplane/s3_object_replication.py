@@ -34,10 +34,12 @@ follows:
   unavailable Region is the outage below.  PutBucketReplication itself does not check the
   destination (AWS does not document that it refuses one).
 * delete markers: a ``DeleteObject`` without a version id (a delete marker) is replicated,
-  with its version id, by a rule with ``DeleteMarkerReplication`` enabled, or by a V1 rule
-  (no ``Filter``): "If you don't specify the Filter element, Amazon S3 assumes that the
-  replication configuration is version V1, and it replicates delete markers that resulted
-  from user actions."  Deleting a specific version never is.
+  with its version id and its ``LastModified`` (undocumented for markers: assumed as for
+  objects, so a key read "as at a time" in the destination agrees with the source), by a
+  rule with ``DeleteMarkerReplication`` enabled, or by a V1 rule (no ``Filter``): "If you
+  don't specify the Filter element, Amazon S3 assumes that the replication configuration is
+  version V1, and it replicates delete markers that resulted from user actions."  Deleting
+  a specific version never is.
 * timing: with both regions up, replication is done before the request returns (S3 RTC
   replicates "most objects in seconds", 99.99 percent within 15 minutes).  While the source
   or the destination region is out (``OUTAGES``, ``make outage-local``), the object stays
@@ -301,13 +303,19 @@ def _replicate_object(
 
 
 def _replicate_delete_marker(
-    delete_object: Callable[..., Any], backend: S3Backend, bucket_name: str, key_name: str, version_id: str
+    delete_object: Callable[..., Any],
+    backend: S3Backend,
+    bucket_name: str,
+    key_name: str,
+    marker: Any,
 ) -> None:
     target = backend.buckets.get(bucket_name)
     if target is None or not target.is_versioned:  # DstBucketNotFound, DstBucketUnversioned
         return
     if delete_object(backend, bucket_name, key_name)[0]:
-        target.keys[key_name]._version_id = version_id  # the marker keeps its version id
+        replica = target.keys[key_name]
+        replica._version_id = marker.version_id  # the marker keeps its version id
+        replica.last_modified = marker.last_modified  # and its time, however late it arrives
 
 
 def _submit(backend: S3Backend, source_bucket: Any, rule: dict[str, Any], run: Callable[[], None]) -> None:
@@ -360,9 +368,10 @@ def apply() -> None:
         self: S3Backend, bucket_name: str, key_name: str, version_id: str | None = None, bypass: bool = False
     ) -> Any:
         deleted, meta = result = delete_object(self, bucket_name, key_name, version_id, bypass)
-        marker = meta.get("version-id") if deleted and version_id is None else None
-        if marker:  # a delete marker; deleting a version is never replicated
+        marker_id = meta.get("version-id") if deleted and version_id is None else None
+        if marker_id:  # a delete marker; deleting a version is never replicated
             bucket = self.get_bucket(bucket_name)
+            marker = next(v for v in bucket.keys.getlist(key_name, []) if str(v.version_id) == marker_id)
             for rule in matching_rules(getattr(bucket, "replication", None), key_name, False):
                 if replicates_delete_markers(rule):
                     name = _destination_bucket(rule)

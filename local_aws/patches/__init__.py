@@ -37,6 +37,7 @@ NAMES = (
     "route53_query_log_policy",
     "route53_query_logging",
     "s3_bucket_policy_conditions",
+    "s3_delete_marker_versions",
     "s3_delete_markers",
     "s3_replication",
     "s3_replication_versioning",
