@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from lib import alarm_subscriptions, regions
+from lib import alarm_subscriptions, backup_retention, regions
 from lib.alarm_subscriptions import Subscription
 from lib.regions import Topology
 
@@ -86,6 +86,7 @@ class Profile:
     quota_per_day: int
     prevent_destroy: bool  # Terraform refuses any plan that destroys the data or its keys
     waf_requests_per_ip: int  # per 5-minute window, then WAF blocks the address
+    backups: backup_retention.BackupRetention  # PITR window, backups, copies, vault lock: the reasons there
 
 
 # Logs kept at least this long satisfy audit retention (checkov CKV_AWS_338: one year).
@@ -104,6 +105,7 @@ PROFILES: dict[str, Profile] = {
         quota_per_day=10_000,
         prevent_destroy=False,
         waf_requests_per_ip=2_000,
+        backups=backup_retention.DEV,
     ),
     "staging": Profile(
         name="staging",
@@ -117,6 +119,7 @@ PROFILES: dict[str, Profile] = {
         quota_per_day=100_000,
         prevent_destroy=False,
         waf_requests_per_ip=5_000,
+        backups=backup_retention.STAGING,
     ),
     "prod": Profile(
         name="prod",
@@ -130,6 +133,7 @@ PROFILES: dict[str, Profile] = {
         quota_per_day=5_000_000,
         prevent_destroy=True,
         waf_requests_per_ip=20_000,
+        backups=backup_retention.PROD,
     ),
 }
 
