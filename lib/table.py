@@ -6,6 +6,20 @@ synchronise ("You must enable deletion protection on each replica",
 https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables-bestpractices.html),
 and provider 5.100's inline block cannot set it. The provider documents the pairing: the table
 ignores changes to ``replica`` while the replica resource manages it.
+
+Point-in-time recovery is per replica too ("You can enable point-in-time recovery on each local
+replica of a global table":
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/pointintimerecovery_beforeyoubegin.html).
+The table's window is the profile's (``DynamodbTablePointInTimeRecovery(recovery_period_in_days=)``,
+lib/backup_retention.py). The replica's cannot be set: provider 5.100's
+``aws_dynamodb_table_replica`` has only ``point_in_time_recovery`` (a bool, the binding's
+``DynamodbTableReplicaA(point_in_time_recovery=)``), and its update calls
+``updatePITR(ctx, conn, tableName, d.Get("point_in_time_recovery").(bool), replicaRegion, ...)``
+with no period (internal/service/dynamodb/table_replica.go), so DynamoDB applies its default: "If
+no value is provided, the value will default to 35"
+(https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PointInTimeRecoverySpecification.html).
+The replica keeps 35 days whatever the profile says; the price is the same for any window
+(lib/backup_retention.py), and a restore from the replica can reach further back, never less.
 """
 
 from __future__ import annotations
@@ -61,9 +75,11 @@ class GlobalTable(Construct):
         replicas: Sequence[Replica],
         deletion_protection: bool,
         prevent_destroy: bool,
+        pitr_days: int,
     ) -> None:
         super().__init__(scope, id)
         self.name = name
+        self.pitr_days = pitr_days
         self.replicas: dict[str, DynamodbTableReplicaA] = {}  # by region name
         self.table = DynamodbTable(
             self,
@@ -90,7 +106,9 @@ class GlobalTable(Construct):
             server_side_encryption=DynamodbTableServerSideEncryption(
                 enabled=True, kms_key_arn=primary_key.arn_for(primary)
             ),
-            point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
+            point_in_time_recovery=DynamodbTablePointInTimeRecovery(
+                enabled=True, recovery_period_in_days=pitr_days
+            ),
             deletion_protection_enabled=deletion_protection,
             # Replica creation on real AWS takes minutes; never let it hang a pipeline.
             timeouts=DynamodbTableTimeouts(create="30m", update="60m", delete="30m"),
@@ -107,8 +125,8 @@ class GlobalTable(Construct):
     def _replica(
         self, id: str, replica: Replica, *, deletion_protection: bool, prevent_destroy: bool
     ) -> DynamodbTableReplicaA:
-        """In the replica's region, with its own key, PITR, tags (the provider's default tags)
-        and deletion protection."""
+        """In the replica's region, with its own key, PITR (35 days: no period can be set, see
+        the module docstring), tags (the provider's default tags) and deletion protection."""
         return DynamodbTableReplicaA(
             self,
             id,

@@ -35,7 +35,18 @@ def test_streams_encryption_and_pitr(dev):
         "enabled": True,
         "kms_key_arn": dev.ref("aws_kms_key", "key-primary/key", "arn"),
     }
-    assert table["point_in_time_recovery"] == {"enabled": True}
+    assert table["point_in_time_recovery"] == {"enabled": True, "recovery_period_in_days": 7}
+
+
+def test_the_pitr_window_is_the_profiles_on_the_table_and_35_days_on_the_replica(dev, staging, prod):
+    """The table's window is explicit (lib/backup_retention.py); the replica resource has no
+    period to set, so DynamoDB's default (35 days) applies there, in every profile."""
+    for stack, days in ((dev, 7), (staging, 14), (prod, 35)):
+        table = stack.get("aws_dynamodb_table", "payments-table/table")
+        assert table["point_in_time_recovery"] == {"enabled": True, "recovery_period_in_days": days}
+        replica = stack.get("aws_dynamodb_table_replica", "payments-table/replica")
+        assert replica["point_in_time_recovery"] is True
+        assert "recovery_period_in_days" not in replica
 
 
 def test_replica_in_the_secondary_region_with_its_own_key(dev):
