@@ -97,6 +97,8 @@ IMPORT_IDS: dict[str, Callable[[dict[str, Any], str], str | None]] = {
     "aws_api_gateway_method_settings": _joined("rest_api_id", "stage_name", "method_path"),
     "aws_api_gateway_usage_plan_key": _joined("usage_plan_id", "key_id"),
     "aws_api_gateway_base_path_mapping": _mapping_id,
+    # CreateBackupVault answers AlreadyExistsException for a name the region has (lib/backup.py).
+    "aws_backup_vault": _attr("name"),
 }
 # Found by a lookup (a data source), not from the planned values alone.
 LOOKED_UP = ("aws_api_gateway_resource",)

@@ -50,7 +50,15 @@ _CRYPTO_ACTIONS = [
     "kms:ReEncryptFrom",
     "kms:ReEncryptTo",
 ]
-VIA_SERVICES = ("dynamodb", "lambda", "s3", "sns", "ssm")
+# AWS Backup: the vaults are encrypted with this key (lib/backup.py). Creating one needs
+# "kms:CreateGrant", "kms:DescribeKey", "kms:RetireGrant", "kms:Decrypt", "kms:GenerateDataKey" on
+# it (https://docs.aws.amazon.com/aws-backup/latest/devguide/create-a-vault.html), and backing up
+# into it needs the backup role's access: "Your IAM role must have access to the KMS key being
+# used to back up and restore the object ... The permissions in IAM policy and KMS key policy
+# must be consistent" (https://docs.aws.amazon.com/aws-backup/latest/devguide/encryption.html).
+# DescribeKey and RetireGrant are the account's already (ADMIN_ACTIONS); the others only through
+# AWS Backup in the key's region, for this account's principals, like the other services.
+VIA_SERVICES = ("backup", "dynamodb", "lambda", "s3", "sns", "ssm")
 # CloudWatch Logs encrypts with the key on the log group's behalf: AWS documents
 # Encrypt*/Decrypt*/ReEncrypt*/GenerateDataKey*/Describe* under a condition on the
 # kms:EncryptionContext:aws:logs:arn key

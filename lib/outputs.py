@@ -38,6 +38,12 @@ OUTPUTS: dict[str, str] = {
     "call; empty when ENABLE_CUSTOM_DOMAIN=false",
     "alarm_topic_arns": "Every alarm topic's ARN by region role, as JSON: subscribe a chat integration "
     "here (Amazon Q Developer in chat applications takes SNS topic ARNs)",
+    "backup_vault_names": "Every region's AWS Backup vault by region role, as JSON: recovery points of that "
+    "region's table and receipts and the other region's copies; no principal may delete them (the vault's "
+    "access policy), and prod's are locked in compliance mode",
+    "backup_vault_arns": "The same vaults' ARNs by region role, as JSON (each plan's copy destination)",
+    "backup_plan_ids": "Every region's daily AWS Backup plan id by region role, as JSON "
+    "('aws backup get-backup-plan --backup-plan-id <id>' in that region)",
     "alarm_subscriptions": "Who the alarm topics notify (ALARM_SUBSCRIPTIONS): each entry on every topic; "
     "email and http(s) subscriptions stay pending until confirmed; 'none' when nothing is subscribed",
     "name_servers": "Name servers of the zone: create NS records for the domain with these "

@@ -12,6 +12,7 @@ from constructs import Construct
 from lib.account import AccountSettings
 from lib.api_access import CallerPolicy
 from lib.api_contract import ROUTES
+from lib.backup import BackupSources, RegionalBackup, RegionalVault
 from lib.config import StackConfig
 from lib.dns_failover import HostedZone, QueryLogging, RegionalEndpoint
 from lib.failover_switch import FailoverSwitch
@@ -66,9 +67,11 @@ class TapStack(TerraformStack):
             replicas=[Replica(r, self.keys[r.role]) for r in self.regions[1:]],
             deletion_protection=self.profile.deletion_protection,
             prevent_destroy=self.profile.prevent_destroy,
+            pitr_days=self.profile.backups.pitr_days,
         )
         self.buckets = {r.role: self._receipts(r) for r in self.regions}
         self.replications = self._replications()
+        self.vaults, self.backups = self._backups()
         self.apis = self._apis()
         self.caller_policy = CallerPolicy(
             self,
@@ -156,6 +159,38 @@ class TapStack(TerraformStack):
             )
             for r in self.regions
         }
+
+    def _backups(self) -> tuple[dict[str, RegionalVault], dict[str, RegionalBackup]]:
+        """A vault in every region of the pair, then each region's daily plan of its table (or
+        replica) and receipts, copied to its peer's vault (lib/backup.py)."""
+        retention = self.profile.backups
+        vaults = {
+            r.role: RegionalVault(
+                self,
+                f"backup-vault-{r.role}",
+                region=r,
+                name=self.config.name("backups", r.role),
+                key=self.keys[r.role],
+                force_destroy=self.profile.force_destroy,
+                prevent_destroy=self.profile.prevent_destroy,
+                lock_min_days=retention.lock_min_days,
+            )
+            for r in self.regions
+        }
+        backups = {
+            r.role: RegionalBackup(
+                self,
+                f"backup-{r.role}",
+                vault=vaults[r.role],
+                copy_to=vaults[self.topology.peer(r.role)],
+                name=self.config.name("backups", r.role),
+                sources=BackupSources(table_arn=self.table.arn_in(r), bucket=self.buckets[r.role]),
+                account_id=self.account_id,
+                retention=retention,
+            )
+            for r in self.regions
+        }
+        return vaults, backups
 
     def _apis(self) -> dict[str, RegionalApi]:
         config = self.config
@@ -315,6 +350,9 @@ class TapStack(TerraformStack):
                     else "used, not managed: another environment of the account owns them"
                 ),
                 "alarm_topic_arns": Fn.jsonencode({role: m.topic.arn for role, m in self.monitors.items()}),
+                "backup_vault_names": Fn.jsonencode({role: v.name for role, v in self.vaults.items()}),
+                "backup_vault_arns": Fn.jsonencode({role: v.arn for role, v in self.vaults.items()}),
+                "backup_plan_ids": Fn.jsonencode({role: b.plan.id for role, b in self.backups.items()}),
                 "alarm_subscriptions": _subscriptions_note(self.config),
                 "hosted_zone_id": self.zone.zone_id,
                 "name_servers": self.zone.name_servers,

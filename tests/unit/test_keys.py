@@ -53,7 +53,9 @@ def test_key_policy(dev, role, region):
         "StringEquals": {
             "kms:CallerAccount": ACCOUNT,
             "kms:ViaService": [
-                f"{service}.{region}.amazonaws.com" for service in ("dynamodb", "lambda", "s3", "sns", "ssm")
+                f"{service}.{region}.amazonaws.com"
+                # backup: the vaults' encryption and the backups into them (lib/backup.py)
+                for service in ("backup", "dynamodb", "lambda", "s3", "sns", "ssm")
             ],
         }
     }

@@ -27,8 +27,8 @@ def bounded() -> Synth:
 
 def test_every_role_carries_the_boundary_when_it_is_set(bounded):
     roles = bounded.resources("aws_iam_role")
-    # the function and replication role of each region, and the account's API Gateway role
-    assert len(roles) == 5
+    # the function, replication and backup role of each region, and the account's API Gateway role
+    assert len(roles) == 7
     assert {name: role.get("permissions_boundary") for name, role in roles.items()} == {
         name: f"arn:aws:iam::{ACCOUNT}:policy/tap-ci-boundary-production" for name in roles
     }
