@@ -14,7 +14,9 @@ What the boundary allows: what the main stack's own roles need, and no more (the
 tests/unit/test_ci_boundary.py evaluates every Allow of every role policy of the synthesized
 stack against it): the Lambda function role (its table and indexes, its receipts, its region's
 key through the stack's services, its own log group, X-Ray), the S3 replication roles (the
-receipts buckets, their versions and replicas, the keys through S3) and the account's API Gateway
+receipts buckets, their versions and replicas, the keys through S3), the AWS Backup roles
+(lib/backup.py: their table's backup, their bucket's reads, the keys through AWS Backup, copies
+between their own vaults) and the account's API Gateway
 logging role (log groups; only that role, by ``aws:PrincipalArn``, and only in the boundary of
 the target that manages the account's settings, whose stack creates that role).
 
@@ -34,7 +36,8 @@ forms (``table/tap-*-prod/index/<gsi>``).
 
 What it denies outright, even if a later edit widened an Allow: every IAM action (a workload never
 changes identities), every STS action (a workload assumes no other role: the services assume it,
-which its trust policy governs, not its boundary), AWS Organizations and Account changes.
+which its trust policy governs, not its boundary), AWS Organizations and Account changes, and
+erasing a backup or unlocking a vault (a role a deploy role creates must not undo lib/backup.py).
 
 Why the deploy roles' IAM actions cannot escalate. The Service Authorization Reference for IAM
 (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html,
@@ -87,17 +90,36 @@ __all__ = ["NEVER", "boundary_statements"]
 
 # lib/keys.py VIA_SERVICES and lib/regional_function.py XRAY_WRITE_ACTIONS, spelled out (this
 # module loads no construct code); tests/unit/test_ci_boundary.py keeps them equal.
-VIA_SERVICES = ("dynamodb", "lambda", "s3", "sns", "ssm")
+VIA_SERVICES = ("backup", "dynamodb", "lambda", "s3", "sns", "ssm")
 XRAY_WRITE_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
 # Denied outright: the boundary is an allow list already; these make it explicit.
 NEVER = ["account:*", "iam:*", "organizations:*", "sts:*"]
+# lib/backup.py NO_ERASURE and a vault lock's removal, denied outright too.
+NO_BACKUP_ERASURE = [
+    "backup:DeleteBackupVaultLockConfiguration",
+    "backup:DeleteRecoveryPoint",
+    "backup:UpdateRecoveryPointLifecycle",
+]
 # An environment's data, by name: ``{suffix}`` is the environment's suffix (or the previews'
 # pattern ``pr*``), ``{account}`` the account id (a literal or a Terraform reference).
 OWN_TABLE = ("arn:aws:dynamodb:*:{account}:table/{project}-*-{suffix}",)
 OWN_BUCKETS = ("arn:aws:s3:::{project}-*-{suffix}-{account}",)
 OWN_OBJECTS = ("arn:aws:s3:::{project}-*-{suffix}-{account}/*",)
 OWN_FUNCTION_LOGS = ("arn:aws:logs:*:{account}:log-group:/aws/lambda/{project}-*-{suffix}:*",)
-NAMED = (*OWN_TABLE, *OWN_BUCKETS, *OWN_OBJECTS, *OWN_FUNCTION_LOGS)
+OWN_VAULTS = ("arn:aws:backup:*:{account}:backup-vault:{project}-*-{suffix}",)
+NAMED = (*OWN_TABLE, *OWN_BUCKETS, *OWN_OBJECTS, *OWN_FUNCTION_LOGS, *OWN_VAULTS)
+# What the AWS Backup roles read besides the other roles' (lib/backup.py S3_BUCKET_ACTIONS and
+# S3_OBJECT_ACTIONS, spelled out; tests/unit/test_ci_boundary.py keeps them equal).
+BACKUP_BUCKET_ACTIONS = [
+    "s3:GetBucketAcl",
+    "s3:GetBucketLocation",
+    "s3:GetBucketTagging",
+    "s3:GetBucketVersioning",
+    "s3:GetInventoryConfiguration",
+    "s3:ListBucketVersions",
+    "s3:PutInventoryConfiguration",
+]
+BACKUP_OBJECT_ACTIONS = ["s3:GetObjectAcl", "s3:GetObjectTagging", "s3:GetObjectVersion"]
 
 
 def boundary_statements(
@@ -127,14 +149,26 @@ def boundary_statements(
     return [
         statement(
             "OwnTable",
-            ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+            [
+                "dynamodb:DescribeTable",
+                "dynamodb:GetItem",
+                "dynamodb:ListTagsOfResource",
+                "dynamodb:PutItem",
+                "dynamodb:Query",
+                "dynamodb:StartAwsBackupJob",
+            ],
             own((*OWN_TABLE, f"{OWN_TABLE[0]}/index/*")),
         ),
-        statement("OwnBuckets", ["s3:GetReplicationConfiguration", "s3:ListBucket"], own(OWN_BUCKETS)),
+        statement(
+            "OwnBuckets",
+            sorted(["s3:GetReplicationConfiguration", "s3:ListBucket", *BACKUP_BUCKET_ACTIONS]),
+            own(OWN_BUCKETS),
+        ),
         statement(
             "OwnObjectsAndReplicas",
             [
                 "s3:GetObject",
+                *BACKUP_OBJECT_ACTIONS,
                 "s3:GetObjectVersionAcl",
                 "s3:GetObjectVersionForReplication",
                 "s3:GetObjectVersionTagging",
@@ -149,14 +183,31 @@ def boundary_statements(
         # services above (the key policies say the same: lib/keys.py).
         statement(
             "KeysThroughStackServices",
-            ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+            ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
             [f"arn:aws:kms:*:{account}:key/*"],
             condition={"StringLike": {"kms:ViaService": [f"{s}.*.amazonaws.com" for s in VIA_SERVICES]}},
         ),
         statement("OwnFunctionLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], own(OWN_FUNCTION_LOGS)),
+        *_backup_copies(account, own(OWN_VAULTS)),
         *([logging] if account_settings else []),
         statement("XRayTraces", XRAY_WRITE_ACTIONS, ["*"]),
         # The wildcard trap: the previews' own pattern ``tap-*-pr*`` also matches ``-prod``.
         statement("OtherEnvironments", ["*"], denied, effect="Deny"),
         statement("NoIdentityOrAccountChanges", NEVER, ["*"], effect="Deny"),
+        statement("NoBackupErasure", NO_BACKUP_ERASURE, ["*"], effect="Deny"),
+    ]
+
+
+def _backup_copies(account: str, own_vaults: list[str]) -> list[dict[str, Any]]:
+    """AWS Backup copies each recovery point between the environment's two vaults; recovery
+    points are named by random ids (lib/backup.py)."""
+    return [
+        statement(
+            "OwnBackupVaults", ["backup:CopyIntoBackupVault", "backup:DescribeBackupVault"], own_vaults
+        ),
+        statement(
+            "RecoveryPointCopies",
+            ["backup:CopyFromBackupVault", "backup:TagResource"],
+            [f"arn:aws:backup:*:{account}:recovery-point:*"],
+        ),
     ]

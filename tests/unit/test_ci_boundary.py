@@ -12,7 +12,15 @@ from typing import Any
 import pytest
 
 from lib.ci_bootstrap_config import boundary_name
-from lib.ci_boundary import NEVER, VIA_SERVICES, XRAY_WRITE_ACTIONS, boundary_statements
+from lib.ci_boundary import (
+    BACKUP_BUCKET_ACTIONS,
+    BACKUP_OBJECT_ACTIONS,
+    NEVER,
+    NO_BACKUP_ERASURE,
+    VIA_SERVICES,
+    XRAY_WRITE_ACTIONS,
+    boundary_statements,
+)
 from lib.config import APIGATEWAY_CLOUDWATCH_ROLE
 from local_aws.iam_policy import PermissionResult, Request, evaluate
 from tests.unit.conftest import PROD_ENV, Synth, policy_of, synthesize
@@ -67,6 +75,8 @@ def _arn(type_: str, logical_id: str, body: dict[str, Any], region: str) -> str 
         return f"arn:aws:kms:{region}:{ACCOUNT}:key/{logical_id}"
     if type_ == "aws_cloudwatch_log_group":
         return f"arn:aws:logs:{region}:{ACCOUNT}:log-group:{body['name']}"
+    if type_ == "aws_backup_vault":
+        return f"arn:aws:backup:{region}:{ACCOUNT}:backup-vault:{body['name']}"
     return None
 
 
@@ -122,8 +132,9 @@ def _requests(stack: Synth) -> list[tuple[str, Request]]:
 def test_the_boundary_allows_everything_the_stacks_roles_are_granted(stack):
     target, synth = stack
     requests = _requests(synth)
-    # function and replication role per region, and the account's API Gateway role (its owner's)
-    assert len({role for role, _ in requests}) == (5 if TARGETS[target][2] else 4)
+    # function, replication and backup role per region, and the account's API Gateway role (its
+    # owner's)
+    assert len({role for role, _ in requests}) == (7 if TARGETS[target][2] else 6)
     document = boundary(target)
     refused = [
         f"{role}: {r.action} {r.resource}"
@@ -213,8 +224,60 @@ def test_no_allow_in_the_boundary_names_a_wildcard_action():
 
 
 def test_values_the_boundary_spells_out_match_where_they_are_defined():
+    from lib import backup
     from lib.keys import VIA_SERVICES as KEY_SERVICES
     from lib.regional_function import XRAY_WRITE_ACTIONS as FUNCTION_XRAY
 
     assert VIA_SERVICES == KEY_SERVICES
     assert XRAY_WRITE_ACTIONS == FUNCTION_XRAY
+    # the backup role's reads, less what the other roles already had on the same names
+    assert sorted([*BACKUP_BUCKET_ACTIONS, "s3:ListBucket"]) == backup.S3_BUCKET_ACTIONS
+    assert (
+        sorted(
+            [*BACKUP_OBJECT_ACTIONS, "s3:GetObject", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"]
+        )
+        == backup.S3_OBJECT_ACTIONS
+    )
+    assert (
+        set(backup.NO_ERASURE)
+        < set(NO_BACKUP_ERASURE)
+        == {
+            *backup.NO_ERASURE,
+            "backup:DeleteBackupVaultLockConfiguration",
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "backup:DeleteRecoveryPoint",
+        "backup:UpdateRecoveryPointLifecycle",
+        "backup:DeleteBackupVaultLockConfiguration",
+    ],
+)
+def test_no_role_of_any_environment_erases_a_backup_or_unlocks_a_vault(action):
+    """Whatever a later edit allows: a role a deploy role creates cannot undo lib/backup.py."""
+    for target, (suffix, _, _) in TARGETS.items():
+        own = suffix.replace("*", "7")
+        for resource in (
+            f"arn:aws:backup:us-east-1:{ACCOUNT}:recovery-point:1EB3B5E7-9EB0-435A-A80B-108B488B0D45",
+            f"arn:aws:backup:us-east-1:{ACCOUNT}:backup-vault:tap-backups-primary-{own}",
+        ):
+            assert decision(target, action, resource) == PermissionResult.DENIED, (target, resource)
+
+
+def test_a_backup_role_copies_only_into_its_own_environments_vaults():
+    vault = f"arn:aws:backup:us-west-2:{ACCOUNT}:backup-vault:tap-backups-secondary-{{}}"
+    allowed, denied = PermissionResult.PERMITTED, PermissionResult.DENIED
+    for target, suffix, result in (
+        ("prod", "prod", allowed),
+        ("staging", "prod", denied),
+        ("preview", "prod", denied),  # tap-*-pr* matches it: denied by name
+        ("preview", "pr7", allowed),
+        ("prod", "staging", denied),
+    ):
+        assert decision(target, "backup:CopyIntoBackupVault", vault.format(suffix)) == result, (
+            target,
+            suffix,
+        )

@@ -167,6 +167,22 @@ def samples(stack: Synth) -> list[tuple[str, str | None, str]]:
             for n in names("aws_wafv2_web_acl")
         ),
         *((None, "kms:DeleteAlias", arn.format("kms", n)) for n in names("aws_kms_alias")),
+        *(
+            (
+                "backup:DescribeBackupVault",
+                "backup:DeleteBackupVault",
+                arn.format("backup", f"backup-vault:{n}"),
+            )
+            for n in names("aws_backup_vault")
+        ),
+        *(
+            (
+                "backup:GetBackupVaultAccessPolicy",
+                "backup:DeleteBackupVaultAccessPolicy",
+                arn.format("backup", f"backup-vault:{n}"),
+            )
+            for n in names("aws_backup_vault")
+        ),
         ("s3:GetObject", "s3:PutObject", f"{STATE_BUCKET}/{stack.stack_id}/terraform.tfstate"),
         (None, "s3:DeleteObject", f"{STATE_BUCKET}/{stack.stack_id}/terraform.tfstate.tflock"),
     ]
@@ -253,6 +269,49 @@ def test_a_role_is_created_only_with_the_boundary_and_its_own_suffix_tag(boot, k
     assert not allows(documents, "iam:AttachRolePolicy", arn, **bounded, **{"iam:PolicyARN": ci_policy})
     assert allows(documents, "iam:PutRolePermissionsBoundary", arn, **bounded)
     assert not allows(documents, "iam:DeleteRolePermissionsBoundary", arn, **bounded)
+
+
+@pytest.mark.parametrize("kind", ROLES)
+def test_no_ci_role_erases_a_backup_unlocks_a_vault_or_restores(boot, stacks, kind):
+    """The deploy role's attacker cannot erase what lib/backup.py keeps, in its own environment
+    either: no grant of these, whatever the vault's access policy says (lib/backup.py)."""
+    documents = role_documents(boot, kind)
+    recovery_point = f"arn:aws:backup:us-east-1:{ACCOUNT}:recovery-point:1EB3B5E7-9EB0-435A-A80B-108B488B0D45"
+    table_backup = (
+        f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/tap-payments-prod/backup/01234567890123-abcdefgh"
+    )
+    for stack in stacks.values():
+        for vault in stack.resources("aws_backup_vault").values():
+            arn = f"arn:aws:backup:us-east-1:{ACCOUNT}:backup-vault:{vault['name']}"
+            for action in ("backup:DeleteBackupVaultLockConfiguration", "backup:StartRestoreJob"):
+                assert not allows(documents, action, arn), (action, arn)
+    for action in (
+        "backup:DeleteRecoveryPoint",
+        "backup:UpdateRecoveryPointLifecycle",
+        "backup:StartRestoreJob",
+        "backup:StartCopyJob",
+    ):
+        assert not allows(documents, action, recovery_point), action
+    assert not allows(documents, "dynamodb:DeleteBackup", table_backup)
+
+
+@pytest.mark.parametrize(
+    ("kind", "tags"),
+    [
+        ("preview", {"pr7": True, "staging": False, "prod": False}),
+        ("production", {"pr7": False, "staging": False, "prod": True}),
+        ("plan", {"pr7": False, "staging": True, "prod": False}),
+    ],
+)
+def test_backup_plans_named_by_random_ids_are_fenced_by_their_environment_tag(boot, kind, tags):
+    documents = role_documents(boot, kind)
+    plan = f"arn:aws:backup:us-east-1:{ACCOUNT}:backup-plan:0a1b2c3d-0000-0000-0000-000000000000"
+    for suffix, expected in tags.items():
+        tag = {"aws:ResourceTag/EnvironmentSuffix": suffix}
+        assert allows(documents, "backup:GetBackupPlan", plan, **tag) == expected, suffix
+        if kind != "plan":
+            assert allows(documents, "backup:UpdateBackupPlan", plan, **tag) == expected, suffix
+            assert allows(documents, "backup:DeleteBackupSelection", plan, **tag) == expected, suffix
 
 
 def _statements(boot: dict[str, Any], kind: str) -> list[dict[str, Any]]:
