@@ -12,13 +12,18 @@ the report follows the stack: change a health check's interval and the RTO chang
 - RPO table  = 1 s for a DynamoDB global table (asynchronous replication, "typically within
   a second"), 0 s with multi-Region strong consistency, null without a replica;
 - RPO objects = the S3 Replication Time Control window (15 min) per direction, null without
-  RTC (S3 replication without RTC has no time bound).
+  RTC (S3 replication without RTC has no time bound);
+- RPO PITR = 300 s (restorable to the second, the latest restorable time ~5 minutes behind now),
+  RPO backups = the AWS Backup schedule's interval, and a table restore's duration as AWS gives
+  it (20 min to an hour): what covers a bad write or a deleted table, which replication copies
+  (dr/report_backup.py).
 
     python -m dr.report cdktf.out/stacks/TapStackdev/cdk.tf.json [--out cfn-outputs/dr-report.json]
 
 This module assembles the report and is its command line; the figures are computed in
 dr/report_failover.py (RTO, the switch, the recovery path), dr/report_replication.py (RPO) and
-dr/report_regions.py (strategy, single-region resources), rendered by dr/report_render.py; a game
+dr/report_regions.py (strategy, single-region resources), dr/report_backup.py (PITR, AWS Backup,
+restore time), rendered by dr/report_render.py; a game
 day's measured results (dr/gameday_result.py) are shown next to them.
 """
 
@@ -31,6 +36,8 @@ from typing import Any
 
 from cli.args import ArgumentParser
 from dr.gameday_result import ReportError, ScenarioResult, load_report
+from dr.report_backup import SOURCES as BACKUP_SOURCES
+from dr.report_backup import backup_plans, backup_rpo, pitr_facts, pitr_rpo, table_restore
 from dr.report_failover import failover_switch, recovery_dependencies, rto
 from dr.report_regions import capacity, single_region_resources, strategy
 from dr.report_render import render
@@ -50,6 +57,7 @@ SOURCES = {
     "strategies": "https://docs.aws.amazon.com/whitepapers/latest/disaster-recovery-workloads-on-aws/"
     "disaster-recovery-options-in-the-cloud.html",
     "query_logs": "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/query-logs.html",
+    **BACKUP_SOURCES,
 }
 
 
@@ -86,6 +94,9 @@ def build_report(data: Any) -> dict[str, Any]:
     rpo_failback, rpo_failback_basis = direction_rpo(back, f"{standby} -> {primary} (failback)")
     name, basis = strategy(stack, records, rpo_table is not None or any(rule["enabled"] for rule in forward))
 
+    pitr, plans = pitr_facts(stack), backup_plans(stack)
+    rpo_pitr, rpo_pitr_basis = pitr_rpo(pitr)
+    rpo_backup, rpo_backup_basis = backup_rpo(plans)
     failover = rto(records, checks)
     switch = failover_switch(records, checks, failover["dns_seconds"])
     return {
@@ -107,6 +118,13 @@ def build_report(data: Any) -> dict[str, Any]:
         "failback_replication": any(rule["enabled"] for rule in back),
         "rpo_seconds_objects_failback": rpo_failback,
         "rpo_objects_failback_basis": rpo_failback_basis,
+        "rpo_seconds_pitr": rpo_pitr,
+        "rpo_pitr_basis": rpo_pitr_basis,
+        "rpo_seconds_backup": rpo_backup,
+        "rpo_backup_basis": rpo_backup_basis,
+        "table_restore": table_restore(pitr),
+        "pitr": pitr,
+        "backup_plans": plans,
         "failover_records": records,
         "health_checks": list(checks.values()),
         "tables": tables,

@@ -43,6 +43,7 @@ def render(report: dict[str, Any]) -> str:
         ("measured (game day, AWS seconds)", _measured),
         ("recovery path dependencies", _dependencies),
         ("object replication", _replication),
+        ("backups (AWS Backup plans)", _backups),
         ("single-region resources", _single_region),
     ):
         lines.append(title)
@@ -84,6 +85,9 @@ def _figures(report: dict[str, Any]) -> list[tuple[str, str]]:
         ("RPO table", f"{_seconds(report['rpo_seconds_table'])} ({report['rpo_table_basis']})"),
         ("RPO objects", f"{_seconds(report['rpo_seconds_objects'])} ({report['rpo_objects_basis']})"),
         ("failback objects", failback),
+        ("RPO PITR", f"{_seconds(report['rpo_seconds_pitr'])} ({report['rpo_pitr_basis']})"),
+        ("RPO backups", f"{_seconds(report['rpo_seconds_backup'])} ({report['rpo_backup_basis']})"),
+        ("table restore", _restore(report["table_restore"])),
         ("strategy basis", report["strategy_basis"]),
     ]
     if report["rto_reason"]:
@@ -144,6 +148,27 @@ def _replication(report: dict[str, Any]) -> list[str]:
         f"{r['rtc_minutes'] or 'off'} min, RPO {_seconds(r['rpo_seconds'])}"
         for r in report["object_replication"]
     ] or ["  none"]
+
+
+def _restore(restore: dict[str, Any]) -> str:
+    if restore["min_seconds"] is None:
+        return f"n/a ({restore['basis']})"
+    return f"{restore['min_seconds']} s to {restore['usual_max_seconds']} s ({restore['basis']})"
+
+
+def _backups(report: dict[str, Any]) -> list[str]:
+    lines = []
+    for plan in report["backup_plans"]:
+        for rule in plan["rules"]:
+            copies = "; ".join(
+                f"copy -> {c['vault']} ({c['region']}) kept {c['retention_days']} d" for c in rule["copies"]
+            )
+            kept = f"{rule['schedule']} -> {rule['vault']} kept {rule['retention_days']} d"
+            lines.append(
+                f"  {plan['region']:<12} {kept}{'; ' + copies if copies else ''}; "
+                f"protects {', '.join(plan['protects']) or 'nothing'}"
+            )
+    return lines or ["  none"]
 
 
 def _single_region(report: dict[str, Any]) -> list[str]:

@@ -12,9 +12,10 @@ import pytest
 
 from dr.gameday_result import ScenarioResult
 from dr.report import build_report, main
+from dr.report_backup import schedule_seconds
 from dr.report_regions import GENERIC_REASON
 from dr.report_render import render
-from dr.stack import references
+from dr.stack import references, short_name
 
 SECONDARY_BUCKET = re.compile(r"aws_s3_bucket\.(receipts-secondary_bucket_[0-9A-F]{8})")
 PRIMARY_BUCKET = re.compile(r"aws_s3_bucket\.(receipts-primary_bucket_[0-9A-F]{8})")
@@ -609,3 +610,170 @@ def test_the_measured_line_says_how_long_the_failover_held_and_whether_the_prima
     )
     del manual["hold_seconds"]  # a report from before the hold
     assert ScenarioResult.from_json(manual).summary().endswith("0 conflicts, failback 67.9 s")
+
+
+# --- backups: PITR, AWS Backup, restore time (dr/report_backup.py) -------------------------------
+
+
+def test_dev_pitr_rpo_is_the_latest_restorable_lag_with_the_shortest_window(dev_report):
+    assert dev_report["rpo_seconds_pitr"] == 300
+    basis = dev_report["rpo_pitr_basis"]
+    assert "to the second (1 s)" in basis and "last 7 days" in basis and "5 minutes behind now" in basis
+    assert [
+        (short_name(t["resource"]), t["region"], t["enabled"], t["recovery_period_days"])
+        for t in dev_report["pitr"]
+    ] == [
+        ("payments-table", "us-east-1", True, 7),
+        ("payments-table_replica", "us-west-2", True, 35),  # the replica cannot set a window
+    ]
+
+
+def test_dev_backup_rpo_is_the_daily_schedule_copied_to_the_other_region(dev_report):
+    assert dev_report["rpo_seconds_backup"] == 86400
+    assert dev_report["rpo_backup_basis"] == (
+        "AWS Backup schedule cron(0 5 ? * * *): a recovery point every 24 h (a run may start up to 60 min "
+        "late), copied to us-east-1, us-west-2"
+    )
+    plans = {plan["region"]: plan for plan in dev_report["backup_plans"]}
+    assert plans["us-east-1"]["protects"] == ["payments-table", "receipts-primary_bucket"]
+    assert plans["us-west-2"]["protects"] == ["payments-table_replica", "receipts-secondary_bucket"]
+    (rule,) = plans["us-east-1"]["rules"]
+    assert rule == {
+        "name": "daily",
+        "schedule": "cron(0 5 ? * * *)",
+        "interval_seconds": 86400,
+        "start_window_minutes": 60,
+        "vault": "backup-vault-primary_vault",
+        "retention_days": 1,
+        "copies": [{"vault": "backup-vault-secondary_vault", "region": "us-west-2", "retention_days": 1}],
+    }
+
+
+def test_the_table_restore_time_is_awss_range_not_a_figure_from_the_stack(dev_report):
+    restore = dev_report["table_restore"]
+    assert (restore["min_seconds"], restore["usual_max_seconds"]) == (1200, 3600)
+    assert (
+        "at least 20 minutes" in restore["basis"]
+        and "S3 restores from AWS Backup: undocumented" in restore["basis"]
+    )
+
+
+def test_the_backup_figures_are_printed_next_to_the_replication_rpo(dev_report):
+    printed = render(dev_report)
+    assert re.search(r"^  RPO PITR +300 s \(DynamoDB point-in-time recovery", printed, re.MULTILINE)
+    assert re.search(r"^  RPO backups +86400 s \(AWS Backup schedule", printed, re.MULTILINE)
+    assert re.search(r"^  table restore +1200 s to 3600 s \(AWS knowledge center", printed, re.MULTILINE)
+    assert printed.index("RPO objects") < printed.index("RPO PITR")
+    section = printed.split("backups (AWS Backup plans)\n", 1)[1]
+    assert section.startswith(
+        "  us-east-1    cron(0 5 ? * * *) -> backup-vault-primary_vault kept 1 d; copy -> "
+        "backup-vault-secondary_vault (us-west-2) kept 1 d; "
+        "protects payments-table, receipts-primary_bucket\n"
+    )
+    assert (
+        dev_report["sources"]["table_restore"]
+        == "https://repost.aws/knowledge-center/dynamodb-restore-taking-long"
+    )
+
+
+def test_prod_keeps_its_backups_35_days(prod):
+    report = build_report(prod.json)
+    copies = [c for p in report["backup_plans"] for r in p["rules"] for c in r["copies"]]
+    assert len(copies) == 2 and {c["retention_days"] for c in copies} == {35}
+    assert "last 35 days" in report["rpo_pitr_basis"]
+
+
+def test_the_backups_have_a_counterpart_in_each_region(dev_report):
+    assert not [e for e in dev_report["single_region_resources"] if e["type"].startswith("aws_backup_")]
+
+
+def test_without_pitr_on_the_replica_the_pitr_rpo_is_null_with_the_reason(dev):
+    data = _copy(dev)
+    for replica in _each(data, "aws_dynamodb_table_replica"):
+        replica["point_in_time_recovery"] = False
+    report = build_report(data)
+    assert report["rpo_seconds_pitr"] is None
+    assert report["rpo_pitr_basis"] == "point-in-time recovery is off on payments-table_replica (us-west-2)"
+    assert report["rpo_seconds_table"] == 1  # replication is not PITR
+
+
+def test_an_inline_replica_reports_its_own_pitr(dev):
+    data = _copy(dev)
+    del data["resource"]["aws_dynamodb_table_replica"]
+    for table in _each(data, "aws_dynamodb_table"):
+        table["replica"] = [{"region_name": "us-west-2", "point_in_time_recovery": True}]
+        del table["point_in_time_recovery"]["recovery_period_in_days"]  # AWS's default: 35
+    report = build_report(data)
+    assert [(t["region"], t["enabled"], t["recovery_period_days"]) for t in report["pitr"]] == [
+        ("us-east-1", True, 35),
+        ("us-west-2", True, 35),
+    ]
+    assert report["rpo_seconds_pitr"] == 300
+
+
+def test_without_a_plan_or_a_table_the_backup_figures_are_null(dev):
+    data = _copy(dev)
+    for type_ in (
+        "aws_backup_plan",
+        "aws_backup_selection",
+        "aws_dynamodb_table",
+        "aws_dynamodb_table_replica",
+    ):
+        del data["resource"][type_]
+    report = build_report(data)
+    assert (report["rpo_seconds_backup"], report["rpo_backup_basis"]) == (
+        None,
+        "no AWS Backup plan in the stack",
+    )
+    assert (report["rpo_seconds_pitr"], report["rpo_pitr_basis"]) == (None, "no DynamoDB table in the stack")
+    assert report["table_restore"]["min_seconds"] is None
+    printed = render(report)
+    assert re.search(r"^  table restore +n/a \(no DynamoDB table in the stack\)$", printed, re.MULTILINE)
+    assert "backups (AWS Backup plans)\n  none\n" in printed
+
+
+def test_a_schedule_that_is_not_a_fixed_interval_leaves_the_backup_rpo_null(dev):
+    data = _copy(dev)
+    for plan in _each(data, "aws_backup_plan"):
+        plan["rule"][0]["schedule"] = "cron(0 5 ? * MON-FRI *)"
+        del plan["rule"][0]["copy_action"]
+    report = build_report(data)
+    assert report["rpo_seconds_backup"] is None
+    assert "not understood as a fixed interval" in report["rpo_backup_basis"]
+    assert "protects payments-table, receipts-primary_bucket" in render(report)
+
+
+def test_a_copy_to_a_vault_outside_the_stack_is_named_as_given(dev):
+    data = _copy(dev)
+    outside = "arn:aws:backup:eu-west-1:123456789012:backup-vault:elsewhere"
+    for plan in _each(data, "aws_backup_plan"):
+        plan["rule"][0]["copy_action"][0]["destination_vault_arn"] = outside
+        plan["rule"][0]["target_vault_name"] = "literal-vault"
+    (rule, *_) = [r for p in build_report(data)["backup_plans"] for r in p["rules"]]
+    assert rule["copies"] == [{"vault": outside, "region": None, "retention_days": 1}]
+    assert rule["vault"] == "literal-vault"
+    assert build_report(data)["rpo_backup_basis"].endswith("copied to ?")
+
+
+@pytest.mark.parametrize(
+    ("expression", "seconds"),
+    [
+        ("cron(0 5 ? * * *)", 86400),
+        ("cron(30 2 * * ? *)", 86400),
+        ("cron(0 5 */2 * ? *)", 2 * 86400),
+        ("cron(0 0/6 ? * * *)", 6 * 3600),
+        ("cron(15 * ? * * *)", 3600),
+        ("cron(0/30 * ? * * *)", 1800),
+        ("cron(* * ? * * *)", 60),
+        ("cron(0/30 5 ? * * *)", None),  # every 30 minutes of 05:00 only
+        ("cron(0 5 ? * MON *)", None),  # weekly on Mondays: not every day
+        ("cron(0 5 1 * ? *)", None),  # monthly
+        ("cron(0 5 ? 1 * *)", None),  # January only
+        ("cron(0,30 5 ? * * *)", None),  # two runs a day, not evenly spaced as read here
+        ("cron(0 5-9 ? * * *)", None),
+        ("rate(1 day)", None),
+        (None, None),
+    ],
+)
+def test_schedule_intervals(expression, seconds):
+    assert schedule_seconds(expression) == seconds
