@@ -38,8 +38,9 @@ sys.exit(1 if received else 0)
 """
 
 
-def _signal_self_later(signum: int, *, after: float, times: int = 1) -> None:
-    """Send ``signum`` to this process ``after`` seconds once run_forwarding_signals handles it.
+def _signal_self_later(signum: int, *, after: float, times: int = 1, ready: Path | None = None) -> None:
+    """Send ``signum`` to this process ``after`` seconds once run_forwarding_signals handles it
+    (and, with ``ready``, once the child has written that file: its own handler is installed).
 
     Counted from the handler's installation, not from now: on a loaded machine starting the
     child can take longer than ``after``, and a signal that arrives before the handler (or
@@ -47,7 +48,7 @@ def _signal_self_later(signum: int, *, after: float, times: int = 1) -> None:
     default = signal.getsignal(signum)
 
     def handled() -> bool:
-        return signal.getsignal(signum) is not default
+        return signal.getsignal(signum) is not default and (ready is None or ready.exists())
 
     def send() -> None:
         deadline = time.monotonic() + 30
@@ -100,17 +101,32 @@ def test_the_first_ctrl_c_of_an_apply_lets_it_finish(tmp_path, capsys):
     assert "Ctrl-C again to stop it now" in capsys.readouterr().err
 
 
+# A stand-in for an apply that stops gracefully: it says when its handler is installed, runs
+# until an interrupt (or 20 s), then finishes its write. No fixed run time: on a loaded machine a
+# fixed 1.5 s ended before the second Ctrl-C was sent (a fresh-clone make test failed so).
+STOPPABLE = """
+import pathlib, signal, sys, time
+received = []
+signal.signal(signal.SIGINT, lambda *a: received.append(1))
+pathlib.Path(sys.argv[2]).write_text("ready")
+deadline = time.monotonic() + 20
+while not received and time.monotonic() < deadline:
+    time.sleep(0.05)
+time.sleep(0.5)  # still writing after the interrupt: a later signal must not be forwarded
+open(sys.argv[1], "w").write(f"finished after {len(received)} interrupt(s)")
+"""
+
+
 @pytest.mark.parametrize(
     ("signals", "first"), [([signal.SIGINT] * 3, "SIGINT"), ([signal.SIGTERM], "SIGTERM")]
 )
 def test_a_second_ctrl_c_or_a_sigterm_stops_an_apply_gracefully_now(tmp_path, signals, first):
-    marker = tmp_path / "state"
+    marker, ready = tmp_path / "state", tmp_path / "ready"
     for n, signum in enumerate(signals):
-        _signal_self_later(signum, after=0.3 + 0.2 * n)
+        _signal_self_later(signum, after=0.1 + 0.1 * n, ready=ready)
     with pytest.raises(Interrupted, match=rf"interrupted \({first}\): .* stopped gracefully"):
-        run_forwarding_signals(
-            [sys.executable, "-c", FINISHING, str(marker)], env=dict(os.environ), finish_first=True
-        )
+        child = [sys.executable, "-c", STOPPABLE, str(marker), str(ready)]
+        run_forwarding_signals(child, env=dict(os.environ), finish_first=True)
     assert marker.read_text() == "finished after 1 interrupt(s)"  # forwarded exactly once
 
 
