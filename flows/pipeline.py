@@ -134,7 +134,7 @@ def cmd_test(p: Pipeline) -> int:
             second_environment(p)
             with p.step("integration tests"):
                 p.integration_tests()
-            with p.step("game day: region loss, then a manual failover (dr/gameday.py --target local)"):
+            with p.step("game day: region loss, manual failover, bad data (dr/gameday.py --target local)"):
                 p.gameday()
             with p.step("drift check (terraform plan -detailed-exitcode)"):
                 p.env["TF_LOG_PATH"] = str(calls["plan"])

@@ -35,6 +35,9 @@ HANDLER_EXAMPLES = "tests/unit/test_handler.py"
 STACKLESS = [
     "tests/unit/test_call_api.py",
     "tests/unit/test_gameday.py",
+    "tests/unit/test_gameday_client.py",
+    "tests/unit/test_api_client.py",
+    "tests/unit/test_restore.py",
     "tests/unit/test_emulator_script.py",
     "tests/unit/test_local_endpoints.py",
     "tests/unit/test_reconcile_receipts.py",
