@@ -21,6 +21,7 @@ NAMES = (
     "apigateway_regional_domains",
     "apigateway_resource_conflict",
     "apigateway_tags",
+    "backup_list_tags",
     "backup_plans",
     "backup_selections",
     "backup_vault_lock",

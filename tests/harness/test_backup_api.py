@@ -352,3 +352,22 @@ def test_a_selection_needs_a_role_backup_can_assume_and_prefix_wildcards(backup,
         )
     assert _error(err)[0] == "InvalidParameterValueException"
     assert client.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"] == []
+
+
+def test_tags_are_listed_with_or_without_the_trailing_slash(backup, vault):
+    """patches/backup_list_tags.py: the AWS SDK for Go v2 (hashicorp/aws 5.100.0) sends ListTags as
+    ``GET /tags/<arn>`` without the API reference's trailing slash; moto answered no tags then, and
+    every vault and plan drifted in the e2e plan (tags_all + the default tags)."""
+    arn = backup[EAST].describe_backup_vault(BackupVaultName=VAULT)["BackupVaultArn"]
+    backup[EAST].tag_resource(ResourceArn=arn, Tags={"EnvironmentSuffix": "dev"})
+    assert backup[EAST].list_tags(ResourceArn=arn)["Tags"] == {"EnvironmentSuffix": "dev"}  # botocore: "/"
+
+    def without_slash(request, **_):
+        request.url = request.url.rstrip("/")
+
+    client = backup[EAST]
+    client.meta.events.register("before-sign.backup.ListTags", without_slash)
+    try:
+        assert client.list_tags(ResourceArn=arn)["Tags"] == {"EnvironmentSuffix": "dev"}
+    finally:
+        client.meta.events.unregister("before-sign.backup.ListTags", without_slash)
