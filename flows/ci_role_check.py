@@ -53,6 +53,7 @@ from local_aws.iam_policy import action_matches
 PREFIXES = {
     "ACM": "acm",
     "API Gateway": "apigateway",
+    "Backup": "backup",
     "CloudWatch": "cloudwatch",
     "CloudWatch Logs": "logs",
     "DynamoDB": "dynamodb",

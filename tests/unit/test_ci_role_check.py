@@ -113,6 +113,7 @@ def test_a_request_without_its_operation_is_an_error_not_a_silent_pass() -> None
         (Call("S3", "DeleteObjects", "POST"), ("s3:DeleteObject", "s3:DeleteObjectVersion")),
         (Call("CloudWatch Logs", "PutRetentionPolicy", "POST"), ("logs:PutRetentionPolicy",)),
         (Call("Route 53", "GetChange", "GET"), ("route53:GetChange",)),
+        (Call("Backup", "CreateBackupVault", "PUT"), ("backup:CreateBackupVault",)),
     ],
 )
 def test_each_call_maps_to_the_action_aws_authorizes_it_by(call: Call, actions: tuple[str, ...]) -> None:
