@@ -116,9 +116,7 @@ def _user(backend: Any, key: Any, token: str | None) -> Caller:
     if user is None or key.status != "Active" or token is not None:
         raise _invalid()
     groups = [group for group in backend.list_groups() if user in group.users]
-    documents = [*user.policies.values(), *_managed(user.managed_policies.values())]
-    for group in groups:
-        documents += [*group.policies.values(), *_managed(group.managed_policies.values())]
+    documents = [document for holder in (user, *groups) for document in _own(holder)]
     tags = {t["Key"]: t["Value"] for t in backend.tagger.list_tags_for_resource(user.arn).get("Tags", [])}
     return Caller(
         access_key=key.access_key_id,
@@ -146,7 +144,7 @@ def _session(backend: Any, session: Any, token: str | None, now: datetime) -> Ca
     limits: list[Any] = []
     tags: dict[str, str] = {}
     if role is not None:
-        documents = [*role.policies.values(), *_managed(role.managed_policies.values())]
+        documents = list(_own(role))
         if role.permissions_boundary_arn:
             boundary = backend.managed_policies.get(role.permissions_boundary_arn)
             # A boundary moto does not hold (an AWS managed policy not loaded) allows nothing.
@@ -166,6 +164,13 @@ def _session(backend: Any, session: Any, token: str | None, now: datetime) -> Ca
         limits=tuple(_parsed(limits)),
         tags=tags,
     )
+
+
+def _own(holder: Any) -> Iterable[Any]:
+    """A user's, group's or role's identity policies: its inline ones, then each attached one's
+    default version."""
+    yield from holder.policies.values()
+    yield from _managed(holder.managed_policies.values())
 
 
 def _managed(policies: Iterable[Any]) -> Iterable[Any]:
